@@ -1,0 +1,54 @@
+# Sourced by scripts/start.sh, scripts/test.sh and .ci/run: bring a fresh clone to a runnable state.
+# Each step is a no-op when already satisfied.
+
+CI_FIXER_CACHE="${CI_FIXER_CACHE:-$HOME/.cache/ci-fixer}"
+export CI_FIXER_CACHE
+
+log_step() { printf '[ci-fixer] %s\n' "$*" >&2; }
+
+# Node >= 22. The npm registry ships Node itself (package "node"), so a machine with an older
+# Node and npm can still get a current one without any other download source.
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ge 22 ]; then return 0; fi
+  local prefix="$CI_FIXER_CACHE/node24"
+  if [ ! -x "$prefix/bin/node" ]; then
+    command -v npm >/dev/null || { log_step "Node >= 22 is required and npm is missing: install Node 22+ first"; return 1; }
+    log_step "Node $(node --version 2>/dev/null || echo none) is too old; installing Node 24 into $prefix"
+    npm install -g --prefix "$prefix" --no-audit --no-fund node@24 >&2
+  fi
+  export PATH="$prefix/bin:$PATH"
+  hash -r
+  log_step "using node $(node --version)"
+}
+
+# Dependencies, when node_modules is missing or older than the lockfile.
+ensure_deps() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log_step "installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund >&2
+  fi
+}
+
+# Compiled output, when missing or older than any source file.
+ensure_build() {
+  local stamp=dist/.build-stamp
+  if [ ! -f "$stamp" ] || [ -n "$(find src workers package.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    log_step "building (tsc)"
+    rm -rf dist
+    npm run --silent build >&2
+    touch "$stamp"
+  fi
+}
+
+redis_answers() {
+  local host="${1:-127.0.0.1}" port="${2:-6379}"
+  # A subshell, so a refused connection cannot take the calling shell down with it.
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "PING\r\n" >&3
+    IFS= read -r reply <&3 || exit 1
+    [[ "$reply" == +PONG* ]]
+  ' "$host" "$port" 2>/dev/null
+}

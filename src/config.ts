@@ -1,0 +1,211 @@
+// The only place that reads the environment. Every variable has a comment and a default; the
+// README's configuration table is checked against CONFIG_DOCS by a unit test.
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** name -> [zod type, description]. Order here is the order of the README table. */
+const fields = {
+  NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
+  HOST: [z.string().default('0.0.0.0'), 'Address the HTTP server binds to.'],
+  PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
+  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
+  PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
+  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API. Unset outside production: `dev-token`, with a warning.'],
+  API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
+  REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
+  REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
+  QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
+  QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
+  TASK_RETENTION_SECONDS: [int(7 * 24 * 3600, 60), 'How long finished tasks, results and logs stay pollable.'],
+  TASK_ATTEMPTS: [int(3, 1, 20), 'Attempts per task for infrastructure errors (task errors are never retried).'],
+  TASK_BACKOFF_MS: [int(5000, 0), 'First retry delay; doubles on each further attempt.'],
+  TASK_DEFAULT_TIMEOUT_SECONDS: [int(900, 10, 6 * 3600), 'Task time budget when the request sets none.'],
+  TASK_LOG_MAX_LINES: [int(10_000, 10), 'Log lines kept per task; a truncation marker follows the last one.'],
+  TASK_LOG_MAX_BYTES: [int(5 * 1024 * 1024, 1024), 'Log bytes kept per task.'],
+  PATCH_MAX_BYTES: [int(1024 * 1024, 1024), 'Largest patch stored with a result; larger ones are cut and flagged.'],
+  INTAKE_BATCH_MAX: [int(64, 1, 1000), 'Most tasks written to Redis in one round trip by the intake micro-batcher.'],
+  WORKER_CONCURRENCY: [int(2, 1, 256), 'Tasks one worker process runs at once.'],
+  MAX_CONCURRENT_SANDBOXES: [int(10, 1, 10_000), 'Tasks running at once across all workers (BullMQ global concurrency).'],
+  WORKER_DRAIN_SECONDS: [int(60, 0, 3600), 'On SIGTERM, how long active tasks may finish before the worker exits.'],
+  WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
+  WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
+  SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
+  SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
+  KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
+  KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
+  SANDBOX_NAMESPACE: [z.string().default('default'), 'Namespace where sandbox Jobs run.'],
+  SANDBOX_IMAGE: [z.string().default('nikolaik/python-nodejs:python3.11-nodejs20-bullseye'), 'Sandbox container image.'],
+  SANDBOX_CPU_REQUEST: [z.string().default('100m'), 'Sandbox CPU request.'],
+  SANDBOX_CPU_LIMIT: [z.string().default('500m'), 'Sandbox CPU limit.'],
+  SANDBOX_MEMORY_REQUEST: [z.string().default('256Mi'), 'Sandbox memory request.'],
+  SANDBOX_MEMORY_LIMIT: [z.string().default('1Gi'), 'Sandbox memory limit.'],
+  SANDBOX_EPHEMERAL_STORAGE_LIMIT: [z.string().default('4Gi'), 'Sandbox ephemeral-storage limit (also the workspace sizeLimit).'],
+  SANDBOX_READY_TIMEOUT_SECONDS: [int(300, 5), 'Longest wait for a sandbox pod to become ready.'],
+  SANDBOX_IMAGE_PULL_GRACE_SECONDS: [int(30, 0), 'How long an image pull failure may persist before the task fails.'],
+  SANDBOX_UNSCHEDULABLE_GRACE_SECONDS: [int(120, 0), 'How long a sandbox pod may stay unschedulable.'],
+  REAPER_INTERVAL_SECONDS: [int(60, 1), 'How often orphaned sandbox Jobs are looked for.'],
+  SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
+  GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
+  REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
+} as const;
+
+type Fields = typeof fields;
+const schema = z.object(
+  Object.fromEntries(Object.entries(fields).map(([k, [type]]) => [k, type])) as {
+    [K in keyof Fields]: Fields[K][0];
+  },
+);
+type Env = z.infer<typeof schema>;
+
+export const CONFIG_DOCS: ReadonlyArray<{ name: string; description: string; default: string }> = Object.entries(
+  fields,
+).map(([name, [type, description]]) => {
+  const parsed = (type as z.ZodType).safeParse(undefined);
+  const value = parsed.success ? parsed.data : undefined;
+  const def = value === undefined ? '' : Array.isArray(value) ? value.join(',') : String(value);
+  return { name, description, default: def };
+});
+
+export const DEV_API_TOKEN = 'dev-token';
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
+  auth: { tokens: string[]; usingDevToken: boolean };
+  redis: { url: string | undefined; embeddedDir: string };
+  queue: {
+    name: string;
+    prefix: string;
+    retentionSeconds: number;
+    attempts: number;
+    backoffMs: number;
+    batchMax: number;
+  };
+  tasks: { defaultTimeoutSeconds: number; logMaxLines: number; logMaxBytes: number; patchMaxBytes: number };
+  worker: {
+    concurrency: number;
+    maxConcurrentSandboxes: number;
+    drainSeconds: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+  };
+  sandbox: {
+    driver: 'local' | 'kubernetes';
+    explicit: boolean;
+    local: { dir: string | undefined };
+    kubernetes: {
+      kubeconfig: string | undefined;
+      inCluster: boolean;
+      namespace: string;
+      image: string;
+      resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string; ephemeralStorage: string };
+      readyTimeoutSeconds: number;
+      imagePullGraceSeconds: number;
+      unschedulableGraceSeconds: number;
+      reaperIntervalSeconds: number;
+      maxAgeSeconds: number;
+    };
+  };
+  git: { token: string | undefined };
+  /** Every configured secret; redacted from task logs and never logged. */
+  secrets: string[];
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`, { cause: parsed.error });
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  if (production && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
+  if (production && e.REDIS_URL === undefined) throw new ConfigError('REDIS_URL is required when NODE_ENV=production');
+  const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
+  const driver = e.SANDBOX_DRIVER === 'auto' ? (e.KUBECONFIG !== undefined || inCluster ? 'kubernetes' : 'local') : e.SANDBOX_DRIVER;
+  if (production && driver === 'local' && e.SANDBOX_DRIVER !== 'local') {
+    throw new ConfigError('no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation');
+  }
+  const usingDevToken = e.API_TOKENS.length === 0;
+  const tokens = usingDevToken ? [DEV_API_TOKEN] : e.API_TOKENS;
+
+  return {
+    env: e.NODE_ENV,
+    production,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    auth: { tokens, usingDevToken },
+    redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
+    queue: {
+      name: e.QUEUE_NAME,
+      prefix: e.QUEUE_PREFIX,
+      retentionSeconds: e.TASK_RETENTION_SECONDS,
+      attempts: e.TASK_ATTEMPTS,
+      backoffMs: e.TASK_BACKOFF_MS,
+      batchMax: e.INTAKE_BATCH_MAX,
+    },
+    tasks: {
+      defaultTimeoutSeconds: e.TASK_DEFAULT_TIMEOUT_SECONDS,
+      logMaxLines: e.TASK_LOG_MAX_LINES,
+      logMaxBytes: e.TASK_LOG_MAX_BYTES,
+      patchMaxBytes: e.PATCH_MAX_BYTES,
+    },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      maxConcurrentSandboxes: e.MAX_CONCURRENT_SANDBOXES,
+      drainSeconds: e.WORKER_DRAIN_SECONDS,
+      lockMs: e.WORKER_LOCK_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    },
+    sandbox: {
+      driver,
+      explicit: e.SANDBOX_DRIVER !== 'auto',
+      local: { dir: e.SANDBOX_LOCAL_DIR },
+      kubernetes: {
+        kubeconfig: e.KUBECONFIG,
+        inCluster,
+        namespace: e.SANDBOX_NAMESPACE,
+        image: e.SANDBOX_IMAGE,
+        resources: {
+          cpuRequest: e.SANDBOX_CPU_REQUEST,
+          cpuLimit: e.SANDBOX_CPU_LIMIT,
+          memoryRequest: e.SANDBOX_MEMORY_REQUEST,
+          memoryLimit: e.SANDBOX_MEMORY_LIMIT,
+          ephemeralStorage: e.SANDBOX_EPHEMERAL_STORAGE_LIMIT,
+        },
+        readyTimeoutSeconds: e.SANDBOX_READY_TIMEOUT_SECONDS,
+        imagePullGraceSeconds: e.SANDBOX_IMAGE_PULL_GRACE_SECONDS,
+        unschedulableGraceSeconds: e.SANDBOX_UNSCHEDULABLE_GRACE_SECONDS,
+        reaperIntervalSeconds: e.REAPER_INTERVAL_SECONDS,
+        maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
+      },
+    },
+    git: { token: e.GIT_TOKEN },
+    secrets: [...e.API_TOKENS, ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []), ...e.REDACT],
+  };
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// Composition root: `ci-fixer <api|worker|all>`. Reads config once, builds the logger once, wires
+// intake -> queue -> worker -> sandbox -> fixer -> result, and owns the shutdown order.
+import { serve, type ServerType } from '@hono/node-server';
+import { Redis } from 'ioredis';
+import { pathToFileURL } from 'node:url';
+import { createApp } from './api/app.js';
+import { createOpsApp } from './api/ops-app.js';
+import { loadConfig, type Config } from './config.js';
+import { runFixPipeline } from './fixer/pipeline.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createSubscriptionHub } from './queue/subscription-hub.js';
+import { RedisTaskService } from './queue/task-service.js';
+import { createEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { TaskStore } from './result/task-store.js';
+import { createSandboxProvider } from './sandbox/index.js';
+import { createFixWorker, type WorkerMetrics } from '../workers/worker.js';
+
+export const MODES = ['api', 'worker', 'all'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface Runtime {
+  /** Where the HTTP server listens (the API in api/all mode, health+metrics in worker mode). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+function redisClient(url: string, name: string, logger: Logger): Redis {
+  // maxRetriesPerRequest: null is what BullMQ workers need; commands wait for a reconnect
+  // instead of failing while Redis restarts.
+  const client = new Redis(url, { maxRetriesPerRequest: null, connectionName: `ci-fixer:${name}`, connectTimeout: 5000 });
+  client.on('error', (err) => logger.warn({ err: err.message, connection: name }, 'redis_error'));
+  return client;
+}
+
+function workerMetrics(metrics: Metrics): WorkerMetrics {
+  return {
+    taskFinished(outcome, seconds) {
+      metrics.tasksFinished.inc({ outcome });
+      metrics.taskDuration.observe({ outcome }, seconds);
+    },
+    sandboxReady(driver, seconds) {
+      metrics.sandboxReady.observe({ driver }, seconds);
+    },
+  };
+}
+
+async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // SSE streams would otherwise hold the close open until their clients leave.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
+
+export async function startRuntime(mode: Mode, config: Config, logger: Logger): Promise<Runtime> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown_step_failed'));
+  };
+  try {
+    let redisUrl = config.redis.url;
+    let embedded: EmbeddedRedis | undefined;
+    if (redisUrl === undefined) {
+      embedded = createEmbeddedRedis({ dir: config.redis.embeddedDir, logger: logger.child({ component: 'embedded-redis' }) });
+      redisUrl = await embedded.start();
+      stops.push(() => embedded!.stop());
+    }
+    if (config.auth.usingDevToken && mode !== 'worker') {
+      logger.warn('api_tokens_unset_using_dev_token');
+    }
+
+    const redis = redisClient(redisUrl, 'commands', logger);
+    stops.push(async () => void redis.disconnect());
+    const hub = createSubscriptionHub(redisClient(redisUrl, 'subscriber', logger));
+    stops.push(() => hub.stop());
+    const store = new TaskStore({
+      redis,
+      prefix: config.queue.prefix,
+      retentionSeconds: config.queue.retentionSeconds,
+      logMaxLines: config.tasks.logMaxLines,
+      logMaxBytes: config.tasks.logMaxBytes,
+    });
+    const tasks = new RedisTaskService({ queue: config.queue, redis, store, hub, logger: logger.child({ component: 'queue' }) });
+    stops.push(() => tasks.close());
+    const metrics = createMetrics({ onCollectError: (err) => logger.warn({ err }, 'metrics_collect_failed') });
+    metrics.setQueueCountsSource(() => tasks.counts());
+
+    if (mode === 'worker' || mode === 'all') {
+      const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }));
+      const worker = createFixWorker({
+        queue: config.queue,
+        worker: config.worker,
+        tasks: config.tasks,
+        connection: redis,
+        store,
+        hub,
+        sandboxes,
+        pipeline: runFixPipeline,
+        metrics: workerMetrics(metrics),
+        logger: logger.child({ component: 'worker' }),
+        secrets: config.secrets,
+        ...(config.git.token ? { gitToken: config.git.token } : {}),
+      });
+      await worker.start();
+      stops.push(() => worker.stop());
+    }
+
+    const app =
+      mode === 'worker'
+        ? createOpsApp({ tasks, metrics })
+        : createApp({ tasks, config: { auth: config.auth, http: config.http }, logger: logger.child({ component: 'api' }), metrics });
+    const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
+    const http = await listen(app, config.http.host, port);
+    stops.push(() => closeServer(http.server));
+    logger.info({ mode, host: config.http.host, port: http.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
+
+    let stopping: Promise<void> | undefined;
+    return { port: http.port, stop: () => (stopping ??= stopAll()) };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const mode = (argv[0] ?? 'all') as Mode;
+  if (!MODES.includes(mode)) {
+    process.stderr.write(`usage: ci-fixer <${MODES.join('|')}>\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`ci-fixer: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const logger = createLogger(config.logLevel);
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime(mode, config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'startup_failed');
+    process.exitCode = 1;
+    return;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'shutdown_forced');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutdown_started');
+    runtime.stop().then(
+      () => {
+        logger.info('shutdown_complete');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown_failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2));
+}

@@ -1,0 +1,169 @@
+// The queue side of the pipeline: the TaskService the intake API talks to, over BullMQ and the
+// task store. Submission is micro-batched (one pipeline + one addBulk per batch).
+import { randomUUID } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { TaskStore } from '../result/task-store.js';
+import type { TaskRecord, TaskSpec } from '../task.js';
+import { withTimeout } from '../timeout.js';
+import { createMicroBatcher } from './micro-batcher.js';
+import type { SubscriptionHub } from './subscription-hub.js';
+import { isFinal, type LogPage, type QueueCounts, type TaskService } from './types.js';
+
+export interface TaskJobData {
+  taskId: string;
+  spec: TaskSpec;
+}
+
+export interface QueueSettings {
+  name: string;
+  prefix: string;
+  retentionSeconds: number;
+  attempts: number;
+  backoffMs: number;
+  batchMax: number;
+}
+
+export interface RedisTaskServiceOptions {
+  queue: QueueSettings;
+  /** Commands connection (shared with the store). */
+  redis: Redis;
+  store: TaskStore;
+  hub: SubscriptionHub;
+  logger: Logger;
+  pingTimeoutMs?: number;
+}
+
+export const JOB_NAME = 'fix';
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+export function jobOptions(settings: QueueSettings): JobsOptions {
+  return {
+    attempts: settings.attempts,
+    backoff: { type: 'exponential', delay: settings.backoffMs },
+    // Keep finished jobs by age, so results stay pollable and Redis does not grow forever.
+    removeOnComplete: { age: settings.retentionSeconds },
+    removeOnFail: { age: settings.retentionSeconds },
+  };
+}
+
+export function createQueue(settings: QueueSettings, connection: Redis): Queue<TaskJobData> {
+  return new Queue<TaskJobData>(settings.name, {
+    connection,
+    prefix: settings.prefix,
+    defaultJobOptions: jobOptions(settings),
+  });
+}
+
+export class RedisTaskService implements TaskService {
+  readonly queue: Queue<TaskJobData>;
+  private readonly batcher;
+  private closed = false;
+
+  constructor(private readonly options: RedisTaskServiceOptions) {
+    this.queue = createQueue(options.queue, options.redis);
+    this.queue.on('error', (err) => options.logger.error({ err }, 'queue_error'));
+    this.batcher = createMicroBatcher<{ id: string; spec: TaskSpec; createdAt: string }>({
+      maxBatch: options.queue.batchMax,
+      run: (items) => this.writeBatch(items),
+    });
+  }
+
+  private async writeBatch(items: Array<{ id: string; spec: TaskSpec; createdAt: string }>): Promise<void> {
+    const { store, redis } = this.options;
+    // The record first: a worker that picks the job up must find it.
+    const pipeline = redis.pipeline();
+    for (const item of items) pipeline.hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt));
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (failed) throw failed[0];
+    try {
+      await this.queue.addBulk(
+        items.map((item) => ({ name: JOB_NAME, data: { taskId: item.id, spec: item.spec }, opts: { jobId: item.id } })),
+      );
+    } catch (err) {
+      await store.delete(items.map((i) => i.id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async submit(spec: TaskSpec): Promise<TaskRecord> {
+    const id = randomUUID();
+    const createdAt = new Date().toISOString();
+    await this.batcher.add({ id, spec, createdAt });
+    return {
+      id,
+      state: 'queued',
+      phase: null,
+      attempts: 0,
+      createdAt,
+      startedAt: null,
+      finishedAt: null,
+      spec,
+      result: null,
+      error: null,
+    };
+  }
+
+  get(id: string): Promise<TaskRecord | null> {
+    return this.options.store.get(id);
+  }
+
+  async readLogs(id: string, cursor: number, limit: number): Promise<LogPage> {
+    const read = await this.options.store.readLog(id, cursor, limit);
+    if (!read.exists || read.state === null) throw new NotFoundError(`task ${id} not found`);
+    const nextCursor = cursor + read.lines.length;
+    return { lines: read.lines, nextCursor, done: isFinal(read.state) && nextCursor >= read.total };
+  }
+
+  async cancel(id: string): Promise<TaskRecord> {
+    const { store, redis, queue: settings, logger } = this.options;
+    const state = await store.requestCancel(id);
+    if (state === null) throw new NotFoundError(`task ${id} not found`);
+    if (isFinal(state)) throw new ConflictError(`task ${id} is already ${state}`, { details: { state } });
+    // A waiting or delayed job is removed outright; an active one is locked by its worker, so
+    // remove() refuses and the owning worker is told over pub/sub instead.
+    const removed = await this.queue.remove(id);
+    if (removed === 1) {
+      await store.transition(id, ['queued', 'running'], { state: 'cancelled', phase: null, finishedAt: new Date().toISOString() });
+      logger.info({ taskId: id }, 'task_cancelled_queued');
+    } else {
+      await redis.publish(cancelChannel(settings.prefix), id);
+      logger.info({ taskId: id }, 'task_cancel_requested');
+    }
+    const record = await store.get(id);
+    if (record === null) throw new NotFoundError(`task ${id} not found`);
+    return record;
+  }
+
+  watch(id: string, onChange: () => void): Promise<() => Promise<void>> {
+    return this.options.hub.subscribe(this.options.store.eventsChannel(id), () => onChange());
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+    return {
+      waiting: c.waiting ?? 0,
+      prioritized: c.prioritized ?? 0,
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(this.options.redis.ping(), this.options.pingTimeoutMs ?? 2000, 'redis ping');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,47 @@
+// What the intake API needs from the queue side. The Redis/BullMQ implementation lives in
+// task-service.ts; tests may pass any other implementation of this interface.
+import type { LogLine, TaskRecord, TaskSpec, TaskState } from '../task.js';
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Pass back as `cursor` to continue exactly after the last returned line. */
+  nextCursor: number;
+  /** The task is final and every line has been read. */
+  done: boolean;
+}
+
+export type TaskEvent =
+  | { type: 'state'; task: TaskRecord }
+  | { type: 'log'; cursor: number; line: LogLine };
+
+export interface QueueCounts {
+  waiting: number;
+  prioritized: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+}
+
+export interface TaskService {
+  /** Durably stores and enqueues the task before resolving. */
+  submit(spec: TaskSpec): Promise<TaskRecord>;
+  /** null when the id is unknown (or its retention expired). */
+  get(id: string): Promise<TaskRecord | null>;
+  /** Throws NotFoundError for an unknown id. */
+  readLogs(id: string, cursor: number, limit: number): Promise<LogPage>;
+  /** Throws NotFoundError, or ConflictError when the task is already final. */
+  cancel(id: string): Promise<TaskRecord>;
+  /**
+   * Calls `onChange` whenever the task's state or logs may have changed (a hint, not a payload);
+   * readers then re-read. Returns an unsubscribe function.
+   */
+  watch(id: string, onChange: () => void): Promise<() => Promise<void>>;
+  counts(): Promise<QueueCounts>;
+  /** Resolves when Redis answers. */
+  ping(): Promise<void>;
+}
+
+export function isFinal(state: TaskState): boolean {
+  return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+}

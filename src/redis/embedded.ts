@@ -1,0 +1,100 @@
+// A local redis-server child process for laptops and tests: used only when no REDIS_URL is set
+// (and never in production). Its data lives in a git-ignored folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { ConfigError, InfrastructureError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface EmbeddedRedisOptions {
+  dir: string;
+  logger: Logger;
+  binary?: string;
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedRedis {
+  readonly url: string;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const REDIS_INSTALL_HINT =
+  'no redis-server binary found: install one (apt-get install redis-server), run `docker compose up redis`, or set REDIS_URL';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedis {
+  const binary = options.binary ?? 'redis-server';
+  let child: ChildProcess | undefined;
+  let url = '';
+  let starting: Promise<string> | undefined;
+
+  async function waitForPing(target: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const probe = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+      try {
+        await probe.connect();
+        await probe.ping();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+      } finally {
+        probe.disconnect();
+      }
+    }
+    throw new InfrastructureError('embedded_redis_timeout', `embedded redis-server did not answer within ${timeoutMs} ms`);
+  }
+
+  return {
+    get url() {
+      return url;
+    },
+    start() {
+      starting ??= (async () => {
+        const dir = resolve(options.dir);
+        await mkdir(dir, { recursive: true });
+        const port = await freePort();
+        const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        child = proc;
+        const spawnFailed = new Promise<never>((_, reject) => {
+          proc.once('error', (err: NodeJS.ErrnoException) =>
+            reject(err.code === 'ENOENT' ? new ConfigError(REDIS_INSTALL_HINT, { cause: err }) : err),
+          );
+          proc.once('exit', (code) => reject(new InfrastructureError('embedded_redis_exited', `redis-server exited with code ${code}`)));
+        });
+        spawnFailed.catch(() => undefined);
+        url = `redis://127.0.0.1:${port}`;
+        await Promise.race([waitForPing(url, options.startTimeoutMs ?? 10_000), spawnFailed]);
+        options.logger.info({ port, dir }, 'embedded_redis_started');
+        return url;
+      })();
+      return starting;
+    },
+    async stop() {
+      const proc = child;
+      child = undefined;
+      if (proc === undefined || proc.exitCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      options.logger.info('embedded_redis_stopped');
+    },
+  };
+}

@@ -1,0 +1,230 @@
+// Task records and task logs in Redis: what clients poll. BullMQ holds the work item; this holds
+// the state a client sees, so it survives job removal and carries phase, cancel and logs.
+//
+// Keys (P = prefix): P:task:{id} hash (the record and log counters), P:task:{id}:log list of JSON
+// lines, P:task:{id}:events pub/sub channel carrying "something changed" hints.
+import type { Redis } from 'ioredis';
+import type { FixResult, LogLine, TaskErrorInfo, TaskPhase, TaskRecord, TaskSpec, TaskState } from '../task.js';
+
+export interface TaskStoreOptions {
+  redis: Redis;
+  prefix: string;
+  retentionSeconds: number;
+  logMaxLines: number;
+  logMaxBytes: number;
+}
+
+export interface TransitionPatch {
+  state?: TaskState;
+  phase?: TaskPhase | null;
+  startedAt?: string;
+  finishedAt?: string;
+  result?: FixResult | null;
+  error?: TaskErrorInfo | null;
+  incrementAttempts?: boolean;
+}
+
+export interface TransitionOutcome {
+  applied: boolean;
+  /** The state before the call (null when the record does not exist). */
+  previous: TaskState | null;
+}
+
+export interface LogRead {
+  exists: boolean;
+  state: TaskState | null;
+  total: number;
+  lines: LogLine[];
+}
+
+export const TRUNCATION_MARKER = '[ci-fixer] log truncated: the per-task log limit was reached; later output is dropped';
+
+// Appends lines while under both caps; the first line over a cap is replaced by one marker and
+// everything after it is dropped. Atomic, so concurrent appenders can never overshoot the cap.
+const APPEND_LOG = `
+local rec, log, chan = KEYS[1], KEYS[2], KEYS[3]
+local maxLines, maxBytes = tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('EXISTS', rec) == 0 then return -1 end
+if redis.call('HGET', rec, 'logTruncated') == '1' then return -2 end
+local lines = tonumber(redis.call('HGET', rec, 'logLines') or '0')
+local bytes = tonumber(redis.call('HGET', rec, 'logBytes') or '0')
+local added = 0
+for i = 4, #ARGV do
+  local size = string.len(ARGV[i])
+  if lines + 1 >= maxLines or bytes + size > maxBytes then
+    redis.call('RPUSH', log, ARGV[3])
+    lines = lines + 1
+    redis.call('HSET', rec, 'logTruncated', '1')
+    break
+  end
+  redis.call('RPUSH', log, ARGV[i])
+  lines = lines + 1
+  bytes = bytes + size
+  added = added + 1
+end
+redis.call('HSET', rec, 'logLines', lines, 'logBytes', bytes)
+redis.call('PUBLISH', chan, 'log')
+return added
+`;
+
+// Applies a patch only when the current state is one of the allowed ones; final states also start
+// the retention clock on the record and its log.
+const TRANSITION = `
+local rec, log, chan = KEYS[1], KEYS[2], KEYS[3]
+local allowed, ttl, incr = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local state = redis.call('HGET', rec, 'state')
+if not state then return {0, ''} end
+if allowed ~= '*' and not string.find(',' .. allowed .. ',', ',' .. state .. ',', 1, true) then
+  return {0, state}
+end
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '\\0' then redis.call('HDEL', rec, ARGV[i]) else redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
+end
+if incr == '1' then redis.call('HINCRBY', rec, 'attempts', 1) end
+if ttl > 0 then
+  redis.call('EXPIRE', rec, ttl)
+  redis.call('EXPIRE', log, ttl)
+end
+redis.call('PUBLISH', chan, 'state')
+return {1, state}
+`;
+
+type StoreCommands = {
+  ciFixerAppendLog(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<number>;
+  ciFixerTransition(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<[number, string]>;
+};
+
+const NULL_FIELD = '\0';
+
+export class TaskStore {
+  private readonly redis: Redis & StoreCommands;
+  private readonly prefix: string;
+
+  constructor(private readonly options: TaskStoreOptions) {
+    this.prefix = options.prefix;
+    const redis = options.redis as Redis & Partial<StoreCommands>;
+    if (typeof redis.ciFixerAppendLog !== 'function') {
+      redis.defineCommand('ciFixerAppendLog', { numberOfKeys: 3, lua: APPEND_LOG });
+      redis.defineCommand('ciFixerTransition', { numberOfKeys: 3, lua: TRANSITION });
+    }
+    this.redis = redis as Redis & StoreCommands;
+  }
+
+  recordKey(id: string): string {
+    return `${this.prefix}:task:${id}`;
+  }
+  logKey(id: string): string {
+    return `${this.prefix}:task:${id}:log`;
+  }
+  eventsChannel(id: string): string {
+    return `${this.prefix}:task:${id}:events`;
+  }
+
+  /** HSET arguments for a new queued record; the caller pipelines them with the enqueue. */
+  newRecordFields(id: string, spec: TaskSpec, createdAt: string): Record<string, string> {
+    return { id, state: 'queued', attempts: '0', createdAt, spec: JSON.stringify(spec), logLines: '0', logBytes: '0' };
+  }
+
+  async create(id: string, spec: TaskSpec, createdAt = new Date().toISOString()): Promise<void> {
+    await this.redis.hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt));
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.del(...ids.flatMap((id) => [this.recordKey(id), this.logKey(id)]));
+  }
+
+  async get(id: string): Promise<TaskRecord | null> {
+    const raw = await this.redis.hgetall(this.recordKey(id));
+    return parseRecord(raw);
+  }
+
+  async isCancelRequested(id: string): Promise<boolean> {
+    return (await this.redis.hget(this.recordKey(id), 'cancelRequested')) === '1';
+  }
+
+  /** Marks the record so any worker that picks it up, now or later, cancels instead of running. */
+  async requestCancel(id: string): Promise<TaskState | null> {
+    const state = await this.redis.hget(this.recordKey(id), 'state');
+    if (state === null) return null;
+    await this.redis.hset(this.recordKey(id), 'cancelRequested', '1');
+    return state as TaskState;
+  }
+
+  async transition(id: string, from: readonly TaskState[] | '*', patch: TransitionPatch): Promise<TransitionOutcome> {
+    const fields: string[] = [];
+    const put = (name: string, value: unknown) => {
+      if (value === undefined) return;
+      fields.push(name, value === null ? NULL_FIELD : typeof value === 'string' ? value : JSON.stringify(value));
+    };
+    put('state', patch.state);
+    put('phase', patch.phase);
+    put('startedAt', patch.startedAt);
+    put('finishedAt', patch.finishedAt);
+    put('result', patch.result);
+    put('error', patch.error);
+    const final = patch.state === 'succeeded' || patch.state === 'failed' || patch.state === 'cancelled';
+    const [applied, previous] = await this.redis.ciFixerTransition(
+      this.recordKey(id),
+      this.logKey(id),
+      this.eventsChannel(id),
+      from === '*' ? '*' : from.join(','),
+      final ? this.options.retentionSeconds : 0,
+      patch.incrementAttempts ? '1' : '0',
+      ...fields,
+    );
+    return { applied: applied === 1, previous: previous === '' ? null : (previous as TaskState) };
+  }
+
+  /** Returns how many lines were stored (fewer when the cap cut in), or -1 for an unknown task. */
+  async appendLog(id: string, lines: LogLine[]): Promise<number> {
+    if (lines.length === 0) return 0;
+    const marker: LogLine = { ts: new Date().toISOString(), stream: 'system', text: TRUNCATION_MARKER };
+    return this.redis.ciFixerAppendLog(
+      this.recordKey(id),
+      this.logKey(id),
+      this.eventsChannel(id),
+      this.options.logMaxLines,
+      this.options.logMaxBytes,
+      JSON.stringify(marker),
+      ...lines.map((line) => JSON.stringify(line)),
+    );
+  }
+
+  /** Reads lines [cursor, cursor+limit) and the state in one atomic step. */
+  async readLog(id: string, cursor: number, limit: number): Promise<LogRead> {
+    const results = (await this.redis
+      .multi()
+      .hmget(this.recordKey(id), 'state', 'logLines')
+      .lrange(this.logKey(id), cursor, cursor + limit - 1)
+      .exec()) as [[Error | null, [string | null, string | null]], [Error | null, string[]]];
+    const [state, total] = results[0][1];
+    if (state === null) return { exists: false, state: null, total: 0, lines: [] };
+    return {
+      exists: true,
+      state: state as TaskState,
+      total: Number(total ?? 0),
+      lines: results[1][1].map((line) => JSON.parse(line) as LogLine),
+    };
+  }
+}
+
+function parseJson<T>(value: string | undefined): T | null {
+  return value === undefined ? null : (JSON.parse(value) as T);
+}
+
+export function parseRecord(raw: Record<string, string>): TaskRecord | null {
+  if (raw.state === undefined || raw.id === undefined || raw.spec === undefined) return null;
+  return {
+    id: raw.id,
+    state: raw.state as TaskState,
+    phase: (raw.phase as TaskPhase | undefined) ?? null,
+    attempts: Number(raw.attempts ?? 0),
+    createdAt: raw.createdAt ?? '',
+    startedAt: raw.startedAt ?? null,
+    finishedAt: raw.finishedAt ?? null,
+    spec: JSON.parse(raw.spec) as TaskSpec,
+    result: parseJson<FixResult>(raw.result),
+    error: parseJson<TaskErrorInfo>(raw.error),
+  };
+}

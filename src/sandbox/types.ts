@@ -1,0 +1,49 @@
+// The sandbox contract every driver (local child processes, Kubernetes Jobs) implements.
+import type { LogStream } from '../task.js';
+
+export interface ExecOptions {
+  /** Hard bound; on expiry the whole process group is killed and `timedOut` is true. */
+  timeoutMs: number;
+  /** Extra environment for this command only (credentials travel here, never in files). */
+  env?: Record<string, string>;
+  /** Aborting kills the command like a timeout does, and exec rejects with CancelledError. */
+  signal?: AbortSignal;
+  /** Called once per complete output line, as it arrives. */
+  onOutput?: (stream: Exclude<LogStream, 'system'>, line: string) => void;
+  /** Working directory relative to the sandbox workdir; defaults to the workdir. */
+  cwd?: string;
+  /** Bytes written to the command's stdin, then closed. */
+  stdin?: Uint8Array;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  /** Absolute path of the per-task working directory inside the sandbox. */
+  readonly workdir: string;
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /** Paths are relative to the workdir (or absolute inside the sandbox). */
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  /** Idempotent; releases every resource the sandbox holds. */
+  dispose(): Promise<void>;
+}
+
+export interface SandboxRequest {
+  taskId: string;
+  /** The task's own time bound; drivers derive deadlines from it. */
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface SandboxProvider {
+  readonly kind: 'local' | 'kubernetes';
+  create(request: SandboxRequest): Promise<Sandbox>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
