@@ -1,0 +1,134 @@
+// The HTTP surface: one app, one error mapping, one access log; a router per resource.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Config } from '../config.js';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TaskService } from '../queue/types.js';
+import type { AppEnv } from './env.js';
+import { createHealthRoutes } from './routes/health.js';
+import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
+import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
+import { validationHook } from './validation.js';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export interface AppDeps {
+  tasks: TaskService;
+  config: { auth: Config['auth']; http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> };
+  logger: Logger;
+  metrics: Metrics;
+  sse?: Partial<SseOptions>;
+  /** /readyz answers 503 when Redis takes longer than this (default 2000). */
+  readyTimeoutMs?: number;
+}
+
+type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => AppError, ContentfulStatusCode]> = [
+  [ValidationError, 400],
+  [UnauthorizedError, 401],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
+];
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  503: 'unavailable',
+};
+
+/** The intake API: tasks, probes, metrics and the OpenAPI document. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = createBaseApp(deps.logger);
+  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
+  app.route(
+    TASKS_PATH,
+    createTaskRoutes({
+      tasks: deps.tasks,
+      tokens: deps.config.auth.tokens,
+      publicUrl: deps.config.http.publicUrl,
+      bodyLimitBytes: deps.config.http.bodyLimitBytes,
+      sse: { ...DEFAULT_SSE_OPTIONS, ...deps.sse },
+    }),
+  );
+  app.doc31(OPENAPI_PATH, {
+    openapi: '3.1.0',
+    info: { title: 'ci-fixer intake API', version: '1', description: 'Turns a failing CI command into a fix task.' },
+    ...(deps.config.http.publicUrl === undefined ? {} : { servers: [{ url: deps.config.http.publicUrl }] }),
+  });
+  return app;
+}
+
+/** Request ids, access log, 404 and the error mapping, shared by every HTTP app of ours. */
+export function createBaseApp(logger: Logger): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const log = logger.child({ reqId: c.var.requestId });
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    // Probes arrive every few seconds; they would drown the useful lines.
+    if (PROBE_PATHS.has(c.req.path) && c.res.status < 400) log.debug(fields, 'http_request');
+    else log.info(fields, 'http_request');
+  });
+
+  app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => errorResponse(err, c, logger));
+  return app;
+}
+
+function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response {
+  const log = c.var.log ?? logger;
+  if (err instanceof AppError) {
+    const status = STATUS_BY_ERROR.find(([type]) => err instanceof type)?.[1];
+    if (status !== undefined) {
+      if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
+      return c.json<ErrorBody>({ error: err.toJSON() }, status);
+    }
+    if (err.retryable) {
+      // Redis or another dependency is down: the client may retry; the cause stays in our log.
+      log.error({ err }, 'request_unavailable');
+      c.header('Retry-After', '5');
+      return c.json<ErrorBody>({ error: { code: 'unavailable', message: 'a dependency is unavailable; retry later' } }, 503);
+    }
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    const status = err.status as ContentfulStatusCode;
+    if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
+    const code = CODE_BY_STATUS[status] ?? 'bad_request';
+    return c.json<ErrorBody>({ error: { code, message: err.message || code } }, status);
+  }
+  if (err instanceof HTTPException && err.status === 503) {
+    return c.json<ErrorBody>({ error: { code: 'unavailable', message: err.message || 'unavailable' } }, 503);
+  }
+  log.error({ err }, 'request_failed');
+  return c.json<ErrorBody>({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+/** RFC 6750: no error code when the client sent no credentials, `invalid_token` otherwise. */
+function wwwAuthenticate(c: Context<AppEnv>): string {
+  return c.req.header('Authorization') === undefined ? 'Bearer realm="ci-fixer"' : 'Bearer realm="ci-fixer", error="invalid_token"';
+}

@@ -1,0 +1,24 @@
+// The worker's HTTP surface: probes and metrics only, on METRICS_PORT.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createLogger, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TaskService } from '../queue/types.js';
+import { createBaseApp } from './app.js';
+import type { AppEnv } from './env.js';
+import { createHealthRoutes } from './routes/health.js';
+
+export interface OpsAppDeps {
+  tasks: Pick<TaskService, 'ping'>;
+  metrics: Metrics;
+  /** Access log and not_ready warnings; silent when omitted. */
+  logger?: Logger;
+  /** /readyz answers 503 when Redis takes longer than this (default 2000). */
+  readyTimeoutMs?: number;
+}
+
+export function createOpsApp(deps: OpsAppDeps): OpenAPIHono<AppEnv> {
+  const logger = deps.logger ?? createLogger('silent');
+  const app = createBaseApp(logger);
+  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger, readyTimeoutMs: deps.readyTimeoutMs }));
+  return app;
+}

@@ -1,0 +1,223 @@
+// The task resource: submit, read, page logs, stream events, cancel. Every route needs a bearer
+// token, reads included: a task names a repository, which may be private.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE } from 'hono/streaming';
+import { ConfigError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../../errors.js';
+import { isFinal, type TaskService } from '../../queue/types.js';
+import { withTimeout } from '../../timeout.js';
+import type { AppEnv } from '../env.js';
+import {
+  DEFAULT_LOG_PAGE,
+  errorResponse,
+  eventsHeadersSchema,
+  eventsQuerySchema,
+  logPageSchema,
+  logsQuerySchema,
+  submitResponseSchema,
+  taskIdParamsSchema,
+  taskRecordSchema,
+  taskSpecRequestSchema,
+} from '../schemas.js';
+import { streamTaskEvents, Wakeup, type SseOptions } from '../sse.js';
+import { validationHook } from '../validation.js';
+
+export const TASKS_PATH = '/api/v1/tasks';
+export const BEARER_SCHEME = 'bearerAuth';
+
+export interface TaskRoutesDeps {
+  tasks: TaskService;
+  tokens: readonly string[];
+  /** Absolute base of the URLs handed to clients; relative paths when undefined. */
+  publicUrl: string | undefined;
+  bodyLimitBytes: number;
+  sse: SseOptions;
+}
+
+const security = [{ [BEARER_SCHEME]: [] }];
+const authErrors = { 401: errorResponse('Missing or invalid bearer token') } as const;
+const taskJson = { 'application/json': { schema: taskRecordSchema } } as const;
+
+const submitRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Submit a fix task',
+  security,
+  request: { body: { required: true, content: { 'application/json': { schema: taskSpecRequestSchema } } } },
+  responses: {
+    202: {
+      description: 'Stored and queued',
+      headers: z.object({ Location: z.string().openapi({ description: 'The task status URL.' }) }),
+      content: { 'application/json': { schema: submitResponseSchema } },
+    },
+    400: errorResponse('Malformed JSON or an invalid field (named in the body)'),
+    ...authErrors,
+    413: errorResponse('Body larger than API_BODY_LIMIT_BYTES'),
+    415: errorResponse('Content-Type is not application/json'),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'Read a task',
+  security,
+  request: { params: taskIdParamsSchema },
+  responses: { 200: { description: 'The task', content: taskJson }, ...authErrors, 404: errorResponse('Unknown task') },
+});
+
+const logsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/logs',
+  summary: 'Page through a task log',
+  security,
+  request: { params: taskIdParamsSchema, query: logsQuerySchema },
+  responses: {
+    200: { description: 'One page of log lines', content: { 'application/json': { schema: logPageSchema } } },
+    400: errorResponse('Invalid cursor or limit'),
+    ...authErrors,
+    404: errorResponse('Unknown task'),
+  },
+});
+
+const eventsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/events',
+  summary: 'Stream state changes and log lines (Server-Sent Events)',
+  description:
+    'Events: `state` (the task), `log` (one line), `end` (the task is final and every line was sent). ' +
+    'Each event id is the log cursor after it; reconnecting with Last-Event-ID resumes exactly there.',
+  security,
+  request: { params: taskIdParamsSchema, query: eventsQuerySchema, headers: eventsHeadersSchema },
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    400: errorResponse('Invalid cursor'),
+    ...authErrors,
+    404: errorResponse('Unknown task'),
+    503: errorResponse('Too many open event streams'),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/{id}/cancel',
+  summary: 'Cancel a task',
+  security,
+  request: { params: taskIdParamsSchema },
+  responses: {
+    200: { description: 'Cancelled (the task was still queued)', content: taskJson },
+    202: { description: 'Cancellation under way (the task was running)', content: taskJson },
+    ...authErrors,
+    404: errorResponse('Unknown task'),
+    409: errorResponse('The task is already final'),
+  },
+});
+
+function rejectAuth(message: string): () => never {
+  return () => {
+    throw new UnauthorizedError(message);
+  };
+}
+
+/** RFC 6750 token68; bearerAuth refuses any other header value before comparing. */
+const TOKEN_FORMAT = /^[A-Za-z0-9._~+/-]+=*$/;
+
+export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
+  const { tasks } = deps;
+  if (deps.tokens.length === 0) throw new ConfigError('at least one API token is required');
+  if (!deps.tokens.every((token) => TOKEN_FORMAT.test(token))) {
+    // A token outside this alphabet could never authenticate; say so at startup, not at the first 401.
+    throw new ConfigError('API_TOKENS entries may only contain letters, digits and . _ ~ + / - (and trailing =)');
+  }
+  const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const base = deps.publicUrl ?? '';
+  const taskUrl = (id: string): string => `${base}${TASKS_PATH}/${id}`;
+  let openStreams = 0;
+
+  router.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of the tokens in API_TOKENS.',
+  });
+
+  // Auth first, so a client without a token never gets its body read.
+  router.use(
+    '*',
+    bearerAuth({
+      token: [...deps.tokens],
+      noAuthenticationHeader: { message: rejectAuth('missing bearer token') },
+      invalidAuthenticationHeader: { message: rejectAuth('malformed Authorization header; expected "Bearer <token>"') },
+      invalidToken: { message: rejectAuth('invalid bearer token') },
+    }),
+  );
+  // Counts the bytes as they arrive when there is no Content-Length (chunked uploads).
+  router.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(`request body is larger than ${deps.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  router.openapi(submitRoute, async (c) => {
+    const task = await tasks.submit(c.req.valid('json'));
+    const statusUrl = taskUrl(task.id);
+    c.header('Location', statusUrl);
+    return c.json({ id: task.id, statusUrl, logsUrl: `${statusUrl}/logs`, eventsUrl: `${statusUrl}/events` }, 202);
+  });
+
+  router.openapi(getRoute, async (c) => {
+    const task = await tasks.get(c.req.valid('param').id);
+    if (task === null) throw new NotFoundError('no such task');
+    return c.json(task, 200);
+  });
+
+  router.openapi(logsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { cursor, limit } = c.req.valid('query');
+    return c.json(await tasks.readLogs(id, cursor ?? 0, limit ?? DEFAULT_LOG_PAGE), 200);
+  });
+
+  router.openapi(eventsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const cursor = c.req.valid('header')['last-event-id'] ?? c.req.valid('query').cursor ?? 0;
+    if (openStreams >= deps.sse.maxStreams) throw new HTTPException(503, { message: 'too many open event streams' });
+    openStreams += 1;
+    const log = c.var.log.child({ taskId: id });
+    const wakeup = new Wakeup();
+    let unsubscribe: () => Promise<void>;
+    try {
+      if ((await tasks.get(id)) === null) throw new NotFoundError('no such task');
+      // Subscribe before the stream's first read, so a change in between still wakes it.
+      unsubscribe = await tasks.watch(id, wakeup.notify);
+    } catch (err) {
+      openStreams -= 1;
+      throw err;
+    }
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      try {
+        const end = await streamTaskEvents({ stream, tasks, id, cursor, wakeup, options: deps.sse });
+        log.debug({ end }, 'sse_closed');
+      } catch (err) {
+        log.error({ err }, 'sse_failed');
+        const data = JSON.stringify({ code: 'internal', message: 'stream failed; reconnect to resume' });
+        await withTimeout(stream.writeSSE({ event: 'error', data }), deps.sse.writeTimeoutMs, 'sse write').catch(() => {});
+      } finally {
+        openStreams -= 1;
+        await unsubscribe().catch((err: unknown) => log.warn({ err }, 'sse_unwatch_failed'));
+      }
+    });
+  });
+
+  router.openapi(cancelRoute, async (c) => {
+    const task = await tasks.cancel(c.req.valid('param').id);
+    return isFinal(task.state) ? c.json(task, 200) : c.json(task, 202);
+  });
+
+  return router;
+}

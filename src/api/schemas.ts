@@ -1,0 +1,154 @@
+// Zod schemas of the API's requests and responses. Requests are validated with them and the
+// OpenAPI document is generated from them, so the two cannot drift apart.
+import { z } from '@hono/zod-openapi';
+import { COMMAND_SOURCES, FIXER_NAMES, githubOriginSchema, OUTCOMES, TASK_PHASES, TASK_STATES, taskSpecSchema } from '../task.js';
+
+export const MAX_LOG_PAGE = 5000;
+export const DEFAULT_LOG_PAGE = 500;
+
+/** Digits only: "1e3", "0x10" or " 7" are refused rather than coerced. */
+const cursorString = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a non-negative integer')
+  .transform(Number);
+
+// .meta() rather than .openapi(): the task schema may be built before zod-openapi extends zod.
+export const taskSpecRequestSchema = taskSpecSchema.meta({ id: 'TaskSpec' });
+
+/** A stored task's spec: a GitHub task's command is resolved from its repository once it runs. */
+const storedTaskSpecSchema = taskSpecSchema
+  .extend({
+    command: taskSpecSchema.shape.command.optional(),
+    github: githubOriginSchema.optional(),
+    commandSource: z.enum(COMMAND_SOURCES).optional(),
+    setup: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'StoredTaskSpec' });
+
+export const taskIdParamsSchema = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'Task id returned by POST /api/v1/tasks.' }),
+});
+
+export const logsQuerySchema = z.object({
+  cursor: cursorString.optional().openapi({
+    param: { name: 'cursor', in: 'query' },
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'Position to read from: 0, or the `nextCursor` of the previous page.',
+  }),
+  limit: z
+    .string()
+    .regex(/^\d{1,5}$/, `must be an integer from 1 to ${MAX_LOG_PAGE}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be at least 1`).max(MAX_LOG_PAGE, `must be at most ${MAX_LOG_PAGE}`))
+    .optional()
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_LOG_PAGE,
+      default: DEFAULT_LOG_PAGE,
+      description: 'Most lines to return.',
+    }),
+});
+
+export const eventsQuerySchema = z.object({
+  cursor: logsQuerySchema.shape.cursor,
+});
+
+export const eventsHeadersSchema = z.object({
+  'last-event-id': cursorString.optional().openapi({
+    param: { name: 'last-event-id', in: 'header' },
+    type: 'integer',
+    minimum: 0,
+    description: 'Sent by EventSource on reconnect; wins over `cursor`.',
+  }),
+});
+
+export const logLineSchema = z
+  .object({
+    ts: z.string().openapi({ description: 'ISO 8601 time the line was recorded.' }),
+    stream: z.enum(['stdout', 'stderr', 'system']),
+    text: z.string(),
+  })
+  .openapi('LogLine');
+
+export const logPageSchema = z
+  .object({
+    lines: z.array(logLineSchema),
+    nextCursor: z.number().int().openapi({ description: 'Pass back as `cursor` to continue after the last line.' }),
+    done: z.boolean().openapi({ description: 'The task is final and every line has been read.' }),
+  })
+  .openapi('LogPage');
+
+const commandRecordSchema = z.object({
+  command: z.string(),
+  exitCode: z.number().int(),
+  durationMs: z.number(),
+  timedOut: z.boolean(),
+});
+
+const fixResultSchema = z
+  .object({
+    outcome: z.enum(OUTCOMES),
+    fixer: z.enum(FIXER_NAMES).nullable(),
+    patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
+    patchTruncated: z.boolean(),
+    commands: z.array(commandRecordSchema),
+    commandSource: z.enum(COMMAND_SOURCES).optional(),
+    github: z
+      .object({
+        checkRunId: z.number().int().nullable(),
+        checkRunUrl: z.string().nullable(),
+        branch: z.string().nullable(),
+        commitSha: z.string().nullable(),
+        pullRequestUrl: z.string().nullable(),
+        commentUrl: z.string().nullable(),
+        attempts: z.number().int(),
+        error: z.object({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .optional()
+      .openapi({ description: 'What was reported back to GitHub (GitHub tasks); `error` when reporting failed.' }),
+  })
+  .openapi('FixResult');
+
+export const taskRecordSchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(TASK_STATES),
+    phase: z.enum(TASK_PHASES).nullable(),
+    attempts: z.number().int(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    spec: storedTaskSpecSchema,
+    result: fixResultSchema.nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi('Task');
+
+export const submitResponseSchema = z
+  .object({
+    id: z.uuid(),
+    statusUrl: z.string().openapi({ description: 'Absolute when PUBLIC_URL is set, else a path.' }),
+    logsUrl: z.string(),
+    eventsUrl: z.string(),
+  })
+  .openapi('TaskAccepted');
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: 'Stable, machine-readable error code.' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional().openapi({
+        description: 'For validation errors: `{ in, issues: [{ field, message }] }`, field as a dotted path.',
+      }),
+    }),
+  })
+  .openapi('Error');
+
+export function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: errorResponseSchema } } } as const;
+}

@@ -1,0 +1,20 @@
+import type { Fixer } from '../types.js';
+
+// ESLint's stylish/default formatters end with
+// "N errors and M warnings potentially fixable with the `--fix` option."
+const FIXABLE = /(\d+) errors? and (\d+) warnings? potentially fixable with the [`'"]?--fix[`'"]? option/gi;
+
+export function eslintFixableCount(output: string): number {
+  let total = 0;
+  for (const match of output.matchAll(FIXABLE)) total += Number(match[1]) + Number(match[2]);
+  return total;
+}
+
+export const eslintFixer: Fixer = {
+  name: 'eslint',
+  applies: (failure) => eslintFixableCount(failure.output) > 0,
+  async apply({ run }) {
+    // A non-zero exit here usually means unfixable problems remain; the verify step decides.
+    await run('npx eslint --fix .');
+  },
+};

@@ -1,0 +1,14 @@
+import type { Fixer } from '../types.js';
+
+// npm >= 7: "`npm ci` can only install packages when your package.json and package-lock.json or
+// npm-shrinkwrap.json are in sync."; npm 6 said the same after "cipm".
+const OUT_OF_SYNC = /can only install packages when your package\.json and (?:package-lock\.json|npm-shrinkwrap\.json)(?: or npm-shrinkwrap\.json)? are in sync/i;
+
+export const npmLockfileFixer: Fixer = {
+  name: 'npm-lockfile',
+  applies: (failure) => OUT_OF_SYNC.test(failure.output),
+  async apply({ run }) {
+    // Only the lock file is rewritten; no package is installed and no install script runs.
+    await run('npm install --package-lock-only --ignore-scripts --no-audit --no-fund');
+  },
+};

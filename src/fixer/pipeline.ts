@@ -1,0 +1,66 @@
+// The fix pipeline, first version: clone -> reproduce -> for each applicable fixer: fix, verify.
+// Fixers are tried one at a time on a clean checkout, so the reported fixer is the one whose
+// change alone made the command pass, and the patch is exactly that change.
+import type { FixResult, FixerName, Outcome } from '../task.js';
+import { applicableFixers } from './fixers/index.js';
+import { checkoutRepo, REPO_DIR } from './git.js';
+import { createCommandRunner } from './runner.js';
+import type { Failure, FixContext } from './types.js';
+import { Worktree } from './worktree.js';
+
+export type { FixContext } from './types.js';
+
+export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
+  const runner = createCommandRunner(ctx);
+  const worktree = new Worktree(runner, ctx.sandbox);
+  const result = (outcome: Outcome, fixer: FixerName | null = null, patch = '', patchTruncated = false): FixResult => ({
+    outcome,
+    fixer,
+    patch,
+    patchTruncated,
+    commands: runner.commands,
+  });
+
+  await ctx.setPhase('cloning');
+  await worktree.prepare();
+  const sha = await checkoutRepo(runner, ctx.spec.repo, ctx.gitToken);
+  ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
+
+  await ctx.setPhase('reproducing');
+  const repro = await runner.run(ctx.spec.command, { cwd: REPO_DIR });
+  if (repro.exitCode === 0) {
+    ctx.log('system', 'the command passed: failure not reproduced');
+    return result('not_reproduced');
+  }
+  const failure: Failure = { command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output };
+  const fixers = applicableFixers(failure, ctx.spec.fixers);
+  if (fixers.length === 0) {
+    ctx.log('system', 'no fixer recognises this failure');
+    return result('not_fixed');
+  }
+  ctx.log('system', `fixers to try: ${fixers.map((f) => f.name).join(', ')}`);
+
+  const before = await worktree.untracked();
+  for (const [index, fixer] of fixers.entries()) {
+    await ctx.setPhase('fixing');
+    if (index > 0) await worktree.reset(before);
+    ctx.log('system', `applying fixer ${fixer.name}`);
+    await fixer.apply({ run: (command) => runner.run(command, { cwd: REPO_DIR }), failure });
+
+    await ctx.setPhase('verifying');
+    const verify = await runner.run(ctx.spec.command, { cwd: REPO_DIR });
+    if (verify.exitCode !== 0) {
+      ctx.log('system', `fixer ${fixer.name} did not make the command pass`);
+      continue;
+    }
+    const { patch, truncated } = await worktree.patch(before, ctx.patchMaxBytes);
+    if (patch === '') {
+      // It passes with nothing changed: the original failure was flaky, not fixed by us.
+      ctx.log('system', `the command passed but fixer ${fixer.name} changed nothing: failure not reproducible`);
+      return result('not_reproduced');
+    }
+    ctx.log('system', `fixed by ${fixer.name}${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
+    return result('fixed', fixer.name, patch, truncated);
+  }
+  return result('not_fixed');
+}

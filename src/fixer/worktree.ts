@@ -1,0 +1,67 @@
+// The repository checkout between fixers: which files are new, how to undo a fixer that did not
+// help, and the patch of one that did. Lists travel through files (NUL-separated) rather than
+// command output, so any file name survives.
+import type { Sandbox } from '../sandbox/types.js';
+import { InfrastructureError } from '../errors.js';
+import { REPO_DIR } from './git.js';
+import { capPatch } from './patch.js';
+import type { CommandRunner } from './runner.js';
+
+/** Pipeline scratch files; a sibling of the checkout so they never show up in its diff. */
+export const SCRATCH_DIR = '.ci-fixer';
+
+export class Worktree {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly sandbox: Sandbox,
+  ) {}
+
+  async prepare(): Promise<void> {
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/.keep`, '');
+  }
+
+  /** Untracked files that are not ignored. */
+  async untracked(): Promise<Set<string>> {
+    const out = `../${SCRATCH_DIR}/untracked`;
+    await this.mustRun(`git ls-files -z --others --exclude-standard > ${out}`);
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/untracked`)).toString('utf8');
+    return new Set(text.split('\0').filter((name) => name.length > 0));
+  }
+
+  /** Files created since `before` (a snapshot taken once the failure was reproduced). */
+  async addedSince(before: Set<string>): Promise<string[]> {
+    return [...(await this.untracked())].filter((name) => !before.has(name));
+  }
+
+  /** Undoes a fixer: tracked files back to HEAD, files it created removed. */
+  async reset(before: Set<string>): Promise<void> {
+    await this.mustRun('git reset --hard --quiet HEAD');
+    const added = await this.addedSince(before);
+    if (added.length === 0) return;
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+    await this.mustRun(`xargs -0 rm -f -- < ../${SCRATCH_DIR}/added`);
+  }
+
+  /** Unified diff against HEAD, including files created since `before`, capped. */
+  async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
+    const added = await this.addedSince(before);
+    if (added.length > 0) {
+      await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+      // Intent-to-add makes new files part of the diff without staging their content.
+      await this.mustRun(`git add --intent-to-add --pathspec-from-file=../${SCRATCH_DIR}/added --pathspec-file-nul`, {
+        GIT_LITERAL_PATHSPECS: '1',
+      });
+    }
+    await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ../${SCRATCH_DIR}/patch.diff`);
+    return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`), maxBytes);
+  }
+
+  private async mustRun(command: string, env?: Record<string, string>): Promise<void> {
+    const result = await this.runner.run(command, { cwd: REPO_DIR, ...(env ? { env } : {}) });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError('worktree_command_failed', `command failed in the checkout: ${command}`, {
+        cause: new Error(result.output.slice(-2000)),
+      });
+    }
+  }
+}

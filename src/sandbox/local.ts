@@ -1,0 +1,193 @@
+// The local sandbox driver: each task gets a temporary directory on this host, and its commands
+// run as child processes of the worker, as the worker's user. There is NO isolation: a command can
+// read and write anything the worker can. It exists for development and single-tenant use, and
+// says so at startup.
+import { chmod, mkdtemp, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CONFIG_DOCS } from '../config.js';
+import { CancelledError, InfrastructureError, ValidationError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { probeTimeoutBackstop, startProcessGroup, type RunningProcess } from './local-exec.js';
+import { readFileInside, resolveDirInside, writeFileInside } from './local-fs.js';
+import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, SandboxRequest } from './types.js';
+
+export interface LocalSandboxProviderOptions {
+  /** Parent of the per-task directories; the OS temp folder when unset. */
+  baseDir?: string;
+  logger: Logger;
+  /** Time between SIGTERM and SIGKILL when a command is stopped. */
+  killGraceMs?: number;
+  /**
+   * Environment every command starts from. Child processes of a local driver inherit the host
+   * environment by nature (PATH, HOME, proxies), so this defaults to process.env; ci-fixer's own
+   * settings (tokens, Redis URL, kubeconfig) and npm's run-script context are always removed.
+   */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_KILL_GRACE_MS = 3000;
+const OWN_SETTINGS = new Set(CONFIG_DOCS.map((doc) => doc.name));
+
+/** The host environment minus what belongs to ci-fixer itself rather than to the task. */
+export function sandboxBaseEnv(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined || OWN_SETTINGS.has(key)) continue;
+    // Set by `npm run`/`npm test` around the worker; they would point npx at ci-fixer's own tree.
+    if (/^npm_(package|lifecycle)_/i.test(key) || /^npm_config_local_prefix$/i.test(key) || key === 'INIT_CWD') continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+function safeName(taskId: string): string {
+  return taskId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'task';
+}
+
+interface LocalSandboxDeps {
+  workdir: string;
+  baseEnv: NodeJS.ProcessEnv;
+  killGraceMs: number;
+  backstop: boolean;
+  onDisposed: (sandbox: LocalSandbox) => void;
+}
+
+class LocalSandbox implements Sandbox {
+  readonly id: string;
+  readonly workdir: string;
+  private readonly running = new Set<RunningProcess>();
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly deps: LocalSandboxDeps) {
+    this.workdir = deps.workdir;
+    this.id = `local:${path.basename(deps.workdir)}`;
+  }
+
+  async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    this.assertOpen();
+    if (options.signal?.aborted) throw new CancelledError('command cancelled before it started');
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      throw new ValidationError(`timeoutMs must be a positive number, got ${options.timeoutMs}`, { details: { field: 'timeoutMs' } });
+    }
+    const cwd = options.cwd === undefined ? this.workdir : await resolveDirInside(this.workdir, options.cwd);
+    this.assertOpen();
+    let proc: RunningProcess;
+    try {
+      proc = startProcessGroup({
+        command,
+        cwd,
+        env: { ...this.deps.baseEnv, ...options.env },
+        timeoutMs: options.timeoutMs,
+        killGraceMs: this.deps.killGraceMs,
+        backstop: this.deps.backstop,
+        stdin: options.stdin,
+        onOutput: options.onOutput,
+        signal: options.signal,
+      });
+    } catch (err) {
+      throw new InfrastructureError('sandbox_exec_failed', 'could not start command in local sandbox', { cause: err });
+    }
+    this.running.add(proc);
+    let outcome;
+    try {
+      outcome = await proc.done;
+    } catch (err) {
+      throw new InfrastructureError('sandbox_exec_failed', 'could not start command in local sandbox', { cause: err });
+    } finally {
+      this.running.delete(proc);
+    }
+    if (outcome.killedBy === 'abort') throw new CancelledError('command cancelled');
+    if (outcome.killedBy === 'dispose') throw new InfrastructureError('sandbox_disposed', 'sandbox was disposed while a command ran');
+    return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, durationMs: outcome.durationMs };
+  }
+
+  async writeFile(filePath: string, data: Uint8Array | string): Promise<void> {
+    this.assertOpen();
+    await writeFileInside(this.workdir, filePath, data);
+  }
+
+  async readFile(filePath: string): Promise<Buffer> {
+    this.assertOpen();
+    return readFileInside(this.workdir, filePath);
+  }
+
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      const procs = [...this.running];
+      for (const proc of procs) proc.terminate();
+      await Promise.allSettled(procs.map((proc) => proc.done));
+      await rm(this.workdir, { recursive: true, force: true, maxRetries: 3 });
+      this.deps.onDisposed(this);
+    })();
+    return this.disposing;
+  }
+
+  private assertOpen(): void {
+    if (this.disposing !== undefined) throw new InfrastructureError('sandbox_disposed', `sandbox ${this.id} is disposed`);
+  }
+}
+
+export function createLocalSandboxProvider(options: LocalSandboxProviderOptions): SandboxProvider {
+  const logger = options.logger;
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const baseEnv = sandboxBaseEnv(options.baseEnv ?? process.env);
+  const open = new Set<LocalSandbox>();
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let backstop = false;
+
+  return {
+    kind: 'local',
+
+    start() {
+      starting ??= (async () => {
+        backstop = await probeTimeoutBackstop();
+        logger.warn(
+          {
+            baseDir: options.baseDir ?? os.tmpdir(),
+            detail: 'local sandbox gives NO isolation: task commands run on this host as this user; use the kubernetes driver for untrusted repositories',
+          },
+          'sandbox_local_no_isolation',
+        );
+        if (!backstop) {
+          // Without it, a command may outlive its timeout if this process is killed.
+          logger.warn({ missing: 'coreutils timeout' }, 'sandbox_local_no_timeout_backstop');
+        }
+      })();
+      return starting;
+    },
+
+    async create(request: SandboxRequest): Promise<Sandbox> {
+      if (starting === undefined) throw new InfrastructureError('sandbox_provider_not_started', 'local sandbox provider was not started');
+      await starting;
+      if (stopping !== undefined) throw new InfrastructureError('sandbox_provider_stopped', 'local sandbox provider is stopped');
+      if (request.signal?.aborted) throw new CancelledError('task cancelled before its sandbox was created');
+      let workdir: string;
+      try {
+        const parent = options.baseDir ?? os.tmpdir();
+        workdir = await realpath(await mkdtemp(path.join(parent, `ci-fixer-${safeName(request.taskId)}-`)));
+        await chmod(workdir, 0o700);
+      } catch (err) {
+        throw new InfrastructureError('sandbox_create_failed', 'could not create local sandbox directory', { cause: err });
+      }
+      const sandbox = new LocalSandbox({
+        workdir,
+        baseEnv,
+        killGraceMs,
+        backstop,
+        onDisposed: (s) => open.delete(s),
+      });
+      open.add(sandbox);
+      logger.debug({ taskId: request.taskId, sandboxId: sandbox.id }, 'sandbox_created');
+      return sandbox;
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        await Promise.allSettled([...open].map((sandbox) => sandbox.dispose()));
+      })();
+      return stopping;
+    },
+  };
+}

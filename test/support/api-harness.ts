@@ -1,0 +1,49 @@
+// Builds the intake API on the in-memory TaskService, with logs captured for assertions.
+import { createApp, type AppDeps } from '../../src/api/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { MemoryTaskService } from './memory-task-service.js';
+
+export const TOKENS = ['token-a', 'token-b'];
+export const AUTH = { Authorization: `Bearer ${TOKENS[0]}` };
+
+export interface HarnessOptions {
+  publicUrl?: string;
+  bodyLimitBytes?: number;
+  sse?: AppDeps['sse'];
+  readyTimeoutMs?: number;
+  metricsCollectTimeoutMs?: number;
+}
+
+export function buildTestApp(options: HarnessOptions = {}) {
+  const tasks = new MemoryTaskService();
+  const metrics = createMetrics({ collectTimeoutMs: options.metricsCollectTimeoutMs ?? 1000 });
+  metrics.setQueueCountsSource(() => tasks.counts());
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const app = createApp({
+    tasks,
+    metrics,
+    logger,
+    config: {
+      auth: { tokens: TOKENS, usingDevToken: false },
+      http: { publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024 },
+    },
+    sse: options.sse,
+    readyTimeoutMs: options.readyTimeoutMs,
+  });
+  return { app, tasks, metrics, logs };
+}
+
+export const VALID_SPEC = {
+  repo: { url: 'https://example.test/org/repo.git', ref: 'main' },
+  command: 'npx prettier --check .',
+};
+
+export function jsonPost(body: unknown, headers: Record<string, string> = AUTH): RequestInit {
+  return { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: { in?: string; issues?: Array<{ field: string; message: string }> } };
+}

@@ -1,0 +1,144 @@
+// An in-memory TaskService for API unit tests: our own interface, so tests drive task state and
+// logs directly. Behaves like the Redis one where the API can tell: cursors count lines,
+// `done` needs a final state and every line read, cancel of a final task is a conflict.
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '../../src/errors.js';
+import { isFinal, type LogPage, type QueueCounts, type TaskService } from '../../src/queue/types.js';
+import type { LogLine, TaskRecord, TaskSpec } from '../../src/task.js';
+
+interface Entry {
+  record: TaskRecord;
+  logs: LogLine[];
+}
+
+export class MemoryTaskService implements TaskService {
+  readonly submitted: TaskSpec[] = [];
+  /** When set, ping() rejects with it; `'hang'` makes ping() never settle. */
+  pingFailure: Error | 'hang' | null = null;
+  countsFailure: Error | 'hang' | null = null;
+  queueCounts: QueueCounts = { waiting: 0, prioritized: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
+  /** Every call of any method throws this, to exercise the API's handling of unexpected errors. */
+  brokenWith: Error | null = null;
+  /** Runs at the start of every readLogs(), to stage races between a state read and a log read. */
+  beforeReadLogs: ((id: string) => void) | null = null;
+  private readonly entries = new Map<string, Entry>();
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  async submit(spec: TaskSpec): Promise<TaskRecord> {
+    this.check();
+    this.submitted.push(spec);
+    return this.seed({ spec });
+  }
+
+  async get(id: string): Promise<TaskRecord | null> {
+    this.check();
+    const entry = this.entries.get(id);
+    return entry === undefined ? null : structuredClone(entry.record);
+  }
+
+  async readLogs(id: string, cursor: number, limit: number): Promise<LogPage> {
+    this.check();
+    this.beforeReadLogs?.(id);
+    const entry = this.require(id);
+    const lines = entry.logs.slice(cursor, cursor + limit);
+    const nextCursor = cursor + lines.length;
+    return { lines: structuredClone(lines), nextCursor, done: isFinal(entry.record.state) && nextCursor >= entry.logs.length };
+  }
+
+  async cancel(id: string): Promise<TaskRecord> {
+    this.check();
+    const entry = this.require(id);
+    if (isFinal(entry.record.state)) throw new ConflictError(`task is already ${entry.record.state}`);
+    // A queued task is removed at once; a running one is only asked to stop, like on a remote worker.
+    if (entry.record.state === 'queued') this.update(id, { state: 'cancelled', finishedAt: new Date().toISOString() });
+    return structuredClone(entry.record);
+  }
+
+  async watch(id: string, onChange: () => void): Promise<() => Promise<void>> {
+    this.check();
+    let set = this.watchers.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.watchers.set(id, set);
+    }
+    const listener = (): void => onChange();
+    set.add(listener);
+    return async () => {
+      set.delete(listener);
+    };
+  }
+
+  async counts(): Promise<QueueCounts> {
+    return this.settle(this.countsFailure, () => ({ ...this.queueCounts }));
+  }
+
+  async ping(): Promise<void> {
+    return this.settle(this.pingFailure, () => undefined);
+  }
+
+  // ---- test controls ----
+
+  /** Adds a task directly, in any state. */
+  seed(patch: Partial<TaskRecord> = {}, logs: LogLine[] = []): TaskRecord {
+    const record: TaskRecord = {
+      id: randomUUID(),
+      state: 'queued',
+      phase: null,
+      attempts: 0,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      spec: { repo: { url: 'https://example.test/repo.git', ref: 'main' }, command: 'npm test' },
+      result: null,
+      error: null,
+      ...patch,
+    };
+    this.entries.set(record.id, { record, logs: [...logs] });
+    return structuredClone(record);
+  }
+
+  update(id: string, patch: Partial<TaskRecord>, options: { notify?: boolean } = {}): void {
+    const entry = this.require(id);
+    entry.record = { ...entry.record, ...patch };
+    if (options.notify !== false) this.notify(id);
+  }
+
+  appendLogs(id: string, lines: LogLine[], options: { notify?: boolean } = {}): void {
+    this.require(id).logs.push(...lines);
+    if (options.notify !== false) this.notify(id);
+  }
+
+  /** Forgets a task, as when its retention expires. */
+  expire(id: string): void {
+    this.entries.delete(id);
+    this.notify(id);
+  }
+
+  watcherCount(id: string): number {
+    return this.watchers.get(id)?.size ?? 0;
+  }
+
+  private notify(id: string): void {
+    for (const listener of this.watchers.get(id) ?? []) listener();
+  }
+
+  private require(id: string): Entry {
+    const entry = this.entries.get(id);
+    if (entry === undefined) throw new NotFoundError('no such task');
+    return entry;
+  }
+
+  private check(): void {
+    if (this.brokenWith !== null) throw this.brokenWith;
+  }
+
+  private settle<T>(failure: Error | 'hang' | null, value: () => T): Promise<T> {
+    if (failure === 'hang') return new Promise<T>(() => {});
+    if (failure !== null) return Promise.reject(failure);
+    return Promise.resolve(value());
+  }
+}
+
+export function logLines(count: number, start = 0, stream: LogLine['stream'] = 'stdout'): LogLine[] {
+  return Array.from({ length: count }, (_, i) => ({ ts: new Date(0).toISOString(), stream, text: `line ${start + i}` }));
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEV_API_TOKEN, loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { replaceTable } from '../../scripts/config-table.js';
+
+describe('config', () => {
+  it('runs on embedded defaults with nothing set: local sandbox, dev token, embedded Redis', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3001);
+    expect(config.sandbox.driver).toBe('local');
+    expect(config.sandbox.explicit).toBe(false);
+    expect(config.auth).toEqual({ tokens: [DEV_API_TOKEN], usingDevToken: true });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.tasks.logMaxLines).toBe(10_000);
+    expect(config.tasks.logMaxBytes).toBe(5 * 1024 * 1024);
+    expect(config.sandbox.kubernetes.image).toBe('nikolaik/python-nodejs:python3.11-nodejs20-bullseye');
+  });
+
+  it('picks the kubernetes driver when a kubeconfig or in-cluster config is present', () => {
+    expect(loadConfig({ KUBECONFIG: '/tmp/kc' }).sandbox.driver).toBe('kubernetes');
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).sandbox.driver).toBe('kubernetes');
+    expect(loadConfig({ KUBECONFIG: '/tmp/kc', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
+  });
+
+  it('splits token lists and collects every secret for redaction', () => {
+    const config = loadConfig({ API_TOKENS: ' a1b2c3 , d4e5f6 ', GIT_TOKEN: 'ghp_x1y2', REDACT: 'extra-secret' });
+    expect(config.auth.tokens).toEqual(['a1b2c3', 'd4e5f6']);
+    expect(config.secrets).toEqual(['a1b2c3', 'd4e5f6', 'ghp_x1y2', 'extra-secret']);
+  });
+
+  it('refuses unsafe defaults in production, naming what is missing', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379' })).toThrow(/API_TOKENS/);
+    expect(() => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r' })).toThrow(/SANDBOX_DRIVER=local/);
+    expect(loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
+  });
+
+  it('is documented in the README exactly as the schema says', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(replaceTable(readme)).toBe(readme);
+  });
+});
