@@ -69,6 +69,23 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
+  // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
+  // check runs and fix pull requests need credentials (an App, or a personal token).
+  GITHUB_WEBHOOK_SECRETS: [list, 'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.'],
+  GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
+  GITHUB_ALLOW: [list, 'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.'],
+  GITHUB_API_URL: [z.string().url().default('https://api.github.com'), 'GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).'],
+  GITHUB_APP_ID: [optionalString, 'GitHub App id; with GITHUB_APP_PRIVATE_KEY, tasks use per-installation tokens.'],
+  GITHUB_APP_PRIVATE_KEY: [optionalString, 'GitHub App private key (PEM; `\\n` escapes allowed).'],
+  GITHUB_PERSONAL_TOKEN: [optionalString, 'Personal access token used instead of an App. Used by the worker only; sandbox clones use GIT_TOKEN.'],
+  GITHUB_CHECK_NAME: [z.string().min(1).max(100).default('ci-fixer'), 'Name of the check run reported on the failing commit.'],
+  GITHUB_CHECK_RUNS: [bool(true), 'Report each GitHub task as a check run on its head sha.'],
+  GITHUB_FIX_PULL_REQUESTS: [bool(true), 'On `fixed`, push a `ci-fixer/...` branch and open a pull request into the failing branch.'],
+  GITHUB_PR_COMMENTS: [bool(true), 'On `fixed`, comment on the failing pull request with the patch.'],
+  GITHUB_ALLOW_WORKFLOW_CHANGES: [bool(false), 'Allow fixes that change files under `.github/workflows/`.'],
+  GITHUB_REPORT_ATTEMPTS: [int(3, 1, 10), 'Attempts to report a task back to GitHub; the task keeps its result either way.'],
+  GITHUB_REQUEST_TIMEOUT_MS: [int(10_000, 100), 'Timeout of one GitHub API request.'],
+  GITHUB_GIT_TIMEOUT_SECONDS: [int(300, 5), 'Timeout of one worker-side git command (fetch, push).'],
 } as const;
 
 type Fields = typeof fields;
@@ -131,6 +148,22 @@ export interface Config {
     };
   };
   git: { token: string | undefined };
+  github: {
+    webhookSecrets: string[];
+    webhookBodyLimitBytes: number;
+    allow: string[];
+    apiUrl: string;
+    app: { id: string; privateKey: string } | undefined;
+    personalToken: string | undefined;
+    checkName: string;
+    checkRuns: boolean;
+    fixPullRequests: boolean;
+    prComments: boolean;
+    allowWorkflowChanges: boolean;
+    reportAttempts: number;
+    requestTimeoutMs: number;
+    gitTimeoutSeconds: number;
+  };
   /** Every configured secret; redacted from task logs and never logged. */
   secrets: string[];
 }
@@ -151,6 +184,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && driver === 'local' && e.SANDBOX_DRIVER !== 'local') {
     throw new ConfigError('no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation');
   }
+  if ((e.GITHUB_APP_ID === undefined) !== (e.GITHUB_APP_PRIVATE_KEY === undefined)) {
+    throw new ConfigError('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together');
+  }
+  const githubApp =
+    e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY !== undefined
+      ? { id: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
+      : undefined;
   const usingDevToken = e.API_TOKENS.length === 0;
   const tokens = usingDevToken ? [DEV_API_TOKEN] : e.API_TOKENS;
 
@@ -206,6 +246,29 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
     git: { token: e.GIT_TOKEN },
-    secrets: [...e.API_TOKENS, ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []), ...e.REDACT],
+    github: {
+      webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
+      webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,
+      allow: e.GITHUB_ALLOW,
+      apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+      app: githubApp,
+      personalToken: e.GITHUB_PERSONAL_TOKEN,
+      checkName: e.GITHUB_CHECK_NAME,
+      checkRuns: e.GITHUB_CHECK_RUNS,
+      fixPullRequests: e.GITHUB_FIX_PULL_REQUESTS,
+      prComments: e.GITHUB_PR_COMMENTS,
+      allowWorkflowChanges: e.GITHUB_ALLOW_WORKFLOW_CHANGES,
+      reportAttempts: e.GITHUB_REPORT_ATTEMPTS,
+      requestTimeoutMs: e.GITHUB_REQUEST_TIMEOUT_MS,
+      gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,
+    },
+    secrets: [
+      ...e.API_TOKENS,
+      ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []),
+      ...e.REDACT,
+      ...e.GITHUB_WEBHOOK_SECRETS,
+      ...(e.GITHUB_PERSONAL_TOKEN ? [e.GITHUB_PERSONAL_TOKEN] : []),
+      ...(githubApp ? [githubApp.privateKey] : []),
+    ],
   };
 }

@@ -78,6 +78,20 @@ export class InfrastructureError extends AppError {
   }
 }
 
+/**
+ * No room to run the task right now (a ResourceQuota said "exceeded quota", the API server
+ * throttled us). The task waits and tries again later without spending an attempt.
+ */
+export class CapacityError extends InfrastructureError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options: AppErrorOptions = {},
+  ) {
+    super('sandbox_capacity', message, options);
+  }
+}
+
 /** The task was cancelled by a client while it ran. */
 export class CancelledError extends AppError {
   readonly code = 'cancelled';

@@ -8,6 +8,8 @@ import { createApp } from './api/app.js';
 import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
 import { runFixPipeline } from './fixer/pipeline.js';
+import { createGitHubCredentials } from './github/client.js';
+import { createGitHubTaskHooks } from './github/reporter.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createSubscriptionHub } from './queue/subscription-hub.js';
@@ -46,6 +48,19 @@ function workerMetrics(metrics: Metrics): WorkerMetrics {
   };
 }
 
+function githubHooks(config: Config, logger: Logger) {
+  const settings = config.github;
+  const credentials = createGitHubCredentials(settings, { apiUrl: settings.apiUrl, requestTimeoutMs: settings.requestTimeoutMs, logger });
+  if (credentials === undefined) logger.info('github_reporting_disabled_no_credentials');
+  return createGitHubTaskHooks({
+    settings,
+    credentials,
+    ...(config.git.token ? { gitToken: config.git.token } : {}),
+    publicUrl: config.http.publicUrl,
+    logger,
+  });
+}
+
 async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
@@ -76,6 +91,10 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     }
     if (config.auth.usingDevToken && mode !== 'worker') {
       logger.warn('api_tokens_unset_using_dev_token');
+    }
+    if (config.github.webhookSecrets.length === 0 && mode !== 'worker') {
+      // POST /webhooks/github answers 401 to every delivery until a secret is set.
+      logger.warn({ variable: 'GITHUB_WEBHOOK_SECRETS' }, 'github_webhook_secret_unset');
     }
 
     const redis = redisClient(redisUrl, 'commands', logger);
@@ -109,6 +128,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         logger: logger.child({ component: 'worker' }),
         secrets: config.secrets,
         ...(config.git.token ? { gitToken: config.git.token } : {}),
+        hooks: githubHooks(config, logger.child({ component: 'github' })),
       });
       await worker.start();
       stops.push(() => worker.stop());
@@ -116,8 +136,8 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
 
     const app =
       mode === 'worker'
-        ? createOpsApp({ tasks, metrics })
-        : createApp({ tasks, config: { auth: config.auth, http: config.http }, logger: logger.child({ component: 'api' }), metrics });
+        ? createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) })
+        : createApp({ tasks, config: { auth: config.auth, http: config.http, github: config.github }, logger: logger.child({ component: 'api' }), metrics });
     const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
     const http = await listen(app, config.http.host, port);
     stops.push(() => closeServer(http.server));

@@ -43,7 +43,40 @@ export const taskSpecSchema = z.object({
     .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels')
     .optional(),
 });
-export type TaskSpec = z.infer<typeof taskSpecSchema>;
+
+/** Where a task's command came from: the API request, or (GitHub tasks) the repository at the head sha. */
+export const COMMAND_SOURCES = ['request', 'ci-fixer.yml', 'workflow', 'default'] as const;
+export type CommandSource = (typeof COMMAND_SOURCES)[number];
+
+/** The GitHub failure a task came from (set by the webhook intake). Never holds a credential. */
+export const githubOriginSchema = z.object({
+  event: z.enum(['workflow_run', 'check_run']),
+  deliveryId: z.string(),
+  repository: z.object({ fullName: z.string(), cloneUrl: z.string(), defaultBranch: z.string().nullable() }),
+  headSha: z.string(),
+  headBranch: z.string().nullable(),
+  /** Full name of the repository the head commit lives in, when it is not `repository` (a fork). */
+  headRepository: z.string().nullable(),
+  pullRequests: z.array(z.number().int()),
+  workflow: z.object({ name: z.string(), path: z.string().nullable() }).nullable(),
+  runId: z.number().int().nullable(),
+  checkRun: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+  /** The failed job's name: the check run's name, or found through the Actions API by the worker. */
+  failedJob: z.string().nullable(),
+  installationId: z.number().int().nullable(),
+});
+export type GitHubOrigin = z.infer<typeof githubOriginSchema>;
+
+/** A task as the worker runs it: the request, plus what a GitHub task learned from its repository. */
+export type TaskSpec = z.infer<typeof taskSpecSchema> & {
+  github?: GitHubOrigin;
+  commandSource?: CommandSource;
+  /** Install steps run once after checkout, before the command (from .ci-fixer.yml). */
+  setup?: string[];
+};
+
+/** A task as queued: a GitHub task's command is resolved from its repository by the worker. */
+export type QueuedTaskSpec = Omit<TaskSpec, 'command'> & { command?: string };
 
 export interface CommandRecord {
   command: string;
@@ -59,6 +92,22 @@ export interface FixResult {
   patch: string;
   patchTruncated: boolean;
   commands: CommandRecord[];
+  /** Where the command came from (GitHub tasks). */
+  commandSource?: CommandSource;
+  /** What was reported back to GitHub, and any reporting error (GitHub tasks). */
+  github?: GitHubReport;
+}
+
+export interface GitHubReport {
+  checkRunId: number | null;
+  checkRunUrl: string | null;
+  branch: string | null;
+  commitSha: string | null;
+  pullRequestUrl: string | null;
+  commentUrl: string | null;
+  /** Report attempts made; the result stands even when every one failed. */
+  attempts: number;
+  error: TaskErrorInfo | null;
 }
 
 export interface TaskErrorInfo {
@@ -74,7 +123,7 @@ export interface TaskRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  spec: TaskSpec;
+  spec: QueuedTaskSpec;
   result: FixResult | null;
   error: TaskErrorInfo | null;
 }

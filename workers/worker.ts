@@ -4,28 +4,58 @@
 // work without spending an attempt.
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CancelledError, errorMessage, isAppError, TaskError } from '../src/errors.js';
+import { CancelledError, CapacityError, errorMessage, isAppError, TaskError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import { cancelChannel, type QueueSettings, type TaskJobData } from '../src/queue/task-service.js';
 import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter } from '../src/result/log-writer.js';
-import { createRedactor } from '../src/result/redact.js';
+import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
+import type { FixContext } from '../src/fixer/types.js';
 import type { Sandbox, SandboxProvider } from '../src/sandbox/types.js';
-import type { FixResult, LogStream, Outcome, TaskPhase, TaskSpec } from '../src/task.js';
+import type { FixResult, LogStream, Outcome, QueuedTaskSpec, TaskErrorInfo, TaskPhase, TaskSpec } from '../src/task.js';
 
-/** The fixer as the worker sees it (src/fixer/pipeline.ts in production; anything alike in tests). */
-export type FixPipeline = (ctx: {
+/** The fixer as the worker sees it (src/fixer/pipeline.ts in production). */
+export type FixPipeline = (ctx: FixContext) => Promise<FixResult>;
+
+/** What a hook sees of one task attempt. */
+export interface TaskHookContext {
   taskId: string;
-  spec: TaskSpec;
-  timeoutSeconds: number;
-  sandbox: Sandbox;
-  log: (stream: LogStream, text: string) => void;
-  setPhase: (phase: TaskPhase) => Promise<void>;
+  /** 1 for the first attempt. */
+  attempt: number;
+  spec: QueuedTaskSpec;
   signal: AbortSignal;
+  /** Writes to the task's log (redacted like every other line). */
+  log: (stream: LogStream, text: string) => void;
+}
+
+export interface TaskStart {
+  /** The spec to run (e.g. a command resolved from the repository); recorded in the task. */
+  spec?: TaskSpec;
+  /** Clone token for this task only, in place of gitToken. */
   gitToken?: string;
-  patchMaxBytes: number;
-}) => Promise<FixResult>;
+  /** More strings to redact from this task's log (per-task tokens). */
+  secrets?: string[];
+}
+
+export interface TaskEnd {
+  state: 'succeeded' | 'failed' | 'cancelled';
+  /** The resolved spec when onStart gave one. */
+  spec: QueuedTaskSpec;
+  result: FixResult | null;
+  error: TaskErrorInfo | null;
+}
+
+/**
+ * Hooks around each task attempt, e.g. reporting to GitHub (src/github/reporter.ts). onStart runs
+ * before the sandbox; a TaskError from it fails the task, any other error is retried like an
+ * infrastructure error. onFinish runs once the final state is known, before it is written, and
+ * returns fields kept with the result; it never decides the task's outcome.
+ */
+export interface TaskHooks {
+  onStart?(ctx: TaskHookContext): Promise<TaskStart | undefined>;
+  onFinish?(ctx: TaskHookContext, end: TaskEnd): Promise<Partial<FixResult> | undefined>;
+}
 
 export interface WorkerMetrics {
   taskFinished(outcome: Outcome | 'cancelled', seconds: number): void;
@@ -46,6 +76,7 @@ export interface FixWorkerOptions {
   logger: Logger;
   secrets: string[];
   gitToken?: string;
+  hooks?: TaskHooks;
 }
 
 export interface FixWorker {
@@ -66,7 +97,8 @@ const TIMEOUT_MARGIN_SECONDS = 60;
 
 export function createFixWorker(options: FixWorkerOptions): FixWorker {
   const { store, logger } = options;
-  const redact = createRedactor([...options.secrets, ...(options.gitToken ? [options.gitToken] : [])]);
+  const baseSecrets = [...options.secrets, ...(options.gitToken ? [options.gitToken] : [])];
+  const redact = createRedactor(baseSecrets);
   const running = new Map<string, AbortController>();
   let worker: Worker<TaskJobData> | undefined;
   let unsubscribeCancel: (() => Promise<void>) | undefined;
@@ -75,7 +107,22 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
 
   const now = () => new Date().toISOString();
 
-  async function finish(taskId: string, startedMs: number, patch: { state: 'succeeded' | 'failed' | 'cancelled'; result: FixResult | null; error: { code: string; message: string } | null }) {
+  async function finish(
+    taskId: string,
+    startedMs: number,
+    patch: { state: 'succeeded' | 'failed' | 'cancelled'; result: FixResult | null; error: { code: string; message: string } | null },
+    attempt?: Attempt,
+  ) {
+    if (attempt?.hookCtx !== undefined && options.hooks?.onFinish !== undefined) {
+      const end = { ...patch, spec: attempt.spec ?? attempt.hookCtx.spec };
+      const extra = await options.hooks.onFinish(attempt.hookCtx, end).catch((err: unknown) => {
+        logger.error({ err, taskId }, 'task_hook_finish_failed');
+        return undefined;
+      });
+      if (extra !== undefined && patch.result !== null) patch = { ...patch, result: { ...patch.result, ...extra } };
+      // The hook's log lines must land before the final state, or a client could see `done` too early.
+      await attempt.flushLog();
+    }
     await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
     options.metrics.taskFinished(outcome, (Date.now() - startedMs) / 1000);
@@ -89,9 +136,11 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     running.set(taskId, controller);
     const onJobAbort = () => controller.abort(new AbortReason('cancel'));
     jobSignal?.addEventListener('abort', onJobAbort, { once: true });
-    const log = createTaskLogWriter({ store, taskId, redact, onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') });
-    const timeoutSeconds = job.data.spec.timeoutSeconds ?? options.tasks.defaultTimeoutSeconds;
-    const guard = setTimeout(() => controller.abort(new AbortReason('timeout')), (timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000);
+    const attempt: Attempt = { redact, flushLog: () => log.flush() };
+    const log = createTaskLogWriter({ store, taskId, redact: (text) => attempt.redact(text), onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') });
+    let timeoutSeconds = job.data.spec.timeoutSeconds ?? options.tasks.defaultTimeoutSeconds;
+    const armGuard = () => setTimeout(() => controller.abort(new AbortReason('timeout')), (timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000);
+    let guard = armGuard();
     try {
       const record = await store.get(taskId);
       if (record === null || record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled') {
@@ -110,7 +159,24 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         ...(record.startedAt === null ? { startedAt: now() } : {}),
       });
       log.write('system', `attempt ${job.attemptsMade + 1} started`);
-      return await runInSandbox(job, taskId, timeoutSeconds, controller.signal, log, startedMs);
+      if (options.hooks !== undefined) {
+        attempt.hookCtx = { taskId, attempt: job.attemptsMade + 1, spec: job.data.spec, signal: controller.signal, log: (stream, text) => log.write(stream, text) };
+        const start = await options.hooks.onStart?.(attempt.hookCtx);
+        if (start?.secrets !== undefined || start?.gitToken !== undefined) {
+          attempt.redact = createRedactor([...baseSecrets, ...(start.secrets ?? []), ...(start.gitToken ? [start.gitToken] : [])]);
+        }
+        if (start?.gitToken !== undefined) attempt.gitToken = start.gitToken;
+        if (start?.spec !== undefined) {
+          attempt.spec = start.spec;
+          await store.transition(taskId, ['running'], { spec: start.spec });
+          if (start.spec.timeoutSeconds !== undefined && start.spec.timeoutSeconds !== timeoutSeconds) {
+            timeoutSeconds = start.spec.timeoutSeconds;
+            clearTimeout(guard);
+            guard = armGuard();
+          }
+        }
+      }
+      return await runInSandbox(job, taskId, timeoutSeconds, controller.signal, log, startedMs, attempt);
     } catch (err) {
       const reason = controller.signal.reason as unknown;
       const kind = reason instanceof AbortReason ? reason.kind : undefined;
@@ -118,7 +184,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       if (kind === 'cancel' || (err instanceof CancelledError && kind === undefined)) {
         log.write('system', 'task cancelled');
         await log.flush();
-        await finish(taskId, startedMs, { state: 'cancelled', result: null, error: null });
+        await finish(taskId, startedMs, { state: 'cancelled', result: null, error: null }, attempt);
         return 'cancelled';
       }
       if (kind === 'shutdown') {
@@ -128,6 +194,13 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         if (token !== undefined) await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }
+      if (err instanceof CapacityError && token !== undefined) {
+        log.write('system', `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
+        await log.flush();
+        await store.transition(taskId, ['running'], { state: 'queued', phase: null });
+        await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+        throw new DelayedError();
+      }
       const taskError =
         kind === 'timeout'
           ? new TaskError('task_timeout', `task exceeded its ${timeoutSeconds} s budget`)
@@ -135,20 +208,20 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
             ? err
             : undefined;
       if (taskError !== undefined) {
-        const info = { code: isAppError(taskError) ? taskError.code : 'task_failed', message: redact(taskError.message) };
+        const info = { code: isAppError(taskError) ? taskError.code : 'task_failed', message: attempt.redact(taskError.message) };
         log.write('system', `task failed: ${info.message}`);
         await log.flush();
-        await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info });
+        await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info }, attempt);
         throw new UnrecoverableError(info.message);
       }
       // Infrastructure: BullMQ retries with backoff while attempts remain.
-      const info = { code: isAppError(err) ? err.code : 'infrastructure_error', message: redact(errorMessage(err)) };
+      const info = { code: isAppError(err) ? err.code : 'infrastructure_error', message: attempt.redact(errorMessage(err)) };
       const attempts = job.opts.attempts ?? 1;
       const willRetry = job.attemptsMade + 1 < attempts;
       log.write('system', `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`);
       await log.flush();
       if (willRetry) await store.transition(taskId, ['running'], { state: 'queued', phase: null, error: info });
-      else await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info });
+      else await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info }, attempt);
       logger.warn({ taskId, err, willRetry }, 'task_attempt_failed');
       throw err;
     } finally {
@@ -166,7 +239,10 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     signal: AbortSignal,
     log: ReturnType<typeof createTaskLogWriter>,
     startedMs: number,
+    attempt: Attempt,
   ): Promise<Outcome> {
+    const spec = attempt.spec ?? job.data.spec;
+    if (spec.command === undefined) throw new TaskError('command_unresolved', 'the task has no command and nothing resolved one');
     const createdMs = Date.now();
     const sandbox = await options.sandboxes.create({ taskId, timeoutSeconds, signal });
     try {
@@ -179,19 +255,19 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       };
       const result = await options.pipeline({
         taskId,
-        spec: job.data.spec,
+        spec: { ...spec, command: spec.command },
         timeoutSeconds,
         sandbox,
         log: (stream, text) => log.write(stream, text),
         setPhase,
         signal,
-        ...(options.gitToken ? { gitToken: options.gitToken } : {}),
+        ...(attempt.gitToken ?? options.gitToken ? { gitToken: attempt.gitToken ?? options.gitToken } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
       });
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
       await log.flush();
-      await finish(taskId, startedMs, { state: 'succeeded', result: { ...result, patch: redact(result.patch) }, error: null });
+      await finish(taskId, startedMs, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null }, attempt);
       return result.outcome;
     } finally {
       // Exactly one sandbox per task, always released, whatever happened above.
@@ -261,6 +337,15 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     },
     activeTaskIds: () => [...running.keys()],
   };
+}
+
+/** Per-attempt state that hooks may change: the resolved spec, a per-task token, its redactor. */
+interface Attempt {
+  redact: Redactor;
+  flushLog: () => Promise<void>;
+  spec?: TaskSpec;
+  gitToken?: string;
+  hookCtx?: TaskHookContext;
 }
 
 function errorResult(): FixResult {

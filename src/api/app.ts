@@ -20,6 +20,7 @@ import type { TaskService } from '../queue/types.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
+import { createWebhookRoutes, WEBHOOKS_PATH } from './routes/webhooks.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
 import { validationHook } from './validation.js';
 
@@ -28,7 +29,12 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface AppDeps {
   tasks: TaskService;
-  config: { auth: Config['auth']; http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> };
+  config: {
+    auth: Config['auth'];
+    http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'>;
+    /** Webhook settings; without them every webhook delivery is refused (no secret). */
+    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'>;
+  };
   logger: Logger;
   metrics: Metrics;
   sse?: Partial<SseOptions>;
@@ -69,6 +75,20 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       publicUrl: deps.config.http.publicUrl,
       bodyLimitBytes: deps.config.http.bodyLimitBytes,
       sse: { ...DEFAULT_SSE_OPTIONS, ...deps.sse },
+    }),
+  );
+  const github = deps.config.github;
+  app.route(
+    WEBHOOKS_PATH,
+    createWebhookRoutes({
+      tasks: deps.tasks,
+      metrics: deps.metrics,
+      secrets: github?.webhookSecrets ?? [],
+      bodyLimitBytes: github?.webhookBodyLimitBytes ?? deps.config.http.bodyLimitBytes,
+      allow: github?.allow ?? [],
+      checkName: github?.checkName ?? 'ci-fixer',
+      ...(github?.app === undefined ? {} : { appId: github.app.id }),
+      publicUrl: deps.config.http.publicUrl,
     }),
   );
   app.doc31(OPENAPI_PATH, {

@@ -61,10 +61,11 @@ export function gitRemoteEnv(repoUrl: string, token?: string): Record<string, st
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
     GCM_INTERACTIVE: 'never',
-    // Tracing would print the header into the task log.
+    // Tracing would print the header into the task log. GIT_TRACE* read "0" as off; GIT_CURL_VERBOSE
+    // is left unset on purpose, since git enables curl tracing when it is set to any value.
     GIT_TRACE: '0',
     GIT_TRACE_CURL: '0',
-    GIT_CURL_VERBOSE: '0',
+    GIT_TRACE_REDACT: '1',
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], i) => {

@@ -1,6 +1,7 @@
 // The fix pipeline, first version: clone -> reproduce -> for each applicable fixer: fix, verify.
 // Fixers are tried one at a time on a clean checkout, so the reported fixer is the one whose
 // change alone made the command pass, and the patch is exactly that change.
+import { TaskError } from '../errors.js';
 import type { FixResult, FixerName, Outcome } from '../task.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
@@ -27,6 +28,11 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
 
   await ctx.setPhase('reproducing');
+  // Install steps from the repository's .ci-fixer.yml: a failing one is the task's error, not a failure to fix.
+  for (const [index, step] of (ctx.spec.setup ?? []).entries()) {
+    const setup = await runner.run(step, { cwd: REPO_DIR });
+    if (setup.exitCode !== 0) throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
+  }
   const repro = await runner.run(ctx.spec.command, { cwd: REPO_DIR });
   if (repro.exitCode === 0) {
     ctx.log('system', 'the command passed: failure not reproduced');

@@ -1,20 +1,29 @@
 // The queue side of the pipeline: the TaskService the intake API talks to, over BullMQ and the
 // task store. Submission is micro-batched (one pipeline + one addBulk per batch).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskStore } from '../result/task-store.js';
-import type { TaskRecord, TaskSpec } from '../task.js';
+import type { QueuedTaskSpec, TaskRecord } from '../task.js';
 import { withTimeout } from '../timeout.js';
 import { createMicroBatcher } from './micro-batcher.js';
 import type { SubscriptionHub } from './subscription-hub.js';
-import { isFinal, type LogPage, type QueueCounts, type TaskService } from './types.js';
+import { isFinal, type LogPage, type QueueCounts, type SubmitOptions, type TaskService } from './types.js';
 
 export interface TaskJobData {
   taskId: string;
-  spec: TaskSpec;
+  spec: QueuedTaskSpec;
+}
+
+interface Submission {
+  id: string;
+  spec: QueuedTaskSpec;
+  createdAt: string;
+  options: SubmitOptions;
+  /** Set by writeBatch when the submission became another, existing task (a repeat or a join). */
+  existingId?: string;
 }
 
 export interface QueueSettings {
@@ -68,36 +77,84 @@ export class RedisTaskService implements TaskService {
   constructor(private readonly options: RedisTaskServiceOptions) {
     this.queue = createQueue(options.queue, options.redis);
     this.queue.on('error', (err) => options.logger.error({ err }, 'queue_error'));
-    this.batcher = createMicroBatcher<{ id: string; spec: TaskSpec; createdAt: string }>({
+    this.batcher = createMicroBatcher<Submission>({
       maxBatch: options.queue.batchMax,
       run: (items) => this.writeBatch(items),
     });
   }
 
-  private async writeBatch(items: Array<{ id: string; spec: TaskSpec; createdAt: string }>): Promise<void> {
-    const { store, redis } = this.options;
-    // The record first: a worker that picks the job up must find it.
-    const pipeline = redis.pipeline();
-    for (const item of items) pipeline.hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt));
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (failed) throw failed[0];
+  private idempotencyRedisKey(key: string): string {
+    // Hashed: the key comes from outside (a delivery id) and must not shape our key space.
+    return `${this.options.queue.prefix}:idempotency:${createHash('sha256').update(key).digest('hex')}`;
+  }
+
+  private async writeBatch(items: Submission[]): Promise<void> {
+    const { store, redis, queue: settings } = this.options;
+    // Claim idempotency keys first; a key already held resolves the submission to its holder.
+    const keyed = items.filter((item) => item.options.idempotencyKey !== undefined);
+    const claimed: string[] = [];
+    if (keyed.length > 0) {
+      const claim = redis.pipeline();
+      for (const item of keyed) {
+        const key = this.idempotencyRedisKey(item.options.idempotencyKey as string);
+        claim.set(key, item.id, 'EX', settings.retentionSeconds, 'NX').get(key);
+      }
+      const replies = await execPipeline(claim);
+      keyed.forEach((item, i) => {
+        if (replies[2 * i] === 'OK') claimed.push(this.idempotencyRedisKey(item.options.idempotencyKey as string));
+        else item.existingId = String(replies[2 * i + 1] ?? item.id);
+      });
+    }
+    const fresh = items.filter((item) => item.existingId === undefined);
+    if (fresh.length === 0) return;
     try {
-      await this.queue.addBulk(
-        items.map((item) => ({ name: JOB_NAME, data: { taskId: item.id, spec: item.spec }, opts: { jobId: item.id } })),
-      );
+      // The record first: a worker that picks the job up must find it.
+      const pipeline = redis.pipeline();
+      for (const item of fresh) pipeline.hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt));
+      await execPipeline(pipeline);
+      let jobs;
+      try {
+        jobs = await this.queue.addBulk(
+          fresh.map((item) => ({
+            name: JOB_NAME,
+            data: { taskId: item.id, spec: item.spec },
+            opts: {
+              jobId: item.id,
+              ...(item.options.deduplicationId === undefined ? {} : { deduplication: { id: item.options.deduplicationId } }),
+            },
+          })),
+        );
+      } catch (err) {
+        await store.delete(fresh.map((i) => i.id)).catch(() => undefined);
+        throw err;
+      }
+      // BullMQ answers a deduplicated add with the id of the job that holds the deduplication id.
+      const joined = fresh.filter((item, i) => jobs[i]?.id !== undefined && jobs[i]?.id !== item.id);
+      if (joined.length > 0) {
+        const repoint = redis.pipeline();
+        for (const item of joined) {
+          item.existingId = jobs[fresh.indexOf(item)]?.id as string;
+          if (item.options.idempotencyKey !== undefined) {
+            repoint.set(this.idempotencyRedisKey(item.options.idempotencyKey), item.existingId, 'EX', settings.retentionSeconds, 'XX');
+          }
+        }
+        await execPipeline(repoint);
+        await store.delete(joined.map((i) => i.id));
+      }
     } catch (err) {
-      await store.delete(items.map((i) => i.id)).catch(() => undefined);
+      // Nothing was created for these keys: a retry of the same delivery must be able to create it.
+      if (claimed.length > 0) await redis.del(...claimed).catch(() => undefined);
       throw err;
     }
   }
 
-  async submit(spec: TaskSpec): Promise<TaskRecord> {
+  async submit(spec: QueuedTaskSpec, options: SubmitOptions = {}): Promise<TaskRecord> {
     const id = randomUUID();
     const createdAt = new Date().toISOString();
-    await this.batcher.add({ id, spec, createdAt });
-    return {
-      id,
+    const submission: Submission = { id, spec, createdAt, options };
+    await this.batcher.add(submission);
+    const queued = (taskId: string): TaskRecord => ({
+      id: taskId,
       state: 'queued',
       phase: null,
       attempts: 0,
@@ -107,7 +164,10 @@ export class RedisTaskService implements TaskService {
       spec,
       result: null,
       error: null,
-    };
+    });
+    if (submission.existingId === undefined) return queued(id);
+    // The holder may still be in flight in a concurrent batch; it is queued then.
+    return (await this.options.store.get(submission.existingId)) ?? queued(submission.existingId);
   }
 
   get(id: string): Promise<TaskRecord | null> {
@@ -166,4 +226,11 @@ export class RedisTaskService implements TaskService {
     this.closed = true;
     await this.queue.close();
   }
+}
+
+async function execPipeline(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([err]) => err !== null);
+  if (failed) throw failed[0];
+  return results.map(([, value]) => value);
 }

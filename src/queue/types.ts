@@ -1,6 +1,6 @@
 // What the intake API needs from the queue side. The Redis/BullMQ implementation lives in
 // task-service.ts; tests may pass any other implementation of this interface.
-import type { LogLine, TaskRecord, TaskSpec, TaskState } from '../task.js';
+import type { LogLine, QueuedTaskSpec, TaskRecord, TaskState } from '../task.js';
 
 export interface LogPage {
   lines: LogLine[];
@@ -23,9 +23,22 @@ export interface QueueCounts {
   failed: number;
 }
 
+export interface SubmitOptions {
+  /**
+   * The same key always yields the same task (within the retention period): a redelivered
+   * webhook gets the task its first delivery created.
+   */
+  idempotencyKey?: string;
+  /**
+   * While a task submitted with the same id is queued or running, the submission joins it
+   * instead of creating another (BullMQ deduplication). A finished task no longer holds the id.
+   */
+  deduplicationId?: string;
+}
+
 export interface TaskService {
-  /** Durably stores and enqueues the task before resolving. */
-  submit(spec: TaskSpec): Promise<TaskRecord>;
+  /** Durably stores and enqueues the task before resolving; returns the task it joined, if any. */
+  submit(spec: QueuedTaskSpec, options?: SubmitOptions): Promise<TaskRecord>;
   /** null when the id is unknown (or its retention expired). */
   get(id: string): Promise<TaskRecord | null>;
   /** Throws NotFoundError for an unknown id. */

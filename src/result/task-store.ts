@@ -4,7 +4,7 @@
 // Keys (P = prefix): P:task:{id} hash (the record and log counters), P:task:{id}:log list of JSON
 // lines, P:task:{id}:events pub/sub channel carrying "something changed" hints.
 import type { Redis } from 'ioredis';
-import type { FixResult, LogLine, TaskErrorInfo, TaskPhase, TaskRecord, TaskSpec, TaskState } from '../task.js';
+import type { FixResult, LogLine, QueuedTaskSpec, TaskErrorInfo, TaskPhase, TaskRecord, TaskSpec, TaskState } from '../task.js';
 
 export interface TaskStoreOptions {
   redis: Redis;
@@ -21,6 +21,8 @@ export interface TransitionPatch {
   finishedAt?: string;
   result?: FixResult | null;
   error?: TaskErrorInfo | null;
+  /** The spec as resolved by the worker (a GitHub task's command, read from its repository). */
+  spec?: TaskSpec;
   incrementAttempts?: boolean;
 }
 
@@ -121,11 +123,11 @@ export class TaskStore {
   }
 
   /** HSET arguments for a new queued record; the caller pipelines them with the enqueue. */
-  newRecordFields(id: string, spec: TaskSpec, createdAt: string): Record<string, string> {
+  newRecordFields(id: string, spec: QueuedTaskSpec, createdAt: string): Record<string, string> {
     return { id, state: 'queued', attempts: '0', createdAt, spec: JSON.stringify(spec), logLines: '0', logBytes: '0' };
   }
 
-  async create(id: string, spec: TaskSpec, createdAt = new Date().toISOString()): Promise<void> {
+  async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString()): Promise<void> {
     await this.redis.hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt));
   }
 
@@ -163,6 +165,7 @@ export class TaskStore {
     put('finishedAt', patch.finishedAt);
     put('result', patch.result);
     put('error', patch.error);
+    put('spec', patch.spec);
     const final = patch.state === 'succeeded' || patch.state === 'failed' || patch.state === 'cancelled';
     const [applied, previous] = await this.redis.ciFixerTransition(
       this.recordKey(id),
@@ -223,7 +226,7 @@ export function parseRecord(raw: Record<string, string>): TaskRecord | null {
     createdAt: raw.createdAt ?? '',
     startedAt: raw.startedAt ?? null,
     finishedAt: raw.finishedAt ?? null,
-    spec: JSON.parse(raw.spec) as TaskSpec,
+    spec: JSON.parse(raw.spec) as QueuedTaskSpec,
     result: parseJson<FixResult>(raw.result),
     error: parseJson<TaskErrorInfo>(raw.error),
   };

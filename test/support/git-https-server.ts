@@ -15,6 +15,8 @@ export interface GitHttpsServer {
   caFile: string;
   /** Authorization headers received, in order (undefined when a request had none). */
   authorizations: Array<string | undefined>;
+  /** Every request, in order: which service it asked for and with which credential. */
+  requests: Array<{ method: string; path: string; query: string; authorization: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -24,8 +26,14 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
-/** Serves every git repository in `root`; only requests carrying `Basic base64(user:password)` get in. */
-export async function startGitHttpsServer(root: string, credentials: { user: string; password: string }): Promise<GitHttpsServer> {
+/**
+ * Serves every git repository in `root`; only requests carrying `Basic base64(user:password)` get
+ * in, or those `credentials` accepts when it is a function of the Authorization header.
+ */
+export async function startGitHttpsServer(
+  root: string,
+  credentials: { user: string; password: string } | ((authorization: string | undefined) => boolean),
+): Promise<GitHttpsServer> {
   const certDir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-tls-'));
   await run(
     'openssl',
@@ -33,14 +41,21 @@ export async function startGitHttpsServer(root: string, credentials: { user: str
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
     certDir,
   );
-  const expected = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+  const authorize =
+    typeof credentials === 'function'
+      ? credentials
+      : (header: string | undefined) => header === `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+  const remoteUser = typeof credentials === 'function' ? 'x-access-token' : credentials.user;
   const authorizations: Array<string | undefined> = [];
+  const requests: GitHttpsServer['requests'] = [];
 
   const server: Server = createServer(
     { key: await readFile(path.join(certDir, 'key.pem')), cert: await readFile(path.join(certDir, 'cert.pem')) },
     (req, res) => {
       authorizations.push(req.headers.authorization);
-      if (req.headers.authorization !== expected) {
+      const requested = new URL(req.url ?? '/', 'https://127.0.0.1');
+      requests.push({ method: req.method ?? 'GET', path: requested.pathname, query: requested.search.slice(1), authorization: req.headers.authorization });
+      if (!authorize(req.headers.authorization)) {
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
         return;
       }
@@ -57,7 +72,7 @@ export async function startGitHttpsServer(root: string, credentials: { user: str
           ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
           HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
           GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-          REMOTE_USER: credentials.user,
+          REMOTE_USER: remoteUser,
           REMOTE_ADDR: '127.0.0.1',
         },
       });
@@ -95,6 +110,7 @@ export async function startGitHttpsServer(root: string, credentials: { user: str
     baseUrl: `https://127.0.0.1:${port}/`,
     caFile: path.join(certDir, 'cert.pem'),
     authorizations,
+    requests,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -37,9 +37,9 @@ export function processGone(pid: number): boolean {
 }
 
 /** Polls until `predicate` holds; fails naming `what` after `boundMs` (a bound, not an assertion). */
-export async function waitUntil(predicate: () => boolean, what: string, boundMs = 20_000): Promise<void> {
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, boundMs = 20_000): Promise<void> {
   const deadline = Date.now() + boundMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

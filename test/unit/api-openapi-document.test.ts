@@ -69,6 +69,7 @@ describe('GET /api/v1/openapi.json', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
+        'POST /webhooks/github',
       ].sort(),
     );
   });

@@ -1,11 +1,11 @@
 // The task resource: submit, read, page logs, stream events, cancel. Every route needs a bearer
 // token, reads included: a task names a repository, which may be private.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { bearerAuth } from 'hono/bearer-auth';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
-import { ConfigError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
+import { bearerTokens } from '../auth.js';
+import { bodyLimit } from '../body-limit.js';
 import { isFinal, type TaskService } from '../../queue/types.js';
 import { withTimeout } from '../../timeout.js';
 import type { AppEnv } from '../env.js';
@@ -115,22 +115,9 @@ const cancelRoute = createRoute({
   },
 });
 
-function rejectAuth(message: string): () => never {
-  return () => {
-    throw new UnauthorizedError(message);
-  };
-}
-
-/** RFC 6750 token68; bearerAuth refuses any other header value before comparing. */
-const TOKEN_FORMAT = /^[A-Za-z0-9._~+/-]+=*$/;
-
 export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   const { tasks } = deps;
-  if (deps.tokens.length === 0) throw new ConfigError('at least one API token is required');
-  if (!deps.tokens.every((token) => TOKEN_FORMAT.test(token))) {
-    // A token outside this alphabet could never authenticate; say so at startup, not at the first 401.
-    throw new ConfigError('API_TOKENS entries may only contain letters, digits and . _ ~ + / - (and trailing =)');
-  }
+  const auth = bearerTokens(deps.tokens);
   const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const base = deps.publicUrl ?? '';
   const taskUrl = (id: string): string => `${base}${TASKS_PATH}/${id}`;
@@ -143,25 +130,8 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   });
 
   // Auth first, so a client without a token never gets its body read.
-  router.use(
-    '*',
-    bearerAuth({
-      token: [...deps.tokens],
-      noAuthenticationHeader: { message: rejectAuth('missing bearer token') },
-      invalidAuthenticationHeader: { message: rejectAuth('malformed Authorization header; expected "Bearer <token>"') },
-      invalidToken: { message: rejectAuth('invalid bearer token') },
-    }),
-  );
-  // Counts the bytes as they arrive when there is no Content-Length (chunked uploads).
-  router.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`request body is larger than ${deps.bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  router.use('*', auth);
+  router.use('*', bodyLimit(deps.bodyLimitBytes));
 
   router.openapi(submitRoute, async (c) => {
     const task = await tasks.submit(c.req.valid('json'));

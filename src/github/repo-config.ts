@@ -1,0 +1,158 @@
+// What a repository says about reproducing its CI, from files at the failing sha. Pure: the
+// caller reads the files. Three sources, in order: .ci-fixer.yml, the failed job's `run:` steps in
+// the workflow file, a per-ecosystem default.
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import { TaskError } from '../errors.js';
+import { shellQuote } from '../fixer/shell.js';
+import { FIXER_NAMES, type FixerName } from '../task.js';
+
+export const CI_FIXER_FILE = '.ci-fixer.yml';
+
+const command = z.string().trim().min(1).max(4096);
+
+/** The schema of .ci-fixer.yml. Every key is optional; unknown keys are refused (typos). */
+export const ciFixerFileSchema = z
+  .object({
+    command: command.optional(),
+    fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
+    timeoutSeconds: z.number().int().min(10).max(6 * 3600).optional(),
+    setup: z.union([command, z.array(command).max(20)]).optional(),
+  })
+  .strict();
+
+export interface CiFixerFile {
+  command?: string;
+  fixers?: FixerName[];
+  timeoutSeconds?: number;
+  setup?: string[];
+}
+
+function invalid(line: number, message: string): TaskError {
+  return new TaskError('ci_fixer_yml_invalid', `${CI_FIXER_FILE} line ${line}: ${message}`, { details: { file: CI_FIXER_FILE, line } });
+}
+
+/** Parses and validates .ci-fixer.yml; a bad file is the task's error, naming the line. */
+export function parseCiFixerFile(text: string): CiFixerFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError !== undefined) {
+    throw invalid(lineCounter.linePos(yamlError.pos[0]).line, yamlError.message.split('\n', 1)[0] ?? 'invalid YAML');
+  }
+  const lineOf = (node: unknown): number => {
+    const range = (node as Node | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : 1;
+  };
+  if (!isMap(doc.contents)) throw invalid(lineOf(doc.contents), 'must be a mapping of command, fixers, timeoutSeconds, setup');
+  const parsed = ciFixerFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    // The deepest node that exists on the issue's path: a missing key points at its parent.
+    let path = issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment));
+    if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0] ?? ''];
+    let node: unknown;
+    for (let depth = path.length; depth >= 0 && node === undefined; depth--) {
+      const at = path.slice(0, depth);
+      node = at.length === 0 ? doc.contents : (doc.getIn(at, true) ?? (at.length > 0 ? keyNode(doc.contents, at) : undefined));
+    }
+    const field = path.join('.');
+    throw invalid(lineOf(node), field === '' ? issue.message : `${field}: ${issue.message}`);
+  }
+  const { setup, ...rest } = parsed.data;
+  return { ...rest, ...(setup === undefined ? {} : { setup: typeof setup === 'string' ? [setup] : setup }) };
+}
+
+/** The key node of a top-level pair, for issues about a key rather than its value. */
+function keyNode(contents: unknown, path: Array<string | number>): unknown {
+  if (path.length !== 1 || !isMap(contents)) return undefined;
+  return contents.items.find((pair) => (pair.key as { value?: unknown } | null)?.value === path[0])?.key ?? undefined;
+}
+
+// ---- workflow files ----
+
+interface WorkflowStep {
+  run?: unknown;
+  'working-directory'?: unknown;
+}
+interface WorkflowJob {
+  name?: unknown;
+  steps?: unknown;
+  defaults?: { run?: { 'working-directory'?: unknown } };
+}
+
+export interface JobCommand {
+  job: string;
+  command: string;
+  /** `run:` steps left out because they use ${{ }} expressions ci-fixer cannot evaluate. */
+  skippedSteps: number;
+}
+
+/** A job name with ${{ }} expressions (matrix names) as a pattern, so "test (18)" finds "test (${{ matrix.node }})". */
+function namePattern(name: string): RegExp {
+  const parts = name.split(/\$\{\{[^}]*\}\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.+')}$`);
+}
+
+function jobMatches(id: string, job: WorkflowJob, wanted: string): boolean {
+  const name = typeof job.name === 'string' ? job.name : id;
+  // GitHub names matrix jobs "name (value, ...)" when the name has no expression.
+  return name === wanted || id === wanted || wanted.startsWith(`${name} (`) || namePattern(name).test(wanted);
+}
+
+/**
+ * The failed job's `run:` steps as one shell command, each step in its own `set -e` subshell as
+ * GitHub runs them. undefined when the file has no such job or no usable step.
+ */
+export function jobCommandFromWorkflow(workflowYaml: string, failedJob: string | null): JobCommand | undefined {
+  const doc = parseDocument(workflowYaml, { prettyErrors: false });
+  if (doc.errors.length > 0) return undefined;
+  const jobs = (doc.toJS() as { jobs?: unknown } | null)?.jobs;
+  if (typeof jobs !== 'object' || jobs === null) return undefined;
+  const entries = Object.entries(jobs as Record<string, WorkflowJob>).filter(([, job]) => typeof job === 'object' && job !== null);
+  const found = failedJob === null ? (entries.length === 1 ? entries[0] : undefined) : entries.find(([id, job]) => jobMatches(id, job, failedJob));
+  if (found === undefined) return undefined;
+  const [id, job] = found;
+  const defaultDir = job.defaults?.run?.['working-directory'];
+  const steps = Array.isArray(job.steps) ? (job.steps as WorkflowStep[]) : [];
+  const parts: string[] = [];
+  let skippedSteps = 0;
+  for (const step of steps) {
+    if (typeof step !== 'object' || step === null || typeof step.run !== 'string' || step.run.trim() === '') continue;
+    const dir = typeof step['working-directory'] === 'string' ? step['working-directory'] : typeof defaultDir === 'string' ? defaultDir : undefined;
+    if (step.run.includes('${{') || dir?.includes('${{')) {
+      skippedSteps += 1;
+      continue;
+    }
+    parts.push(stepCommand(step.run.trim(), dir));
+  }
+  if (parts.length === 0) return undefined;
+  return { job: typeof job.name === 'string' ? job.name : id, command: parts.length === 1 ? (parts[0] as string) : parts.join(' && '), skippedSteps };
+}
+
+function stepCommand(run: string, dir: string | undefined): string {
+  const cd = dir === undefined ? '' : `cd ${shellQuote(dir)} && `;
+  if (!run.includes('\n') && dir === undefined) return run;
+  return `(${cd}set -e\n${run}\n)`;
+}
+
+/** Workflow files whose jobs may have produced a check run of this name. */
+export function isWorkflowFile(path: string): boolean {
+  return /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path);
+}
+
+// ---- per-ecosystem defaults ----
+
+const DEFAULTS: ReadonlyArray<{ files: readonly string[]; command: string }> = [
+  { files: ['package.json'], command: 'npm test' },
+  { files: ['pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', 'pytest.ini', 'tox.ini'], command: 'pytest' },
+  { files: ['go.mod'], command: 'go test ./...' },
+];
+
+/** The default command for the files at the repository root, if its ecosystem is known. */
+export function defaultCommand(rootFiles: readonly string[]): string | undefined {
+  const present = new Set(rootFiles);
+  return DEFAULTS.find((d) => d.files.some((file) => present.has(file)))?.command;
+}
+
+export const DEFAULT_COMMAND_FILES = DEFAULTS.flatMap((d) => d.files);

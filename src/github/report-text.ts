@@ -1,0 +1,136 @@
+// What ci-fixer writes on GitHub: check run output, commit message, pull request and comment
+// bodies, branch names. Pure, so every text is tested without a server.
+import type { FixResult, GitHubOrigin, QueuedTaskSpec, TaskErrorInfo } from '../task.js';
+import { FIX_BRANCH_PREFIX } from './events.js';
+
+/** GitHub refuses check run summaries and texts over 65535 characters. */
+export const CHECK_TEXT_LIMIT = 65_000;
+/** Issue comments and pull request bodies have the same ceiling. */
+export const BODY_LIMIT = 60_000;
+
+export interface TaskOutcome {
+  state: 'succeeded' | 'failed' | 'cancelled';
+  spec: QueuedTaskSpec;
+  result: FixResult | null;
+  error: TaskErrorInfo | null;
+}
+
+export type CheckConclusion = 'success' | 'neutral' | 'cancelled';
+
+/** ci-fixer's own check never fails: it reports on the CI, it is not one more gate. */
+export function checkConclusion(outcome: TaskOutcome): CheckConclusion {
+  if (outcome.state === 'cancelled') return 'cancelled';
+  return outcome.state === 'succeeded' && outcome.result?.outcome === 'fixed' ? 'success' : 'neutral';
+}
+
+export function fixBranchName(headSha: string, taskId: string): string {
+  return `${FIX_BRANCH_PREFIX}${headSha.slice(0, 7)}-${taskId.slice(0, 8)}`;
+}
+
+export function failureName(origin: GitHubOrigin): string {
+  return origin.checkRun?.name ?? origin.failedJob ?? origin.workflow?.name ?? 'CI';
+}
+
+function title(outcome: TaskOutcome): string {
+  if (outcome.state === 'cancelled') return 'Cancelled';
+  if (outcome.state === 'failed') return `Could not run: ${outcome.error?.code ?? 'error'}`;
+  switch (outcome.result?.outcome) {
+    case 'fixed':
+      return `Fixed by ${outcome.result.fixer ?? 'a fixer'}`;
+    case 'not_fixed':
+      return 'Reproduced, no fix found';
+    case 'not_reproduced':
+      return 'Failure did not reproduce';
+    default:
+      return 'Error';
+  }
+}
+
+function cut(text: string, limit: number, note: string): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}\n${note}`;
+}
+
+/** A fence longer than any backtick run inside, so a patch can never close it early. */
+function fenced(body: string, lang: string): string {
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${body}${body.endsWith('\n') ? '' : '\n'}${fence}`;
+}
+
+function cell(text: string): string {
+  return `\`${text.replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 200)}\``;
+}
+
+export interface ReportLinks {
+  taskUrl: string;
+  pullRequestUrl?: string | null;
+  branch?: string | null;
+  /** Why no branch or pull request was made, when one was expected. */
+  note?: string | null;
+}
+
+export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: string; summary: string; text?: string } {
+  const r = outcome.result;
+  const lines = [`**Outcome:** ${outcome.state === 'succeeded' ? (r?.outcome ?? 'error') : outcome.state}`];
+  if (r?.fixer) lines.push(`**Fixer:** ${r.fixer}`);
+  if (outcome.spec.command !== undefined) lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
+  if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
+  if (links.pullRequestUrl) lines.push(`**Pull request:** ${links.pullRequestUrl}`);
+  else if (links.branch) lines.push(`**Branch:** \`${links.branch}\``);
+  if (links.note) lines.push(`**Note:** ${links.note}`);
+  lines.push(`**Task:** ${links.taskUrl}`);
+  if (r && r.commands.length > 0) {
+    lines.push('', '| Command | Exit code | Seconds |', '| --- | --- | --- |');
+    for (const c of r.commands.slice(0, 50)) {
+      lines.push(`| ${cell(c.command)} | ${c.timedOut ? 'timed out' : c.exitCode} | ${(c.durationMs / 1000).toFixed(1)} |`);
+    }
+  }
+  const summary = cut(lines.join('\n'), CHECK_TEXT_LIMIT, '_(cut)_');
+  if (!r?.patch) return { title: title(outcome), summary };
+  return { title: title(outcome), summary, text: `### Patch\n\n${patchBlock(r, CHECK_TEXT_LIMIT - 200)}` };
+}
+
+/** The patch fenced, cut before fencing so the fence always closes. */
+function patchBlock(result: FixResult, limit: number): string {
+  const cutHere = result.patch.length > limit;
+  const body = cutHere ? result.patch.slice(0, result.patch.lastIndexOf('\n', limit) + 1) : result.patch;
+  const note = cutHere || result.patchTruncated ? '\n_The patch was cut at the size limit; the full patch is in the task._' : '';
+  return `${fenced(body, 'diff')}${note}`;
+}
+
+export function commitMessage(taskId: string, origin: GitHubOrigin, result: FixResult, command: string): string {
+  return [
+    `ci-fixer: fix "${failureName(origin)}" with ${result.fixer ?? 'a fixer'}`,
+    '',
+    `The command \`${command.split('\n', 1)[0]}\` failed on ${origin.headSha.slice(0, 12)};`,
+    `ci-fixer applied ${result.fixer ?? 'a fix'} and the command passed again.`,
+    '',
+    `Ci-Fixer-Task: ${taskId}`,
+    '',
+  ].join('\n');
+}
+
+export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: FixResult): string {
+  const prs = origin.pullRequests.map((n) => `#${n}`).join(', ');
+  return cut(
+    [
+      `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
+      `and fixed it with **${result.fixer ?? 'a fixer'}**; the command passed after the change.`,
+      '',
+      `Task: ${taskUrl}`,
+    ].join('\n'),
+    BODY_LIMIT,
+    '',
+  );
+}
+
+export function commentBody(taskUrl: string, origin: GitHubOrigin, result: FixResult, pullRequestUrl: string | null): string {
+  const head = [
+    `ci-fixer fixed the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)} with **${result.fixer ?? 'a fixer'}**.`,
+    pullRequestUrl ? `Fix pull request: ${pullRequestUrl}` : 'Apply the patch below with `git apply`.',
+    `Task: ${taskUrl}`,
+    '',
+  ].join('\n');
+  const patch = `<details><summary>Patch</summary>\n\n${patchBlock(result, BODY_LIMIT - head.length - 200)}\n\n</details>`;
+  return `${head}\n${patch}`;
+}
