@@ -36,8 +36,11 @@ async function main(): Promise<void> {
     if (entries.length > 0) usage(`directory is not empty: ${dir}`);
   }
   const repo = await createFixtureRepo(dir, variant);
-  process.stdout.write(`${repo.url}\n`);
-  process.stdout.write(`${JSON.stringify({ repo: { url: repo.url, ref: repo.branch }, command: repo.command })}\n`);
+  // One write, and a closed pipe is fine: `... | head -n 1` takes the URL and leaves.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  process.stdout.write(`${repo.url}\n${JSON.stringify({ repo: { url: repo.url, ref: repo.branch }, command: repo.command })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -8,54 +8,18 @@ import { CancelledError, CapacityError, errorMessage, isAppError, TaskError } fr
 import type { Logger } from '../src/logger.js';
 import { cancelChannel, type QueueSettings, type TaskJobData } from '../src/queue/task-service.js';
 import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
-import { createTaskLogWriter } from '../src/result/log-writer.js';
+import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
 import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
 import type { FixContext } from '../src/fixer/types.js';
-import type { Sandbox, SandboxProvider } from '../src/sandbox/types.js';
-import type { FixResult, LogStream, Outcome, QueuedTaskSpec, TaskErrorInfo, TaskPhase, TaskSpec } from '../src/task.js';
+import type { SandboxProvider } from '../src/sandbox/types.js';
+import type { FixResult, Outcome, TaskErrorInfo, TaskPhase, TaskSpec } from '../src/task.js';
+import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
+
+export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
 
 /** The fixer as the worker sees it (src/fixer/pipeline.ts in production). */
 export type FixPipeline = (ctx: FixContext) => Promise<FixResult>;
-
-/** What a hook sees of one task attempt. */
-export interface TaskHookContext {
-  taskId: string;
-  /** 1 for the first attempt. */
-  attempt: number;
-  spec: QueuedTaskSpec;
-  signal: AbortSignal;
-  /** Writes to the task's log (redacted like every other line). */
-  log: (stream: LogStream, text: string) => void;
-}
-
-export interface TaskStart {
-  /** The spec to run (e.g. a command resolved from the repository); recorded in the task. */
-  spec?: TaskSpec;
-  /** Clone token for this task only, in place of gitToken. */
-  gitToken?: string;
-  /** More strings to redact from this task's log (per-task tokens). */
-  secrets?: string[];
-}
-
-export interface TaskEnd {
-  state: 'succeeded' | 'failed' | 'cancelled';
-  /** The resolved spec when onStart gave one. */
-  spec: QueuedTaskSpec;
-  result: FixResult | null;
-  error: TaskErrorInfo | null;
-}
-
-/**
- * Hooks around each task attempt, e.g. reporting to GitHub (src/github/reporter.ts). onStart runs
- * before the sandbox; a TaskError from it fails the task, any other error is retried like an
- * infrastructure error. onFinish runs once the final state is known, before it is written, and
- * returns fields kept with the result; it never decides the task's outcome.
- */
-export interface TaskHooks {
-  onStart?(ctx: TaskHookContext): Promise<TaskStart | undefined>;
-  onFinish?(ctx: TaskHookContext, end: TaskEnd): Promise<Partial<FixResult> | undefined>;
-}
 
 export interface WorkerMetrics {
   taskFinished(outcome: Outcome | 'cancelled', seconds: number): void;
@@ -107,141 +71,158 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
 
   const now = () => new Date().toISOString();
 
-  async function finish(
-    taskId: string,
-    startedMs: number,
-    patch: { state: 'succeeded' | 'failed' | 'cancelled'; result: FixResult | null; error: { code: string; message: string } | null },
-    attempt?: Attempt,
-  ) {
-    if (attempt?.hookCtx !== undefined && options.hooks?.onFinish !== undefined) {
-      const end = { ...patch, spec: attempt.spec ?? attempt.hookCtx.spec };
-      const extra = await options.hooks.onFinish(attempt.hookCtx, end).catch((err: unknown) => {
+  async function finish(attempt: Attempt, end: Pick<TaskEnd, 'state' | 'result' | 'error'>): Promise<void> {
+    const { taskId } = attempt;
+    let patch = end;
+    if (attempt.hookCtx !== undefined && options.hooks?.onFinish !== undefined) {
+      const extra = await options.hooks.onFinish(attempt.hookCtx, { ...end, spec: attempt.spec ?? attempt.hookCtx.spec }).catch((err: unknown) => {
         logger.error({ err, taskId }, 'task_hook_finish_failed');
         return undefined;
       });
-      if (extra !== undefined && patch.result !== null) patch = { ...patch, result: { ...patch.result, ...extra } };
-      // The hook's log lines must land before the final state, or a client could see `done` too early.
-      await attempt.flushLog();
+      if (extra !== undefined && end.result !== null) patch = { ...end, result: { ...end.result, ...extra } };
     }
+    // Every log line must land before the final state, or a client could see `done` too early.
+    await attempt.log.flush();
     await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
-    options.metrics.taskFinished(outcome, (Date.now() - startedMs) / 1000);
+    options.metrics.taskFinished(outcome, (Date.now() - attempt.startedMs) / 1000);
     logger.info({ taskId, state: patch.state, outcome }, 'task_finished');
   }
 
-  async function process(job: Job<TaskJobData>, token: string | undefined, jobSignal?: AbortSignal): Promise<Outcome | 'cancelled'> {
-    const taskId = job.data.taskId;
-    const startedMs = Date.now();
+  /** Puts the task back on the queue without spending an attempt (shutdown, no capacity). */
+  async function requeue(attempt: Attempt, delayMs: number, message: string): Promise<never> {
+    attempt.log.write('system', message);
+    await attempt.log.flush();
+    await store.transition(attempt.taskId, ['running'], { state: 'queued', phase: null });
+    if (attempt.token !== undefined) await attempt.job.moveToDelayed(Date.now() + delayMs, attempt.token);
+    throw new DelayedError();
+  }
+
+  async function processJob(job: Job<TaskJobData>, token: string | undefined, jobSignal?: AbortSignal): Promise<Outcome | 'cancelled'> {
     const controller = new AbortController();
-    running.set(taskId, controller);
     const onJobAbort = () => controller.abort(new AbortReason('cancel'));
     jobSignal?.addEventListener('abort', onJobAbort, { once: true });
-    const attempt: Attempt = { redact, flushLog: () => log.flush() };
-    const log = createTaskLogWriter({ store, taskId, redact: (text) => attempt.redact(text), onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') });
-    let timeoutSeconds = job.data.spec.timeoutSeconds ?? options.tasks.defaultTimeoutSeconds;
-    const armGuard = () => setTimeout(() => controller.abort(new AbortReason('timeout')), (timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000);
-    let guard = armGuard();
+    const attempt = newAttempt(job, token, controller);
+    running.set(attempt.taskId, controller);
     try {
-      const record = await store.get(taskId);
-      if (record === null || record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled') {
-        logger.warn({ taskId, state: record?.state ?? null }, 'task_skipped_not_runnable');
-        return 'cancelled';
-      }
-      // Checked after registering the controller: a cancel published before this point set the flag.
-      if (await store.isCancelRequested(taskId)) {
-        await finish(taskId, startedMs, { state: 'cancelled', result: null, error: null });
-        return 'cancelled';
-      }
-      await store.transition(taskId, ['queued', 'running'], {
-        state: 'running',
-        phase: null,
-        incrementAttempts: true,
-        ...(record.startedAt === null ? { startedAt: now() } : {}),
-      });
-      log.write('system', `attempt ${job.attemptsMade + 1} started`);
-      if (options.hooks !== undefined) {
-        attempt.hookCtx = { taskId, attempt: job.attemptsMade + 1, spec: job.data.spec, signal: controller.signal, log: (stream, text) => log.write(stream, text) };
-        const start = await options.hooks.onStart?.(attempt.hookCtx);
-        if (start?.secrets !== undefined || start?.gitToken !== undefined) {
-          attempt.redact = createRedactor([...baseSecrets, ...(start.secrets ?? []), ...(start.gitToken ? [start.gitToken] : [])]);
-        }
-        if (start?.gitToken !== undefined) attempt.gitToken = start.gitToken;
-        if (start?.spec !== undefined) {
-          attempt.spec = start.spec;
-          await store.transition(taskId, ['running'], { spec: start.spec });
-          if (start.spec.timeoutSeconds !== undefined && start.spec.timeoutSeconds !== timeoutSeconds) {
-            timeoutSeconds = start.spec.timeoutSeconds;
-            clearTimeout(guard);
-            guard = armGuard();
-          }
-        }
-      }
-      return await runInSandbox(job, taskId, timeoutSeconds, controller.signal, log, startedMs, attempt);
+      const skipped = await begin(attempt);
+      return skipped ?? (await runInSandbox(attempt));
     } catch (err) {
-      const reason = controller.signal.reason as unknown;
-      const kind = reason instanceof AbortReason ? reason.kind : undefined;
-      await log.flush();
-      if (kind === 'cancel' || (err instanceof CancelledError && kind === undefined)) {
-        log.write('system', 'task cancelled');
-        await log.flush();
-        await finish(taskId, startedMs, { state: 'cancelled', result: null, error: null }, attempt);
-        return 'cancelled';
-      }
-      if (kind === 'shutdown') {
-        log.write('system', 'worker shutting down; task requeued for another worker');
-        await log.flush();
-        await store.transition(taskId, ['running'], { state: 'queued', phase: null });
-        if (token !== undefined) await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
-      if (err instanceof CapacityError && token !== undefined) {
-        log.write('system', `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
-        await log.flush();
-        await store.transition(taskId, ['running'], { state: 'queued', phase: null });
-        await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-        throw new DelayedError();
-      }
-      const taskError =
-        kind === 'timeout'
-          ? new TaskError('task_timeout', `task exceeded its ${timeoutSeconds} s budget`)
-          : err instanceof TaskError || err instanceof UnrecoverableError
-            ? err
-            : undefined;
-      if (taskError !== undefined) {
-        const info = { code: isAppError(taskError) ? taskError.code : 'task_failed', message: attempt.redact(taskError.message) };
-        log.write('system', `task failed: ${info.message}`);
-        await log.flush();
-        await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info }, attempt);
-        throw new UnrecoverableError(info.message);
-      }
-      // Infrastructure: BullMQ retries with backoff while attempts remain.
-      const info = { code: isAppError(err) ? err.code : 'infrastructure_error', message: attempt.redact(errorMessage(err)) };
-      const attempts = job.opts.attempts ?? 1;
-      const willRetry = job.attemptsMade + 1 < attempts;
-      log.write('system', `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`);
-      await log.flush();
-      if (willRetry) await store.transition(taskId, ['running'], { state: 'queued', phase: null, error: info });
-      else await finish(taskId, startedMs, { state: 'failed', result: errorResult(), error: info }, attempt);
-      logger.warn({ taskId, err, willRetry }, 'task_attempt_failed');
-      throw err;
+      return await settleFailure(attempt, err);
     } finally {
-      clearTimeout(guard);
+      clearTimeout(attempt.guard);
       jobSignal?.removeEventListener('abort', onJobAbort);
-      running.delete(taskId);
-      await log.flush();
+      running.delete(attempt.taskId);
+      await attempt.log.flush();
     }
   }
 
-  async function runInSandbox(
-    job: Job<TaskJobData>,
-    taskId: string,
-    timeoutSeconds: number,
-    signal: AbortSignal,
-    log: ReturnType<typeof createTaskLogWriter>,
-    startedMs: number,
-    attempt: Attempt,
-  ): Promise<Outcome> {
-    const spec = attempt.spec ?? job.data.spec;
+  function newAttempt(job: Job<TaskJobData>, token: string | undefined, controller: AbortController): Attempt {
+    const taskId = job.data.taskId;
+    const attempt: Attempt = {
+      job,
+      token,
+      taskId,
+      controller,
+      startedMs: Date.now(),
+      timeoutSeconds: job.data.spec.timeoutSeconds ?? options.tasks.defaultTimeoutSeconds,
+      redact,
+      log: createTaskLogWriter({ store, taskId, redact: (text) => attempt.redact(text), onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') }),
+      guard: undefined,
+    };
+    armGuard(attempt);
+    return attempt;
+  }
+
+  // The pipeline bounds every command; this guard bounds everything else (sandbox start, hooks).
+  function armGuard(attempt: Attempt): void {
+    clearTimeout(attempt.guard);
+    attempt.guard = setTimeout(() => attempt.controller.abort(new AbortReason('timeout')), (attempt.timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000);
+  }
+
+  /** Marks the task running and runs the start hooks; returns a value when the task must not run. */
+  async function begin(attempt: Attempt): Promise<'cancelled' | undefined> {
+    const { taskId, job } = attempt;
+    const record = await store.get(taskId);
+    if (record === null || record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled') {
+      logger.warn({ taskId, state: record?.state ?? null }, 'task_skipped_not_runnable');
+      return 'cancelled';
+    }
+    // Checked after registering the controller: a cancel published before this point set the flag.
+    if (await store.isCancelRequested(taskId)) {
+      await finish(attempt, { state: 'cancelled', result: null, error: null });
+      return 'cancelled';
+    }
+    await store.transition(taskId, ['queued', 'running'], {
+      state: 'running',
+      phase: null,
+      incrementAttempts: true,
+      ...(record.startedAt === null ? { startedAt: now() } : {}),
+    });
+    attempt.log.write('system', `attempt ${job.attemptsMade + 1} started`);
+    if (options.hooks === undefined) return undefined;
+    attempt.hookCtx = { taskId, attempt: job.attemptsMade + 1, spec: job.data.spec, signal: attempt.controller.signal, log: (stream, text) => attempt.log.write(stream, text) };
+    const start = await options.hooks.onStart?.(attempt.hookCtx);
+    if (start?.secrets !== undefined || start?.gitToken !== undefined) {
+      attempt.redact = createRedactor([...baseSecrets, ...(start.secrets ?? []), ...(start.gitToken ? [start.gitToken] : [])]);
+    }
+    if (start?.gitToken !== undefined) attempt.gitToken = start.gitToken;
+    if (start?.spec !== undefined) {
+      attempt.spec = start.spec;
+      await store.transition(taskId, ['running'], { spec: start.spec });
+      if (start.spec.timeoutSeconds !== undefined && start.spec.timeoutSeconds !== attempt.timeoutSeconds) {
+        attempt.timeoutSeconds = start.spec.timeoutSeconds;
+        armGuard(attempt);
+      }
+    }
+    return undefined;
+  }
+
+  /** Sorts a failed attempt into cancelled, requeued, failed for good, or retried by BullMQ. */
+  async function settleFailure(attempt: Attempt, err: unknown): Promise<'cancelled'> {
+    const { job, log } = attempt;
+    const reason = attempt.controller.signal.reason as unknown;
+    const kind = reason instanceof AbortReason ? reason.kind : undefined;
+    if (kind === 'cancel' || (err instanceof CancelledError && kind === undefined)) {
+      log.write('system', 'task cancelled');
+      await finish(attempt, { state: 'cancelled', result: null, error: null });
+      return 'cancelled';
+    }
+    if (kind === 'shutdown') return requeue(attempt, 0, 'worker shutting down; task requeued for another worker');
+    if (err instanceof CapacityError) {
+      return requeue(attempt, err.retryAfterMs, `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
+    }
+    const taskError =
+      kind === 'timeout'
+        ? new TaskError('task_timeout', `task exceeded its ${attempt.timeoutSeconds} s budget`)
+        : err instanceof TaskError || err instanceof UnrecoverableError
+          ? err
+          : undefined;
+    if (taskError !== undefined) {
+      const info = { code: isAppError(taskError) ? taskError.code : 'task_failed', message: attempt.redact(taskError.message) };
+      log.write('system', `task failed: ${info.message}`);
+      await finish(attempt, { state: 'failed', result: errorResult(), error: info });
+      throw new UnrecoverableError(info.message);
+    }
+    // Infrastructure: BullMQ retries with backoff while attempts remain.
+    const info = { code: isAppError(err) ? err.code : 'infrastructure_error', message: attempt.redact(errorMessage(err)) };
+    const attempts = job.opts.attempts ?? 1;
+    const willRetry = job.attemptsMade + 1 < attempts;
+    log.write('system', `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`);
+    if (willRetry) {
+      await log.flush();
+      await store.transition(attempt.taskId, ['running'], { state: 'queued', phase: null, error: info });
+    } else {
+      await finish(attempt, { state: 'failed', result: errorResult(), error: info });
+    }
+    logger.warn({ taskId: attempt.taskId, err, willRetry }, 'task_attempt_failed');
+    throw err;
+  }
+
+  async function runInSandbox(attempt: Attempt): Promise<Outcome> {
+    const { taskId, log, timeoutSeconds } = attempt;
+    const signal = attempt.controller.signal;
+    const spec = attempt.spec ?? attempt.job.data.spec;
     if (spec.command === undefined) throw new TaskError('command_unresolved', 'the task has no command and nothing resolved one');
     const createdMs = Date.now();
     const sandbox = await options.sandboxes.create({ taskId, timeoutSeconds, signal });
@@ -253,6 +234,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         await store.transition(taskId, ['running'], { phase });
         log.write('system', `phase ${phase}`);
       };
+      const gitToken = attempt.gitToken ?? options.gitToken;
       const result = await options.pipeline({
         taskId,
         spec: { ...spec, command: spec.command },
@@ -261,13 +243,12 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         log: (stream, text) => log.write(stream, text),
         setPhase,
         signal,
-        ...(attempt.gitToken ?? options.gitToken ? { gitToken: attempt.gitToken ?? options.gitToken } : {}),
+        ...(gitToken ? { gitToken } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
       });
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
-      await log.flush();
-      await finish(taskId, startedMs, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null }, attempt);
+      await finish(attempt, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null });
       return result.outcome;
     } finally {
       // Exactly one sandbox per task, always released, whatever happened above.
@@ -286,7 +267,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
             controller.abort(new AbortReason('cancel'));
           }
         });
-        worker = new Worker<TaskJobData>(options.queue.name, (job, token, signal) => process(job, token, signal), {
+        worker = new Worker<TaskJobData>(options.queue.name, (job, token, signal) => processJob(job, token, signal), {
           connection: options.connection,
           prefix: options.queue.prefix,
           concurrency: options.worker.concurrency,
@@ -339,10 +320,18 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
   };
 }
 
-/** Per-attempt state that hooks may change: the resolved spec, a per-task token, its redactor. */
+/** One attempt at one task: what the steps of the worker share, including what hooks change. */
 interface Attempt {
+  job: Job<TaskJobData>;
+  token: string | undefined;
+  taskId: string;
+  controller: AbortController;
+  startedMs: number;
+  timeoutSeconds: number;
+  guard: NodeJS.Timeout | undefined;
+  log: TaskLogWriter;
   redact: Redactor;
-  flushLog: () => Promise<void>;
+  /** The spec a start hook resolved (e.g. the command from .ci-fixer.yml). */
   spec?: TaskSpec;
   gitToken?: string;
   hookCtx?: TaskHookContext;
