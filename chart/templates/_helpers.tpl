@@ -1,0 +1,138 @@
+{{/*
+Object names are fixed (the seed guide and the verify script use them), so one release per
+namespace. Labels follow the app.kubernetes.io convention; api and worker pods also carry
+app=ci-fixer for the seed's `kubectl get pods -l app=ci-fixer`.
+*/}}
+
+{{- define "ci-fixer.chart" -}}
+{{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels; pass (dict "ctx" $ "component" "api"). */}}
+{{- define "ci-fixer.selectorLabels" -}}
+app.kubernetes.io/name: {{ .ctx.Chart.Name }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Common labels; pass (dict "ctx" $ "component" "api"). */}}
+{{- define "ci-fixer.labels" -}}
+helm.sh/chart: {{ include "ci-fixer.chart" .ctx }}
+{{ include "ci-fixer.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: ci-fixer
+{{- end }}
+
+{{/* "true" when sandboxes run in a namespace other than the release namespace. */}}
+{{- define "ci-fixer.sandboxDedicated" -}}
+{{- if .Values.sandbox.namespace.dedicated }}true{{ end }}
+{{- end }}
+
+{{- define "ci-fixer.sandboxNamespace" -}}
+{{- if .Values.sandbox.namespace.dedicated -}}
+{{- $name := .Values.sandbox.namespace.name | default (printf "%s-sandbox" .Release.Namespace) -}}
+{{- if gt (len $name) 63 -}}
+{{- fail (printf "sandbox.namespace.name: %q is longer than 63 characters; set sandbox.namespace.name" $name) -}}
+{{- end -}}
+{{- if eq $name .Release.Namespace -}}
+{{- fail "sandbox.namespace.name equals the release namespace; set sandbox.namespace.dedicated=false instead" -}}
+{{- end -}}
+{{- $name -}}
+{{- else -}}
+{{- .Release.Namespace -}}
+{{- end -}}
+{{- end }}
+
+{{- define "ci-fixer.secretName" -}}
+{{- .Values.secret.existingSecret | default "ci-fixer-secrets" -}}
+{{- end }}
+
+{{- define "ci-fixer.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end }}
+
+{{/* Pod Security "restricted" at pod level; uid 1000 is the image's numeric non-root user. */}}
+{{- define "ci-fixer.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+fsGroup: {{ .uid }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "ci-fixer.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "ci-fixer.scheduling" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* CPU quantity ("500m", "1", "1.5") in millicores. The schema restricts the forms. */}}
+{{- define "ci-fixer.cpuMillis" -}}
+{{- $q := toString . -}}
+{{- if hasSuffix "m" $q -}}{{ trimSuffix "m" $q | int }}{{- else -}}{{ mulf (float64 $q) 1000 | int }}{{- end -}}
+{{- end }}
+
+{{/* Memory quantity ("256Mi", "2Gi") in Mi. The schema restricts the forms. */}}
+{{- define "ci-fixer.memoryMi" -}}
+{{- $q := toString . -}}
+{{- if hasSuffix "Gi" $q -}}{{ mul (trimSuffix "Gi" $q | int) 1024 }}{{- else -}}{{ trimSuffix "Mi" $q | int }}{{- end -}}
+{{- end }}
+
+{{/* Environment shared by api and worker containers. */}}
+{{- define "ci-fixer.env" -}}
+envFrom:
+  - configMapRef:
+      name: ci-fixer-config
+  - secretRef:
+      name: {{ include "ci-fixer.secretName" . }}
+{{- if or .Values.redis.bundled.enabled (not .Values.sandbox.namespace.dedicated) }}
+env:
+  {{- if .Values.redis.bundled.enabled }}
+  - name: REDIS_URL
+    value: "redis://ci-fixer-redis:6379"
+  {{- end }}
+  {{- if not .Values.sandbox.namespace.dedicated }}
+  # Shared layout: sandboxes run in the pod's own namespace, whatever it is.
+  - name: SANDBOX_NAMESPACE
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Rolls the pods when the configuration they read changes. The Secret's checksum is over the
+values, not the rendered Secret, so a generated API token does not roll pods on every upgrade. */}}
+{{- define "ci-fixer.configChecksums" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if not .Values.secret.existingSecret }}
+checksum/secret: {{ toYaml .Values.secret | sha256sum }}
+{{- end }}
+{{- end }}
