@@ -1,0 +1,12 @@
+# Sourced by the test-cluster scripts: pinned versions and the cache layout derived from them.
+# Changing a version changes the cache key, so old and new binaries never mix.
+K8S_VERSION="${TC_K8S_VERSION:-1.36.3}"
+ETCD_VERSION="${TC_ETCD_VERSION:-3.6.16}"
+KWOK_VERSION="${TC_KWOK_VERSION:-0.8.0}"
+HELM_VERSION="${TC_HELM_VERSION:-3.22.0}"
+
+TC_KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+TC_CACHE="${CI_FIXER_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/ci-fixer}"
+TC_ROOT="${TC_CACHE}/test-cluster/${TC_KEY}"
+TC_BIN_DIR="${TC_ROOT}/bin"
+TC_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl helm)
