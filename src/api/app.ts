@@ -139,7 +139,9 @@ function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response
     const status = err.status as ContentfulStatusCode;
     if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
     const code = CODE_BY_STATUS[status] ?? 'bad_request';
-    return c.json<ErrorBody>({ error: { code, message: err.message || code } }, status);
+    // The validator's own 415 text ("Unsupported Media Type") does not say what would be accepted.
+    const message = status === 415 ? 'Content-Type must be application/json' : err.message || code;
+    return c.json<ErrorBody>({ error: { code, message } }, status);
   }
   if (err instanceof HTTPException && err.status === 503) {
     return c.json<ErrorBody>({ error: { code: 'unavailable', message: err.message || 'unavailable' } }, 503);

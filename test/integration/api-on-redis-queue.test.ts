@@ -75,6 +75,26 @@ describe('intake API on the Redis queue', () => {
     }
   });
 
+  it('answers every kind of bad input with a 4xx naming the problem, stores nothing, and keeps serving', async () => {
+    const post = (body: string, headers: Record<string, string> = AUTH) => app.request('/api/v1/tasks', { method: 'POST', headers, body });
+    const cases: Array<[string, Promise<Response>, number, RegExp]> = [
+      ['malformed JSON', post('{"repo":'), 400, /json/i],
+      ['wrong content type', post(JSON.stringify(SPEC), { Authorization: 'Bearer it-token', 'Content-Type': 'text/plain' }), 415, /application\/json/],
+      ['missing field', post(JSON.stringify({ repo: SPEC.repo })), 400, /command/],
+      ['invalid field', post(JSON.stringify({ ...SPEC, repo: { url: 'ftp://x/y', ref: 'main' } })), 400, /repo\.url/],
+      ['missing token', post(JSON.stringify(SPEC), { 'Content-Type': 'application/json' }), 401, /token/i],
+      ['wrong token', post(JSON.stringify(SPEC), { ...AUTH, Authorization: 'Bearer nope' }), 401, /token/i],
+      ['body over the limit', post(JSON.stringify({ ...SPEC, command: 'x'.repeat(2 * 1024 * 1024) })), 413, /larger/i],
+    ];
+    for (const [name, pending, status, message] of cases) {
+      const res = await pending;
+      expect(res.status, name).toBe(status);
+      expect(JSON.stringify(await res.json()), name).toMatch(message);
+    }
+    expect((await stack.tasks.counts()).waiting).toBe(0);
+    expect((await post(JSON.stringify(SPEC))).status).toBe(202);
+  });
+
   it('reports queue depth by state in /metrics', async () => {
     await app.request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) });
     const text = await (await app.request('/metrics')).text();

@@ -1,0 +1,44 @@
+// `npm start` without REDIS_URL runs its own redis-server child; without one, it says how to get one.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { createEmbeddedRedis, REDIS_INSTALL_HINT } from '../../src/redis/embedded.js';
+
+describe('embedded redis', () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-embedded-redis-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('starts a redis-server on a free loopback port with its data in the given folder, and stops it', async () => {
+    const dir = await tempDir();
+    const embedded = createEmbeddedRedis({ dir, logger: pino({ level: 'silent' }) });
+    const url = await embedded.start();
+    expect(url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await client.connect();
+    await client.set('k', 'v');
+    expect(await client.get('k')).toBe('v');
+    client.disconnect();
+    await embedded.stop();
+    expect((await readdir(dir)).length).toBeGreaterThan(0);
+    const after = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+    await expect(after.connect()).rejects.toThrow();
+    after.disconnect();
+  });
+
+  it('fails with install instructions when no redis-server binary exists', async () => {
+    const embedded = createEmbeddedRedis({ dir: await tempDir(), logger: pino({ level: 'silent' }), binary: 'redis-server-that-does-not-exist' });
+    const failure = embedded.start();
+    await expect(failure).rejects.toBeInstanceOf(ConfigError);
+    await expect(failure).rejects.toThrow(REDIS_INSTALL_HINT);
+    expect(REDIS_INSTALL_HINT).toMatch(/apt-get install redis-server.*docker compose up redis.*REDIS_URL/);
+  });
+});
