@@ -17,6 +17,7 @@ import { RedisTaskService } from './queue/task-service.js';
 import { createEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { TaskStore } from './result/task-store.js';
 import { createSandboxProvider } from './sandbox/index.js';
+import { taskHeldByWorker } from './queue/task-activity.js';
 import { createFixWorker, type WorkerMetrics } from '../workers/worker.js';
 
 export const MODES = ['api', 'worker', 'all'] as const;
@@ -114,7 +115,9 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     metrics.setQueueCountsSource(() => tasks.counts());
 
     if (mode === 'worker' || mode === 'all') {
-      const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }));
+      const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }), {
+        isTaskActive: taskHeldByWorker({ redis, prefix: config.queue.prefix, queueName: config.queue.name }),
+      });
       const worker = createFixWorker({
         queue: config.queue,
         worker: config.worker,

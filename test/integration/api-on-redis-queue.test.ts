@@ -77,7 +77,7 @@ describe('intake API on the Redis queue', () => {
 
   it('answers every kind of bad input with a 4xx naming the problem, stores nothing, and keeps serving', async () => {
     const post = (body: string, headers: Record<string, string> = AUTH) => app.request('/api/v1/tasks', { method: 'POST', headers, body });
-    const cases: Array<[string, Promise<Response>, number, RegExp]> = [
+    const cases: Array<[string, Response | Promise<Response>, number, RegExp]> = [
       ['malformed JSON', post('{"repo":'), 400, /json/i],
       ['wrong content type', post(JSON.stringify(SPEC), { Authorization: 'Bearer it-token', 'Content-Type': 'text/plain' }), 415, /application\/json/],
       ['missing field', post(JSON.stringify({ repo: SPEC.repo })), 400, /command/],

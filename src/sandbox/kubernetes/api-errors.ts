@@ -1,0 +1,85 @@
+// Kubernetes API failures in ci-fixer's terms. A full namespace quota or a throttled / failing API
+// server means "not now", so the task waits (CapacityError, no attempt spent); anything else is an
+// infrastructure error the queue retries with backoff.
+import type { V1DeleteOptions } from '@kubernetes/client-node';
+import { CapacityError, InfrastructureError } from '../../errors.js';
+
+/** The HTTP status of a failed API call, if it got that far. */
+export function apiStatusCode(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; statusCode?: unknown };
+  if (typeof e.code === 'number') return e.code;
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  return undefined;
+}
+
+/** The server's own explanation (the v1.Status message), not the client's multi-line dump. */
+export function apiMessage(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return String(err);
+  const body = (err as { body?: unknown }).body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.slice(0, 500);
+    }
+  }
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string') {
+    return (parsed as { message: string }).message;
+  }
+  const status = apiStatusCode(err);
+  const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+  return status === undefined ? message : `HTTP ${status}: ${message}`;
+}
+
+function header(err: unknown, name: string): string | undefined {
+  const headers = (err as { headers?: Record<string, string> } | null)?.headers;
+  if (headers === undefined || headers === null) return undefined;
+  const hit = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return hit?.[1];
+}
+
+export const CAPACITY_BASE_DELAY_MS = 5_000;
+export const CAPACITY_MAX_DELAY_MS = 120_000;
+
+/** Exponential, capped, with jitter so many waiting tasks do not return in lockstep. */
+export function capacityDelayMs(consecutive: number, random: () => number = Math.random): number {
+  const base = Math.min(CAPACITY_MAX_DELAY_MS, CAPACITY_BASE_DELAY_MS * 2 ** Math.max(0, Math.min(consecutive, 10)));
+  return Math.round(base * (0.75 + random() * 0.5));
+}
+
+export function isQuotaExceeded(err: unknown): boolean {
+  return apiStatusCode(err) === 403 && /exceeded quota/i.test(apiMessage(err));
+}
+
+/**
+ * Maps a failed Job create. `consecutive` counts this task's capacity waits so far (backoff).
+ */
+export function classifyCreateError(err: unknown, consecutive: number, random?: () => number): Error {
+  const status = apiStatusCode(err);
+  const message = apiMessage(err);
+  if (isQuotaExceeded(err)) {
+    return new CapacityError(`sandbox quota exhausted: ${message}`, capacityDelayMs(consecutive, random), { cause: err });
+  }
+  if (status === 429 || (status !== undefined && status >= 500)) {
+    const retryAfter = Number(header(err, 'retry-after'));
+    const delay = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(CAPACITY_MAX_DELAY_MS, retryAfter * 1000) : capacityDelayMs(consecutive, random);
+    return new CapacityError(`Kubernetes API busy (HTTP ${status}): ${message}`, delay, { cause: err });
+  }
+  if (status === undefined) return new InfrastructureError('kubernetes_unreachable', `Kubernetes API unreachable: ${message}`, { cause: err });
+  return new InfrastructureError('sandbox_create_failed', `could not create the sandbox Job (HTTP ${status}): ${message}`, { cause: err });
+}
+
+/**
+ * DeleteOptions for a sandbox Job. The policy goes in the body: when a DELETE has a body, the API
+ * server ignores the query parameters, and a Job's default policy orphans its pod.
+ */
+export function backgroundDelete(uid?: string): V1DeleteOptions {
+  return { propagationPolicy: 'Background', ...(uid !== undefined ? { preconditions: { uid } } : {}) };
+}
+
+export function kubernetesError(code: string, what: string, err: unknown): InfrastructureError {
+  const status = apiStatusCode(err);
+  return new InfrastructureError(code, `${what}${status === undefined ? '' : ` (HTTP ${status})`}: ${apiMessage(err)}`, { cause: err });
+}

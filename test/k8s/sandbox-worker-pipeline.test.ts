@@ -1,0 +1,134 @@
+// The worker (in process, on real Redis) with the kubernetes driver on the test cluster: the real
+// fix pipeline runs in a sandbox Job, and a full sandbox quota makes the task wait, not fail.
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runFixPipeline } from '../../src/fixer/pipeline.js';
+import { taskHeldByWorker } from '../../src/queue/task-activity.js';
+import type { TaskRecord, TaskSpec } from '../../src/task.js';
+import { createFixWorker, type FixWorker } from '../../workers/worker.js';
+import { Fixtures, specFor } from '../support/fix-pipeline.js';
+import { k8sClients, testJob, uniqueName, waitFor } from '../support/k8s.js';
+import { sandboxJobs, startProvider, useSandboxNamespace } from '../support/k8s-sandbox.js';
+import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
+import { connect } from '../support/redis.js';
+
+describe('worker with the kubernetes sandbox driver', () => {
+  const ns = useSandboxNamespace('sbx-worker');
+  const fixtures = new Fixtures();
+  const k = k8sClients();
+  let stack: QueueStack | undefined;
+  let worker: FixWorker | undefined;
+
+  async function startWorker(s: QueueStack): Promise<void> {
+    const redis = connect();
+    const { provider } = await startProvider(ns.name, {}, { isTaskActive: taskHeldByWorker({ redis, prefix: s.settings.prefix, queueName: s.settings.name }) });
+    worker = createFixWorker({
+      queue: s.settings,
+      worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
+      tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },
+      connection: connect(),
+      store: s.store,
+      hub: s.hub,
+      sandboxes: provider,
+      pipeline: runFixPipeline,
+      metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
+      logger: pino({ level: 'silent' }),
+      secrets: [],
+    });
+    await worker.start();
+  }
+
+  async function finished(id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> {
+    return waitFor(
+      `task ${id} to finish`,
+      async () => {
+        const task = await stack!.tasks.get(id);
+        if (task) seen?.(task);
+        return task && ['succeeded', 'failed', 'cancelled'].includes(task.state) ? task : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 200 },
+    );
+  }
+
+  afterEach(async () => {
+    await worker?.stop();
+    await stack?.close();
+    worker = undefined;
+    stack = undefined;
+  });
+  afterAll(() => fixtures.cleanup());
+
+  it('fixes a prettier failure in a sandbox Job and deletes the Job afterwards', async () => {
+    stack = createQueueStack();
+    await startWorker(stack);
+    const spec: TaskSpec = specFor(await fixtures.repo('prettier'));
+    const { id } = await stack.tasks.submit(spec);
+    const task = await finished(id);
+    expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'fixed', fixer: 'prettier' } });
+    expect(task.result?.patch).toMatch(/^diff --git/m);
+    const logs = await stack.store.readLog(id, 0, 10_000);
+    expect(logs.lines.some((l) => l.text === 'sandbox ready (kubernetes)')).toBe(true);
+    expect((await sandboxJobs(ns.name)).filter((j) => j.taskId === id)).toEqual([]);
+  });
+
+  it('keeps a task waiting while the sandbox quota is full, then runs it', async () => {
+    await k.core.createNamespacedResourceQuota({ namespace: ns.name, body: { metadata: { name: 'one-job' }, spec: { hard: { 'count/jobs.batch': '1' } } } });
+    await waitFor('the quota to be accounted', async () => {
+      const quota = await k.core.readNamespacedResourceQuota({ name: 'one-job', namespace: ns.name });
+      return quota.status?.hard?.['count/jobs.batch'] === '1' ? true : undefined;
+    });
+    const filler = uniqueName('filler');
+    await k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(filler) });
+    try {
+      stack = createQueueStack({ attempts: 1 });
+      await startWorker(stack);
+      const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));
+      const waiting = await waitFor(`task ${id} to wait for capacity`, async () => {
+        const logs = await stack!.store.readLog(id, 0, 1000);
+        return logs.lines.find((l) => l.text.startsWith('waiting for capacity'));
+      });
+      expect(waiting.text).toContain('exceeded quota');
+      // One attempt only, yet the task is not failed: it is queued again, waiting.
+      expect((await stack.tasks.get(id))?.state).not.toBe('failed');
+
+      await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } });
+      const task = await finished(id);
+      expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'not_reproduced' } });
+    } finally {
+      await k.core.deleteNamespacedResourceQuota({ name: 'one-job', namespace: ns.name });
+      await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } }).catch(() => undefined);
+    }
+  });
+
+  it('reaps the Job of a task no worker holds any more', async () => {
+    stack = createQueueStack();
+    const redis = connect();
+    try {
+      const isTaskActive = taskHeldByWorker({ redis, prefix: stack.settings.prefix, queueName: stack.settings.name });
+      const { provider } = await startProvider(ns.name, {}, { isTaskActive });
+      try {
+        // An orphan: a sandbox Job whose task is not held by any worker (as after a SIGKILL).
+        const orphanTask = randomUUID();
+        const heldTask = randomUUID();
+        const other = await startProvider(ns.name);
+        const orphan = await other.provider.create({ taskId: orphanTask, timeoutSeconds: 60 });
+        const held = await other.provider.create({ taskId: heldTask, timeoutSeconds: 60 });
+        await redis.set(`${stack.settings.prefix}:${stack.settings.name}:${heldTask}:lock`, 'token', 'PX', 60_000);
+        const result = await provider.reap();
+        expect(result.deleted.map((d) => d.taskId)).toContain(orphanTask);
+        expect(result.deleted.map((d) => d.taskId)).not.toContain(heldTask);
+        const left = (await sandboxJobs(ns.name)).map((j) => j.taskId);
+        expect(left).not.toContain(orphanTask);
+        expect(left).toContain(heldTask);
+        await orphan.dispose();
+        await held.dispose();
+        await other.provider.stop();
+      } finally {
+        await provider.stop();
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
