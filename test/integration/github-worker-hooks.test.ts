@@ -2,14 +2,12 @@
 // sandbox, with the pipeline injected (as the worker allows) so each case is exact: the resolved
 // spec is what runs and is recorded, a per-task token goes to the pipeline and is redacted, what
 // onFinish returns is kept with the result, and a failing onFinish never costs the result.
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskError } from '../../src/errors.js';
 import type { FixResult, QueuedTaskSpec, TaskRecord, TaskSpec } from '../../src/task.js';
-import { createFixWorker, type FixPipeline, type FixWorker, type TaskEnd, type TaskHooks } from '../../workers/worker.js';
+import type { FixPipeline, FixWorker, TaskEnd, TaskHooks } from '../../workers/worker.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
-import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
-import { connect } from '../support/redis.js';
+import { createQueueStack, runToEnd, startStackWorker, type QueueStack } from '../support/queue-stack.js';
 
 const TASK_TOKEN = 'ghs_per_task_token_0123456789';
 const QUEUED: QueuedTaskSpec = { repo: { url: 'https://github.com/o/r.git', ref: 'a'.repeat(40) } };
@@ -25,32 +23,10 @@ describe('worker task hooks', () => {
 
   async function start(pipeline: FixPipeline, hooks: TaskHooks): Promise<void> {
     stack = createQueueStack({ attempts: 1 });
-    worker = createFixWorker({
-      queue: stack.settings,
-      worker: { concurrency: 1, maxConcurrentSandboxes: 2, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
-      tasks: { defaultTimeoutSeconds: 120, patchMaxBytes: 1024 * 1024 },
-      connection: connect(),
-      store: stack.store,
-      hub: stack.hub,
-      sandboxes: (await startLocalProvider()).provider,
-      pipeline,
-      metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
-      logger: pino({ level: 'silent' }),
-      secrets: [],
-      hooks,
-    });
-    await worker.start();
+    worker = await startStackWorker(stack, { sandboxes: (await startLocalProvider()).provider, pipeline, hooks, worker: { concurrency: 1, maxConcurrentSandboxes: 2, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 } });
   }
 
-  async function run(spec: QueuedTaskSpec): Promise<TaskRecord> {
-    const { id } = await stack.tasks.submit(spec);
-    for (let i = 0; i < 600; i++) {
-      const task = await stack.tasks.get(id);
-      if (task && ['succeeded', 'failed', 'cancelled'].includes(task.state)) return task;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`task ${id} did not finish`);
-  }
+  const run = (spec: QueuedTaskSpec): Promise<TaskRecord> => runToEnd(stack, spec, 60_000);
 
   it('runs and records the spec onStart resolved, hands over its token, redacts it, and keeps what onFinish returns', async () => {
     const seen: Array<{ spec: TaskSpec; gitToken: string | undefined }> = [];

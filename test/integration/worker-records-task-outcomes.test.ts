@@ -1,16 +1,13 @@
 // The worker on real Redis with the real local sandbox and fix pipeline: each outcome ends in the
 // right state with the right result, and infrastructure errors are retried while task errors are not.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { InfrastructureError } from '../../src/errors.js';
-import { runFixPipeline } from '../../src/fixer/pipeline.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import type { TaskRecord, TaskSpec } from '../../src/task.js';
-import { createFixWorker, type FixWorker, type WorkerMetrics } from '../../workers/worker.js';
+import type { FixWorker, WorkerMetrics } from '../../workers/worker.js';
 import { Fixtures, specFor } from '../support/fix-pipeline.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
-import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
-import { connect } from '../support/redis.js';
+import { createQueueStack, runToEnd, startStackWorker, type QueueStack } from '../support/queue-stack.js';
 
 /** A provider whose first `failures` creates fail like an unreachable cluster would. */
 function flaky(inner: SandboxProvider, failures: number): SandboxProvider {
@@ -32,31 +29,9 @@ describe('worker task outcomes', () => {
   const metrics: WorkerMetrics = { taskFinished: (outcome) => void finished.push(outcome), sandboxReady: () => undefined };
   // The worker owns its provider's lifecycle (stop() stops it), so each worker gets a fresh one.
   const startWorker = async (wrap: (p: SandboxProvider) => SandboxProvider = (p) => p) => {
-    const sandboxes = wrap((await startLocalProvider()).provider);
-    worker = createFixWorker({
-      queue: stack.settings,
-      worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
-      tasks: { defaultTimeoutSeconds: 120, patchMaxBytes: 1024 * 1024 },
-      connection: connect(),
-      store: stack.store,
-      hub: stack.hub,
-      sandboxes,
-      pipeline: runFixPipeline,
-      metrics,
-      logger: pino({ level: 'silent' }),
-      secrets: [],
-    });
-    await worker.start();
+    worker = await startStackWorker(stack, { sandboxes: wrap((await startLocalProvider()).provider), metrics });
   };
-  const run = async (spec: TaskSpec): Promise<TaskRecord> => {
-    const { id } = await stack.tasks.submit(spec);
-    for (let i = 0; i < 1200; i++) {
-      const task = await stack.tasks.get(id);
-      if (task && ['succeeded', 'failed', 'cancelled'].includes(task.state)) return task;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`task ${id} did not finish`);
-  };
+  const run = (spec: TaskSpec): Promise<TaskRecord> => runToEnd(stack, spec);
 
   afterEach(async () => {
     await worker?.stop();

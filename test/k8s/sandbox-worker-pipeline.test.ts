@@ -1,16 +1,14 @@
 // The worker (in process, on real Redis) with the kubernetes driver on the test cluster: the real
 // fix pipeline runs in a sandbox Job, and a full sandbox quota makes the task wait, not fail.
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runFixPipeline } from '../../src/fixer/pipeline.js';
 import { taskHeldByWorker } from '../../src/queue/task-activity.js';
 import type { TaskRecord, TaskSpec } from '../../src/task.js';
-import { createFixWorker, type FixWorker } from '../../workers/worker.js';
+import type { FixWorker } from '../../workers/worker.js';
 import { Fixtures, specFor } from '../support/fix-pipeline.js';
 import { k8sClients, testJob, uniqueName, waitFor } from '../support/k8s.js';
 import { sandboxJobs, startProvider, useSandboxNamespace } from '../support/k8s-sandbox.js';
-import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
+import { createQueueStack, startStackWorker, untilFinal, type QueueStack } from '../support/queue-stack.js';
 import { connect } from '../support/redis.js';
 
 describe('worker with the kubernetes sandbox driver', () => {
@@ -21,35 +19,12 @@ describe('worker with the kubernetes sandbox driver', () => {
   let worker: FixWorker | undefined;
 
   async function startWorker(s: QueueStack): Promise<void> {
-    const redis = connect();
-    const { provider } = await startProvider(ns.name, {}, { isTaskActive: taskHeldByWorker({ redis, prefix: s.settings.prefix, queueName: s.settings.name }) });
-    worker = createFixWorker({
-      queue: s.settings,
-      worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
-      tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },
-      connection: connect(),
-      store: s.store,
-      hub: s.hub,
-      sandboxes: provider,
-      pipeline: runFixPipeline,
-      metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
-      logger: pino({ level: 'silent' }),
-      secrets: [],
-    });
-    await worker.start();
+    const isTaskActive = taskHeldByWorker({ redis: s.redis, prefix: s.settings.prefix, queueName: s.settings.name });
+    const { provider } = await startProvider(ns.name, {}, { isTaskActive });
+    worker = await startStackWorker(s, { sandboxes: provider, tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 } });
   }
 
-  async function finished(id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> {
-    return waitFor(
-      `task ${id} to finish`,
-      async () => {
-        const task = await stack!.tasks.get(id);
-        if (task) seen?.(task);
-        return task && ['succeeded', 'failed', 'cancelled'].includes(task.state) ? task : undefined;
-      },
-      { timeoutMs: 150_000, intervalMs: 200 },
-    );
-  }
+  const finished = (id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> => untilFinal(stack!, id, 150_000, seen);
 
   afterEach(async () => {
     await worker?.stop();

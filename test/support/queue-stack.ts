@@ -4,6 +4,10 @@ import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { createSubscriptionHub, type SubscriptionHub } from '../../src/queue/subscription-hub.js';
 import { RedisTaskService, type QueueSettings } from '../../src/queue/task-service.js';
+import { isFinal } from '../../src/queue/types.js';
+import { runFixPipeline } from '../../src/fixer/pipeline.js';
+import type { QueuedTaskSpec, TaskRecord } from '../../src/task.js';
+import { createFixWorker, type FixWorker, type FixWorkerOptions } from '../../workers/worker.js';
 import { TaskStore } from '../../src/result/task-store.js';
 import { connect, deletePrefix, uniquePrefix } from './redis.js';
 
@@ -44,4 +48,48 @@ export function createQueueStack(overrides: Partial<QueueSettings> & { logMaxLin
       redis.disconnect();
     },
   };
+}
+
+/**
+ * A worker on the stack with test-friendly defaults (quiet logger, fast locks, no metrics);
+ * `sandboxes` is required, everything else may be overridden. The caller stops it.
+ */
+export async function startStackWorker(
+  stack: QueueStack,
+  options: Pick<FixWorkerOptions, 'sandboxes'> & Partial<Omit<FixWorkerOptions, 'queue' | 'store' | 'hub'>>,
+): Promise<FixWorker> {
+  const worker = createFixWorker({
+    worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
+    tasks: { defaultTimeoutSeconds: 120, patchMaxBytes: 1024 * 1024 },
+    connection: stack.redis,
+    pipeline: runFixPipeline,
+    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
+    logger: pino({ level: 'silent' }),
+    secrets: [],
+    ...options,
+    queue: stack.settings,
+    store: stack.store,
+    hub: stack.hub,
+  });
+  await worker.start();
+  return worker;
+}
+
+/** Polls a task until it is final; `seen` observes every read. Bounded by timeoutMs. */
+export async function untilFinal(stack: QueueStack, id: string, timeoutMs = 150_000, seen?: (task: TaskRecord) => void): Promise<TaskRecord> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TaskRecord | null = null;
+  while (Date.now() < deadline) {
+    last = await stack.tasks.get(id);
+    if (last) seen?.(last);
+    if (last && isFinal(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`task ${id} not final within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+/** Submits a task and waits until it is final. */
+export async function runToEnd(stack: QueueStack, spec: QueuedTaskSpec, timeoutMs?: number): Promise<TaskRecord> {
+  const { id } = await stack.tasks.submit(spec);
+  return untilFinal(stack, id, timeoutMs);
 }
