@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/api/app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
+import { connect } from '../support/redis.js';
 
 const AUTH = { Authorization: 'Bearer it-token', 'Content-Type': 'application/json' };
 const SPEC = { repo: { url: 'file:///tmp/nowhere', ref: 'main' }, command: 'npm test' };
@@ -100,5 +101,38 @@ describe('intake API on the Redis queue', () => {
     const text = await (await app.request('/metrics')).text();
     expect(text).toMatch(/ci_fixer_queue_depth\{state="waiting"\} 1/);
     expect((await app.request('/readyz')).status).toBe(200);
+  });
+});
+
+describe('submission order', () => {
+  it('never lets a worker see a job before its task record', async () => {
+    const stack = createQueueStack();
+    const watcher = connect();
+    try {
+      const waitKey = `${stack.prefix}:${stack.settings.name}:wait`;
+      const missing: string[] = [];
+      let checked = 0;
+      let done = false;
+      // A second connection plays the worker: whatever job it can see must already have its record.
+      const watch = (async () => {
+        for (let i = 0; i < 100_000 && !done; i++) {
+          const ids = await watcher.lrange(waitKey, 0, -1);
+          const records = await Promise.all(ids.map((id) => watcher.exists(stack.store.recordKey(id))));
+          ids.forEach((id, j) => records[j] === 0 && missing.push(id));
+          checked += ids.length;
+        }
+      })();
+      for (let round = 0; round < 20; round++) {
+        await Promise.all(Array.from({ length: 50 }, () => stack.tasks.submit(SPEC)));
+      }
+      done = true;
+      await watch;
+      expect(checked).toBeGreaterThan(0);
+      expect(missing).toEqual([]);
+      expect((await stack.tasks.counts()).waiting).toBe(1000);
+    } finally {
+      watcher.disconnect();
+      await stack.close();
+    }
   });
 });
