@@ -10,4 +10,6 @@ ensure_build
 if [ -z "${CI_FIXER_TEST_KUBECONFIG:-}" ]; then
   bash scripts/test-cluster/build.sh
 fi
+log_step "typechecking (tsc --noEmit, tests included)"
+npm run --silent typecheck
 exec npx vitest run "$@"

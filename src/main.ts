@@ -77,6 +77,8 @@ function closeServer(server: ServerType): Promise<void> {
   });
 }
 
+// Long on purpose: the composition root wires every stage in one place, and the order of `stops`
+// is the shutdown order (HTTP first, then the worker's drain, then queues and connections).
 export async function startRuntime(mode: Mode, config: Config, logger: Logger): Promise<Runtime> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
