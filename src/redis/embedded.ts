@@ -1,9 +1,9 @@
 // A local redis-server child process for laptops and tests: used only when no REDIS_URL is set
 // (and never in production). Its data lives in a git-ignored folder.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { ConfigError, InfrastructureError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -23,6 +23,26 @@ export interface EmbeddedRedis {
 
 export const REDIS_INSTALL_HINT =
   'no redis-server binary found: install one (apt-get install redis-server), run `docker compose up redis`, or set REDIS_URL';
+
+const PIDFILE = 'redis-server.pid';
+
+/**
+ * A redis-server left behind by a ci-fixer that was killed outright still owns the data folder;
+ * two servers appending to one folder would corrupt it, so the leftover is stopped first.
+ */
+async function stopLeftover(pidfile: string, logger: Logger): Promise<void> {
+  const pid = Number((await readFile(pidfile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!command.includes('redis-server')) return; // gone, or the pid was reused by something else
+  logger.warn({ pid }, 'embedded_redis_leftover_stopped');
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100; i++) {
+    if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) === '') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.kill(pid, 'SIGKILL');
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -66,8 +86,10 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
       starting ??= (async () => {
         const dir = resolve(options.dir);
         await mkdir(dir, { recursive: true });
+        await stopLeftover(join(dir, PIDFILE), options.logger);
         const port = await freePort();
-        const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+        const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--pidfile', join(dir, PIDFILE)];
+        const proc = spawn(binary, args, {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         child = proc;

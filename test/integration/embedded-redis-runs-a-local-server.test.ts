@@ -42,3 +42,24 @@ describe('embedded redis', () => {
     expect(REDIS_INSTALL_HINT).toMatch(/apt-get install redis-server.*docker compose up redis.*REDIS_URL/);
   });
 });
+
+describe('embedded redis after a crash', () => {
+  it('stops a redis-server left behind on the same data folder before starting its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-embedded-redis-'));
+    try {
+      // The first owner "dies" without stopping its server: the server stays up, pidfile and all.
+      const first = createEmbeddedRedis({ dir, logger: pino({ level: 'silent' }) });
+      const firstUrl = await first.start();
+      const second = createEmbeddedRedis({ dir, logger: pino({ level: 'silent' }) });
+      const secondUrl = await second.start();
+      expect(secondUrl).not.toBe(firstUrl);
+      const stale = new Redis(firstUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+      await expect(stale.connect()).rejects.toThrow();
+      stale.disconnect();
+      await second.stop();
+      await first.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
