@@ -28,7 +28,7 @@ const optionalString = z
 const fields = {
   NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
-  HOST: [z.string().default('0.0.0.0'), 'Address the HTTP server binds to.'],
+  HOST: [optionalString, 'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.'],
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
   METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
@@ -198,7 +198,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     env: e.NODE_ENV,
     production,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    // The dev token is public knowledge and the local sandbox runs commands unisolated: with both,
+    // listening beyond loopback would hand this machine to anyone on the network.
+    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
     auth: { tokens, usingDevToken },
     redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {

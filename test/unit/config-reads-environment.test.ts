@@ -8,6 +8,8 @@ describe('config', () => {
   it('runs on embedded defaults with nothing set: local sandbox, dev token, embedded Redis', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3001);
+    // The dev token is well known, so the API stays on loopback unless told otherwise.
+    expect(config.http.host).toBe('127.0.0.1');
     expect(config.sandbox.driver).toBe('local');
     expect(config.sandbox.explicit).toBe(false);
     expect(config.auth).toEqual({ tokens: [DEV_API_TOKEN], usingDevToken: true });
@@ -21,6 +23,12 @@ describe('config', () => {
     expect(loadConfig({ KUBECONFIG: '/tmp/kc' }).sandbox.driver).toBe('kubernetes');
     expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).sandbox.driver).toBe('kubernetes');
     expect(loadConfig({ KUBECONFIG: '/tmp/kc', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
+  });
+
+  it('listens on every interface once real tokens are set, or where HOST says', () => {
+    expect(loadConfig({ API_TOKENS: 'a1b2c3' }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+    expect(loadConfig({ API_TOKENS: 'a1b2c3', HOST: '10.1.2.3' }).http.host).toBe('10.1.2.3');
   });
 
   it('splits token lists and collects every secret for redaction', () => {
