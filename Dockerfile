@@ -16,7 +16,7 @@ RUN npm run build
 
 FROM ${NODE_IMAGE}
 # tini is PID 1: it forwards SIGTERM to node (which drains the worker) and reaps children.
-# git is for the local sandbox driver (docker-compose); in a cluster, sandboxes are Jobs.
+# git: the worker pushes verified fixes (GitHub reporting), and the local sandbox driver clones.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini git ca-certificates \
  && rm -rf /var/lib/apt/lists/*
