@@ -3,7 +3,12 @@ import { z } from 'zod';
 
 export const TASK_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
-export const FINAL_STATES: readonly TaskState[] = ['succeeded', 'failed', 'cancelled'];
+const FINAL_STATES: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** A final task never changes state again. */
+export function isFinal(state: TaskState): boolean {
+  return FINAL_STATES.has(state);
+}
 
 export const TASK_PHASES = ['cloning', 'reproducing', 'fixing', 'verifying', 'reporting'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];

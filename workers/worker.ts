@@ -13,7 +13,7 @@ import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
 import type { FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
-import type { FixResult, Outcome, TaskErrorInfo, TaskPhase, TaskSpec } from '../src/task.js';
+import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -144,7 +144,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
   async function begin(attempt: Attempt): Promise<'cancelled' | undefined> {
     const { taskId, job } = attempt;
     const record = await store.get(taskId);
-    if (record === null || record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled') {
+    if (record === null || isFinal(record.state)) {
       logger.warn({ taskId, state: record?.state ?? null }, 'task_skipped_not_runnable');
       return 'cancelled';
     }

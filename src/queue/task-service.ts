@@ -6,11 +6,11 @@ import type { Redis } from 'ioredis';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskStore } from '../result/task-store.js';
-import type { QueuedTaskSpec, TaskRecord } from '../task.js';
+import { isFinal, type QueuedTaskSpec, type TaskRecord } from '../task.js';
 import { withTimeout } from '../timeout.js';
 import { createMicroBatcher } from './micro-batcher.js';
 import type { SubscriptionHub } from './subscription-hub.js';
-import { isFinal, type LogPage, type QueueCounts, type SubmitOptions, type TaskService } from './types.js';
+import type { LogPage, QueueCounts, SubmitOptions, TaskService } from './types.js';
 
 export interface TaskJobData {
   taskId: string;

@@ -1,6 +1,6 @@
 // What the intake API needs from the queue side. The Redis/BullMQ implementation lives in
 // task-service.ts; tests may pass any other implementation of this interface.
-import type { LogLine, QueuedTaskSpec, TaskRecord, TaskState } from '../task.js';
+import type { LogLine, QueuedTaskSpec, TaskRecord } from '../task.js';
 
 export interface LogPage {
   lines: LogLine[];
@@ -55,6 +55,3 @@ export interface TaskService {
   ping(): Promise<void>;
 }
 
-export function isFinal(state: TaskState): boolean {
-  return state === 'succeeded' || state === 'failed' || state === 'cancelled';
-}

@@ -4,7 +4,7 @@
 // Keys (P = prefix): P:task:{id} hash (the record and log counters), P:task:{id}:log list of JSON
 // lines, P:task:{id}:events pub/sub channel carrying "something changed" hints.
 import type { Redis } from 'ioredis';
-import type { FixResult, LogLine, QueuedTaskSpec, TaskErrorInfo, TaskPhase, TaskRecord, TaskSpec, TaskState } from '../task.js';
+import { isFinal, type FixResult, type LogLine, type QueuedTaskSpec, type TaskErrorInfo, type TaskPhase, type TaskRecord, type TaskSpec, type TaskState } from '../task.js';
 
 export interface TaskStoreOptions {
   redis: Redis;
@@ -166,7 +166,7 @@ export class TaskStore {
     put('result', patch.result);
     put('error', patch.error);
     put('spec', patch.spec);
-    const final = patch.state === 'succeeded' || patch.state === 'failed' || patch.state === 'cancelled';
+    const final = patch.state !== undefined && isFinal(patch.state);
     const [applied, previous] = await this.redis.ciFixerTransition(
       this.recordKey(id),
       this.logKey(id),

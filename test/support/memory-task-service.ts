@@ -3,8 +3,8 @@
 // `done` needs a final state and every line read, cancel of a final task is a conflict.
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
-import { isFinal, type LogPage, type QueueCounts, type TaskService } from '../../src/queue/types.js';
-import type { LogLine, TaskRecord, TaskSpec } from '../../src/task.js';
+import type { LogPage, QueueCounts, TaskService } from '../../src/queue/types.js';
+import { isFinal, type LogLine, type TaskRecord, type TaskSpec } from '../../src/task.js';
 
 interface Entry {
   record: TaskRecord;

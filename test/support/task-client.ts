@@ -1,5 +1,5 @@
 // A small HTTP client for the intake API, as a user's script would poll it.
-import type { LogLine, TaskRecord, TaskSpec } from '../../src/task.js';
+import { isFinal, type LogLine, type TaskRecord, type TaskSpec } from '../../src/task.js';
 
 export interface TaskClient {
   submit(spec: TaskSpec): Promise<{ id: string; statusUrl: string; logsUrl: string }>;
@@ -12,7 +12,7 @@ export interface TaskClient {
   readAllLogs(id: string, pageSize?: number, timeoutMs?: number): Promise<{ lines: LogLine[]; pages: number }>;
 }
 
-export const TERMINAL = (t: TaskRecord) => t.state === 'succeeded' || t.state === 'failed' || t.state === 'cancelled';
+export const TERMINAL = (t: TaskRecord) => isFinal(t.state);
 
 export function taskClient(baseUrl: string, token: string): TaskClient {
   const headers = { Authorization: `Bearer ${token}` };

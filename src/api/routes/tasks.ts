@@ -6,7 +6,8 @@ import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
 import { bearerTokens } from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
-import { isFinal, type TaskService } from '../../queue/types.js';
+import type { TaskService } from '../../queue/types.js';
+import { isFinal } from '../../task.js';
 import { withTimeout } from '../../timeout.js';
 import type { AppEnv } from '../env.js';
 import {
