@@ -16,10 +16,11 @@ import {
 } from '@kubernetes/client-node';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SANDBOX_SERVICE_ACCOUNT } from '../src/sandbox/kubernetes/labels.js';
 import { withTimeout } from '../src/timeout.js';
 
 export const APP_SA = 'ci-fixer-app';
-export const SANDBOX_SA = 'ci-fixer-sandbox';
+export const SANDBOX_SA = SANDBOX_SERVICE_ACCOUNT;
 export const ROLE = 'ci-fixer-sandbox-manager';
 export const ROLE_BINDING = 'ci-fixer-sandbox-binding';
 

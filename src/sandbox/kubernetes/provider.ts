@@ -2,6 +2,7 @@
 // shared pod watch per process (pod-tracker.ts), commands over exec websockets (sandbox.ts), and a
 // reaper for Jobs whose worker died (reaper.ts). Whatever fails on the way to a ready sandbox, the
 // Job is deleted before the error leaves create().
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../../config.js';
 import { CancelledError, CapacityError, InfrastructureError } from '../../errors.js';
@@ -62,10 +63,6 @@ const REPLACE_ATTEMPTS = 10;
 const DELETE_ATTEMPTS = 3;
 /** Capacity waits are remembered per task for backoff; this caps the map of a long-lived worker. */
 const MAX_TRACKED_WAITS = 10_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export function createKubernetesSandboxProvider(options: KubernetesSandboxProviderOptions): KubernetesSandboxProvider {
   const { config, logger } = options;
