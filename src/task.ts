@@ -13,8 +13,85 @@ export function isFinal(state: TaskState): boolean {
 export const TASK_PHASES = ['cloning', 'reproducing', 'fixing', 'verifying', 'reporting'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
 
-export const FIXER_NAMES = ['prettier', 'eslint', 'npm-lockfile'] as const;
+// Deterministic fixers by ecosystem (src/fixer/fixers/<ecosystem>/), then the model-backed one.
+export const FIXER_NAMES = [
+  // JavaScript / TypeScript
+  'prettier',
+  'eslint',
+  'biome',
+  'npm-lockfile',
+  'yarn-lockfile',
+  'pnpm-lockfile',
+  // Go
+  'gofmt',
+  'goimports',
+  'go-mod-tidy',
+  // Python
+  'ruff',
+  'ruff-format',
+  'black',
+  'isort',
+  'poetry-lock',
+  'uv-lock',
+  // Rust
+  'cargo-fmt',
+  'cargo-lock',
+  // Other
+  'terraform-fmt',
+  'shfmt',
+  'clang-format',
+  // An agent on an OpenAI-compatible endpoint (src/fixer/agent/), tried when no tool fixes it.
+  'model',
+] as const;
 export type FixerName = (typeof FIXER_NAMES)[number];
+
+/** The tool a failure is attributed to (src/fixer/diagnosis/). */
+export const DIAGNOSIS_TOOLS = [
+  'prettier', 'eslint', 'biome', 'tsc', 'node-test', 'jest', 'vitest', 'mocha', 'npm', 'yarn', 'pnpm',
+  'pytest', 'mypy', 'ruff', 'black', 'isort', 'poetry', 'uv',
+  'go-build', 'go-vet', 'go-test', 'gofmt', 'goimports', 'go-mod',
+  'cargo-build', 'cargo-test', 'cargo-fmt', 'clippy',
+  'terraform', 'shfmt', 'clang-format',
+  'unknown',
+] as const;
+export type DiagnosisTool = (typeof DIAGNOSIS_TOOLS)[number];
+
+export const FAILURE_CATEGORIES = ['format', 'lint', 'type', 'test', 'build', 'dependency', 'environment', 'unknown'] as const;
+export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
+
+export interface DiagnosisLocation {
+  /** Relative to the repository root, and checked to exist there. */
+  path: string;
+  line: number | null;
+  column: number | null;
+}
+
+/** Why the CI command failed, computed from the command and its output on every reproduced task. */
+export interface Diagnosis {
+  tool: DiagnosisTool;
+  category: FailureCategory;
+  /** For a chained command (`a && b`, several lines): the step that failed, 0-based. */
+  step: { index: number; command: string } | null;
+  /** Files and lines the output names (bounded). */
+  locations: DiagnosisLocation[];
+  /** The few error lines that matter, never the whole log (bounded). */
+  excerpt: string[];
+  /** One line for people: "eslint failed in lib/option.js:12 (lint)". */
+  summary: string;
+}
+
+/** What the model-backed fixer spent and said (result.model). */
+export interface ModelUsage {
+  model: string;
+  steps: number;
+  attempts: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Wall time spent waiting for model responses. */
+  modelTimeMs: number;
+  /** The model's own summary of its fix (from its finish call), if it gave one. */
+  summary: string | null;
+}
 
 export const OUTCOMES = ['fixed', 'not_fixed', 'not_reproduced', 'error'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -92,7 +169,16 @@ export interface CommandRecord {
 
 export interface FixResult {
   outcome: Outcome;
+  /** The first of `fixers`, kept for clients of the first API version. */
   fixer: FixerName | null;
+  /** Every fixer whose change was kept, in the order applied; the patch is their sum. */
+  fixers?: FixerName[];
+  /** Why the command failed; null when the failure did not reproduce. */
+  diagnosis?: Diagnosis | null;
+  /** For not_fixed: why, in a sentence (no fixer applies, budget exhausted, ...). */
+  reason?: string | null;
+  /** Set when the model-backed fixer ran. */
+  model?: ModelUsage | null;
   /** Unified git diff of the fix, capped; empty unless the outcome is `fixed`. */
   patch: string;
   patchTruncated: boolean;

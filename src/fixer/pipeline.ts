@@ -3,10 +3,12 @@
 // change alone made the command pass, and the patch is exactly that change.
 import { TaskError } from '../errors.js';
 import type { FixResult, FixerName, Outcome } from '../task.js';
+import { diagnose } from './diagnosis/index.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { createCommandRunner } from './runner.js';
-import type { Failure, FixContext } from './types.js';
+import { shellQuote } from './shell.js';
+import type { Failure, FixContext, FixerContext } from './types.js';
 import { Worktree } from './worktree.js';
 
 export type { FixContext } from './types.js';
@@ -38,7 +40,12 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     ctx.log('system', 'the command passed: failure not reproduced');
     return result('not_reproduced');
   }
-  const failure: Failure = { command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output };
+  const failure: Failure = {
+    command: ctx.spec.command,
+    exitCode: repro.exitCode,
+    output: repro.output,
+    diagnosis: diagnose({ command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output }),
+  };
   const fixers = applicableFixers(failure, ctx.spec.fixers);
   if (fixers.length === 0) {
     ctx.log('system', 'no fixer recognises this failure');
@@ -51,7 +58,19 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     await ctx.setPhase('fixing');
     if (index > 0) await worktree.reset(before);
     ctx.log('system', `applying fixer ${fixer.name}`);
-    await fixer.apply({ run: (command) => runner.run(command, { cwd: REPO_DIR }), failure });
+    const fixerCtx: FixerContext = {
+      run: (command, options) => runner.run(command, { ...options, cwd: REPO_DIR }),
+      failure,
+      readFile: async (path) => (await ctx.sandbox.readFile(`${REPO_DIR}/${path}`).catch(() => null))?.toString('utf8') ?? null,
+      hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
+      log: (text) => ctx.log('system', text),
+      signal: ctx.signal,
+    };
+    const applied = await fixer.apply(fixerCtx);
+    if (applied.status !== 'applied') {
+      ctx.log('system', applied.message);
+      continue;
+    }
 
     await ctx.setPhase('verifying');
     const verify = await runner.run(ctx.spec.command, { cwd: REPO_DIR });

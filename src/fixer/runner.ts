@@ -18,6 +18,8 @@ export interface RunOptions {
   cwd?: string;
   /** Extra environment for this command only; where credentials travel. */
   env?: Record<string, string>;
+  /** A bound shorter than the task's remaining time (e.g. the model's `run` tool); expiry is not a task timeout. */
+  timeoutMs?: number;
 }
 
 export interface RunResult {
@@ -26,6 +28,8 @@ export interface RunResult {
   /** stdout and stderr lines in arrival order, most recent OUTPUT_TAIL_CHARS characters. */
   output: string;
   stdoutLines: string[];
+  /** Only with a command's own `timeoutMs`: it ran out of that bound (the task did not). */
+  timedOut: boolean;
 }
 
 /** Keeps the last `maxChars` characters' worth of lines. */
@@ -63,8 +67,9 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
     ctx.log('system', `$ ${command}`);
     const tail = new OutputTail(OUTPUT_TAIL_CHARS);
     const stdoutLines: string[] = [];
+    const ownBound = options.timeoutMs !== undefined && options.timeoutMs < remainingMs;
     const result = await ctx.sandbox.exec(command, {
-      timeoutMs: remainingMs,
+      timeoutMs: ownBound ? (options.timeoutMs as number) : remainingMs,
       env: { ...NPM_ENV, ...options.env },
       signal: ctx.signal,
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -76,12 +81,12 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
     });
     commands.push({ command, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });
     ctx.log('system', `exit ${result.exitCode} after ${result.durationMs} ms${result.timedOut ? ' (timed out)' : ''}`);
-    if (result.timedOut) {
+    if (result.timedOut && !ownBound) {
       throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget during: ${command}`, {
         details: { timeoutSeconds: ctx.timeoutSeconds },
       });
     }
-    return { exitCode: result.exitCode, durationMs: result.durationMs, output: tail.toString(), stdoutLines };
+    return { exitCode: result.exitCode, durationMs: result.durationMs, output: tail.toString(), stdoutLines, timedOut: result.timedOut };
   }
 
   return { run, commands };

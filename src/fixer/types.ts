@@ -1,5 +1,6 @@
 import type { Sandbox } from '../sandbox/types.js';
-import type { FixerName, LogStream, TaskPhase, TaskSpec } from '../task.js';
+import type { Diagnosis, FixerName, LogStream, ModelUsage, TaskPhase, TaskSpec } from '../task.js';
+import type { RunOptions, RunResult } from './runner.js';
 
 /** What the worker hands the pipeline for one task attempt. */
 export interface FixContext {
@@ -15,23 +16,98 @@ export interface FixContext {
   /** Sent to the git remote as a per-command HTTP header; never written to disk or argv. */
   gitToken?: string;
   patchMaxBytes: number;
+  /** The model-backed fixer, when one is configured (LLM_BASE_URL); tried after the tools. */
+  agent?: FixAgent;
 }
 
-/** The failing run of the task's command, as the fixers see it. */
+/** A failing run of the task's command (or of its failing step), as the fixers see it. */
 export interface Failure {
   command: string;
   exitCode: number;
   /** stdout and stderr lines in arrival order, capped to the most recent output. */
   output: string;
+  diagnosis: Diagnosis;
 }
 
 /** Runs one shell command in the task's repository checkout, logged and recorded. */
-export type RunInRepo = (command: string) => Promise<{ exitCode: number }>;
+export type RunInRepo = (command: string, options?: Omit<RunOptions, 'cwd'>) => Promise<RunResult>;
+
+export type Ecosystem = 'javascript' | 'go' | 'python' | 'rust' | 'other';
+
+/** What a fixer gets to work with; everything goes through the sandbox. */
+export interface FixerContext {
+  run: RunInRepo;
+  failure: Failure;
+  /** A repository file as text (path relative to the repository root), or null when absent. */
+  readFile(path: string): Promise<string | null>;
+  /** Whether `name` is a command the sandbox can run (on PATH). */
+  hasCommand(name: string): Promise<boolean>;
+  /** A system line in the task log. */
+  log(text: string): void;
+  signal: AbortSignal;
+}
+
+export type FixerOutcome =
+  /** The fix command ran; the pipeline decides by re-running whether it helped. */
+  | { status: 'applied' }
+  /** The tool is not in the sandbox: `message` says how to get it, e.g. "black not found: add it to setup in .ci-fixer.yml". */
+  | { status: 'tool_missing'; message: string }
+  /** The fixer chose not to act after looking closer (e.g. nothing of its kind in the repository). */
+  | { status: 'skipped'; message: string };
 
 export interface Fixer {
   readonly name: FixerName;
-  /** Pure: does the failure output show a problem this fixer knows how to repair? */
-  applies(failure: Failure): boolean;
-  /** Changes files in the checkout; the pipeline verifies by re-running the task's command. */
-  apply(ctx: { run: RunInRepo; failure: Failure }): Promise<void>;
+  readonly ecosystem: Ecosystem;
+  /** Pure: does this failure (command, output, diagnosis) show a problem this fixer repairs? */
+  detect(failure: Failure): boolean;
+  /**
+   * Changes files in the checkout with the repository's own tool and version where it pins one.
+   * A missing tool is an outcome, never a throw.
+   */
+  apply(ctx: FixerContext): Promise<FixerOutcome>;
+}
+
+/** Budgets for the model-backed fixer; a repository can lower them, never raise them. */
+export interface AgentBudgets {
+  maxSteps: number;
+  maxTokens: number;
+  maxWallSeconds: number;
+  maxAttempts: number;
+}
+
+export interface AgentContext {
+  taskId: string;
+  /** The task's whole original command: what verification re-runs. */
+  command: string;
+  /** The latest failure, with its diagnosis. */
+  failure: Failure;
+  sandbox: Sandbox;
+  /** Runs a command in the checkout (logged, recorded, with the task's deadline). */
+  run: RunInRepo;
+  /** Re-runs the original command on the current tree. */
+  verify(): Promise<{ passed: boolean; exitCode: number; output: string }>;
+  /** Tracked and untracked files of the checkout, relative to its root. */
+  files: string[];
+  /** The checkout, relative to the sandbox workdir. */
+  repoDir: string;
+  /** Refuse edits to test files (on by default for test failures). */
+  protectTests: boolean;
+  budgets: AgentBudgets;
+  log(text: string): void;
+  signal: AbortSignal;
+}
+
+export type AgentStopReason = 'verified' | 'budget_exhausted' | 'gave_up' | 'verification_failed' | 'model_unavailable';
+
+export interface AgentResult {
+  /** True only when the agent's last verify() passed. The pipeline proves it once more. */
+  passed: boolean;
+  reason: AgentStopReason;
+  usage: ModelUsage;
+}
+
+/** The model-backed fixer as the pipeline sees it (src/fixer/agent/). */
+export interface FixAgent {
+  readonly name: 'model';
+  run(ctx: AgentContext): Promise<AgentResult>;
 }

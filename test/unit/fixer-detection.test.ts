@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { applicableFixers, FIXERS } from '../../src/fixer/fixers/index.js';
-import { eslintFixableCount } from '../../src/fixer/fixers/eslint.js';
+import { eslintFixableCount } from '../../src/fixer/fixers/javascript/eslint.js';
 import type { Failure } from '../../src/fixer/types.js';
+import { diagnose } from '../../src/fixer/diagnosis/index.js';
 
-const failure = (output: string): Failure => ({ command: 'npm test', exitCode: 1, output });
+const failure = (output: string): Failure => ({ command: 'npm test', exitCode: 1, output, diagnosis: diagnose({ command: 'npm test', exitCode: 1, output }) });
 const names = (output: string, allowed?: Parameters<typeof applicableFixers>[1]) =>
   applicableFixers(failure(output), allowed).map((f) => f.name);
 

@@ -1,19 +1,21 @@
 import type { FixerName } from '../../task.js';
 import type { Failure, Fixer } from '../types.js';
-import { eslintFixer } from './eslint.js';
-import { npmLockfileFixer } from './npm-lockfile.js';
-import { prettierFixer } from './prettier.js';
+import { goFixers } from './go/index.js';
+import { javascriptFixers } from './javascript/index.js';
+import { otherFixers } from './other/index.js';
+import { pythonFixers } from './python/index.js';
+import { rustFixers } from './rust/index.js';
 
-/** Every fixer, in the default order they are tried. */
-export const FIXERS: readonly Fixer[] = [prettierFixer, eslintFixer, npmLockfileFixer];
+/** Every deterministic fixer, in the default order they are tried. */
+export const FIXERS: readonly Fixer[] = [...javascriptFixers, ...goFixers, ...pythonFixers, ...rustFixers, ...otherFixers];
 
 /**
  * The fixers to try for a failure: those the task allows (in the task's order when it names them,
- * else the default order) whose detector recognises the failure output.
+ * else the default order) whose detector recognises the failure.
  */
 export function applicableFixers(failure: Failure, allowed?: readonly FixerName[], registry: readonly Fixer[] = FIXERS): Fixer[] {
   const ordered = allowed === undefined
     ? [...registry]
     : [...new Set(allowed)].map((name) => registry.find((fixer) => fixer.name === name)).filter((f): f is Fixer => f !== undefined);
-  return ordered.filter((fixer) => fixer.applies(failure));
+  return ordered.filter((fixer) => fixer.detect(failure));
 }

@@ -1,4 +1,4 @@
-import type { Fixer } from '../types.js';
+import type { Fixer } from '../../types.js';
 
 // Prettier 3 ends `--check` with "Code style issues found in … Run Prettier with --write to fix.";
 // Prettier 2 with "Code style issues found in the above file(s). Forgot to run Prettier?".
@@ -6,10 +6,12 @@ const CHECK_FAILED = /Code style issues (?:were )?found in|Forgot to run Prettie
 
 export const prettierFixer: Fixer = {
   name: 'prettier',
-  applies: (failure) => CHECK_FAILED.test(failure.output),
+  ecosystem: 'javascript',
+  detect: (failure) => CHECK_FAILED.test(failure.output),
   async apply({ run }) {
     // npx prefers the repository's own prettier when its dependencies are installed, so the fix
     // uses the same version (and config) as the check.
     await run('npx prettier --write .');
+    return { status: 'applied' };
   },
 };

@@ -1,4 +1,4 @@
-import type { Fixer } from '../types.js';
+import type { Fixer } from '../../types.js';
 
 // ESLint's stylish/default formatters end with
 // "N errors and M warnings potentially fixable with the `--fix` option."
@@ -12,9 +12,11 @@ export function eslintFixableCount(output: string): number {
 
 export const eslintFixer: Fixer = {
   name: 'eslint',
-  applies: (failure) => eslintFixableCount(failure.output) > 0,
+  ecosystem: 'javascript',
+  detect: (failure) => eslintFixableCount(failure.output) > 0,
   async apply({ run }) {
     // A non-zero exit here usually means unfixable problems remain; the verify step decides.
     await run('npx eslint --fix .');
+    return { status: 'applied' };
   },
 };

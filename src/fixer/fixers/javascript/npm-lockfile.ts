@@ -1,4 +1,4 @@
-import type { Fixer } from '../types.js';
+import type { Fixer } from '../../types.js';
 
 // npm >= 7: "`npm ci` can only install packages when your package.json and package-lock.json or
 // npm-shrinkwrap.json are in sync."; npm 6 said the same after "cipm".
@@ -6,9 +6,11 @@ const OUT_OF_SYNC = /can only install packages when your package\.json and (?:pa
 
 export const npmLockfileFixer: Fixer = {
   name: 'npm-lockfile',
-  applies: (failure) => OUT_OF_SYNC.test(failure.output),
+  ecosystem: 'javascript',
+  detect: (failure) => OUT_OF_SYNC.test(failure.output),
   async apply({ run }) {
     // Only the lock file is rewritten; no package is installed and no install script runs.
     await run('npm install --package-lock-only --ignore-scripts --no-audit --no-fund');
+    return { status: 'applied' };
   },
 };

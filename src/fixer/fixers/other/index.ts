@@ -1,0 +1,3 @@
+import type { Fixer } from '../../types.js';
+
+export const otherFixers: readonly Fixer[] = [];
