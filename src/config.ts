@@ -68,6 +68,7 @@ const fields = {
   REAPER_INTERVAL_SECONDS: [int(60, 1), 'How often orphaned sandbox Jobs are looked for.'],
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
+  GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: the GitHub host of GITHUB_API_URL (`github.com` for the public API).'],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
@@ -106,6 +107,12 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; description: string; def
 });
 
 export const DEV_API_TOKEN = 'dev-token';
+
+/** The git host of a GitHub REST API: github.com for api.github.com, else the API's own host (Enterprise). */
+export function githubHost(apiUrl: string): string {
+  const host = new URL(apiUrl).host.toLowerCase();
+  return host === 'api.github.com' ? 'github.com' : host;
+}
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -147,7 +154,7 @@ export interface Config {
       maxAgeSeconds: number;
     };
   };
-  git: { token: string | undefined };
+  git: { token: string | undefined; tokenHosts: string[] };
   github: {
     webhookSecrets: string[];
     webhookBodyLimitBytes: number;
@@ -247,7 +254,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
       },
     },
-    git: { token: e.GIT_TOKEN },
+    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [githubHost(e.GITHUB_API_URL)] },
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,

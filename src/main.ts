@@ -56,7 +56,7 @@ function githubHooks(config: Config, logger: Logger) {
   return createGitHubTaskHooks({
     settings,
     credentials,
-    ...(config.git.token ? { gitToken: config.git.token } : {}),
+    ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
     publicUrl: config.http.publicUrl,
     logger,
   });
@@ -132,7 +132,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         metrics: workerMetrics(metrics),
         logger: logger.child({ component: 'worker' }),
         secrets: config.secrets,
-        ...(config.git.token ? { gitToken: config.git.token } : {}),
+        ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
         hooks: githubHooks(config, logger.child({ component: 'github' })),
       });
       await worker.start();

@@ -11,6 +11,7 @@ import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
 import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
+import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
 import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
@@ -39,7 +40,8 @@ export interface FixWorkerOptions {
   metrics: WorkerMetrics;
   logger: Logger;
   secrets: string[];
-  gitToken?: string;
+  /** GIT_TOKEN and GIT_TOKEN_HOSTS: the clone token, sent only to repositories on those hosts. */
+  gitToken?: ScopedToken;
   hooks?: TaskHooks;
 }
 
@@ -61,7 +63,7 @@ const TIMEOUT_MARGIN_SECONDS = 60;
 
 export function createFixWorker(options: FixWorkerOptions): FixWorker {
   const { store, logger } = options;
-  const baseSecrets = [...options.secrets, ...(options.gitToken ? [options.gitToken] : [])];
+  const baseSecrets = [...options.secrets, ...(options.gitToken ? [options.gitToken.token] : [])];
   const redact = createRedactor(baseSecrets);
   const running = new Map<string, AbortController>();
   let worker: Worker<TaskJobData> | undefined;
@@ -234,7 +236,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         await store.transition(taskId, ['running'], { phase });
         log.write('system', `phase ${phase}`);
       };
-      const gitToken = attempt.gitToken ?? options.gitToken;
+      const gitToken = attempt.gitToken ?? tokenFor(spec.repo.url, options.gitToken);
       const result = await options.pipeline({
         taskId,
         spec: { ...spec, command: spec.command },

@@ -8,6 +8,7 @@ import type { Octokit } from '@octokit/rest';
 import type { Config } from '../config.js';
 import { errorMessage, isAppError, TaskError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { tokenFor, type ScopedToken } from '../fixer/git.js';
 import { createRedactor } from '../result/redact.js';
 import type { GitHubOrigin, GitHubReport, TaskErrorInfo } from '../task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from '../../workers/worker.js';
@@ -26,8 +27,8 @@ export interface GitHubTaskHooksOptions {
   settings: GitHubReportSettings;
   /** undefined: tasks still run (public repositories), nothing is reported. */
   credentials: GitHubCredentials | undefined;
-  /** Clone token when the credentials give no read-only one (GIT_TOKEN). */
-  gitToken?: string;
+  /** Clone token when the credentials give no read-only one (GIT_TOKEN, for GIT_TOKEN_HOSTS only). */
+  gitToken?: ScopedToken;
   publicUrl: string | undefined;
   logger: Logger;
   /** Wait before the second report attempt; doubles after each (default 1000). */
@@ -133,7 +134,7 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const readToken = await credentials?.readToken(origin);
     const tokens = [readToken, writeToken].filter((t): t is string => t !== undefined);
     try {
-      return await resolveWithRepo(ctx, origin, readToken ?? writeToken ?? options.gitToken, readToken, tokens);
+      return await resolveWithRepo(ctx, origin, readToken ?? writeToken ?? tokenFor(origin.repository.cloneUrl, options.gitToken), readToken, tokens);
     } catch (err) {
       // The worker cannot redact tokens it was never told about: scrub them from the error here.
       if (err instanceof Error && tokens.length > 0) err.message = createRedactor(tokens)(err.message);
