@@ -1,6 +1,7 @@
 // The only place that reads the environment. Every variable has a comment and a default; the
 // README's configuration table is checked against CONFIG_DOCS by a unit test.
 import { z } from 'zod';
+import { parseApiTokens, type ApiToken } from './api/auth.js';
 import { ConfigError } from './errors.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -32,7 +33,7 @@ const fields = {
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
   METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
-  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API. Unset outside production: `dev-token`, with a warning.'],
+  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
@@ -119,7 +120,7 @@ export interface Config {
   production: boolean;
   logLevel: Env['LOG_LEVEL'];
   http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
-  auth: { tokens: string[]; usingDevToken: boolean };
+  auth: { tokens: ApiToken[]; usingDevToken: boolean };
   redis: { url: string | undefined; embeddedDir: string };
   queue: {
     name: string;
@@ -199,7 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ? { id: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
       : undefined;
   const usingDevToken = e.API_TOKENS.length === 0;
-  const tokens = usingDevToken ? [DEV_API_TOKEN] : e.API_TOKENS;
+  const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
 
   return {
     env: e.NODE_ENV,
@@ -272,7 +273,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,
     },
     secrets: [
-      ...e.API_TOKENS,
+      ...(usingDevToken ? [] : tokens.map((t) => t.token)),
       ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []),
       ...e.REDACT,
       ...e.GITHUB_WEBHOOK_SECRETS,

@@ -129,6 +129,8 @@ export interface TaskRecord {
   startedAt: string | null;
   finishedAt: string | null;
   spec: QueuedTaskSpec;
+  /** Name of the API token that submitted the task; null for webhook tasks. */
+  submittedBy: string | null;
   result: FixResult | null;
   error: TaskErrorInfo | null;
 }

@@ -8,8 +8,11 @@ import type { Config } from '../config.js';
 import {
   AppError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
+  OverloadedError,
   PayloadTooLargeError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -17,6 +20,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TaskService } from '../queue/types.js';
+import type { ApiToken } from './auth.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
@@ -30,7 +34,7 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export interface AppDeps {
   tasks: TaskService;
   config: {
-    auth: Config['auth'];
+    auth: { tokens: ReadonlyArray<string | ApiToken>; usingDevToken: boolean };
     http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
     github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'>;
@@ -47,15 +51,19 @@ type ErrorBody = { error: { code: string; message: string; details?: Record<stri
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => AppError, ContentfulStatusCode]> = [
   [ValidationError, 400],
   [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [TooManyRequestsError, 429],
+  [OverloadedError, 503],
 ];
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
@@ -126,6 +134,7 @@ function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response
     const status = STATUS_BY_ERROR.find(([type]) => err instanceof type)?.[1];
     if (status !== undefined) {
       if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
+      if (err instanceof TooManyRequestsError || err instanceof OverloadedError) c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json<ErrorBody>({ error: err.toJSON() }, status);
     }
     if (err.retryable) {

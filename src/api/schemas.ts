@@ -123,6 +123,7 @@ export const taskRecordSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     spec: storedTaskSpecSchema,
+    submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
     result: fixResultSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })

@@ -59,7 +59,7 @@ describe('docker-compose.yml', () => {
       expect(config.production).toBe(true);
       expect(config.sandbox.driver).toBe('local');
       expect(config.redis.url).toBe('redis://redis:6379');
-      expect(config.auth.tokens).toEqual(['compose-test-token']);
+      expect(config.auth.tokens.map((t) => t.token)).toEqual(['compose-test-token']);
     }
   });
 

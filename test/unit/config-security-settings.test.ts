@@ -1,5 +1,6 @@
 // The security settings of src/config.ts: their defaults narrow what each party can do.
 import { describe, expect, it } from 'vitest';
+import { parseApiTokens } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
 import { tokenFor } from '../../src/fixer/git.js';
 
@@ -19,5 +20,20 @@ describe('security settings', () => {
     expect(tokenFor('https://github.com:444/o/r.git', scoped)).toBeUndefined();
     expect(tokenFor('file:///srv/github.com/r.git', scoped)).toBeUndefined();
     expect(tokenFor('https://github.com/o/r.git', undefined)).toBeUndefined();
+  });
+});
+
+describe('API_TOKENS entries', () => {
+  it('parses bare, named and scoped tokens, and names bad ones by position', () => {
+    const [bare, named, scoped] = parseApiTokens(['t0ken-a', 'ci:t0ken-b', 'console:t0ken-c:read:all']);
+    expect(bare).toMatchObject({ token: 't0ken-a', scopes: ['submit', 'read:all', 'cancel'] });
+    expect(bare?.name).toMatch(/^token-[0-9a-f]{8}$/);
+    expect(named).toEqual({ name: 'ci', token: 't0ken-b', scopes: ['submit', 'read:all', 'cancel'] });
+    expect(scoped).toEqual({ name: 'console', token: 't0ken-c', scopes: ['read:all'] });
+    expect(() => parseApiTokens(['a:t0ken:read:some'])).toThrow(/API_TOKENS entry 1: scopes are .*"read:some"/);
+    expect(() => parseApiTokens(['a:t0ken-1', 'a:t0ken-2'])).toThrow(/"a" is used twice/);
+    expect(() => loadConfig({ API_TOKENS: 'ok:t0ken, bad name:t0ken' })).toThrow(/API_TOKENS entry 2/);
+    // Only the token itself is a secret to redact, not the name or the scopes.
+    expect(loadConfig({ API_TOKENS: 'ci:t0ken-b:submit' }).secrets).toEqual(['t0ken-b']);
   });
 });
