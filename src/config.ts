@@ -34,6 +34,9 @@ const fields = {
   METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
   API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.'],
+  API_RATE_LIMIT_PER_MINUTE: [int(600, 0), 'Task submissions per API token per minute (shared across API replicas through Redis); 429 with Retry-After above it. 0: no limit.'],
+  MAX_QUEUED_TASKS: [int(1000, 0), 'Queued (not yet running) tasks above which `POST /api/v1/tasks` answers 429 with Retry-After. 0: no cap.'],
+  WEBHOOK_MAX_QUEUED_TASKS: [int(2000, 0), 'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
@@ -121,6 +124,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
   auth: { tokens: ApiToken[]; usingDevToken: boolean };
+  limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
   redis: { url: string | undefined; embeddedDir: string };
   queue: {
     name: string;
@@ -210,6 +214,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // listening beyond loopback would hand this machine to anyone on the network.
     http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
     auth: { tokens, usingDevToken },
+    limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
     redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {
       name: e.QUEUE_NAME,

@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { pathToFileURL } from 'node:url';
 import { createApp } from './api/app.js';
+import { createIntakeLimits } from './api/intake-limits.js';
 import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
 import { runFixPipeline } from './fixer/pipeline.js';
@@ -142,7 +143,13 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     const app =
       mode === 'worker'
         ? createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) })
-        : createApp({ tasks, config: { auth: config.auth, http: config.http, github: config.github }, logger: logger.child({ component: 'api' }), metrics });
+        : createApp({
+            tasks,
+            config: { auth: config.auth, http: config.http, github: config.github },
+            logger: logger.child({ component: 'api' }),
+            metrics,
+            limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+          });
     const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
     const http = await listen(app, config.http.host, port);
     stops.push(() => closeServer(http.server));

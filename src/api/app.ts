@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TaskService } from '../queue/types.js';
 import type { ApiToken } from './auth.js';
+import type { IntakeLimits } from './intake-limits.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   sse?: Partial<SseOptions>;
   /** /readyz answers 503 when Redis takes longer than this (default 2000). */
   readyTimeoutMs?: number;
+  /** Intake rate limits and queue caps (intake-limits.ts); none when omitted. */
+  limits?: IntakeLimits;
 }
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
@@ -83,6 +86,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       publicUrl: deps.config.http.publicUrl,
       bodyLimitBytes: deps.config.http.bodyLimitBytes,
       sse: { ...DEFAULT_SSE_OPTIONS, ...deps.sse },
+      ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
   const github = deps.config.github;
@@ -97,6 +101,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       checkName: github?.checkName ?? 'ci-fixer',
       ...(github?.app === undefined ? {} : { appId: github.app.id }),
       publicUrl: deps.config.http.publicUrl,
+      ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
   app.doc31(OPENAPI_PATH, {
