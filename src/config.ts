@@ -30,6 +30,7 @@ const fields = {
   NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
   HOST: [optionalString, 'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.'],
+  ALLOWED_HOSTS: [list, 'Extra Host header names served while the API is on loopback or the dev token (then only `localhost`, `127.0.0.1`, `[::1]` and the PUBLIC_URL host are: a DNS-rebinding guard).'],
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
   METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
@@ -122,7 +123,7 @@ export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
+  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number; allowedHosts: string[] };
   auth: { tokens: ApiToken[]; usingDevToken: boolean };
   limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
   redis: { url: string | undefined; embeddedDir: string };
@@ -212,7 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     // The dev token is public knowledge and the local sandbox runs commands unisolated: with both,
     // listening beyond loopback would hand this machine to anyone on the network.
-    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES, allowedHosts: e.ALLOWED_HOSTS },
     auth: { tokens, usingDevToken },
     limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
     redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },

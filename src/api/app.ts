@@ -20,7 +20,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TaskService } from '../queue/types.js';
-import type { ApiToken } from './auth.js';
+import { isLoopbackBind, loopbackHostOnly, type ApiToken } from './auth.js';
 import type { IntakeLimits } from './intake-limits.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
@@ -36,7 +36,7 @@ export interface AppDeps {
   tasks: TaskService;
   config: {
     auth: { tokens: ReadonlyArray<string | ApiToken>; usingDevToken: boolean };
-    http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'>;
+    http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> & Partial<Pick<Config['http'], 'host' | 'allowedHosts'>>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
     github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'>;
   };
@@ -77,6 +77,11 @@ const CODE_BY_STATUS: Record<number, string> = {
 /** The intake API: tasks, probes, metrics and the OpenAPI document. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createBaseApp(deps.logger);
+  const { http } = deps.config;
+  if (deps.config.auth.usingDevToken || (http.host !== undefined && isLoopbackBind(http.host))) {
+    const publicHost = http.publicUrl === undefined ? [] : [new URL(http.publicUrl).hostname];
+    app.use(loopbackHostOnly([...publicHost, ...(http.allowedHosts ?? [])]));
+  }
   app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
   app.route(
     TASKS_PATH,

@@ -115,3 +115,33 @@ export function canRead(principal: Principal, task: Pick<TaskRecord, 'submittedB
   if (principal.scopes.has('read:all')) return true;
   return principal.scopes.has('read:own') && task.submittedBy !== null && task.submittedBy === principal.name;
 }
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether the API binds to loopback only (then the Host check below applies). */
+export function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * DNS rebinding: a web page in the developer's browser can point its own name at 127.0.0.1 and
+ * then talk to a loopback API with the well-known dev token. The browser still sends the page's
+ * name as Host, so on loopback only loopback names (and `extra`, e.g. PUBLIC_URL's host or
+ * ALLOWED_HOSTS) are served. Any port is fine: the name is what rebinding cannot fake.
+ */
+export function loopbackHostOnly(extra: readonly string[] = []): MiddlewareHandler {
+  const allowed = new Set([...LOOPBACK_NAMES, ...extra.map((h) => h.toLowerCase())]);
+  return async (c, next) => {
+    const host = c.req.header('Host') ?? new URL(c.req.url).host;
+    let name: string;
+    try {
+      name = new URL(`http://${host}`).hostname.toLowerCase();
+    } catch {
+      throw new ForbiddenError('the Host header is not a host name');
+    }
+    if (!allowed.has(name)) {
+      throw new ForbiddenError(`host ${JSON.stringify(name)} is not served: this API listens on loopback; add the name to ALLOWED_HOSTS to serve it`, { details: { host: name } });
+    }
+    await next();
+  };
+}
