@@ -96,6 +96,8 @@ export interface FixResult {
   /** Unified git diff of the fix, capped; empty unless the outcome is `fixed`. */
   patch: string;
   patchTruncated: boolean;
+  /** The patch contained a configured secret, which was redacted: it is never pushed or posted. */
+  patchRedacted?: boolean;
   commands: CommandRecord[];
   /** Where the command came from (GitHub tasks). */
   commandSource?: CommandSource;

@@ -83,6 +83,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       });
       if (extra !== undefined && end.result !== null) patch = { ...end, result: { ...end.result, ...extra } };
     }
+    patch = redactEnd(patch, attempt.redact);
     // Every log line must land before the final state, or a client could see `done` too early.
     await attempt.log.flush();
     await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
@@ -250,7 +251,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       });
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
-      await finish(attempt, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null });
+      const patch = attempt.redact(result.patch);
+      if (patch !== result.patch) log.write('system', 'the patch contained a configured secret; it was redacted and will not be delivered');
+      await finish(attempt, { state: 'succeeded', result: { ...result, patch, ...(patch === result.patch ? {} : { patchRedacted: true }) }, error: null });
       return result.outcome;
     } finally {
       // Exactly one sandbox per task, always released, whatever happened above.
@@ -337,6 +340,24 @@ interface Attempt {
   spec?: TaskSpec;
   gitToken?: string;
   hookCtx?: TaskHookContext;
+}
+
+/** Commands and error messages can echo a secret too (a token in a command line, a git error). */
+function redactEnd(end: Pick<TaskEnd, 'state' | 'result' | 'error'>, redact: Redactor): Pick<TaskEnd, 'state' | 'result' | 'error'> {
+  const info = (e: TaskErrorInfo | null) => (e === null ? null : { ...e, message: redact(e.message) });
+  const result = end.result;
+  return {
+    ...end,
+    error: info(end.error),
+    result:
+      result === null
+        ? null
+        : {
+            ...result,
+            commands: result.commands.map((c) => ({ ...c, command: redact(c.command) })),
+            ...(result.github === undefined ? {} : { github: { ...result.github, error: info(result.github.error) } }),
+          },
+  };
 }
 
 function errorResult(): FixResult {
