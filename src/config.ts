@@ -73,7 +73,7 @@ const fields = {
   REAPER_INTERVAL_SECONDS: [int(60, 1), 'How often orphaned sandbox Jobs are looked for.'],
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
-  GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: the GitHub host of GITHUB_API_URL (`github.com` for the public API).'],
+  GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
@@ -81,6 +81,7 @@ const fields = {
   GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
   GITHUB_ALLOW: [list, 'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.'],
   GITHUB_API_URL: [z.string().url().default('https://api.github.com'), 'GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).'],
+  GITHUB_GIT_HOST: [optionalString, 'Host (`host[:port]`) GitHub serves git from; a GitHub task whose clone URL is elsewhere gets no token. Unset: `github.com` for the public API, else the host of GITHUB_API_URL.'],
   GITHUB_APP_ID: [optionalString, 'GitHub App id; with GITHUB_APP_PRIVATE_KEY, tasks use per-installation tokens.'],
   GITHUB_APP_PRIVATE_KEY: [optionalString, 'GitHub App private key (PEM; `\\n` escapes allowed).'],
   GITHUB_PERSONAL_TOKEN: [optionalString, 'Personal access token used instead of an App. Used by the worker only; sandbox clones use GIT_TOKEN.'],
@@ -166,6 +167,8 @@ export interface Config {
     webhookBodyLimitBytes: number;
     allow: string[];
     apiUrl: string;
+    /** Where GitHub serves git (clone URLs of GitHub tasks must be there). */
+    gitHost: string;
     app: { id: string; privateKey: string } | undefined;
     personalToken: string | undefined;
     checkName: string;
@@ -204,6 +207,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY !== undefined
       ? { id: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
       : undefined;
+  const gitHost = (e.GITHUB_GIT_HOST ?? githubHost(e.GITHUB_API_URL)).toLowerCase();
   const usingDevToken = e.API_TOKENS.length === 0;
   const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
 
@@ -261,12 +265,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
       },
     },
-    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [githubHost(e.GITHUB_API_URL)] },
+    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost] },
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,
       allow: e.GITHUB_ALLOW,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+      gitHost,
       app: githubApp,
       personalToken: e.GITHUB_PERSONAL_TOKEN,
       checkName: e.GITHUB_CHECK_NAME,

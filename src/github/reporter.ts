@@ -16,11 +16,12 @@ import { completeCheckRun, ownerAndRepo, startCheckRun, type CheckRunRef, type C
 import { createOctokit, type GitHubClientOptions, type GitHubCredentials } from './client.js';
 import { deliverFix, newDeliveryProgress, type DeliveryProgress } from './fix-delivery.js';
 import { resolveTaskSpec } from './resolve-command.js';
+import { assertTrustedOrigin } from './trusted-origin.js';
 import { WorkerRepo } from './worker-git.js';
 
 export type GitHubReportSettings = Pick<
   Config['github'],
-  'apiUrl' | 'requestTimeoutMs' | 'checkName' | 'checkRuns' | 'fixPullRequests' | 'prComments' | 'allowWorkflowChanges' | 'reportAttempts' | 'gitTimeoutSeconds'
+  'apiUrl' | 'gitHost' | 'requestTimeoutMs' | 'checkName' | 'checkRuns' | 'fixPullRequests' | 'prComments' | 'allowWorkflowChanges' | 'reportAttempts' | 'gitTimeoutSeconds'
 >;
 
 export interface GitHubTaskHooksOptions {
@@ -106,6 +107,9 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     states.set(ctx.taskId, state);
     while (states.size > MAX_TRACKED) states.delete(states.keys().next().value as string);
 
+    // A job in Redis may be forged: check where its tokens would go before making any.
+    assertTrustedOrigin(origin, ctx.spec.repo.url, settings.gitHost);
+    await credentials?.verifyInstallation(origin);
     let writeToken: string | undefined;
     if (credentials === undefined) {
       ctx.log('system', 'github: no App or token configured; nothing will be reported');
@@ -191,6 +195,14 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const kept = { ...(end.spec.commandSource === undefined ? {} : { commandSource: end.spec.commandSource }), github: report };
     if (credentials === undefined) {
       report.error = { code: 'github_not_configured', message: 'no GitHub App or token is configured; nothing was reported' };
+      return kept;
+    }
+    try {
+      assertTrustedOrigin(origin, end.spec.repo.url, settings.gitHost);
+      await credentials.verifyInstallation(origin);
+    } catch (err) {
+      report.error = errorInfo(err, (t) => t);
+      ctx.log('system', `github: nothing reported: ${report.error.message}`);
       return kept;
     }
     const fixed = end.state === 'succeeded' && end.result?.outcome === 'fixed' && end.result.patch !== '';

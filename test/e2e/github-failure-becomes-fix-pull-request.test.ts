@@ -53,6 +53,7 @@ describe('a GitHub workflow failure, end to end', () => {
       GITHUB_APP_ID: APP_ID,
       GITHUB_APP_PRIVATE_KEY: world.api.privateKeyPem,
       GITHUB_API_URL: world.api.url,
+      GITHUB_GIT_HOST: new URL(world.remote.baseUrl).host,
       GITHUB_REPORT_ATTEMPTS: '2',
       // The remote's certificate is a throwaway one; the worker's git and the sandbox's both trust it.
       GIT_SSL_CAINFO: world.remote.caFile,
