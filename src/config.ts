@@ -57,6 +57,7 @@ const fields = {
   WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
   WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
   SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
+  ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: [bool(false), 'Let a worker on the local driver (no isolation: task code can read the worker\'s memory and environment) start with GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN set. Only for your own repositories.'],
   SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
   KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
   KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
@@ -89,6 +90,8 @@ const fields = {
   GITHUB_CHECK_RUNS: [bool(true), 'Report each GitHub task as a check run on its head sha.'],
   GITHUB_FIX_PULL_REQUESTS: [bool(true), 'On `fixed`, push a `ci-fixer/...` branch and open a pull request into the failing branch.'],
   GITHUB_PR_COMMENTS: [bool(true), 'On `fixed`, comment on the failing pull request with the patch.'],
+  FORK_TIMEOUT_SECONDS: [int(600, 10, 6 * 3600), 'Most sandbox time a failure from a fork\'s pull request gets, whatever its .ci-fixer.yml says (fork authors control that file).'],
+  FORK_ALLOW_SETUP: [bool(false), 'Run the `setup` steps of a fork\'s .ci-fixer.yml; by default they are ignored (the command still runs).'],
   GITHUB_ALLOW_WORKFLOW_CHANGES: [bool(false), 'Allow fixes that change files under `.github/workflows/`.'],
   GITHUB_REPORT_ATTEMPTS: [int(3, 1, 10), 'Attempts to report a task back to GitHub; the task keeps its result either way.'],
   GITHUB_REQUEST_TIMEOUT_MS: [int(10_000, 100), 'Timeout of one GitHub API request.'],
@@ -147,7 +150,7 @@ export interface Config {
   sandbox: {
     driver: 'local' | 'kubernetes';
     explicit: boolean;
-    local: { dir: string | undefined };
+    local: { dir: string | undefined; allowWithCredentials: boolean };
     kubernetes: {
       kubeconfig: string | undefined;
       inCluster: boolean;
@@ -167,6 +170,8 @@ export interface Config {
     webhookBodyLimitBytes: number;
     allow: string[];
     apiUrl: string;
+    /** GITHUB_APP_ID, also in api mode, where the key is not needed. */
+    appId: string | undefined;
     /** Where GitHub serves git (clone URLs of GitHub tasks must be there). */
     gitHost: string;
     app: { id: string; privateKey: string } | undefined;
@@ -176,6 +181,8 @@ export interface Config {
     fixPullRequests: boolean;
     prComments: boolean;
     allowWorkflowChanges: boolean;
+    forkTimeoutSeconds: number;
+    forkAllowSetup: boolean;
     reportAttempts: number;
     requestTimeoutMs: number;
     gitTimeoutSeconds: number;
@@ -184,7 +191,10 @@ export interface Config {
   secrets: string[];
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+/** Which process reads the config: a worker needs no API tokens, so production does not ask for them. */
+export type ConfigMode = 'api' | 'worker' | 'all';
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, mode: ConfigMode = 'all'): Config {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -193,14 +203,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  if (production && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
+  if (production && mode !== 'worker' && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
   if (production && e.REDIS_URL === undefined) throw new ConfigError('REDIS_URL is required when NODE_ENV=production');
   const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
   const driver = e.SANDBOX_DRIVER === 'auto' ? (e.KUBECONFIG !== undefined || inCluster ? 'kubernetes' : 'local') : e.SANDBOX_DRIVER;
   if (production && driver === 'local' && e.SANDBOX_DRIVER !== 'local') {
     throw new ConfigError('no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation');
   }
-  if ((e.GITHUB_APP_ID === undefined) !== (e.GITHUB_APP_PRIVATE_KEY === undefined)) {
+  // The API only needs the App's id (to recognise its own check runs); the key stays with the worker.
+  const keyNeeded = mode !== 'api' || e.GITHUB_APP_PRIVATE_KEY !== undefined;
+  if (keyNeeded && (e.GITHUB_APP_ID === undefined) !== (e.GITHUB_APP_PRIVATE_KEY === undefined)) {
     throw new ConfigError('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together');
   }
   const githubApp =
@@ -208,7 +220,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ? { id: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
       : undefined;
   const gitHost = (e.GITHUB_GIT_HOST ?? githubHost(e.GITHUB_API_URL)).toLowerCase();
-  const usingDevToken = e.API_TOKENS.length === 0;
+  // A worker serves no API: without tokens it has none, rather than the dev token's loopback default.
+  const usingDevToken = e.API_TOKENS.length === 0 && mode !== 'worker';
   const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
 
   return {
@@ -245,7 +258,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sandbox: {
       driver,
       explicit: e.SANDBOX_DRIVER !== 'auto',
-      local: { dir: e.SANDBOX_LOCAL_DIR },
+      local: { dir: e.SANDBOX_LOCAL_DIR, allowWithCredentials: e.ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS },
       kubernetes: {
         kubeconfig: e.KUBECONFIG,
         inCluster,
@@ -272,6 +285,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       allow: e.GITHUB_ALLOW,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
       gitHost,
+      appId: e.GITHUB_APP_ID,
       app: githubApp,
       personalToken: e.GITHUB_PERSONAL_TOKEN,
       checkName: e.GITHUB_CHECK_NAME,
@@ -279,6 +293,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       fixPullRequests: e.GITHUB_FIX_PULL_REQUESTS,
       prComments: e.GITHUB_PR_COMMENTS,
       allowWorkflowChanges: e.GITHUB_ALLOW_WORKFLOW_CHANGES,
+      forkTimeoutSeconds: e.FORK_TIMEOUT_SECONDS,
+      forkAllowSetup: e.FORK_ALLOW_SETUP,
       reportAttempts: e.GITHUB_REPORT_ATTEMPTS,
       requestTimeoutMs: e.GITHUB_REQUEST_TIMEOUT_MS,
       gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,

@@ -8,6 +8,7 @@ import { createApp } from './api/app.js';
 import { createIntakeLimits } from './api/intake-limits.js';
 import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
+import { ConfigError } from './errors.js';
 import { runFixPipeline } from './fixer/pipeline.js';
 import { createGitHubCredentials } from './github/client.js';
 import { createGitHubTaskHooks } from './github/reporter.js';
@@ -63,6 +64,20 @@ function githubHooks(config: Config, logger: Logger) {
   });
 }
 
+/** Refuses, or warns about, setups that hand more away than they should. */
+export function checkStartupSafety(mode: Mode, config: Config, logger: Logger): void {
+  const { github } = config;
+  if (mode !== 'api' && config.sandbox.driver === 'local' && (github.app !== undefined || github.personalToken !== undefined) && !config.sandbox.local.allowWithCredentials) {
+    // Task code runs unisolated next to the worker and could read the key or token from it.
+    throw new ConfigError(
+      'the local sandbox driver does not isolate task code from the worker, which holds GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN: use SANDBOX_DRIVER=kubernetes, unset them, or set ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS=true',
+    );
+  }
+  if (mode !== 'worker' && config.production && github.appId !== undefined && github.allow.length === 0) {
+    logger.warn({ variable: 'GITHUB_ALLOW' }, 'github_allow_empty_every_installation_accepted');
+  }
+}
+
 async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
@@ -86,6 +101,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown_step_failed'));
   };
   try {
+    checkStartupSafety(mode, config, logger);
     let redisUrl = config.redis.url;
     let embedded: EmbeddedRedis | undefined;
     if (redisUrl === undefined) {
@@ -172,7 +188,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, mode);
   } catch (err) {
     process.stderr.write(`ci-fixer: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

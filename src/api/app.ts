@@ -38,7 +38,7 @@ export interface AppDeps {
     auth: { tokens: ReadonlyArray<string | ApiToken>; usingDevToken: boolean };
     http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> & Partial<Pick<Config['http'], 'host' | 'allowedHosts'>>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
-    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'>;
+    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'> & Partial<Pick<Config['github'], 'appId'>>;
   };
   logger: Logger;
   metrics: Metrics;
@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       bodyLimitBytes: github?.webhookBodyLimitBytes ?? deps.config.http.bodyLimitBytes,
       allow: github?.allow ?? [],
       checkName: github?.checkName ?? 'ci-fixer',
-      ...(github?.app === undefined ? {} : { appId: github.app.id }),
+      ...((github?.appId ?? github?.app?.id) === undefined ? {} : { appId: (github?.appId ?? github?.app?.id) as string }),
       publicUrl: deps.config.http.publicUrl,
       ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),

@@ -58,7 +58,8 @@ export function assertFixBranch(branch: string, origin: GitHubOrigin): void {
   }
 }
 
-function isFork(origin: GitHubOrigin): boolean {
+/** The failing commit lives in another repository than the one that ran CI (a fork's pull request). */
+export function isFork(origin: GitHubOrigin): boolean {
   return origin.headRepository !== null && origin.headRepository.toLowerCase() !== origin.repository.fullName.toLowerCase();
 }
 

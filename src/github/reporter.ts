@@ -15,13 +15,24 @@ import type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from '../../worke
 import { completeCheckRun, ownerAndRepo, startCheckRun, type CheckRunRef, type CheckRunTarget } from './check-runs.js';
 import { createOctokit, type GitHubClientOptions, type GitHubCredentials } from './client.js';
 import { deliverFix, newDeliveryProgress, type DeliveryProgress } from './fix-delivery.js';
-import { resolveTaskSpec } from './resolve-command.js';
+import { applyForkLimits, resolveTaskSpec } from './resolve-command.js';
 import { assertTrustedOrigin } from './trusted-origin.js';
 import { WorkerRepo } from './worker-git.js';
 
 export type GitHubReportSettings = Pick<
   Config['github'],
-  'apiUrl' | 'gitHost' | 'requestTimeoutMs' | 'checkName' | 'checkRuns' | 'fixPullRequests' | 'prComments' | 'allowWorkflowChanges' | 'reportAttempts' | 'gitTimeoutSeconds'
+  | 'apiUrl'
+  | 'gitHost'
+  | 'requestTimeoutMs'
+  | 'checkName'
+  | 'checkRuns'
+  | 'fixPullRequests'
+  | 'prComments'
+  | 'allowWorkflowChanges'
+  | 'forkTimeoutSeconds'
+  | 'forkAllowSetup'
+  | 'reportAttempts'
+  | 'gitTimeoutSeconds'
 >;
 
 export interface GitHubTaskHooksOptions {
@@ -157,7 +168,9 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
       ...(options.gitEnv === undefined ? {} : { env: options.gitEnv }),
     });
     try {
-      const spec = await resolveTaskSpec(repo, { ...ctx.spec, github: origin }, origin, (text) => ctx.log('system', text));
+      const log = (text: string) => ctx.log('system', text);
+      const resolved = await resolveTaskSpec(repo, { ...ctx.spec, github: origin }, origin, log);
+      const spec = applyForkLimits(resolved, origin, { timeoutSeconds: settings.forkTimeoutSeconds, allowSetup: settings.forkAllowSetup }, log);
       return { spec, ...(readToken === undefined ? {} : { gitToken: readToken }), secrets };
     } finally {
       await repo.dispose();

@@ -51,6 +51,8 @@ describe('a GitHub workflow failure, end to end', () => {
       API_TOKENS: 'e2e-token',
       GITHUB_WEBHOOK_SECRETS: WEBHOOK_SECRET,
       GITHUB_APP_ID: APP_ID,
+      // The e2e tier runs the local driver on its own fixture repositories.
+      ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: 'true',
       GITHUB_APP_PRIVATE_KEY: world.api.privateKeyPem,
       GITHUB_API_URL: world.api.url,
       GITHUB_GIT_HOST: new URL(world.remote.baseUrl).host,

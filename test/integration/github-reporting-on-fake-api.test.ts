@@ -30,6 +30,8 @@ function settings(overrides: Partial<GitHubReportSettings> = {}): GitHubReportSe
     fixPullRequests: true,
     prComments: true,
     allowWorkflowChanges: false,
+    forkTimeoutSeconds: 600,
+    forkAllowSetup: false,
     reportAttempts: 3,
     gitTimeoutSeconds: 60,
     ...overrides,

@@ -39,6 +39,8 @@ describe('forged GitHub jobs', () => {
       fixPullRequests: true,
       prComments: true,
       allowWorkflowChanges: false,
+      forkTimeoutSeconds: 600,
+      forkAllowSetup: false,
       reportAttempts: 1,
       gitTimeoutSeconds: 30,
     };
