@@ -32,7 +32,7 @@ const fields = {
   HOST: [optionalString, 'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.'],
   ALLOWED_HOSTS: [list, 'Extra Host header names served while the API is on loopback or the dev token (then only `localhost`, `127.0.0.1`, `[::1]` and the PUBLIC_URL host are: a DNS-rebinding guard).'],
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
-  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
+  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics, in every mode (the API port serves no /metrics). Keep it cluster-internal.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
   API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.'],
   API_RATE_LIMIT_PER_MINUTE: [int(600, 0), 'Task submissions per API token per minute (shared across API replicas through Redis); 429 with Retry-After above it. 0: no limit.'],

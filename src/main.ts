@@ -28,6 +28,8 @@ export type Mode = (typeof MODES)[number];
 export interface Runtime {
   /** Where the HTTP server listens (the API in api/all mode, health+metrics in worker mode). */
   port: number;
+  /** Where probes and /metrics are served (METRICS_PORT), in every mode. */
+  metricsPort: number;
   stop(): Promise<void>;
 }
 
@@ -156,23 +158,26 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
       stops.push(() => worker.stop());
     }
 
-    const app =
-      mode === 'worker'
-        ? createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) })
-        : createApp({
-            tasks,
-            config: { auth: config.auth, http: config.http, github: config.github },
-            logger: logger.child({ component: 'api' }),
-            metrics,
-            limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
-          });
-    const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
-    const http = await listen(app, config.http.host, port);
-    stops.push(() => closeServer(http.server));
-    logger.info({ mode, host: config.http.host, port: http.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
+    // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
+    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) }), config.http.host, config.http.metricsPort);
+    stops.push(() => closeServer(ops.server));
+    let port = ops.port;
+    if (mode !== 'worker') {
+      const app = createApp({
+        tasks,
+        config: { auth: config.auth, http: config.http, github: config.github },
+        logger: logger.child({ component: 'api' }),
+        metrics,
+        limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+      });
+      const http = await listen(app, config.http.host, config.http.port);
+      stops.push(() => closeServer(http.server));
+      port = http.port;
+    }
+    logger.info({ mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
 
     let stopping: Promise<void> | undefined;
-    return { port: http.port, stop: () => (stopping ??= stopAll()) };
+    return { port, metricsPort: ops.port, stop: () => (stopping ??= stopAll()) };
   } catch (err) {
     await stopAll();
     throw err;

@@ -68,7 +68,6 @@ describe('GET /api/v1/openapi.json', () => {
         'POST /api/v1/tasks/{id}/cancel',
         'GET /healthz',
         'GET /readyz',
-        'GET /metrics',
         'POST /webhooks/github',
       ].sort(),
     );
