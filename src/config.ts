@@ -40,6 +40,7 @@ const fields = {
   WEBHOOK_MAX_QUEUED_TASKS: [int(2000, 0), 'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
+  REDIS_PASSWORD: [optionalString, 'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
   QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
@@ -191,6 +192,20 @@ export interface Config {
   secrets: string[];
 }
 
+function redisUrlWithPassword(url: string | undefined, password: string | undefined): string | undefined {
+  if (url === undefined || password === undefined) return url;
+  const parsed = new URL(url);
+  if (parsed.password !== '') return url;
+  parsed.password = password;
+  return parsed.toString();
+}
+
+/** The Redis password, wherever it was given: a task that echoes it has it redacted. */
+function redisPasswords(url: string | undefined, password: string | undefined): string[] {
+  const fromUrl = url === undefined ? '' : decodeURIComponent(new URL(url).password);
+  return [...new Set([fromUrl, password ?? ''].filter((p) => p !== ''))];
+}
+
 /** Which process reads the config: a worker needs no API tokens, so production does not ask for them. */
 export type ConfigMode = 'api' | 'worker' | 'all';
 
@@ -233,7 +248,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES, allowedHosts: e.ALLOWED_HOSTS },
     auth: { tokens, usingDevToken },
     limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
-    redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
+    redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
@@ -300,6 +315,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,
     },
     secrets: [
+      ...redisPasswords(e.REDIS_URL, e.REDIS_PASSWORD),
       ...(usingDevToken ? [] : tokens.map((t) => t.token)),
       ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []),
       ...e.REDACT,

@@ -37,3 +37,14 @@ describe('API_TOKENS entries', () => {
     expect(loadConfig({ API_TOKENS: 'ci:t0ken-b:submit' }).secrets).toEqual(['t0ken-b']);
   });
 });
+
+describe('Redis password', () => {
+  it('fills a password-less REDIS_URL from REDIS_PASSWORD and redacts the password', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://ci-fixer-redis:6379', REDIS_PASSWORD: 's3cret-pw' });
+    expect(config.redis.url).toBe('redis://:s3cret-pw@ci-fixer-redis:6379');
+    expect(config.secrets).toContain('s3cret-pw');
+    const carried = loadConfig({ REDIS_URL: 'redis://:in-url-pw@r:6379', REDIS_PASSWORD: 'other' });
+    expect(carried.redis.url).toBe('redis://:in-url-pw@r:6379');
+    expect(carried.secrets).toEqual(expect.arrayContaining(['in-url-pw', 'other']));
+  });
+});
