@@ -45,6 +45,23 @@ describe('worker redaction', () => {
     expect(log.lines.map((l) => l.text)).toContain('the patch contained a configured secret; it was redacted and will not be delivered');
   });
 
+  it('redacts error messages: the task error and a reporting error that echo a secret', async () => {
+    stack = createQueueStack({ attempts: 1 });
+    const SECRET = 'sekrit-token-0123456789';
+    // Our own hook interface, standing in for a reporter whose GitHub error echoes a token.
+    const hooks = {
+      onFinish: async () => ({ github: { checkRunId: null, checkRunUrl: null, branch: null, commitSha: null, pullRequestUrl: null, commentUrl: null, attempts: 1, error: { code: 'github_http_401', message: `Bad credentials for ${SECRET}` } } }),
+    };
+    worker = await startStackWorker(stack, { sandboxes: (await startLocalProvider()).provider, secrets: [SECRET], hooks });
+    const failed = await runToEnd(stack, { repo: { url: `file:///nonexistent/${SECRET}/repo.git`, ref: 'main' }, command: 'true' });
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.message).toContain('[redacted]');
+    const ok = await runToEnd(stack, { ...specFor(await fixtures.repo('passing')), command: 'true' });
+    expect(ok.result?.github?.error?.message).toBe('Bad credentials for [redacted]');
+    // The spec is what the client sent; what the worker recorded must not echo the secret.
+    expect(JSON.stringify([failed.error, failed.result, ok.result])).not.toContain(SECRET);
+  });
+
   it('refuses to deliver a redacted patch, saying why', async () => {
     const progress = newDeliveryProgress();
     const logged: string[] = [];
