@@ -1,14 +1,20 @@
 // `npm run manifests`: renders the plain-kubectl manifests in k8s/ from the Helm chart, so the two
 // install paths cannot disagree. `--check` writes nothing and exits 1 when a file is stale.
 //
-// The k8s/ files use the chart's shared layout: sandboxes run in the namespace the manifests are
-// applied to, no object names a namespace, and the Secret ci-fixer-secrets is created by hand.
+// The k8s/ files use the chart's dedicated layout, as a Helm install does: the app in namespace
+// `ci-fixer`, sandboxes in `ci-fixer-sandboxes` (Pod Security restricted, quota, LimitRange), so
+// a sandbox's pod cannot exec into, or read the Secret of, the app. Every object names its
+// namespace (helm leaves the release namespace implicit; it is added here), so one file may hold
+// both and `kubectl apply -f` needs no -n. The Secret is created by hand.
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHART_DIR, REPO_ROOT, runTool } from './lib/cluster-tools.js';
 
-export const MANIFEST_VALUES = ['sandbox.namespace.dedicated=false', 'secret.existingSecret=ci-fixer-secrets'];
+export const APP_NAMESPACE = 'ci-fixer';
+export const SANDBOX_NAMESPACE = 'ci-fixer-sandboxes';
+export const MANIFEST_VALUES = ['sandbox.namespace.dedicated=true', `sandbox.namespace.name=${SANDBOX_NAMESPACE}`, 'secret.existingSecret=ci-fixer-secrets'];
 
 /** Output file (relative to the repo) -> chart templates it is made of, in order. */
 export const MANIFEST_FILES: Record<string, string[]> = {
@@ -24,14 +30,27 @@ export const MANIFEST_FILES: Record<string, string[]> = {
     'service.yaml',
     'pdb.yaml',
   ],
+  'k8s/sandbox/namespace.yaml': ['sandbox/namespace.yaml'],
   'k8s/sandbox/policies.yaml': ['sandbox/networkpolicy.yaml', 'sandbox/quota.yaml'],
 };
 
 const HEADER = [
   '# Generated from chart/ by `npm run manifests` (scripts/render-manifests.ts). Do not edit: change',
   '# the chart and re-run it; a test fails when this file and the chart disagree.',
-  `# Chart values: ${MANIFEST_VALUES.join(', ')}.`,
+  `# Chart values: ${MANIFEST_VALUES.join(', ')}; namespace ${APP_NAMESPACE}.`,
 ].join('\n');
+
+/** Cluster-scoped kinds the chart renders; everything else lives in a namespace. */
+const CLUSTER_SCOPED = new Set(['Namespace']);
+
+/** Names the app namespace on a namespaced object that names none (helm's release namespace). */
+function withNamespace(doc: string): string {
+  const obj = parse(doc) as { kind?: string; metadata?: { namespace?: string } } | null;
+  if (obj?.kind === undefined || CLUSTER_SCOPED.has(obj.kind) || obj.metadata?.namespace !== undefined) return doc;
+  const named = doc.replace(/^metadata:\n {2}name: .+$/m, (head) => `${head}\n  namespace: ${APP_NAMESPACE}`);
+  if (named === doc) throw new Error(`cannot name the namespace of a ${obj.kind}: metadata does not start with name`);
+  return named;
+}
 
 /** Splits `helm template` output into documents keyed by template path (e.g. "rbac/role.yaml"). */
 export function documentsBySource(rendered: string): Map<string, string[]> {
@@ -39,7 +58,7 @@ export function documentsBySource(rendered: string): Map<string, string[]> {
   for (const doc of rendered.split(/^---\n/m)) {
     const match = /^# Source: [^/]+\/templates\/(.+)$/m.exec(doc);
     if (!match?.[1]) continue;
-    const body = doc.replace(/^# Source: .*\n/m, '').trimEnd();
+    const body = withNamespace(doc.replace(/^# Source: .*\n/m, '').trimEnd());
     if (body === '') continue;
     const list = bySource.get(match[1]) ?? [];
     list.push(body);
@@ -49,7 +68,7 @@ export function documentsBySource(rendered: string): Map<string, string[]> {
 }
 
 export async function renderManifests(): Promise<Map<string, string>> {
-  const args = ['template', 'ci-fixer', CHART_DIR, '--namespace', 'default'];
+  const args = ['template', 'ci-fixer', CHART_DIR, '--namespace', APP_NAMESPACE];
   for (const v of MANIFEST_VALUES) args.push('--set', v);
   const result = await runTool('helm', args);
   if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr.trim()}`);

@@ -1,6 +1,7 @@
 // The only place that reads the environment. Every variable has a comment and a default; the
 // README's configuration table is checked against CONFIG_DOCS by a unit test.
 import { z } from 'zod';
+import { parseApiTokens, type ApiToken } from './api/auth.js';
 import { ConfigError } from './errors.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
@@ -29,12 +30,17 @@ const fields = {
   NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
   HOST: [optionalString, 'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.'],
+  ALLOWED_HOSTS: [list, 'Extra Host header names served while the API is on loopback or the dev token (then only `localhost`, `127.0.0.1`, `[::1]` and the PUBLIC_URL host are: a DNS-rebinding guard).'],
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
-  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics in `worker` mode.'],
+  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics, in every mode (the API port serves no /metrics). Keep it cluster-internal.'],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
-  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API. Unset outside production: `dev-token`, with a warning.'],
+  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.'],
+  API_RATE_LIMIT_PER_MINUTE: [int(600, 0), 'Task submissions per API token per minute (shared across API replicas through Redis); 429 with Retry-After above it. 0: no limit.'],
+  MAX_QUEUED_TASKS: [int(1000, 0), 'Queued (not yet running) tasks above which `POST /api/v1/tasks` answers 429 with Retry-After. 0: no cap.'],
+  WEBHOOK_MAX_QUEUED_TASKS: [int(2000, 0), 'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
+  REDIS_PASSWORD: [optionalString, 'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
   QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
@@ -52,6 +58,7 @@ const fields = {
   WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
   WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
   SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
+  ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: [bool(false), 'Let a worker on the local driver (no isolation: task code can read the worker\'s memory and environment) start with GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN set. Only for your own repositories.'],
   SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
   KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
   KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
@@ -68,6 +75,7 @@ const fields = {
   REAPER_INTERVAL_SECONDS: [int(60, 1), 'How often orphaned sandbox Jobs are looked for.'],
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
+  GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
@@ -75,6 +83,7 @@ const fields = {
   GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
   GITHUB_ALLOW: [list, 'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.'],
   GITHUB_API_URL: [z.string().url().default('https://api.github.com'), 'GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).'],
+  GITHUB_GIT_HOST: [optionalString, 'Host (`host[:port]`) GitHub serves git from; a GitHub task whose clone URL is elsewhere gets no token. Unset: `github.com` for the public API, else the host of GITHUB_API_URL.'],
   GITHUB_APP_ID: [optionalString, 'GitHub App id; with GITHUB_APP_PRIVATE_KEY, tasks use per-installation tokens.'],
   GITHUB_APP_PRIVATE_KEY: [optionalString, 'GitHub App private key (PEM; `\\n` escapes allowed).'],
   GITHUB_PERSONAL_TOKEN: [optionalString, 'Personal access token used instead of an App. Used by the worker only; sandbox clones use GIT_TOKEN.'],
@@ -82,6 +91,8 @@ const fields = {
   GITHUB_CHECK_RUNS: [bool(true), 'Report each GitHub task as a check run on its head sha.'],
   GITHUB_FIX_PULL_REQUESTS: [bool(true), 'On `fixed`, push a `ci-fixer/...` branch and open a pull request into the failing branch.'],
   GITHUB_PR_COMMENTS: [bool(true), 'On `fixed`, comment on the failing pull request with the patch.'],
+  FORK_TIMEOUT_SECONDS: [int(600, 10, 6 * 3600), 'Most sandbox time a failure from a fork\'s pull request gets, whatever its .ci-fixer.yml says (fork authors control that file).'],
+  FORK_ALLOW_SETUP: [bool(false), 'Run the `setup` steps of a fork\'s .ci-fixer.yml; by default they are ignored (the command still runs).'],
   GITHUB_ALLOW_WORKFLOW_CHANGES: [bool(false), 'Allow fixes that change files under `.github/workflows/`.'],
   GITHUB_REPORT_ATTEMPTS: [int(3, 1, 10), 'Attempts to report a task back to GitHub; the task keeps its result either way.'],
   GITHUB_REQUEST_TIMEOUT_MS: [int(10_000, 100), 'Timeout of one GitHub API request.'],
@@ -107,12 +118,19 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; description: string; def
 
 export const DEV_API_TOKEN = 'dev-token';
 
+/** The git host of a GitHub REST API: github.com for api.github.com, else the API's own host (Enterprise). */
+export function githubHost(apiUrl: string): string {
+  const host = new URL(apiUrl).host.toLowerCase();
+  return host === 'api.github.com' ? 'github.com' : host;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
-  auth: { tokens: string[]; usingDevToken: boolean };
+  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number; allowedHosts: string[] };
+  auth: { tokens: ApiToken[]; usingDevToken: boolean };
+  limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
   redis: { url: string | undefined; embeddedDir: string };
   queue: {
     name: string;
@@ -133,7 +151,7 @@ export interface Config {
   sandbox: {
     driver: 'local' | 'kubernetes';
     explicit: boolean;
-    local: { dir: string | undefined };
+    local: { dir: string | undefined; allowWithCredentials: boolean };
     kubernetes: {
       kubeconfig: string | undefined;
       inCluster: boolean;
@@ -147,12 +165,16 @@ export interface Config {
       maxAgeSeconds: number;
     };
   };
-  git: { token: string | undefined };
+  git: { token: string | undefined; tokenHosts: string[] };
   github: {
     webhookSecrets: string[];
     webhookBodyLimitBytes: number;
     allow: string[];
     apiUrl: string;
+    /** GITHUB_APP_ID, also in api mode, where the key is not needed. */
+    appId: string | undefined;
+    /** Where GitHub serves git (clone URLs of GitHub tasks must be there). */
+    gitHost: string;
     app: { id: string; privateKey: string } | undefined;
     personalToken: string | undefined;
     checkName: string;
@@ -160,6 +182,8 @@ export interface Config {
     fixPullRequests: boolean;
     prComments: boolean;
     allowWorkflowChanges: boolean;
+    forkTimeoutSeconds: number;
+    forkAllowSetup: boolean;
     reportAttempts: number;
     requestTimeoutMs: number;
     gitTimeoutSeconds: number;
@@ -168,7 +192,24 @@ export interface Config {
   secrets: string[];
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+function redisUrlWithPassword(url: string | undefined, password: string | undefined): string | undefined {
+  if (url === undefined || password === undefined) return url;
+  const parsed = new URL(url);
+  if (parsed.password !== '') return url;
+  parsed.password = password;
+  return parsed.toString();
+}
+
+/** The Redis password, wherever it was given: a task that echoes it has it redacted. */
+function redisPasswords(url: string | undefined, password: string | undefined): string[] {
+  const fromUrl = url === undefined ? '' : decodeURIComponent(new URL(url).password);
+  return [...new Set([fromUrl, password ?? ''].filter((p) => p !== ''))];
+}
+
+/** Which process reads the config: a worker needs no API tokens, so production does not ask for them. */
+export type ConfigMode = 'api' | 'worker' | 'all';
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, mode: ConfigMode = 'all'): Config {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -177,22 +218,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  if (production && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
+  if (production && mode !== 'worker' && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
   if (production && e.REDIS_URL === undefined) throw new ConfigError('REDIS_URL is required when NODE_ENV=production');
   const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
   const driver = e.SANDBOX_DRIVER === 'auto' ? (e.KUBECONFIG !== undefined || inCluster ? 'kubernetes' : 'local') : e.SANDBOX_DRIVER;
   if (production && driver === 'local' && e.SANDBOX_DRIVER !== 'local') {
     throw new ConfigError('no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation');
   }
-  if ((e.GITHUB_APP_ID === undefined) !== (e.GITHUB_APP_PRIVATE_KEY === undefined)) {
+  // The API only needs the App's id (to recognise its own check runs); the key stays with the worker.
+  const keyNeeded = mode !== 'api' || e.GITHUB_APP_PRIVATE_KEY !== undefined;
+  if (keyNeeded && (e.GITHUB_APP_ID === undefined) !== (e.GITHUB_APP_PRIVATE_KEY === undefined)) {
     throw new ConfigError('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together');
   }
   const githubApp =
     e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY !== undefined
       ? { id: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
       : undefined;
-  const usingDevToken = e.API_TOKENS.length === 0;
-  const tokens = usingDevToken ? [DEV_API_TOKEN] : e.API_TOKENS;
+  const gitHost = (e.GITHUB_GIT_HOST ?? githubHost(e.GITHUB_API_URL)).toLowerCase();
+  // A worker serves no API: without tokens it has none, rather than the dev token's loopback default.
+  const usingDevToken = e.API_TOKENS.length === 0 && mode !== 'worker';
+  const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
 
   return {
     env: e.NODE_ENV,
@@ -200,9 +245,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     // The dev token is public knowledge and the local sandbox runs commands unisolated: with both,
     // listening beyond loopback would hand this machine to anyone on the network.
-    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES, allowedHosts: e.ALLOWED_HOSTS },
     auth: { tokens, usingDevToken },
-    redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
+    limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
+    redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
@@ -227,7 +273,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sandbox: {
       driver,
       explicit: e.SANDBOX_DRIVER !== 'auto',
-      local: { dir: e.SANDBOX_LOCAL_DIR },
+      local: { dir: e.SANDBOX_LOCAL_DIR, allowWithCredentials: e.ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS },
       kubernetes: {
         kubeconfig: e.KUBECONFIG,
         inCluster,
@@ -247,12 +293,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
       },
     },
-    git: { token: e.GIT_TOKEN },
+    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost] },
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,
       allow: e.GITHUB_ALLOW,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+      gitHost,
+      appId: e.GITHUB_APP_ID,
       app: githubApp,
       personalToken: e.GITHUB_PERSONAL_TOKEN,
       checkName: e.GITHUB_CHECK_NAME,
@@ -260,12 +308,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       fixPullRequests: e.GITHUB_FIX_PULL_REQUESTS,
       prComments: e.GITHUB_PR_COMMENTS,
       allowWorkflowChanges: e.GITHUB_ALLOW_WORKFLOW_CHANGES,
+      forkTimeoutSeconds: e.FORK_TIMEOUT_SECONDS,
+      forkAllowSetup: e.FORK_ALLOW_SETUP,
       reportAttempts: e.GITHUB_REPORT_ATTEMPTS,
       requestTimeoutMs: e.GITHUB_REQUEST_TIMEOUT_MS,
       gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,
     },
     secrets: [
-      ...e.API_TOKENS,
+      ...redisPasswords(e.REDIS_URL, e.REDIS_PASSWORD),
+      ...(usingDevToken ? [] : tokens.map((t) => t.token)),
       ...(e.GIT_TOKEN ? [e.GIT_TOKEN] : []),
       ...e.REDACT,
       ...e.GITHUB_WEBHOOK_SECRETS,

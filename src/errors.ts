@@ -34,6 +34,35 @@ export class UnauthorizedError extends AppError {
   readonly code = 'unauthorized';
 }
 
+/** Authenticated, but the token's scopes do not allow this (403). */
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden';
+}
+
+/** The caller must slow down (429): a rate limit or a full queue; retry after `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  readonly code = 'too_many_requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options: AppErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** We cannot take this now (503), e.g. the webhook cap is reached; GitHub redelivers later. */
+export class OverloadedError extends AppError {
+  readonly code = 'overloaded';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options: AppErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
 export class NotFoundError extends AppError {
   readonly code = 'not_found';
 }

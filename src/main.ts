@@ -5,8 +5,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { pathToFileURL } from 'node:url';
 import { createApp } from './api/app.js';
+import { createIntakeLimits } from './api/intake-limits.js';
 import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
+import { ConfigError } from './errors.js';
 import { runFixPipeline } from './fixer/pipeline.js';
 import { createGitHubCredentials } from './github/client.js';
 import { createGitHubTaskHooks } from './github/reporter.js';
@@ -26,6 +28,8 @@ export type Mode = (typeof MODES)[number];
 export interface Runtime {
   /** Where the HTTP server listens (the API in api/all mode, health+metrics in worker mode). */
   port: number;
+  /** Where probes and /metrics are served (METRICS_PORT), in every mode. */
+  metricsPort: number;
   stop(): Promise<void>;
 }
 
@@ -56,10 +60,24 @@ function githubHooks(config: Config, logger: Logger) {
   return createGitHubTaskHooks({
     settings,
     credentials,
-    ...(config.git.token ? { gitToken: config.git.token } : {}),
+    ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
     publicUrl: config.http.publicUrl,
     logger,
   });
+}
+
+/** Refuses, or warns about, setups that hand more away than they should. */
+export function checkStartupSafety(mode: Mode, config: Config, logger: Logger): void {
+  const { github } = config;
+  if (mode !== 'api' && config.sandbox.driver === 'local' && (github.app !== undefined || github.personalToken !== undefined) && !config.sandbox.local.allowWithCredentials) {
+    // Task code runs unisolated next to the worker and could read the key or token from it.
+    throw new ConfigError(
+      'the local sandbox driver does not isolate task code from the worker, which holds GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN: use SANDBOX_DRIVER=kubernetes, unset them, or set ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS=true',
+    );
+  }
+  if (mode !== 'worker' && config.production && github.appId !== undefined && github.allow.length === 0) {
+    logger.warn({ variable: 'GITHUB_ALLOW' }, 'github_allow_empty_every_installation_accepted');
+  }
 }
 
 async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
@@ -85,6 +103,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown_step_failed'));
   };
   try {
+    checkStartupSafety(mode, config, logger);
     let redisUrl = config.redis.url;
     let embedded: EmbeddedRedis | undefined;
     if (redisUrl === undefined) {
@@ -132,24 +151,33 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         metrics: workerMetrics(metrics),
         logger: logger.child({ component: 'worker' }),
         secrets: config.secrets,
-        ...(config.git.token ? { gitToken: config.git.token } : {}),
+        ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
         hooks: githubHooks(config, logger.child({ component: 'github' })),
       });
       await worker.start();
       stops.push(() => worker.stop());
     }
 
-    const app =
-      mode === 'worker'
-        ? createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) })
-        : createApp({ tasks, config: { auth: config.auth, http: config.http, github: config.github }, logger: logger.child({ component: 'api' }), metrics });
-    const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
-    const http = await listen(app, config.http.host, port);
-    stops.push(() => closeServer(http.server));
-    logger.info({ mode, host: config.http.host, port: http.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
+    // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
+    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) }), config.http.host, config.http.metricsPort);
+    stops.push(() => closeServer(ops.server));
+    let port = ops.port;
+    if (mode !== 'worker') {
+      const app = createApp({
+        tasks,
+        config: { auth: config.auth, http: config.http, github: config.github },
+        logger: logger.child({ component: 'api' }),
+        metrics,
+        limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+      });
+      const http = await listen(app, config.http.host, config.http.port);
+      stops.push(() => closeServer(http.server));
+      port = http.port;
+    }
+    logger.info({ mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
 
     let stopping: Promise<void> | undefined;
-    return { port: http.port, stop: () => (stopping ??= stopAll()) };
+    return { port, metricsPort: ops.port, stop: () => (stopping ??= stopAll()) };
   } catch (err) {
     await stopAll();
     throw err;
@@ -165,7 +193,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, mode);
   } catch (err) {
     process.stderr.write(`ci-fixer: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -182,6 +182,8 @@ export interface FixResult {
   /** Unified git diff of the fix, capped; empty unless the outcome is `fixed`. */
   patch: string;
   patchTruncated: boolean;
+  /** The patch contained a configured secret, which was redacted: it is never pushed or posted. */
+  patchRedacted?: boolean;
   commands: CommandRecord[];
   /** Where the command came from (GitHub tasks). */
   commandSource?: CommandSource;
@@ -215,6 +217,8 @@ export interface TaskRecord {
   startedAt: string | null;
   finishedAt: string | null;
   spec: QueuedTaskSpec;
+  /** Name of the API token that submitted the task; null for webhook tasks. */
+  submittedBy: string | null;
   result: FixResult | null;
   error: TaskErrorInfo | null;
 }

@@ -11,6 +11,7 @@ import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
 import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
+import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
 import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
@@ -39,7 +40,8 @@ export interface FixWorkerOptions {
   metrics: WorkerMetrics;
   logger: Logger;
   secrets: string[];
-  gitToken?: string;
+  /** GIT_TOKEN and GIT_TOKEN_HOSTS: the clone token, sent only to repositories on those hosts. */
+  gitToken?: ScopedToken;
   hooks?: TaskHooks;
 }
 
@@ -61,7 +63,7 @@ const TIMEOUT_MARGIN_SECONDS = 60;
 
 export function createFixWorker(options: FixWorkerOptions): FixWorker {
   const { store, logger } = options;
-  const baseSecrets = [...options.secrets, ...(options.gitToken ? [options.gitToken] : [])];
+  const baseSecrets = [...options.secrets, ...(options.gitToken ? [options.gitToken.token] : [])];
   const redact = createRedactor(baseSecrets);
   const running = new Map<string, AbortController>();
   let worker: Worker<TaskJobData> | undefined;
@@ -81,6 +83,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       });
       if (extra !== undefined && end.result !== null) patch = { ...end, result: { ...end.result, ...extra } };
     }
+    patch = redactEnd(patch, attempt.redact);
     // Every log line must land before the final state, or a client could see `done` too early.
     await attempt.log.flush();
     await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
@@ -234,7 +237,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         await store.transition(taskId, ['running'], { phase });
         log.write('system', `phase ${phase}`);
       };
-      const gitToken = attempt.gitToken ?? options.gitToken;
+      const gitToken = attempt.gitToken ?? tokenFor(spec.repo.url, options.gitToken);
       const result = await options.pipeline({
         taskId,
         spec: { ...spec, command: spec.command },
@@ -248,7 +251,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       });
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
-      await finish(attempt, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null });
+      const patch = attempt.redact(result.patch);
+      if (patch !== result.patch) log.write('system', 'the patch contained a configured secret; it was redacted and will not be delivered');
+      await finish(attempt, { state: 'succeeded', result: { ...result, patch, ...(patch === result.patch ? {} : { patchRedacted: true }) }, error: null });
       return result.outcome;
     } finally {
       // Exactly one sandbox per task, always released, whatever happened above.
@@ -335,6 +340,24 @@ interface Attempt {
   spec?: TaskSpec;
   gitToken?: string;
   hookCtx?: TaskHookContext;
+}
+
+/** Commands and error messages can echo a secret too (a token in a command line, a git error). */
+function redactEnd(end: Pick<TaskEnd, 'state' | 'result' | 'error'>, redact: Redactor): Pick<TaskEnd, 'state' | 'result' | 'error'> {
+  const info = (e: TaskErrorInfo | null) => (e === null ? null : { ...e, message: redact(e.message) });
+  const result = end.result;
+  return {
+    ...end,
+    error: info(end.error),
+    result:
+      result === null
+        ? null
+        : {
+            ...result,
+            commands: result.commands.map((c) => ({ ...c, command: redact(c.command) })),
+            ...(result.github === undefined ? {} : { github: { ...result.github, error: info(result.github.error) } }),
+          },
+  };
 }
 
 function errorResult(): FixResult {

@@ -105,27 +105,47 @@ imagePullSecrets:
 {{- if hasSuffix "Gi" $q -}}{{ mul (trimSuffix "Gi" $q | int) 1024 }}{{- else -}}{{ trimSuffix "Mi" $q | int }}{{- end -}}
 {{- end }}
 
-{{/* Environment shared by api and worker containers. */}}
+{{/* Environment of the api or worker container: the ConfigMap, and from the Secret only the keys
+that component uses (the api never sees the App key or the clone token; the worker never sees the
+API tokens). Call with (dict "ctx" . "component" "api"|"worker"). */}}
 {{- define "ci-fixer.env" -}}
+{{- $ := .ctx -}}
+{{- $keys := ternary (list "API_TOKENS" "GITHUB_WEBHOOK_SECRETS" "GITHUB_APP_ID") (list "GIT_TOKEN" "GITHUB_APP_ID" "GITHUB_APP_PRIVATE_KEY" "GITHUB_PERSONAL_TOKEN") (eq .component "api") -}}
 envFrom:
   - configMapRef:
       name: ci-fixer-config
-  - secretRef:
-      name: {{ include "ci-fixer.secretName" . }}
-{{- if or .Values.redis.bundled.enabled (not .Values.sandbox.namespace.dedicated) }}
 env:
-  {{- if .Values.redis.bundled.enabled }}
-  - name: REDIS_URL
-    value: "redis://ci-fixer-redis:6379"
+  {{- range $keys }}
+  - name: {{ . }}
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "ci-fixer.secretName" $ }}
+        key: {{ . }}
+        optional: {{ ne . "API_TOKENS" }}
   {{- end }}
-  {{- if not .Values.sandbox.namespace.dedicated }}
+  {{- if $.Values.redis.bundled.enabled }}
+  - name: REDIS_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "ci-fixer.secretName" $ }}
+        key: REDIS_PASSWORD
+  # Kubernetes expands $(REDIS_PASSWORD) from the variable above, so REDIS_URL carries it.
+  - name: REDIS_URL
+    value: "redis://:$(REDIS_PASSWORD)@ci-fixer-redis:6379"
+  {{- else }}
+  - name: REDIS_URL
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "ci-fixer.secretName" $ }}
+        key: REDIS_URL
+  {{- end }}
+  {{- if not $.Values.sandbox.namespace.dedicated }}
   # Shared layout: sandboxes run in the pod's own namespace, whatever it is.
   - name: SANDBOX_NAMESPACE
     valueFrom:
       fieldRef:
         fieldPath: metadata.namespace
   {{- end }}
-{{- end }}
 {{- end }}
 
 {{/* Rolls the pods when the configuration they read changes. The Secret's checksum is over the

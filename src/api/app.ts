@@ -8,8 +8,11 @@ import type { Config } from '../config.js';
 import {
   AppError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
+  OverloadedError,
   PayloadTooLargeError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -17,6 +20,8 @@ import {
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TaskService } from '../queue/types.js';
+import { isLoopbackBind, loopbackHostOnly, type ApiToken } from './auth.js';
+import type { IntakeLimits } from './intake-limits.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
@@ -30,16 +35,18 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export interface AppDeps {
   tasks: TaskService;
   config: {
-    auth: Config['auth'];
-    http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'>;
+    auth: { tokens: ReadonlyArray<string | ApiToken>; usingDevToken: boolean };
+    http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> & Partial<Pick<Config['http'], 'host' | 'allowedHosts'>>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
-    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'>;
+    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'> & Partial<Pick<Config['github'], 'appId'>>;
   };
   logger: Logger;
   metrics: Metrics;
   sse?: Partial<SseOptions>;
   /** /readyz answers 503 when Redis takes longer than this (default 2000). */
   readyTimeoutMs?: number;
+  /** Intake rate limits and queue caps (intake-limits.ts); none when omitted. */
+  limits?: IntakeLimits;
 }
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
@@ -47,15 +54,19 @@ type ErrorBody = { error: { code: string; message: string; details?: Record<stri
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => AppError, ContentfulStatusCode]> = [
   [ValidationError, 400],
   [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [TooManyRequestsError, 429],
+  [OverloadedError, 503],
 ];
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
@@ -66,6 +77,11 @@ const CODE_BY_STATUS: Record<number, string> = {
 /** The intake API: tasks, probes, metrics and the OpenAPI document. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createBaseApp(deps.logger);
+  const { http } = deps.config;
+  if (deps.config.auth.usingDevToken || (http.host !== undefined && isLoopbackBind(http.host))) {
+    const publicHost = http.publicUrl === undefined ? [] : [new URL(http.publicUrl).hostname];
+    app.use(loopbackHostOnly([...publicHost, ...(http.allowedHosts ?? [])]));
+  }
   app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
   app.route(
     TASKS_PATH,
@@ -75,6 +91,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       publicUrl: deps.config.http.publicUrl,
       bodyLimitBytes: deps.config.http.bodyLimitBytes,
       sse: { ...DEFAULT_SSE_OPTIONS, ...deps.sse },
+      ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
   const github = deps.config.github;
@@ -87,8 +104,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       bodyLimitBytes: github?.webhookBodyLimitBytes ?? deps.config.http.bodyLimitBytes,
       allow: github?.allow ?? [],
       checkName: github?.checkName ?? 'ci-fixer',
-      ...(github?.app === undefined ? {} : { appId: github.app.id }),
+      ...((github?.appId ?? github?.app?.id) === undefined ? {} : { appId: (github?.appId ?? github?.app?.id) as string }),
       publicUrl: deps.config.http.publicUrl,
+      ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
   app.doc31(OPENAPI_PATH, {
@@ -126,6 +144,7 @@ function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response
     const status = STATUS_BY_ERROR.find(([type]) => err instanceof type)?.[1];
     if (status !== undefined) {
       if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
+      if (err instanceof TooManyRequestsError || err instanceof OverloadedError) c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json<ErrorBody>({ error: err.toJSON() }, status);
     }
     if (err.retryable) {

@@ -1,25 +1,85 @@
-// Bearer-token authentication with a constant-time comparison. hono/bearer-auth compares through
+// Who is calling, and what they may do. API_TOKENS entries are `token` (every scope, the
+// single-token setup) or `name:token[:scope+scope...]`. A request's principal (name and scopes)
+// is c.var.principal after bearerTokens(); canRead() decides per task, so every route that shows
+// a task (the task routes, and any list or console route) applies the same rule.
+//
+// The bearer comparison is constant-time and synchronous. hono/bearer-auth compares through
 // WebCrypto digests, which run on the libuv thread pool: under load every request then waits for
 // two pool round trips per configured token, and intake throughput dropped to a third of a bare
-// handler's. Hashing synchronously with node:crypto keeps the comparison constant-time (equal-length
-// SHA-256 digests, every token checked, no early exit) without leaving the event loop.
+// handler's. Hashing with node:crypto keeps the comparison constant-time (equal-length SHA-256
+// digests, every token checked, no early exit) without leaving the event loop.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
-import { ConfigError, UnauthorizedError } from '../errors.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import { ConfigError, ForbiddenError, UnauthorizedError } from '../errors.js';
+import type { TaskRecord } from '../task.js';
+
+export const SCOPES = ['submit', 'read:own', 'read:all', 'cancel'] as const;
+export type Scope = (typeof SCOPES)[number];
+/** A bare token (no name, no scopes) keeps today's meaning: it may do everything. */
+export const ALL_SCOPES: readonly Scope[] = ['submit', 'read:all', 'cancel'];
+
+export interface ApiToken {
+  /** Recorded on the tasks it submits (TaskRecord.submittedBy); never a secret. */
+  name: string;
+  token: string;
+  scopes: readonly Scope[];
+}
+
+/** The caller of one request. */
+export interface Principal {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
 
 /** RFC 6750 token68. */
 const TOKEN_FORMAT = /^[A-Za-z0-9._~+/-]+=*$/;
+const NAME_FORMAT = /^[A-Za-z0-9._-]{1,64}$/;
 const PREFIX = /^Bearer +/i;
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export function bearerTokens(tokens: readonly string[]): MiddlewareHandler {
-  if (tokens.length === 0) throw new ConfigError('at least one API token is required');
-  if (!tokens.every((token) => TOKEN_FORMAT.test(token))) {
-    // A token outside this alphabet could never authenticate; say so at startup, not at the first 401.
-    throw new ConfigError('API_TOKENS entries may only contain letters, digits and . _ ~ + / - (and trailing =)');
+/** Parses API_TOKENS entries; a bad one is a ConfigError naming it by position, never by value. */
+export function parseApiTokens(entries: ReadonlyArray<string | ApiToken>): ApiToken[] {
+  const tokens = entries.map((entry, i) => (typeof entry === 'string' ? parseEntry(entry, i + 1) : entry));
+  const names = new Set<string>();
+  for (const { name } of tokens) {
+    if (names.has(name)) throw new ConfigError(`API_TOKENS: the name ${JSON.stringify(name)} is used twice`);
+    names.add(name);
   }
-  const expected = tokens.map(digest);
+  return tokens;
+}
+
+function parseEntry(entry: string, position: number): ApiToken {
+  const where = `API_TOKENS entry ${position}`;
+  const parts = entry.split(':');
+  if (parts.length === 1) {
+    checkToken(entry, where);
+    // A bare token has no name: a short digest names it stably without revealing it.
+    return { name: `token-${digest(entry).toString('hex').slice(0, 8)}`, token: entry, scopes: ALL_SCOPES };
+  }
+  const [name = '', token = '', ...rest] = parts;
+  if (!NAME_FORMAT.test(name)) throw new ConfigError(`${where}: the name must be 1-64 letters, digits, . _ or -`);
+  checkToken(token, where);
+  if (rest.length === 0) return { name, token, scopes: ALL_SCOPES };
+  // Scopes themselves contain ':' (read:own), so everything after the token is the scope list.
+  const scopes = rest.join(':').split(/[+\s]+/).filter((s) => s !== '');
+  const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown !== undefined || scopes.length === 0) {
+    throw new ConfigError(`${where}: scopes are ${SCOPES.join(', ')} joined by +${unknown === undefined ? '' : `; got ${JSON.stringify(unknown)}`}`);
+  }
+  return { name, token, scopes: [...new Set(scopes as Scope[])] };
+}
+
+function checkToken(token: string, where: string): void {
+  // A token outside this alphabet could never authenticate; say so at startup, not at the first 401.
+  if (!TOKEN_FORMAT.test(token)) throw new ConfigError(`${where}: tokens may only contain letters, digits and . _ ~ + / - (and trailing =)`);
+}
+
+/** Authenticates the bearer token and sets c.var.principal. */
+export function bearerTokens(entries: ReadonlyArray<string | ApiToken>): MiddlewareHandler<{ Variables: { principal: Principal } }> {
+  const tokens = parseApiTokens(entries);
+  if (tokens.length === 0) throw new ConfigError('at least one API token is required');
+  const expected = tokens.map((t) => ({ hash: digest(t.token), principal: { name: t.name, scopes: new Set(t.scopes) } satisfies Principal }));
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (header === undefined) throw new UnauthorizedError('missing bearer token');
@@ -27,9 +87,61 @@ export function bearerTokens(tokens: readonly string[]): MiddlewareHandler {
     const presented = header.replace(PREFIX, '');
     if (!TOKEN_FORMAT.test(presented)) throw new UnauthorizedError('malformed Authorization header; expected "Bearer <token>"');
     const actual = digest(presented);
-    let ok = false;
-    for (const candidate of expected) ok = timingSafeEqual(actual, candidate) || ok;
-    if (!ok) throw new UnauthorizedError('invalid bearer token');
+    let found: Principal | undefined;
+    for (const candidate of expected) if (timingSafeEqual(actual, candidate.hash)) found ??= candidate.principal;
+    if (found === undefined) throw new UnauthorizedError('invalid bearer token');
+    c.set('principal', found);
+    await next();
+  };
+}
+
+/** The caller's principal; only valid behind bearerTokens(). */
+export function principalOf(c: Context): Principal {
+  const principal = c.get('principal') as Principal | undefined;
+  if (principal === undefined) throw new UnauthorizedError('no authenticated caller');
+  return principal;
+}
+
+/** Throws 403 unless the caller holds `scope`. */
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!principal.scopes.has(scope)) throw new ForbiddenError(`this token lacks the ${scope} scope`, { details: { scope } });
+}
+
+/**
+ * Whether the caller may see the task: `read:all` sees every task, `read:own` the tasks its token
+ * submitted. Webhook tasks (no submitter) need `read:all`.
+ */
+export function canRead(principal: Principal, task: Pick<TaskRecord, 'submittedBy'>): boolean {
+  if (principal.scopes.has('read:all')) return true;
+  return principal.scopes.has('read:own') && task.submittedBy !== null && task.submittedBy === principal.name;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether the API binds to loopback only (then the Host check below applies). */
+export function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * DNS rebinding: a web page in the developer's browser can point its own name at 127.0.0.1 and
+ * then talk to a loopback API with the well-known dev token. The browser still sends the page's
+ * name as Host, so on loopback only loopback names (and `extra`, e.g. PUBLIC_URL's host or
+ * ALLOWED_HOSTS) are served. Any port is fine: the name is what rebinding cannot fake.
+ */
+export function loopbackHostOnly(extra: readonly string[] = []): MiddlewareHandler {
+  const allowed = new Set([...LOOPBACK_NAMES, ...extra.map((h) => h.toLowerCase())]);
+  return async (c, next) => {
+    const host = c.req.header('Host') ?? new URL(c.req.url).host;
+    let name: string;
+    try {
+      name = new URL(`http://${host}`).hostname.toLowerCase();
+    } catch {
+      throw new ForbiddenError('the Host header is not a host name');
+    }
+    if (!allowed.has(name)) {
+      throw new ForbiddenError(`host ${JSON.stringify(name)} is not served: this API listens on loopback; add the name to ALLOWED_HOSTS to serve it`, { details: { host: name } });
+    }
     await next();
   };
 }

@@ -1,4 +1,5 @@
-// The worker's HTTP surface: probes and metrics only, on METRICS_PORT.
+// The ops HTTP surface: probes and /metrics only, on METRICS_PORT, in every mode (the API port
+// serves no metrics). Keep METRICS_PORT cluster-internal.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createLogger, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +20,6 @@ export interface OpsAppDeps {
 export function createOpsApp(deps: OpsAppDeps): OpenAPIHono<AppEnv> {
   const logger = deps.logger ?? createLogger('silent');
   const app = createBaseApp(logger);
-  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger, readyTimeoutMs: deps.readyTimeoutMs }));
+  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger, readyTimeoutMs: deps.readyTimeoutMs, serveMetrics: true }));
   return app;
 }

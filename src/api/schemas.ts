@@ -95,6 +95,7 @@ const fixResultSchema = z
     fixer: z.enum(FIXER_NAMES).nullable(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
     patchTruncated: z.boolean(),
+    patchRedacted: z.boolean().optional().openapi({ description: 'The patch contained a configured secret (now redacted); it was not delivered.' }),
     commands: z.array(commandRecordSchema),
     commandSource: z.enum(COMMAND_SOURCES).optional(),
     github: z
@@ -123,6 +124,7 @@ export const taskRecordSchema = z
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     spec: storedTaskSpecSchema,
+    submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
     result: fixResultSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })

@@ -75,6 +75,29 @@ export function gitRemoteEnv(repoUrl: string, token?: string): Record<string, st
   return env;
 }
 
+/** A clone token and the hosts (`host[:port]`) it may be sent to. */
+export interface ScopedToken {
+  token: string;
+  hosts: readonly string[];
+}
+
+/**
+ * The token when `repoUrl` is https on one of its hosts, else undefined. The URL comes from an
+ * API client or a webhook payload: without this check any https host it names gets the token.
+ */
+export function tokenFor(repoUrl: string, scoped: ScopedToken | undefined): string | undefined {
+  if (scoped === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(repoUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:') return undefined;
+  const host = url.host.toLowerCase();
+  return scoped.hosts.some((allowed) => allowed.toLowerCase() === host) ? scoped.token : undefined;
+}
+
 /** Pure: local names a branch, tag or (abbreviated) sha resolves to after a clone. */
 export function refCandidates(ref: string): string[] {
   const candidates: string[] = [];

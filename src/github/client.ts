@@ -14,6 +14,11 @@ export interface GitHubCredentials {
   writeToken(origin: GitHubOrigin): Promise<string>;
   /** For the sandbox's clone: read-only, or undefined when no such token can be made. */
   readToken(origin: GitHubOrigin): Promise<string | undefined>;
+  /**
+   * Throws a TaskError unless the origin's installation covers its repository (App mode; a
+   * personal token has no installation). Called before any token is made for the origin.
+   */
+  verifyInstallation(origin: GitHubOrigin): Promise<void>;
 }
 
 export interface GitHubClientOptions {
@@ -46,6 +51,9 @@ export function createOctokit(token: string | undefined, options: GitHubClientOp
   });
 }
 
+/** How long a verified installation/repository pair is trusted without asking again. */
+const VERIFIED_TTL_MS = 10 * 60_000;
+
 function repoName(origin: GitHubOrigin): string {
   return origin.repository.fullName.split('/')[1] ?? origin.repository.fullName;
 }
@@ -63,8 +71,29 @@ export function createGitHubCredentials(config: Pick<Config['github'], 'app' | '
     const unauthenticated = createOctokit(undefined, options);
     // auth-app caches installation tokens until shortly before they expire.
     const auth = createAppAuth({ appId: config.app.id, privateKey: config.app.privateKey, request: unauthenticated.request });
+    const verified = new Map<string, number>();
     return {
       mode: 'app',
+      async verifyInstallation(origin) {
+        const installationId = requireInstallation(origin);
+        const key = `${installationId}:${origin.repository.fullName.toLowerCase()}`;
+        const at = verified.get(key);
+        if (at !== undefined && Date.now() - at < VERIFIED_TTL_MS) return;
+        const { token: jwt } = await auth({ type: 'app' });
+        const octokit = createOctokit(jwt, options);
+        const [owner = '', repo = ''] = origin.repository.fullName.split('/');
+        let actual: number | undefined;
+        try {
+          actual = (await octokit.rest.apps.getRepoInstallation({ owner, repo })).data.id;
+        } catch (err) {
+          if ((err as { status?: unknown }).status !== 404) throw err;
+        }
+        if (actual !== installationId) {
+          throw new TaskError('github_installation_mismatch', `installation ${installationId} does not cover ${origin.repository.fullName}; no token was made`);
+        }
+        verified.set(key, Date.now());
+        while (verified.size > 1000) verified.delete(verified.keys().next().value as string);
+      },
       async writeToken(origin) {
         const installationId = requireInstallation(origin);
         return (await auth({ type: 'installation', installationId, repositoryNames: [repoName(origin)] })).token;
@@ -86,6 +115,7 @@ export function createGitHubCredentials(config: Pick<Config['github'], 'app' | '
     return {
       mode: 'token',
       writeToken: async () => personal,
+      verifyInstallation: async () => undefined,
       // A personal token cannot be narrowed; the sandbox clones with GIT_TOKEN (or anonymously).
       readToken: async () => undefined,
     };

@@ -58,7 +58,8 @@ export function assertFixBranch(branch: string, origin: GitHubOrigin): void {
   }
 }
 
-function isFork(origin: GitHubOrigin): boolean {
+/** The failing commit lives in another repository than the one that ran CI (a fork's pull request). */
+export function isFork(origin: GitHubOrigin): boolean {
   return origin.headRepository !== null && origin.headRepository.toLowerCase() !== origin.repository.fullName.toLowerCase();
 }
 
@@ -69,6 +70,11 @@ export async function deliverFix(input: FixDeliveryInput, options: FixDeliveryOp
     progress.refusal = { code, message };
     input.log(`github: ${message}`);
   };
+  if (result.patchRedacted === true) {
+    // Pushing the redacted text would silently change the fix; pushing the original would publish the secret.
+    refuse('patch_contains_secret', 'the fix contains a configured secret (redacted from the stored patch), so it is neither pushed nor posted');
+    return;
+  }
   const canPush = options.fixPullRequests && !result.patchTruncated && origin.headBranch !== null && !isFork(origin);
   if (options.fixPullRequests && !canPush) {
     if (result.patchTruncated) refuse('patch_truncated', 'the patch was cut at the size limit, so it is not pushed');

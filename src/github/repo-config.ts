@@ -88,16 +88,33 @@ export interface JobCommand {
   skippedSteps: number;
 }
 
-/** A job name with ${{ }} expressions (matrix names) as a pattern, so "test (18)" finds "test (${{ matrix.node }})". */
-function namePattern(name: string): RegExp {
-  const parts = name.split(/\$\{\{[^}]*\}\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.+')}$`);
+/**
+ * Whether `wanted` is `name` with each ${{ }} expression (a matrix value) replaced by one or more
+ * characters, so "test (18)" finds "test (${{ matrix.node }})". The workflow file belongs to the
+ * repository, so no regular expression is built from it (nested `.+` backtrack exponentially):
+ * the literal pieces are found leftmost-first with indexOf, which is never worse than
+ * name length x job-name length.
+ */
+export function matchesJobName(name: string, wanted: string): boolean {
+  const parts = name.split(/\$\{\{[^}]*\}\}/);
+  if (parts.length === 1) return name === wanted;
+  const first = parts[0] as string;
+  const last = parts[parts.length - 1] as string;
+  if (!wanted.startsWith(first) || !wanted.endsWith(last)) return false;
+  let pos = first.length;
+  const end = wanted.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const at = wanted.indexOf(part, pos + 1);
+    if (at === -1 || at + part.length > end) return false;
+    pos = at + part.length;
+  }
+  return end >= pos + 1;
 }
 
 function jobMatches(id: string, job: WorkflowJob, wanted: string): boolean {
   const name = typeof job.name === 'string' ? job.name : id;
   // GitHub names matrix jobs "name (value, ...)" when the name has no expression.
-  return name === wanted || id === wanted || wanted.startsWith(`${name} (`) || namePattern(name).test(wanted);
+  return name === wanted || id === wanted || wanted.startsWith(`${name} (`) || matchesJobName(name, wanted);
 }
 
 /**

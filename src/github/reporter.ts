@@ -8,26 +8,39 @@ import type { Octokit } from '@octokit/rest';
 import type { Config } from '../config.js';
 import { errorMessage, isAppError, TaskError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { tokenFor, type ScopedToken } from '../fixer/git.js';
 import { createRedactor } from '../result/redact.js';
 import type { GitHubOrigin, GitHubReport, TaskErrorInfo } from '../task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from '../../workers/worker.js';
 import { completeCheckRun, ownerAndRepo, startCheckRun, type CheckRunRef, type CheckRunTarget } from './check-runs.js';
 import { createOctokit, type GitHubClientOptions, type GitHubCredentials } from './client.js';
 import { deliverFix, newDeliveryProgress, type DeliveryProgress } from './fix-delivery.js';
-import { resolveTaskSpec } from './resolve-command.js';
+import { applyForkLimits, resolveTaskSpec } from './resolve-command.js';
+import { assertTrustedOrigin } from './trusted-origin.js';
 import { WorkerRepo } from './worker-git.js';
 
 export type GitHubReportSettings = Pick<
   Config['github'],
-  'apiUrl' | 'requestTimeoutMs' | 'checkName' | 'checkRuns' | 'fixPullRequests' | 'prComments' | 'allowWorkflowChanges' | 'reportAttempts' | 'gitTimeoutSeconds'
+  | 'apiUrl'
+  | 'gitHost'
+  | 'requestTimeoutMs'
+  | 'checkName'
+  | 'checkRuns'
+  | 'fixPullRequests'
+  | 'prComments'
+  | 'allowWorkflowChanges'
+  | 'forkTimeoutSeconds'
+  | 'forkAllowSetup'
+  | 'reportAttempts'
+  | 'gitTimeoutSeconds'
 >;
 
 export interface GitHubTaskHooksOptions {
   settings: GitHubReportSettings;
   /** undefined: tasks still run (public repositories), nothing is reported. */
   credentials: GitHubCredentials | undefined;
-  /** Clone token when the credentials give no read-only one (GIT_TOKEN). */
-  gitToken?: string;
+  /** Clone token when the credentials give no read-only one (GIT_TOKEN, for GIT_TOKEN_HOSTS only). */
+  gitToken?: ScopedToken;
   publicUrl: string | undefined;
   logger: Logger;
   /** Wait before the second report attempt; doubles after each (default 1000). */
@@ -105,6 +118,9 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     states.set(ctx.taskId, state);
     while (states.size > MAX_TRACKED) states.delete(states.keys().next().value as string);
 
+    // A job in Redis may be forged: check where its tokens would go before making any.
+    assertTrustedOrigin(origin, ctx.spec.repo.url, settings.gitHost);
+    await credentials?.verifyInstallation(origin);
     let writeToken: string | undefined;
     if (credentials === undefined) {
       ctx.log('system', 'github: no App or token configured; nothing will be reported');
@@ -133,7 +149,7 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const readToken = await credentials?.readToken(origin);
     const tokens = [readToken, writeToken].filter((t): t is string => t !== undefined);
     try {
-      return await resolveWithRepo(ctx, origin, readToken ?? writeToken ?? options.gitToken, readToken, tokens);
+      return await resolveWithRepo(ctx, origin, readToken ?? writeToken ?? tokenFor(origin.repository.cloneUrl, options.gitToken), readToken, tokens);
     } catch (err) {
       // The worker cannot redact tokens it was never told about: scrub them from the error here.
       if (err instanceof Error && tokens.length > 0) err.message = createRedactor(tokens)(err.message);
@@ -152,7 +168,9 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
       ...(options.gitEnv === undefined ? {} : { env: options.gitEnv }),
     });
     try {
-      const spec = await resolveTaskSpec(repo, { ...ctx.spec, github: origin }, origin, (text) => ctx.log('system', text));
+      const log = (text: string) => ctx.log('system', text);
+      const resolved = await resolveTaskSpec(repo, { ...ctx.spec, github: origin }, origin, log);
+      const spec = applyForkLimits(resolved, origin, { timeoutSeconds: settings.forkTimeoutSeconds, allowSetup: settings.forkAllowSetup }, log);
       return { spec, ...(readToken === undefined ? {} : { gitToken: readToken }), secrets };
     } finally {
       await repo.dispose();
@@ -190,6 +208,14 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const kept = { ...(end.spec.commandSource === undefined ? {} : { commandSource: end.spec.commandSource }), github: report };
     if (credentials === undefined) {
       report.error = { code: 'github_not_configured', message: 'no GitHub App or token is configured; nothing was reported' };
+      return kept;
+    }
+    try {
+      assertTrustedOrigin(origin, end.spec.repo.url, settings.gitHost);
+      await credentials.verifyInstallation(origin);
+    } catch (err) {
+      report.error = errorInfo(err, (t) => t);
+      ctx.log('system', `github: nothing reported: ${report.error.message}`);
       return kept;
     }
     const fixed = end.state === 'succeeded' && end.result?.outcome === 'fixed' && end.result.patch !== '';

@@ -81,3 +81,27 @@ async function commandFromWorkflows(files: RepoFiles, origin: GitHubOrigin) {
   }
   return undefined;
 }
+
+export interface ForkLimits {
+  /** FORK_TIMEOUT_SECONDS: the most sandbox time a fork's failure gets. */
+  timeoutSeconds: number;
+  /** FORK_ALLOW_SETUP: whether a fork's .ci-fixer.yml setup steps run. */
+  allowSetup: boolean;
+}
+
+/**
+ * A fork's author writes its .ci-fixer.yml and workflow files, so a fork's failure runs within
+ * server-set bounds: its timeout is capped and its setup steps are dropped unless allowed.
+ */
+export function applyForkLimits(spec: TaskSpec, origin: GitHubOrigin, limits: ForkLimits, log: (text: string) => void): TaskSpec {
+  if (origin.headRepository === null || origin.headRepository.toLowerCase() === origin.repository.fullName.toLowerCase()) return spec;
+  const capped: TaskSpec = { ...spec, timeoutSeconds: Math.min(spec.timeoutSeconds ?? limits.timeoutSeconds, limits.timeoutSeconds) };
+  if (spec.timeoutSeconds !== undefined && spec.timeoutSeconds > limits.timeoutSeconds) {
+    log(`fork ${origin.headRepository}: timeout capped at FORK_TIMEOUT_SECONDS (${limits.timeoutSeconds} s)`);
+  }
+  if (spec.setup !== undefined && !limits.allowSetup) {
+    delete capped.setup;
+    log(`fork ${origin.headRepository}: ${CI_FIXER_FILE} setup steps ignored (FORK_ALLOW_SETUP=false)`);
+  }
+  return capped;
+}

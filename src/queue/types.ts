@@ -34,6 +34,8 @@ export interface SubmitOptions {
    * instead of creating another (BullMQ deduplication). A finished task no longer holds the id.
    */
   deduplicationId?: string;
+  /** The submitting API token's name (TaskRecord.submittedBy); unset for webhook tasks. */
+  submittedBy?: string;
 }
 
 export interface TaskService {

@@ -1,13 +1,17 @@
 // Secrets must never reach a task log. Redaction happens at the log sink, so every producer
 // (fixer commands, sandbox drivers, worker notices) is covered without having to remember it.
+// Logs arrive a line at a time, so a multi-line secret (a PEM key) is also matched line by line:
+// each of its lines long enough to be specific is a secret of its own.
 
 const MIN_SECRET_LENGTH = 4;
+/** Lines of a multi-line secret shorter than this ("-----END-----", blank) are not secrets alone. */
+const MIN_LINE_LENGTH = 16;
 export const REDACTED = '[redacted]';
 
 export type Redactor = (text: string) => string;
 
 export function createRedactor(secrets: Iterable<string>): Redactor {
-  const unique = [...new Set([...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH))];
+  const unique = [...new Set(expand([...secrets]).filter((s) => s.length >= MIN_SECRET_LENGTH))];
   if (unique.length === 0) return (text) => text;
   // Longest first, so a secret containing another is replaced whole. Base64 forms are covered
   // too, since a token sent as HTTP basic auth shows up encoded in verbose git output.
@@ -25,4 +29,16 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
     'g',
   );
   return (text) => text.replace(pattern, REDACTED);
+}
+
+/** A secret, plus for a multi-line one its JSON-escaped form and each of its specific lines. */
+function expand(secrets: string[]): string[] {
+  const out: string[] = [];
+  for (const secret of secrets) {
+    out.push(secret);
+    if (!secret.includes('\n')) continue;
+    out.push(secret.replace(/\r?\n/g, '\\n'));
+    for (const line of secret.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) out.push(line.trim());
+  }
+  return out;
 }

@@ -123,12 +123,14 @@ export class TaskStore {
   }
 
   /** HSET arguments for a new queued record; the caller pipelines them with the enqueue. */
-  newRecordFields(id: string, spec: QueuedTaskSpec, createdAt: string): Record<string, string> {
-    return { id, state: 'queued', attempts: '0', createdAt, spec: JSON.stringify(spec), logLines: '0', logBytes: '0' };
+  newRecordFields(id: string, spec: QueuedTaskSpec, createdAt: string, submittedBy?: string): Record<string, string> {
+    const fields: Record<string, string> = { id, state: 'queued', attempts: '0', createdAt, spec: JSON.stringify(spec), logLines: '0', logBytes: '0' };
+    if (submittedBy !== undefined) fields.submittedBy = submittedBy;
+    return fields;
   }
 
-  async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString()): Promise<void> {
-    await this.redis.hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt));
+  async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString(), submittedBy?: string): Promise<void> {
+    await this.redis.hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy));
   }
 
   async delete(ids: string[]): Promise<void> {
@@ -227,6 +229,7 @@ export function parseRecord(raw: Record<string, string>): TaskRecord | null {
     startedAt: raw.startedAt ?? null,
     finishedAt: raw.finishedAt ?? null,
     spec: JSON.parse(raw.spec) as QueuedTaskSpec,
+    submittedBy: raw.submittedBy ?? null,
     result: parseJson<FixResult>(raw.result),
     error: parseJson<TaskErrorInfo>(raw.error),
   };

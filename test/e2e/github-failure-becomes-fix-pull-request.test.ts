@@ -51,8 +51,11 @@ describe('a GitHub workflow failure, end to end', () => {
       API_TOKENS: 'e2e-token',
       GITHUB_WEBHOOK_SECRETS: WEBHOOK_SECRET,
       GITHUB_APP_ID: APP_ID,
+      // The e2e tier runs the local driver on its own fixture repositories.
+      ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: 'true',
       GITHUB_APP_PRIVATE_KEY: world.api.privateKeyPem,
       GITHUB_API_URL: world.api.url,
+      GITHUB_GIT_HOST: new URL(world.remote.baseUrl).host,
       GITHUB_REPORT_ATTEMPTS: '2',
       // The remote's certificate is a throwaway one; the worker's git and the sandbox's both trust it.
       GIT_SSL_CAINFO: world.remote.caFile,

@@ -3,12 +3,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createApp } from '../../src/api/app.js';
+import { createOpsApp } from '../../src/api/ops-app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
 import { connect } from '../support/redis.js';
 
 const AUTH = { Authorization: 'Bearer it-token', 'Content-Type': 'application/json' };
 const SPEC = { repo: { url: 'file:///tmp/nowhere', ref: 'main' }, command: 'npm test' };
+
+function createMetricsFor(stack: QueueStack) {
+  const metrics = createMetrics();
+  metrics.setQueueCountsSource(() => stack.tasks.counts());
+  return metrics;
+}
 
 describe('intake API on the Redis queue', () => {
   let stack: QueueStack;
@@ -98,7 +105,8 @@ describe('intake API on the Redis queue', () => {
 
   it('reports queue depth by state in /metrics', async () => {
     await app.request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) });
-    const text = await (await app.request('/metrics')).text();
+    const ops = createOpsApp({ tasks: stack.tasks, metrics: createMetricsFor(stack) });
+    const text = await (await ops.request('/metrics')).text();
     expect(text).toMatch(/ci_fixer_queue_depth\{state="waiting"\} 1/);
     expect((await app.request('/readyz')).status).toBe(200);
   });

@@ -23,12 +23,15 @@ const FORMATTED = 'const greeting = "hello";\nexport function greet(name) {\n  r
 function settings(overrides: Partial<GitHubReportSettings> = {}): GitHubReportSettings {
   return {
     apiUrl: '',
+    gitHost: '',
     requestTimeoutMs: 5000,
     checkName: 'ci-fixer',
     checkRuns: true,
     fixPullRequests: true,
     prComments: true,
     allowWorkflowChanges: false,
+    forkTimeoutSeconds: 600,
+    forkAllowSetup: false,
     reportAttempts: 3,
     gitTimeoutSeconds: 60,
     ...overrides,
@@ -36,7 +39,7 @@ function settings(overrides: Partial<GitHubReportSettings> = {}): GitHubReportSe
 }
 
 function hooksFor(world: GitHubWorld, mode: 'app' | 'token', overrides: Partial<GitHubReportSettings> = {}): TaskHooks {
-  const s = settings({ apiUrl: world.api.url, ...overrides });
+  const s = settings({ apiUrl: world.api.url, gitHost: new URL(world.remote.baseUrl).host, ...overrides });
   const credentials = createGitHubCredentials(
     mode === 'app' ? { app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined } : { app: undefined, personalToken: PERSONAL_TOKEN },
     { apiUrl: s.apiUrl, requestTimeoutMs: s.requestTimeoutMs, logger },

@@ -75,7 +75,9 @@ describe('monitoring', () => {
     const r = await renderChart([...CRD_APIS, ...OPTIONAL_ON]);
     const sm = r.get('ServiceMonitor', 'ci-fixer');
     const selected = r.all('Service').filter((s) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
-    expect(selected.map((s) => s.metadata.name).sort()).toEqual(['ci-fixer-app', 'ci-fixer-worker-metrics']);
+    // The api's metrics port, not its (possibly exposed) API Service.
+    expect(selected.map((s) => s.metadata.name).sort()).toEqual(['ci-fixer-app-metrics', 'ci-fixer-worker-metrics']);
+    expect(r.get('Service', 'ci-fixer-app').metadata.labels).not.toHaveProperty('ci-fixer.io/metrics');
     for (const svc of selected) expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
     expect(sm.spec.endpoints[0].path).toBe('/metrics');
   });

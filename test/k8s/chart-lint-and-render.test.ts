@@ -154,13 +154,37 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     expect(Object.keys(r.get('ConfigMap', 'ci-fixer-config').data).filter((key) => !known.has(key))).toEqual([]);
   });
 
-  it('reads secrets from a Secret, never from the ConfigMap', () => {
+  it('reads secrets from a Secret, never from the ConfigMap, each pod only the keys it uses', () => {
     const cm = r.get('ConfigMap', 'ci-fixer-config').data as Record<string, string>;
-    for (const key of ['API_TOKENS', 'REDIS_URL', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN']) expect(cm).not.toHaveProperty(key);
-    const envFrom = r.get('Deployment', 'ci-fixer-worker').spec.template.spec.containers[0].envFrom;
-    expect(envFrom).toContainEqual({ secretRef: { name: 'ci-fixer-secrets' } });
-    if (file === 'values.yaml') expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS']);
+    for (const key of ['API_TOKENS', 'REDIS_URL', 'REDIS_PASSWORD', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN']) expect(cm).not.toHaveProperty(key);
+    const secretKeys = (name: string) => {
+      const c = r.get('Deployment', name).spec.template.spec.containers[0];
+      // No envFrom of the whole Secret: that would hand every key to every pod.
+      expect(c.envFrom, name).toEqual([{ configMapRef: { name: 'ci-fixer-config' } }]);
+      return (c.env as Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }>).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom!.secretKeyRef!.key);
+    };
+    const redisKeys = file === 'values.yaml' ? ['REDIS_PASSWORD'] : ['REDIS_URL'];
+    expect(secretKeys('ci-fixer-app')).toEqual(['API_TOKENS', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_ID', ...redisKeys]);
+    expect(secretKeys('ci-fixer-worker')).toEqual(['GIT_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', ...redisKeys]);
+    if (file === 'values.yaml') expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS', 'REDIS_PASSWORD']);
     else expect(r.all('Secret')).toEqual([]); // existingSecret
+  });
+
+  it('puts a password on the bundled Redis, carried in REDIS_URL', () => {
+    if (file !== 'values.yaml') {
+      expect(r.all('Deployment').map((d) => d.metadata.name)).not.toContain('ci-fixer-redis');
+      return;
+    }
+    const redis = r.get('Deployment', 'ci-fixer-redis').spec.template.spec.containers[0];
+    expect(redis.args.slice(-2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
+    expect(redis.env.map((e: { name: string }) => e.name)).toEqual(['REDIS_PASSWORD', 'REDISCLI_AUTH']);
+    for (const d of appDeployments()) {
+      const env = d.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+      const names = env.map((e) => e.name);
+      // $(VAR) expands only from variables defined earlier in the list.
+      expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+      expect(env.find((e) => e.name === 'REDIS_URL')?.value).toBe('redis://:$(REDIS_PASSWORD)@ci-fixer-redis:6379');
+    }
   });
 });
 

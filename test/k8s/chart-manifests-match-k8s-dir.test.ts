@@ -1,12 +1,13 @@
 // k8s/ is rendered from the chart by `npm run manifests`; this fails when someone edits one and
-// not the other. The plain manifests must also apply to any namespace, so they name none.
+// not the other. The plain manifests use the dedicated layout: the app's objects in ci-fixer, the
+// sandbox's in a namespace of their own; every object names its namespace.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/lib/cluster-tools.js';
-import { MANIFEST_FILES, staleManifests } from '../../scripts/render-manifests.js';
+import { APP_NAMESPACE, MANIFEST_FILES, SANDBOX_NAMESPACE, staleManifests } from '../../scripts/render-manifests.js';
 
 describe('k8s/ manifests', () => {
   it('are exactly what `npm run manifests` renders from the chart', async () => {
@@ -30,16 +31,42 @@ describe('k8s/ manifests', () => {
     }
   });
 
-  it('name no namespace, so they apply to whichever one kubectl targets', () => {
+  it('put sandboxes in a namespace of their own, locked down, apart from the app', () => {
+    const sandboxKinds: string[] = [];
     for (const file of Object.keys(MANIFEST_FILES)) {
       for (const doc of parseAllDocuments(readFileSync(join(REPO_ROOT, file), 'utf8'))) {
-        const obj = doc.toJS() as { kind: string; metadata: { namespace?: string }; subjects?: Array<{ namespace?: string }> } | null;
+        const obj = doc.toJS() as { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; subjects?: Array<{ namespace?: string }> } | null;
         if (!obj) continue;
-        expect(obj.kind, file).not.toBe('Namespace');
-        expect(obj.metadata.namespace, `${file} ${obj.kind}`).toBeUndefined();
-        for (const s of obj.subjects ?? []) expect(s.namespace, `${file} subject`).toBeUndefined();
+        if (obj.kind === 'Namespace') {
+          expect(file).toBe('k8s/sandbox/namespace.yaml');
+          expect(obj.metadata.name).toBe(SANDBOX_NAMESPACE);
+          expect(obj.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+          continue;
+        }
+        // Deployments, Services, the Redis, the app's ServiceAccount.
+        if (obj.metadata.namespace === APP_NAMESPACE) {
+          expect(obj.metadata.name, `${file} ${obj.kind}`).not.toMatch(/^ci-fixer-sandbox/);
+          continue;
+        }
+        expect(obj.metadata.namespace, `${file} ${obj.kind}`).toBe(SANDBOX_NAMESPACE);
+        sandboxKinds.push(`${obj.kind}/${obj.metadata.name}`);
+        for (const s of obj.subjects ?? []) expect(s.namespace, `${file} subject`).toBe(APP_NAMESPACE);
       }
     }
+    expect(new Set(sandboxKinds)).toEqual(
+      new Set([
+        'ServiceAccount/ci-fixer-sandbox',
+        'Role/ci-fixer-sandbox-manager',
+        'RoleBinding/ci-fixer-sandbox-binding',
+        'NetworkPolicy/ci-fixer-sandbox',
+        'ResourceQuota/ci-fixer-sandbox',
+        'LimitRange/ci-fixer-sandbox',
+      ]),
+    );
+    const config = parseAllDocuments(readFileSync(join(REPO_ROOT, 'k8s/deployment/deployment.yaml'), 'utf8'))
+      .map((d) => d.toJS() as { kind: string; data?: Record<string, string> })
+      .find((o) => o?.kind === 'ConfigMap');
+    expect(config?.data?.SANDBOX_NAMESPACE).toBe(SANDBOX_NAMESPACE);
   });
 
   it('put the seed RBAC objects in k8s/rbac/k8s.yaml and the Deployments and Service in the deployment manifest', () => {

@@ -22,7 +22,8 @@ describe('helm install, upgrade, rollback and uninstall', () => {
   const apiToken = async () => (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.API_TOKENS;
   const checksum = async (name: string) =>
     (await apps.readNamespacedDeployment({ name, namespace: ns.name })).spec?.template.metadata?.annotations?.['checksum/config'];
-  const revisionOne: { checksum?: string; token?: string } = {};
+  const redisPassword = async () => (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.REDIS_PASSWORD;
+  const revisionOne: { checksum?: string; token?: string; redisPassword?: string } = {};
 
   it('renders against the cluster with the seed dry run', async () => {
     const dry = await helm(['install', RELEASE, CHART, '-n', ns.name, '--dry-run', '--debug']);
@@ -47,6 +48,8 @@ describe('helm install, upgrade, rollback and uninstall', () => {
     revisionOne.checksum = await checksum('ci-fixer-app');
     revisionOne.token = await apiToken();
     expect(revisionOne.token).toBeTruthy();
+    revisionOne.redisPassword = await redisPassword();
+    expect(Buffer.from(revisionOne.redisPassword ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9]{40}$/);
     expect((await config()).LOG_LEVEL).toBe('info');
   });
 
@@ -59,8 +62,9 @@ describe('helm install, upgrade, rollback and uninstall', () => {
     // The config change rolled the api pods: its template checksum changed and the rollout finished.
     expect(await checksum('ci-fixer-app')).not.toBe(revisionOne.checksum);
     await deploymentAvailable(k, ns.name, 'ci-fixer-app', 1);
-    // The generated API token survives the upgrade.
+    // The generated API token and Redis password survive the upgrade (else the pods lose Redis).
     expect(await apiToken()).toBe(revisionOne.token);
+    expect(await redisPassword()).toBe(revisionOne.redisPassword);
   });
 
   it('helm rollback ci-fixer 1 restores revision 1', async () => {

@@ -1,5 +1,6 @@
 // Builds the intake API on the in-memory TaskService, with logs captured for assertions.
 import { createApp, type AppDeps } from '../../src/api/app.js';
+import { createOpsApp } from '../../src/api/ops-app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { MemoryTaskService } from './memory-task-service.js';
@@ -32,7 +33,9 @@ export function buildTestApp(options: HarnessOptions = {}) {
     sse: options.sse,
     readyTimeoutMs: options.readyTimeoutMs,
   });
-  return { app, tasks, metrics, logs };
+  // The metrics port's app, on the same service and metrics: /metrics lives there, not on the API.
+  const ops = createOpsApp({ tasks, metrics, logger });
+  return { app, ops, tasks, metrics, logs };
 }
 
 export const VALID_SPEC = {

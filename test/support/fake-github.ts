@@ -30,6 +30,8 @@ export interface FakeGitHubOptions {
   jobs?: Record<number, Array<{ id: number; name: string; conclusion: string | null }>>;
   /** The sha a branch points at on "GitHub" (the test's git remote), or undefined. */
   branchSha?: (owner: string, repo: string, branch: string) => Promise<string | undefined>;
+  /** The App installation of each repository (`owner/repo` -> id), for GET /repos/{o}/{r}/installation. */
+  installations?: Record<string, number>;
 }
 
 interface Failure {
@@ -122,6 +124,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         repository_selection: 'selected',
       });
       return;
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(r.path);
+    if (m && r.method === 'GET') {
+      const jwt = r.authorization?.replace(/^bearer /i, '') ?? '';
+      if (options.appId === undefined || !verifyJwt(jwt, verifyKey, options.appId)) return send(res, 401, { message: 'A JSON web token could not be decoded' });
+      const id = options.installations?.[`${m[1]}/${m[2]}`];
+      return id === undefined ? send(res, 404, { message: 'Not Found' }) : send(res, 200, { id, account: { login: m[1] } });
     }
     if (!r.path.startsWith('/repos/')) return send(res, 404, { message: 'Not Found' });
     if (!knownToken(r.authorization)) return send(res, 401, { message: 'Bad credentials' });

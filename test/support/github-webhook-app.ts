@@ -1,5 +1,6 @@
 // The intake app with webhook settings, on the in-memory TaskService, for the webhook unit tests.
 import { createApp } from '../../src/api/app.js';
+import { createOpsApp } from '../../src/api/ops-app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { TaskService } from '../../src/queue/types.js';
@@ -36,7 +37,7 @@ export function buildWebhookApp(options: WebhookAppOptions = {}) {
       },
     },
   });
-  return { app, tasks: memory, metrics, logs };
+  return { app, ops: createOpsApp({ tasks, metrics }), tasks: memory, metrics, logs };
 }
 
 /** The value of one sample of ci_fixer_webhook_ignored_total, 0 when absent. */

@@ -77,6 +77,7 @@ export async function startGitHubWorld(
     jobs: { [RUN_ID]: [{ id: 1, name: 'test', conclusion: 'success' }, { id: 2, name: 'lint', conclusion: 'failure' }] },
     branchSha: (_owner, _repo, branch) => revParse(bareDir, `refs/heads/${branch}`),
     personalToken: PERSONAL_TOKEN,
+    installations: { [FULL_NAME]: INSTALLATION_ID },
     ...options.api,
   });
   const accepted = (header: string | undefined) =>

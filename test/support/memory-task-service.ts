@@ -3,7 +3,7 @@
 // `done` needs a final state and every line read, cancel of a final task is a conflict.
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
-import type { LogPage, QueueCounts, TaskService } from '../../src/queue/types.js';
+import type { LogPage, QueueCounts, SubmitOptions, TaskService } from '../../src/queue/types.js';
 import { isFinal, type LogLine, type TaskRecord, type TaskSpec } from '../../src/task.js';
 
 interface Entry {
@@ -24,10 +24,10 @@ export class MemoryTaskService implements TaskService {
   private readonly entries = new Map<string, Entry>();
   private readonly watchers = new Map<string, Set<() => void>>();
 
-  async submit(spec: TaskSpec): Promise<TaskRecord> {
+  async submit(spec: TaskSpec, options: SubmitOptions = {}): Promise<TaskRecord> {
     this.check();
     this.submitted.push(spec);
-    return this.seed({ spec });
+    return this.seed({ spec, submittedBy: options.submittedBy ?? null });
   }
 
   async get(id: string): Promise<TaskRecord | null> {
@@ -89,6 +89,7 @@ export class MemoryTaskService implements TaskService {
       startedAt: null,
       finishedAt: null,
       spec: { repo: { url: 'https://example.test/repo.git', ref: 'main' }, command: 'npm test' },
+      submittedBy: null,
       result: null,
       error: null,
       ...patch,

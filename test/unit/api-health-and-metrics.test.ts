@@ -38,8 +38,15 @@ describe('probes', () => {
 });
 
 describe('/metrics', () => {
+  it('is not served on the API port, only on the metrics port', async () => {
+    const { app, ops } = buildTestApp();
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(404);
+    expect((await ops.request('/metrics')).status).toBe(200);
+  });
+
   it('serves Prometheus text with queue depth by state and the task metrics', async () => {
-    const { app, tasks, metrics } = buildTestApp();
+    const { ops: app, tasks, metrics } = buildTestApp();
     tasks.queueCounts = { waiting: 3, prioritized: 0, active: 2, delayed: 1, completed: 7, failed: 4 };
     metrics.tasksFinished.inc({ outcome: 'fixed' });
     metrics.taskDuration.observe({ outcome: 'fixed' }, 42);
@@ -59,7 +66,7 @@ describe('/metrics', () => {
   });
 
   it('still answers when the queue counts never come, without stale depth', async () => {
-    const { app, tasks } = buildTestApp({ metricsCollectTimeoutMs: 20 });
+    const { ops: app, tasks } = buildTestApp({ metricsCollectTimeoutMs: 20 });
     tasks.queueCounts = { waiting: 9, prioritized: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
     expect(await (await app.request('/metrics')).text()).toContain('ci_fixer_queue_depth{state="waiting"} 9');
     tasks.countsFailure = 'hang';

@@ -68,7 +68,6 @@ describe('GET /api/v1/openapi.json', () => {
         'POST /api/v1/tasks/{id}/cancel',
         'GET /healthz',
         'GET /readyz',
-        'GET /metrics',
         'POST /webhooks/github',
       ].sort(),
     );
@@ -109,9 +108,9 @@ describe('GET /api/v1/openapi.json', () => {
   it('documents every error status the API answers, with the error schema', async () => {
     const doc = await fetchDoc();
     const submit = doc.paths['/api/v1/tasks']!.post!.responses;
-    expect(Object.keys(submit).sort()).toEqual(['202', '400', '401', '413', '415']);
+    expect(Object.keys(submit).sort()).toEqual(['202', '400', '401', '403', '413', '415', '429']);
     expect(resolve(doc, submit['413']!.content!['application/json']!.schema).properties!.error!.required).toEqual(['code', 'message']);
-    expect(Object.keys(doc.paths['/api/v1/tasks/{id}/cancel']!.post!.responses).sort()).toEqual(['200', '202', '401', '404', '409']);
+    expect(Object.keys(doc.paths['/api/v1/tasks/{id}/cancel']!.post!.responses).sort()).toEqual(['200', '202', '401', '403', '404', '409']);
   });
 
   it('has no dangling references', async () => {

@@ -130,7 +130,7 @@ describe('request ids and access log', () => {
 describe('token configuration', () => {
   it.each([
     [[], 'at least one API token is required'],
-    [['good-token', 'has space'], 'API_TOKENS entries may only contain'],
+    [['good-token', 'has space'], 'API_TOKENS entry 2: tokens may only contain'],
   ])('refuses to build the app with tokens %j', (tokens, message) => {
     const build = () =>
       createApp({

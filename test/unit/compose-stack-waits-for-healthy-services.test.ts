@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { checkStartupSafety } from '../../src/main.js';
 import { REPO_ROOT } from '../../scripts/lib/cluster-tools.js';
 
 interface Service {
@@ -35,6 +37,15 @@ function interpolate(env: Record<string, string>, vars: Record<string, string>):
   );
 }
 
+/** What a user's shell might export: GitHub credentials included, which compose must not hand the worker. */
+const SHELL = {
+  API_TOKENS: 'compose-test-token',
+  REDIS_PASSWORD: 'compose-redis-password',
+  GITHUB_APP_PRIVATE_KEY: 'pem-from-the-shell',
+  GITHUB_PERSONAL_TOKEN: 'ghp_from_the_shell',
+  GITHUB_WEBHOOK_SECRETS: 'whsec-from-the-shell',
+};
+
 describe('docker-compose.yml', () => {
   it('runs redis, api and worker, the app from the one image', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'redis', 'worker']);
@@ -52,15 +63,33 @@ describe('docker-compose.yml', () => {
   });
 
   it('hands the app a configuration that production mode accepts, with the local sandbox driver', () => {
-    for (const app of [api, worker]) {
-      const env = interpolate(app?.environment ?? {}, { API_TOKENS: 'compose-test-token' });
+    for (const [mode, app] of [['api', api], ['worker', worker]] as const) {
+      const env = interpolate(app?.environment ?? {}, SHELL);
       expect(env.SANDBOX_DRIVER).toBe('local');
-      const config = loadConfig(env);
+      const config = loadConfig(env, mode);
       expect(config.production).toBe(true);
       expect(config.sandbox.driver).toBe('local');
-      expect(config.redis.url).toBe('redis://redis:6379');
-      expect(config.auth.tokens).toEqual(['compose-test-token']);
+      expect(config.redis.url).toBe('redis://:compose-redis-password@redis:6379');
+      expect(() => checkStartupSafety(mode, config, createLogger('silent'))).not.toThrow();
     }
+    expect(loadConfig(interpolate(api?.environment ?? {}, SHELL), 'api').auth.tokens.map((t) => t.token)).toEqual(['compose-test-token']);
+  });
+
+  it('gives the worker, which runs task code unisolated, no GitHub credentials and no API tokens', () => {
+    const env = interpolate(worker?.environment ?? {}, SHELL);
+    for (const key of ['GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'API_TOKENS', 'GITHUB_WEBHOOK_SECRETS']) expect(env, key).not.toHaveProperty(key);
+    expect(Object.values(env).join('\n')).not.toContain('ghp_from_the_shell');
+    // The API gets its tokens and webhook secrets, but no key either.
+    const apiEnv = interpolate(api?.environment ?? {}, SHELL);
+    expect(apiEnv).not.toHaveProperty('GITHUB_APP_PRIVATE_KEY');
+    expect(apiEnv).not.toHaveProperty('GITHUB_PERSONAL_TOKEN');
+    expect(apiEnv.GITHUB_WEBHOOK_SECRETS).toBe('whsec-from-the-shell');
+  });
+
+  it('puts a password on Redis, required from the shell, and carries it in REDIS_URL', () => {
+    expect(redis?.command?.join(' ')).toContain('--requirepass "$$REDIS_PASSWORD"');
+    expect(redis?.environment?.REDIS_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?.+\}$/);
+    expect(redis?.environment?.REDISCLI_AUTH).toMatch(/^\$\{REDIS_PASSWORD:\?.+\}$/);
   });
 
   it('refuses to start without API_TOKENS rather than falling back to a default', () => {

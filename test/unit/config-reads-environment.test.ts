@@ -12,7 +12,7 @@ describe('config', () => {
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.sandbox.driver).toBe('local');
     expect(config.sandbox.explicit).toBe(false);
-    expect(config.auth).toEqual({ tokens: [DEV_API_TOKEN], usingDevToken: true });
+    expect(config.auth).toEqual({ tokens: [{ name: 'dev', token: DEV_API_TOKEN, scopes: ['submit', 'read:all', 'cancel'] }], usingDevToken: true });
     expect(config.redis.url).toBeUndefined();
     expect(config.tasks.logMaxLines).toBe(10_000);
     expect(config.tasks.logMaxBytes).toBe(5 * 1024 * 1024);
@@ -33,7 +33,7 @@ describe('config', () => {
 
   it('splits token lists and collects every secret for redaction', () => {
     const config = loadConfig({ API_TOKENS: ' a1b2c3 , d4e5f6 ', GIT_TOKEN: 'ghp_x1y2', REDACT: 'extra-secret' });
-    expect(config.auth.tokens).toEqual(['a1b2c3', 'd4e5f6']);
+    expect(config.auth.tokens.map((t) => t.token)).toEqual(['a1b2c3', 'd4e5f6']);
     expect(config.secrets).toEqual(['a1b2c3', 'd4e5f6', 'ghp_x1y2', 'extra-secret']);
   });
 

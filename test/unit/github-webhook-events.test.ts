@@ -90,7 +90,7 @@ describe('webhook events', () => {
     expect(await ignoredCount(built.metrics, 'unsupported_event')).toBe(IRRELEVANT_EVENTS.length);
     expect(await ignoredCount(built.metrics, 'action_not_completed')).toBe(2);
     expect(await ignoredCount(built.metrics, 'conclusion_not_failure')).toBe(2);
-    const text = await (await built.app.request('/metrics')).text();
+    const text = await (await built.ops.request('/metrics')).text();
     expect(text).toContain(`ci_fixer_webhook_ignored_total{reason="unsupported_event"} ${IRRELEVANT_EVENTS.length}`);
   });
 

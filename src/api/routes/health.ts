@@ -1,4 +1,6 @@
 // Probes and metrics. No auth: kubelets and Prometheus call these, and they reveal no task data.
+// /metrics is served only on the ops app (METRICS_PORT), never on the API port: queue depth and
+// outcome counts are operational data that API clients and the internet have no need for.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
@@ -15,6 +17,8 @@ export interface HealthRoutesDeps {
   logger: Logger;
   /** /readyz answers 503 when ping takes longer than this. */
   readyTimeoutMs?: number;
+  /** Serve /metrics too (the ops app); the API app does not. */
+  serveMetrics?: boolean;
 }
 
 const statusSchema = z.object({ status: z.string() }).openapi('Status');
@@ -59,10 +63,12 @@ export function createHealthRoutes(deps: HealthRoutesDeps): OpenAPIHono<AppEnv> 
     }
   });
 
-  router.openapi(metricsRoute, async (c) => {
-    const body = await deps.metrics.registry.metrics();
-    return c.text(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
-  });
+  if (deps.serveMetrics === true) {
+    router.openapi(metricsRoute, async (c) => {
+      const body = await deps.metrics.registry.metrics();
+      return c.text(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
+    });
+  }
 
   return router;
 }

@@ -1,10 +1,11 @@
 // The task resource: submit, read, page logs, stream events, cancel. Every route needs a bearer
-// token, reads included: a task names a repository, which may be private.
+// token, reads included: a task names a repository, which may be private. What a token may do
+// is its scopes (auth.ts); a task it may not read answers 404, as if it did not exist.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
-import { bearerTokens } from '../auth.js';
+import { bearerTokens, canRead, principalOf, requireScope, type ApiToken } from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
 import type { TaskService } from '../../queue/types.js';
 import { isFinal } from '../../task.js';
@@ -30,7 +31,9 @@ export const BEARER_SCHEME = 'bearerAuth';
 
 export interface TaskRoutesDeps {
   tasks: TaskService;
-  tokens: readonly string[];
+  tokens: ReadonlyArray<string | ApiToken>;
+  /** Intake limits (rate, queue depth) checked before a submission; none when omitted. */
+  limits?: { admit(tokenName: string): Promise<void> };
   /** Absolute base of the URLs handed to clients; relative paths when undefined. */
   publicUrl: string | undefined;
   bodyLimitBytes: number;
@@ -38,7 +41,10 @@ export interface TaskRoutesDeps {
 }
 
 const security = [{ [BEARER_SCHEME]: [] }];
-const authErrors = { 401: errorResponse('Missing or invalid bearer token') } as const;
+const authErrors = {
+  401: errorResponse('Missing or invalid bearer token'),
+  403: errorResponse('The token lacks the scope this needs'),
+} as const;
 const taskJson = { 'application/json': { schema: taskRecordSchema } } as const;
 
 const submitRoute = createRoute({
@@ -57,6 +63,7 @@ const submitRoute = createRoute({
     ...authErrors,
     413: errorResponse('Body larger than API_BODY_LIMIT_BYTES'),
     415: errorResponse('Content-Type is not application/json'),
+    429: errorResponse('Rate limit or MAX_QUEUED_TASKS reached; see Retry-After'),
   },
 });
 
@@ -127,29 +134,37 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   router.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
-    description: 'One of the tokens in API_TOKENS.',
+    description: 'One of the tokens in API_TOKENS; its scopes decide what it may do.',
   });
 
   // Auth first, so a client without a token never gets its body read.
   router.use('*', auth);
   router.use('*', bodyLimit(deps.bodyLimitBytes));
 
+  /** The task if this caller may read it; 404 otherwise, so other tenants' ids reveal nothing. */
+  const readable = async (c: Parameters<typeof principalOf>[0], id: string) => {
+    const principal = principalOf(c);
+    const task = await tasks.get(id);
+    if (task === null || !canRead(principal, task)) throw new NotFoundError('no such task');
+    return task;
+  };
+
   router.openapi(submitRoute, async (c) => {
-    const task = await tasks.submit(c.req.valid('json'));
+    const principal = principalOf(c);
+    requireScope(principal, 'submit');
+    await deps.limits?.admit(principal.name);
+    const task = await tasks.submit(c.req.valid('json'), { submittedBy: principal.name });
     const statusUrl = taskUrl(task.id);
     c.header('Location', statusUrl);
     return c.json({ id: task.id, statusUrl, logsUrl: `${statusUrl}/logs`, eventsUrl: `${statusUrl}/events` }, 202);
   });
 
-  router.openapi(getRoute, async (c) => {
-    const task = await tasks.get(c.req.valid('param').id);
-    if (task === null) throw new NotFoundError('no such task');
-    return c.json(task, 200);
-  });
+  router.openapi(getRoute, async (c) => c.json(await readable(c, c.req.valid('param').id), 200));
 
   router.openapi(logsRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { cursor, limit } = c.req.valid('query');
+    await readable(c, id);
     return c.json(await tasks.readLogs(id, cursor ?? 0, limit ?? DEFAULT_LOG_PAGE), 200);
   });
 
@@ -162,7 +177,7 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
     const wakeup = new Wakeup();
     let unsubscribe: () => Promise<void>;
     try {
-      if ((await tasks.get(id)) === null) throw new NotFoundError('no such task');
+      await readable(c, id);
       // Subscribe before the stream's first read, so a change in between still wakes it.
       unsubscribe = await tasks.watch(id, wakeup.notify);
     } catch (err) {
@@ -186,7 +201,10 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   });
 
   router.openapi(cancelRoute, async (c) => {
-    const task = await tasks.cancel(c.req.valid('param').id);
+    const { id } = c.req.valid('param');
+    await readable(c, id);
+    requireScope(principalOf(c), 'cancel');
+    const task = await tasks.cancel(id);
     return isFinal(task.state) ? c.json(task, 200) : c.json(task, 202);
   });
 

@@ -26,6 +26,8 @@ export interface WebhookRoutesDeps {
   appId?: string;
   /** Base of the task URLs in answers; relative paths when undefined. */
   publicUrl: string | undefined;
+  /** The webhook's queue cap (503 above it, so GitHub redelivers); none when omitted. */
+  limits?: { admitWebhook(): Promise<void> };
   /** Longest wait for the enqueue, well inside GitHub's 10 s (default 5000). */
   submitTimeoutMs?: number;
 }
@@ -51,6 +53,7 @@ const githubRoute = createRoute({
     401: errorResponse('Missing or invalid signature, no secret configured, or an unsupported algorithm'),
     413: errorResponse('Body larger than GITHUB_WEBHOOK_BODY_LIMIT_BYTES'),
     415: errorResponse('Content-Type is neither application/json nor application/x-www-form-urlencoded'),
+    503: errorResponse('WEBHOOK_MAX_QUEUED_TASKS reached (see Retry-After), or Redis is unavailable; GitHub redelivers'),
   },
 });
 
@@ -108,6 +111,7 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): OpenAPIHono<AppEnv
       log.info({ reason: decision.reason }, 'webhook_ignored');
       return c.json({ ignored: decision.reason }, 202);
     }
+    if (deps.limits !== undefined) await withTimeout(deps.limits.admitWebhook(), submitTimeoutMs, 'webhook queue cap');
     const task = await withTimeout(
       deps.tasks.submit(decision.spec, { idempotencyKey: `github-delivery:${deliveryId}`, deduplicationId: decision.deduplicationId }),
       submitTimeoutMs,
