@@ -19,6 +19,7 @@ import type { Metrics } from '../metrics.js';
 import type { TaskService } from '../queue/types.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createStatsRoutes, STATS_PATH } from './routes/stats.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
 import { createWebhookRoutes, WEBHOOKS_PATH } from './routes/webhooks.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       sse: { ...DEFAULT_SSE_OPTIONS, ...deps.sse },
     }),
   );
+  app.route(STATS_PATH, createStatsRoutes({ tasks: deps.tasks, tokens: deps.config.auth.tokens }));
   const github = deps.config.github;
   app.route(
     WEBHOOKS_PATH,

@@ -1,9 +1,10 @@
-// The task resource: submit, read, page logs, stream events, cancel. Every route needs a bearer
+// The task resource: submit, list, read, page logs, stream events, cancel. Every route needs a bearer
 // token, reads included: a task names a repository, which may be private.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
+import { canReadTask, callerOf } from '../access.js';
 import { bearerTokens } from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
 import type { TaskService } from '../../queue/types.js';
@@ -11,6 +12,8 @@ import { isFinal } from '../../task.js';
 import { withTimeout } from '../../timeout.js';
 import type { AppEnv } from '../env.js';
 import {
+  BEARER_SCHEME,
+  bearerSecurity,
   DEFAULT_LOG_PAGE,
   errorResponse,
   eventsHeadersSchema,
@@ -24,9 +27,10 @@ import {
 } from '../schemas.js';
 import { streamTaskEvents, Wakeup, type SseOptions } from '../sse.js';
 import { validationHook } from '../validation.js';
+import { addTaskListRoute } from './task-list.js';
 
 export const TASKS_PATH = '/api/v1/tasks';
-export const BEARER_SCHEME = 'bearerAuth';
+export { BEARER_SCHEME };
 
 export interface TaskRoutesDeps {
   tasks: TaskService;
@@ -37,7 +41,7 @@ export interface TaskRoutesDeps {
   sse: SseOptions;
 }
 
-const security = [{ [BEARER_SCHEME]: [] }];
+const security = bearerSecurity;
 const authErrors = { 401: errorResponse('Missing or invalid bearer token') } as const;
 const taskJson = { 'application/json': { schema: taskRecordSchema } } as const;
 
@@ -134,6 +138,8 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   router.use('*', auth);
   router.use('*', bodyLimit(deps.bodyLimitBytes));
 
+  addTaskListRoute(router, tasks);
+
   router.openapi(submitRoute, async (c) => {
     const task = await tasks.submit(c.req.valid('json'));
     const statusUrl = taskUrl(task.id);
@@ -143,7 +149,7 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
 
   router.openapi(getRoute, async (c) => {
     const task = await tasks.get(c.req.valid('param').id);
-    if (task === null) throw new NotFoundError('no such task');
+    if (task === null || !canReadTask(callerOf(c), task)) throw new NotFoundError('no such task');
     return c.json(task, 200);
   });
 
