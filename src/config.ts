@@ -34,6 +34,7 @@ const fields = {
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
   API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API. Unset outside production: `dev-token`, with a warning.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
+  CONSOLE_ENABLED: [bool(true), 'Serve the web console at `/` and Bull Board at `/admin/queues` (API process; sign in with an API token).'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
@@ -113,6 +114,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
   auth: { tokens: string[]; usingDevToken: boolean };
+  console: { enabled: boolean };
   redis: { url: string | undefined; embeddedDir: string };
   queue: {
     name: string;
@@ -202,6 +204,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // listening beyond loopback would hand this machine to anyone on the network.
     http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
     auth: { tokens, usingDevToken },
+    console: { enabled: e.CONSOLE_ENABLED },
     redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {
       name: e.QUEUE_NAME,

@@ -142,11 +142,18 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     const app =
       mode === 'worker'
         ? createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) })
-        : createApp({ tasks, config: { auth: config.auth, http: config.http, github: config.github }, logger: logger.child({ component: 'api' }), metrics });
+        : createApp({
+            tasks,
+            config: { auth: config.auth, http: config.http, github: config.github },
+            logger: logger.child({ component: 'api' }),
+            metrics,
+            ...(config.console.enabled ? { console: { queue: tasks.queue } } : {}),
+          });
     const port = mode === 'worker' ? config.http.metricsPort : config.http.port;
     const http = await listen(app, config.http.host, port);
     stops.push(() => closeServer(http.server));
-    logger.info({ mode, host: config.http.host, port: http.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
+    const consoleOn = mode !== 'worker' && config.console.enabled;
+    logger.info({ mode, host: config.http.host, port: http.port, sandbox: config.sandbox.driver, console: consoleOn }, 'ci_fixer_started');
 
     let stopping: Promise<void> | undefined;
     return { port: http.port, stop: () => (stopping ??= stopAll()) };

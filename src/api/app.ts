@@ -4,6 +4,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Queue } from 'bullmq';
+import { createConsole, sessionCookieAsBearer } from '../console/index.js';
 import type { Config } from '../config.js';
 import {
   AppError,
@@ -39,6 +41,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   sse?: Partial<SseOptions>;
+  /** The web console at `/` (CONSOLE_ENABLED); Bull Board shows `queue` when given. */
+  console?: { queue?: Queue };
   /** /readyz answers 503 when Redis takes longer than this (default 2000). */
   readyTimeoutMs?: number;
 }
@@ -67,6 +71,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 /** The intake API: tasks, probes, metrics and the OpenAPI document. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createBaseApp(deps.logger);
+  // The console's live stream reads /api/v1 with its session cookie (GET only; see session.ts).
+  if (deps.console !== undefined) app.use('/api/v1/*', sessionCookieAsBearer());
   app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
   app.route(
     TASKS_PATH,
@@ -93,6 +99,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       publicUrl: deps.config.http.publicUrl,
     }),
   );
+  if (deps.console !== undefined) {
+    app.route('/', createConsole({ tasks: deps.tasks, tokens: deps.config.auth.tokens, publicUrl: deps.config.http.publicUrl, ...deps.console }));
+  }
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: { title: 'ci-fixer intake API', version: '1', description: 'Turns a failing CI command into a fix task.' },
