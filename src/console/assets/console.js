@@ -47,11 +47,24 @@
     var state = root.getAttribute('data-state');
     var initiallyFinal = !!FINAL[state];
 
+    // Scrolling up to read stops following; ticking the box again resumes it.
+    var ownScrollTop = -1;
+    function toEnd() {
+      log.scrollTop = log.scrollHeight;
+      ownScrollTop = log.scrollTop;
+    }
+    log.addEventListener('scroll', function () {
+      // Our own jump to the end fires this too, possibly after more lines arrived.
+      if (Math.abs(log.scrollTop - ownScrollTop) < 2) return;
+      if (log.scrollHeight - log.scrollTop - log.clientHeight > 40) follow.checked = false;
+    });
+    follow.addEventListener('change', function () { if (follow.checked) toEnd(); });
+
     function flush() {
       timer = null;
-      var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
       pending.forEach(function (entry) {
         if (chunk === null || chunk.childElementCount >= CHUNK_LINES) {
+          if (chunk !== null) chunk.classList.add('full');
           chunk = document.createElement('div');
           chunk.className = 'log-chunk';
           log.appendChild(chunk);
@@ -73,11 +86,21 @@
       pending = [];
       count.textContent = cursor + (cursor === 1 ? ' line' : ' lines');
       root.setAttribute('data-log-lines', String(cursor));
-      if (follow.checked && (atBottom || log.scrollTop === 0)) log.scrollTop = log.scrollHeight;
+      if (follow.checked) toEnd();
+    }
+
+    function duration(task) {
+      if (!task.startedAt) return '–';
+      var ms = (task.finishedAt ? Date.parse(task.finishedAt) : Date.now()) - Date.parse(task.startedAt);
+      if (ms < 1000) return Math.round(ms) + ' ms';
+      if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+      return Math.floor(ms / 60000) + ' min ' + Math.round((ms % 60000) / 1000) + ' s';
     }
 
     function showState(task) {
       state = task.state;
+      document.getElementById('task-attempts').textContent = String(task.attempts);
+      document.getElementById('task-duration').textContent = duration(task);
       root.setAttribute('data-state', task.state);
       stateEl.textContent = task.state;
       stateEl.className = 'badge state-' + task.state;

@@ -188,9 +188,9 @@ export function TaskPage(props: { task: TaskRecord; baseUrl: string; notice?: st
             <time datetime={task.createdAt}>{task.createdAt}</time>
           </dd>
           <dt>Duration</dt>
-          <dd>{taskDuration(task)}</dd>
+          <dd id="task-duration">{taskDuration(task)}</dd>
           <dt>Attempts</dt>
-          <dd>{task.attempts}</dd>
+          <dd id="task-attempts">{task.attempts}</dd>
         </dl>
 
         <div class="actions">
