@@ -4,9 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
-ensure_node
-ensure_deps
-ensure_build
+ensure_built_checkout
 ensure_chromium
 if [ -z "${CI_FIXER_TEST_KUBECONFIG:-}" ]; then
   bash scripts/test-cluster/build.sh

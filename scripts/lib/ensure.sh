@@ -55,6 +55,13 @@ ensure_chromium() {
   fi
 }
 
+# Node, dependencies and a current build: what every entry point that runs ci-fixer needs.
+ensure_built_checkout() {
+  ensure_node
+  ensure_deps
+  ensure_build
+}
+
 redis_answers() {
   local host="${1:-127.0.0.1}" port="${2:-6379}"
   # A subshell, so a refused connection cannot take the calling shell down with it.

@@ -13,6 +13,8 @@ export interface HarnessOptions {
   sse?: AppDeps['sse'];
   readyTimeoutMs?: number;
   metricsCollectTimeoutMs?: number;
+  /** Mount the web console (without Bull Board: there is no BullMQ queue here). */
+  console?: boolean;
 }
 
 export function buildTestApp(options: HarnessOptions = {}) {
@@ -31,6 +33,7 @@ export function buildTestApp(options: HarnessOptions = {}) {
     },
     sse: options.sse,
     readyTimeoutMs: options.readyTimeoutMs,
+    ...(options.console ? { console: {} } : {}),
   });
   return { app, tasks, metrics, logs };
 }

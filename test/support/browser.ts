@@ -28,9 +28,10 @@ export async function openChromium(): Promise<ConsoleBrowser> {
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 900 },
-    timeout: 60_000,
+    // Generous: the machine may be busy, and a slow start is not what these tests check.
+    timeout: 120_000,
   });
-  context.setDefaultTimeout(30_000);
+  context.setDefaultTimeout(60_000);
   const requests: string[] = [];
   context.on('request', (request) => requests.push(request.url()));
   const page = context.pages()[0] ?? (await context.newPage());

@@ -1,0 +1,88 @@
+// The console's building blocks without a browser: the session cookie's rules, the return path
+// after sign-in, the unified diff parser and the Copy-as-curl text.
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, TOKENS } from '../support/api-harness.js';
+import { parseUnifiedDiff } from '../../src/console/pages/diff.js';
+import { curlFor } from '../../src/console/pages/task-page.js';
+import { safeReturnPath } from '../../src/console/session.js';
+import type { TaskRecord } from '../../src/task.js';
+
+const cookie = (token: string) => ({ Cookie: `ci_fixer_session=${token}` });
+
+describe('console session', () => {
+  it('lets the session cookie read /api/v1, but never write through it', async () => {
+    const { app, tasks } = buildTestApp({ console: true });
+    const task = tasks.seed({ state: 'running' });
+    expect((await app.request('/api/v1/tasks', { headers: cookie(TOKENS[0]!) })).status).toBe(200);
+    expect((await app.request(`/api/v1/tasks/${task.id}`, { headers: cookie('wrong') })).status).toBe(401);
+    const cancel = await app.request(`/api/v1/tasks/${task.id}/cancel`, { method: 'POST', headers: cookie(TOKENS[0]!) });
+    expect(cancel.status).toBe(401);
+    expect((await tasks.get(task.id))?.state).toBe('running');
+  });
+
+  it('ignores the cookie when the console is off, and serves no pages then', async () => {
+    const { app } = buildTestApp();
+    expect((await app.request('/api/v1/tasks', { headers: cookie(TOKENS[0]!) })).status).toBe(401);
+    expect((await app.request('/', { headers: cookie(TOKENS[0]!) })).status).toBe(404);
+    expect((await app.request('/login')).status).toBe(404);
+  });
+
+  it('refuses a sign-in form posted from another origin', async () => {
+    const { app } = buildTestApp({ console: true });
+    const body = new URLSearchParams({ token: TOKENS[0]! });
+    const res = await app.request('http://ci-fixer.test/login', {
+      method: 'POST',
+      body,
+      headers: { Host: 'ci-fixer.test', Origin: 'https://evil.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('Set-Cookie')).toBeNull();
+    const ok = await app.request('http://ci-fixer.test/login', {
+      method: 'POST',
+      body,
+      headers: { Host: 'ci-fixer.test', Origin: 'http://ci-fixer.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('Set-Cookie')).toMatch(/^ci_fixer_session=.+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
+  });
+
+  it('returns only to paths on this site after sign-in', () => {
+    expect(safeReturnPath('/tasks?state=failed')).toBe('/tasks?state=failed');
+    expect(safeReturnPath('/admin/queues')).toBe('/admin/queues');
+    for (const bad of ['//evil.test/', '/\\evil.test', 'https://evil.test/', 'javascript:alert(1)', '', undefined]) expect(safeReturnPath(bad)).toBe('/');
+  });
+});
+
+describe('console diff and curl', () => {
+  it('parses a git diff into files with old and new line numbers', () => {
+    const patch = [
+      'diff --git a/src/a.js b/src/a.js',
+      'index 1..2 100644',
+      '--- a/src/a.js',
+      '+++ b/src/a.js',
+      '@@ -3,3 +3,3 @@ function f() {',
+      ' keep',
+      '-old',
+      '+new',
+      ' tail',
+      '',
+    ].join('\n');
+    const [file, ...rest] = parseUnifiedDiff(patch);
+    expect(rest).toEqual([]);
+    expect(file!.path).toBe('src/a.js');
+    expect(file!.rows).toEqual([
+      { kind: 'hunk', text: '@@ -3,3 +3,3 @@ function f() {' },
+      { kind: 'ctx', old: 3, new: 3, text: 'keep' },
+      { kind: 'del', old: 4, text: 'old' },
+      { kind: 'add', new: 4, text: 'new' },
+      { kind: 'ctx', old: 5, new: 5, text: 'tail' },
+    ]);
+  });
+
+  it('quotes the spec for the shell and leaves the token a variable', () => {
+    const task = { spec: { repo: { url: 'https://example.test/o/r.git', ref: 'main' }, command: "echo 'hi'", timeoutSeconds: 60 } } as TaskRecord;
+    const curl = curlFor(task, 'http://localhost:3001');
+    expect(curl).toContain('$CI_FIXER_TOKEN');
+    expect(curl).toContain(`-d '{"repo":{"url":"https://example.test/o/r.git","ref":"main"},"command":"echo '\\''hi'\\''","timeoutSeconds":60}'`);
+  });
+});
