@@ -86,3 +86,38 @@ describe('console diff and curl', () => {
     expect(curl).toContain(`-d '{"repo":{"url":"https://example.test/o/r.git","ref":"main"},"command":"echo '\\''hi'\\''","timeoutSeconds":60}'`);
   });
 });
+
+describe('console task result', () => {
+  const signedIn = { headers: cookie(TOKENS[0]!) };
+
+  it('renders a diagnosis when the result has one, and GitHub links', async () => {
+    const { app, tasks } = buildTestApp({ console: true });
+    const result = {
+      outcome: 'not_fixed' as const,
+      fixer: null,
+      patch: '',
+      patchTruncated: false,
+      commands: [{ command: 'npx eslint .', exitCode: 1, durationMs: 1500, timedOut: false }],
+      diagnosis: { tool: 'eslint', category: 'lint', step: 'reproduce', locations: [{ path: 'src/a.js', line: 3 }], excerpt: "3:1 error 'x' is not defined" },
+      github: { checkRunId: 7, checkRunUrl: 'https://github.com/o/r/runs/7', branch: null, commitSha: null, pullRequestUrl: null, commentUrl: null, attempts: 1, error: null },
+    };
+    const task = tasks.seed({ state: 'succeeded', result });
+    const html = await (await app.request(`/tasks/${task.id}/result`, signedIn)).text();
+    expect(html).toContain('id="diagnosis"');
+    expect(html).toContain('src/a.js:3');
+    expect(html).toContain('eslint · lint · in step reproduce');
+    expect(html).toContain('3:1 error &#39;x&#39; is not defined');
+    expect(html).toContain('href="https://github.com/o/r/runs/7"');
+    expect(html).toContain('<td>1</td><td>1.5 s</td>');
+  });
+
+  it('renders no diagnosis section without one, and 404s an unknown or malformed id', async () => {
+    const { app, tasks } = buildTestApp({ console: true });
+    const task = tasks.seed({ state: 'failed', error: { code: 'task_timeout', message: 'took too long' } });
+    const html = await (await app.request(`/tasks/${task.id}/result`, signedIn)).text();
+    expect(html).not.toContain('id="diagnosis"');
+    expect(html).toContain('task_timeout: took too long');
+    expect((await app.request('/tasks/00000000-0000-4000-8000-000000000000', signedIn)).status).toBe(404);
+    expect((await app.request('/tasks/not-a-uuid', signedIn)).status).toBe(404);
+  });
+});
