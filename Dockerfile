@@ -12,7 +12,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
-COPY scripts/copy-console-assets.mjs ./scripts/
 RUN npm run build
 
 FROM ${NODE_IMAGE}

@@ -1,5 +1,5 @@
 // The console's stylesheet and script, read once at startup from the assets folder next to this
-// module (the build copies it into dist/) and served with a content hash in the URL, so browsers
+// module (`npm run build` copies it into dist/) and served with a content hash in the URL, so browsers
 // cache them for good and a new release is fetched at once. Nothing is loaded from elsewhere.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -22,6 +22,9 @@ export interface ConsoleDeps {
   queue?: Queue;
 }
 
+/** Where the pages live (routes.tsx). */
+const PAGE_PATHS = ['/', '/tasks', '/tasks/*'];
+
 const PAGE_SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
@@ -38,13 +41,16 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     await next();
-    // Bull Board's own page runs inline bootstrapping; the console's pages need nothing but 'self'.
+    // Only our HTML (pages, sign-in); Bull Board's own page runs inline bootstrapping; the console's pages need nothing but 'self'.
     if (c.req.path.startsWith(BULL_BOARD_PATH) || !c.res.headers.get('Content-Type')?.startsWith('text/html')) return;
     for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.res.headers.set(name, value);
     c.res.headers.set('Cache-Control', 'no-store');
   });
   // Forms post back to this host: a request from another origin (Origin header) is refused.
-  app.use('*', csrf({ origin: (origin, c) => URL.canParse(origin) && new URL(origin).host === c.req.header('Host') }));
+  const sameOrigin = csrf({ origin: (origin, c) => URL.canParse(origin) && new URL(origin).host === c.req.header('Host') });
+  for (const path of PAGE_PATHS) app.use(path, sameOrigin);
+  app.use('/login', sameOrigin);
+  app.use('/logout', sameOrigin);
   app.route('/', createAssetRoutes());
   app.route('/', createLoginRoutes({ auth }));
 
@@ -59,9 +65,9 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
     app.route(BULL_BOARD_PATH, createBullBoardRoutes(deps.queue));
   }
 
-  const pages = new Hono<AppEnv>();
-  pages.use('*', requireSession(auth, toSignIn));
-  pages.route('/', createPageRoutes({ tasks: deps.tasks, publicUrl: deps.publicUrl }));
-  app.route('/', pages);
+  // Only the console's own paths: anything else (an unknown /api/v1 path) keeps the API's JSON 404.
+  const signedIn = requireSession(auth, toSignIn);
+  for (const path of PAGE_PATHS) app.use(path, signedIn);
+  app.route('/', createPageRoutes({ tasks: deps.tasks, publicUrl: deps.publicUrl }));
   return app;
 }

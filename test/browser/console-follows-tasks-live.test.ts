@@ -98,7 +98,14 @@ describe('the console follows tasks live', () => {
     expect(await page.locator('#diff tr.add').count()).toBeGreaterThan(0);
     expect(await page.locator('#diff tr.del').count()).toBeGreaterThan(0);
     expect(await page.locator('#diff .hljs-keyword, #diff .hljs-string').count()).toBeGreaterThan(0);
-    await expect(page.locator('#curl').textContent()).resolves.toContain('$CI_FIXER_TOKEN');
+    // Copy as curl puts the spec on the clipboard, with the token left as a variable.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    await expect(page.locator('#curl-status').textContent()).resolves.toBe('Copied.');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toContain(`-d '{"repo":{"url":"${prettier.url}","ref":"main"},"command":"npx prettier --check ."}'`);
+    expect(copied).toContain('$CI_FIXER_TOKEN');
+    expect(copied).not.toContain(E2E_TOKEN);
     expect(await page.locator('#cancel-form').isVisible()).toBe(false);
     await screenshot(page, 'task-fixed');
     await page.setViewportSize({ width: 360, height: 740 });

@@ -128,6 +128,22 @@ describe('the task list API on Redis', () => {
     expect((await app.request('/api/v1/tasks')).status).toBe(401);
   });
 
+  it('keeps the index bounded: entries older than the retention are trimmed on write', async () => {
+    const short = createQueueStack({ retentionSeconds: 60 });
+    try {
+      const old = '00000000-0000-4000-8000-000000000001';
+      await short.store.create(old, spec(1), new Date(Date.now() - 120_000).toISOString());
+      const fresh = await short.tasks.submit(spec(2));
+      expect(await short.redis.zscore(short.store.index.key, old)).toBeNull();
+      expect(await short.redis.zrange(short.store.index.key, '0', '-1')).toEqual([fresh.id]);
+      // Deleting a task removes it from the index too.
+      await short.store.delete([fresh.id]);
+      expect(await short.redis.zcard(short.store.index.key)).toBe(0);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('counts states over a window and reports the queue in /api/v1/stats', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await stack.tasks.submit(spec(i))).id);

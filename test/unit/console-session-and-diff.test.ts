@@ -121,3 +121,19 @@ describe('console task result', () => {
     expect((await app.request('/tasks/not-a-uuid', signedIn)).status).toBe(404);
   });
 });
+
+describe('console routing', () => {
+  it('leaves unknown paths and the API to the API: JSON 404s, no sign-in redirect', async () => {
+    const { app } = buildTestApp({ console: true });
+    const unknown = await app.request('/api/v1/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+    expect((await app.request('/nope')).status).toBe(404);
+    const page = await app.request('/tasks');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('Location')).toBe('/login?next=%2Ftasks');
+    // A JSON API submission is not a form: the console's origin check does not touch it.
+    const res = await app.request('/api/v1/tasks', { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${TOKENS[0]}`, Origin: 'https://elsewhere.test' }, body: '{}' });
+    expect(res.status).toBe(415);
+  });
+});
