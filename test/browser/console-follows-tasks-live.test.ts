@@ -101,6 +101,7 @@ describe('the console follows tasks live', () => {
     // Copy as curl puts the spec on the clipboard, with the token left as a variable.
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
     await page.getByRole('button', { name: 'Copy as curl' }).click();
+    await page.waitForFunction(() => (document.getElementById('curl-status')?.textContent ?? '') !== '');
     await expect(page.locator('#curl-status').textContent()).resolves.toBe('Copied.');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toContain(`-d '{"repo":{"url":"${prettier.url}","ref":"main"},"command":"npx prettier --check ."}'`);
