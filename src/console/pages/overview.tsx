@@ -19,7 +19,7 @@ export function OverviewPage(props: { stats: TaskStats }) {
         </div>
         <div class="card">
           <dt>Running tasks</dt>
-          <dd id="running">{stats.states.running}</dd>
+          <dd id="running">{stats.queue.active}</dd>
         </div>
         <div class="card">
           <dt>Active sandboxes</dt>
