@@ -6,6 +6,7 @@ import { parseUnifiedDiff } from '../../src/console/pages/diff.js';
 import { curlFor } from '../../src/console/pages/task-page.js';
 import { safeReturnPath } from '../../src/console/session.js';
 import type { TaskRecord } from '../../src/task.js';
+import { loadConfig } from '../../src/config.js';
 
 const cookie = (token: string) => ({ Cookie: `ci_fixer_session=${token}` });
 
@@ -135,5 +136,30 @@ describe('console routing', () => {
     // A JSON API submission is not a form: the console's origin check does not touch it.
     const res = await app.request('/api/v1/tasks', { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${TOKENS[0]}`, Origin: 'https://elsewhere.test' }, body: '{}' });
     expect(res.status).toBe(415);
+  });
+});
+
+describe('console switch and paging', () => {
+  it('is on by default and off with CONSOLE_ENABLED=false', () => {
+    expect(loadConfig({}).console.enabled).toBe(true);
+    expect(loadConfig({ CONSOLE_ENABLED: 'false' }).console.enabled).toBe(false);
+    expect(() => loadConfig({ CONSOLE_ENABLED: 'maybe' })).toThrow(/CONSOLE_ENABLED/);
+  });
+
+  it('pages the task list newest first with an "Older tasks" link, and keeps the filters on it', async () => {
+    const { app, tasks } = buildTestApp({ console: true });
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const ids = Array.from({ length: 30 }, (_, i) => tasks.seed({ createdAt: new Date(base + i * 1000).toISOString(), state: 'failed' }).id);
+    const rows = (html: string) => [...html.matchAll(/data-task-row="([^"]+)"/g)].map((m) => m[1]);
+    const first = await (await app.request('/tasks?state=failed', { headers: cookie(TOKENS[0]!) })).text();
+    expect(rows(first)).toEqual([...ids].reverse().slice(0, 25));
+    const older = /href="(\/tasks\?[^"]+)" rel="next"/.exec(first)?.[1]?.replace(/&amp;/g, '&');
+    expect(older).toContain('state=failed');
+    const second = await (await app.request(older!, { headers: cookie(TOKENS[0]!) })).text();
+    expect(rows(second)).toEqual([...ids].reverse().slice(25));
+    expect(second).not.toContain('rel="next"');
+    const bad = await app.request('/tasks?state=nope', { headers: cookie(TOKENS[0]!) });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('state:');
   });
 });
