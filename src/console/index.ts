@@ -32,7 +32,8 @@ const PAGE_SECURITY_HEADERS = {
 };
 
 function toSignIn(c: Context): Response {
-  const next = new URL(c.req.url).pathname;
+  const url = new URL(c.req.url);
+  const next = `${url.pathname}${url.search}`;
   return c.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
 }
 
@@ -41,7 +42,8 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     await next();
-    // Only our HTML (pages, sign-in); Bull Board's own page runs inline bootstrapping; the console's pages need nothing but 'self'.
+    // Our own HTML only (pages, sign-in): they need nothing but 'self'. Bull Board's page is left
+    // alone, it bootstraps inline.
     if (c.req.path.startsWith(BULL_BOARD_PATH) || !c.res.headers.get('Content-Type')?.startsWith('text/html')) return;
     for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.res.headers.set(name, value);
     c.res.headers.set('Cache-Control', 'no-store');
