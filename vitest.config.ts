@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four tiers, one file each for their shared services. Global setups resolve real
+// Five tiers, one file each for their shared services. Global setups resolve real
 // services (Redis, the test cluster) once per run and hand them to tests via inject().
 export default defineConfig({
   test: {
@@ -39,6 +39,17 @@ export default defineConfig({
           globalSetup: ['test/support/global-redis.ts', 'test/support/global-cluster.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // The console in Debian's chromium, against ci-fixer run as a built process (npm run build).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/global-redis.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
-ensure_node
-ensure_deps
-ensure_build
+ensure_built_checkout
 if [ $# -eq 0 ]; then set -- all; fi
 exec node --enable-source-maps dist/src/main.js "$@"

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# `npm test`: every tier (unit, integration, e2e, k8s) on real services. Installs what is missing,
+# `npm test`: every tier (unit, integration, e2e, k8s, browser) on real services. Installs what is missing,
 # including the test cluster's binaries (a long first build; cached in ~/.cache/ci-fixer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
-ensure_node
-ensure_deps
-ensure_build
+ensure_built_checkout
+ensure_chromium
 if [ -z "${CI_FIXER_TEST_KUBECONFIG:-}" ]; then
   bash scripts/test-cluster/build.sh
 fi

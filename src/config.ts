@@ -39,6 +39,7 @@ const fields = {
   MAX_QUEUED_TASKS: [int(1000, 0), 'Queued (not yet running) tasks above which `POST /api/v1/tasks` answers 429 with Retry-After. 0: no cap.'],
   WEBHOOK_MAX_QUEUED_TASKS: [int(2000, 0), 'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
+  CONSOLE_ENABLED: [bool(true), 'Serve the web console at `/` and Bull Board at `/admin/queues` (API process; sign in with an API token).'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
   REDIS_PASSWORD: [optionalString, 'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
@@ -131,6 +132,7 @@ export interface Config {
   http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number; allowedHosts: string[] };
   auth: { tokens: ApiToken[]; usingDevToken: boolean };
   limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
+  console: { enabled: boolean };
   redis: { url: string | undefined; embeddedDir: string };
   queue: {
     name: string;
@@ -248,6 +250,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES, allowedHosts: e.ALLOWED_HOSTS },
     auth: { tokens, usingDevToken },
     limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
+    console: { enabled: e.CONSOLE_ENABLED },
     redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR },
     queue: {
       name: e.QUEUE_NAME,

@@ -162,6 +162,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) }), config.http.host, config.http.metricsPort);
     stops.push(() => closeServer(ops.server));
     let port = ops.port;
+    const consoleOn = mode !== 'worker' && config.console.enabled;
     if (mode !== 'worker') {
       const app = createApp({
         tasks,
@@ -169,12 +170,13 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         logger: logger.child({ component: 'api' }),
         metrics,
         limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+        ...(consoleOn ? { console: { queue: tasks.queue } } : {}),
       });
       const http = await listen(app, config.http.host, config.http.port);
       stops.push(() => closeServer(http.server));
       port = http.port;
     }
-    logger.info({ mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver }, 'ci_fixer_started');
+    logger.info({ mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver, console: consoleOn }, 'ci_fixer_started');
 
     let stopping: Promise<void> | undefined;
     return { port, metricsPort: ops.port, stop: () => (stopping ??= stopAll()) };

@@ -42,6 +42,26 @@ ensure_build() {
   fi
 }
 
+# Debian's chromium, for the browser tier (test/browser drives it with playwright-core). Only the
+# distribution's package: no browser build is downloaded from anywhere else.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log_step "installing chromium (apt-get) for the browser tests"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    log_step "/usr/bin/chromium is missing: install Debian's chromium package (apt-get install chromium) for the browser tests"
+    return 1
+  fi
+}
+
+# Node, dependencies and a current build: what every entry point that runs ci-fixer needs.
+ensure_built_checkout() {
+  ensure_node
+  ensure_deps
+  ensure_build
+}
+
 redis_answers() {
   local host="${1:-127.0.0.1}" port="${2:-6379}"
   # A subshell, so a refused connection cannot take the calling shell down with it.

@@ -4,6 +4,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Queue } from 'bullmq';
+import { createConsole, sessionCookieAsBearer } from '../console/index.js';
 import type { Config } from '../config.js';
 import {
   AppError,
@@ -24,6 +26,7 @@ import { isLoopbackBind, loopbackHostOnly, type ApiToken } from './auth.js';
 import type { IntakeLimits } from './intake-limits.js';
 import type { AppEnv } from './env.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createStatsRoutes, STATS_PATH } from './routes/stats.js';
 import { createTaskRoutes, TASKS_PATH } from './routes/tasks.js';
 import { createWebhookRoutes, WEBHOOKS_PATH } from './routes/webhooks.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
@@ -43,6 +46,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   sse?: Partial<SseOptions>;
+  /** The web console at `/` (CONSOLE_ENABLED); Bull Board shows `queue` when given. */
+  console?: { queue?: Queue };
   /** /readyz answers 503 when Redis takes longer than this (default 2000). */
   readyTimeoutMs?: number;
   /** Intake rate limits and queue caps (intake-limits.ts); none when omitted. */
@@ -82,6 +87,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const publicHost = http.publicUrl === undefined ? [] : [new URL(http.publicUrl).hostname];
     app.use(loopbackHostOnly([...publicHost, ...(http.allowedHosts ?? [])]));
   }
+  // The console's live stream reads /api/v1 with its session cookie (GET only; see session.ts).
+  if (deps.console !== undefined) app.use('/api/v1/*', sessionCookieAsBearer());
   app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
   app.route(
     TASKS_PATH,
@@ -94,6 +101,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
+  app.route(STATS_PATH, createStatsRoutes({ tasks: deps.tasks, tokens: deps.config.auth.tokens }));
   const github = deps.config.github;
   app.route(
     WEBHOOKS_PATH,
@@ -109,6 +117,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
+  if (deps.console !== undefined) {
+    app.route('/', createConsole({ tasks: deps.tasks, tokens: deps.config.auth.tokens, publicUrl: deps.config.http.publicUrl, ...deps.console, ...(deps.limits === undefined ? {} : { limits: deps.limits }) }));
+  }
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: { title: 'ci-fixer intake API', version: '1', description: 'Turns a failing CI command into a fix task.' },

@@ -1,7 +1,12 @@
 // Zod schemas of the API's requests and responses. Requests are validated with them and the
 // OpenAPI document is generated from them, so the two cannot drift apart.
 import { z } from '@hono/zod-openapi';
+import { TASK_SOURCES } from '../queue/types.js';
 import { COMMAND_SOURCES, FIXER_NAMES, githubOriginSchema, OUTCOMES, TASK_PHASES, TASK_STATES, taskSpecSchema } from '../task.js';
+
+export const BEARER_SCHEME = 'bearerAuth';
+/** The security requirement of every /api/v1 route. */
+export const bearerSecurity = [{ [BEARER_SCHEME]: [] }];
 
 export const MAX_LOG_PAGE = 5000;
 export const DEFAULT_LOG_PAGE = 500;
@@ -114,19 +119,25 @@ const fixResultSchema = z
   })
   .openapi('FixResult');
 
-export const taskRecordSchema = z
-  .object({
-    id: z.uuid(),
-    state: z.enum(TASK_STATES),
-    phase: z.enum(TASK_PHASES).nullable(),
-    attempts: z.number().int(),
-    createdAt: z.string(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
+const errorInfoSchema = z.object({ code: z.string(), message: z.string() });
+
+/** What a task record and a task summary both carry. */
+const taskProgressSchema = z.object({
+  id: z.uuid(),
+  state: z.enum(TASK_STATES),
+  phase: z.enum(TASK_PHASES).nullable(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+export const taskRecordSchema = taskProgressSchema
+  .extend({
     spec: storedTaskSpecSchema,
     submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
     result: fixResultSchema.nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: errorInfoSchema.nullable(),
   })
   .openapi('Task');
 
@@ -154,3 +165,92 @@ export const errorResponseSchema = z
 export function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: errorResponseSchema } } } as const;
 }
+
+export const MAX_LIST_PAGE = 100;
+export const DEFAULT_LIST_PAGE = 25;
+
+export const taskListQuerySchema = z.object({
+  state: z.enum(TASK_STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tasks in this state.' }),
+  repo: z.string().min(1).max(2048).optional().openapi({
+    param: { name: 'repo', in: 'query' },
+    description: 'Only tasks whose repository URL contains this (case-insensitive).',
+  }),
+  source: z.enum(TASK_SOURCES).optional().openapi({ param: { name: 'source', in: 'query' }, description: '`api` (submitted) or `github` (a webhook).' }),
+  since: z.iso.datetime({ offset: true }).optional().openapi({
+    param: { name: 'since', in: 'query' },
+    description: 'Only tasks created at or after this ISO 8601 time.',
+  }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page.' }),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `must be an integer from 1 to ${MAX_LIST_PAGE}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_LIST_PAGE, `must be at most ${MAX_LIST_PAGE}`))
+    .optional()
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: MAX_LIST_PAGE, default: DEFAULT_LIST_PAGE }),
+});
+
+export const taskSummarySchema = taskProgressSchema
+  .extend({
+    repo: z.object({ url: z.string(), ref: z.string() }),
+    command: z.string().nullable().openapi({ description: 'null while a GitHub task has not resolved its command.' }),
+    source: z.enum(TASK_SOURCES),
+    outcome: z.enum(OUTCOMES).nullable(),
+    fixer: z.enum(FIXER_NAMES).nullable(),
+    error: errorInfoSchema.nullable(),
+    submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
+  })
+  .openapi('TaskSummary');
+
+export const taskListSchema = z
+  .object({
+    tasks: z.array(taskSummarySchema),
+    nextCursor: z.string().nullable().openapi({
+      description: 'Pass back as `cursor` for the next (older) page; null at the end. Tasks added meanwhile never shift it.',
+    }),
+  })
+  .openapi('TaskList');
+
+export const MAX_STATS_WINDOW_SECONDS = 30 * 24 * 3600;
+
+export const statsQuerySchema = z.object({
+  windowSeconds: z
+    .string()
+    .regex(/^\d{1,8}$/, `must be an integer from 60 to ${MAX_STATS_WINDOW_SECONDS}`)
+    .transform(Number)
+    .pipe(z.number().int().min(60, 'must be at least 60').max(MAX_STATS_WINDOW_SECONDS, `must be at most ${MAX_STATS_WINDOW_SECONDS}`))
+    .optional()
+    .openapi({ param: { name: 'windowSeconds', in: 'query' }, type: 'integer', minimum: 60, maximum: MAX_STATS_WINDOW_SECONDS, default: 86400 }),
+});
+
+const countsOf = <T extends readonly [string, ...string[]]>(names: T) =>
+  z.object(Object.fromEntries(names.map((n) => [n, z.number().int()])) as Record<T[number], z.ZodNumber>);
+
+export const statsSchema = z
+  .object({
+    windowSeconds: z.number().int(),
+    from: z.string(),
+    to: z.string(),
+    total: z.number().int().openapi({ description: 'Tasks created in the window that were counted.' }),
+    truncated: z.boolean().openapi({ description: 'More tasks were created in the window than one read counts (10000).' }),
+    states: countsOf(TASK_STATES),
+    outcomes: countsOf(OUTCOMES),
+    fixers: z.array(z.object({ fixer: z.enum(FIXER_NAMES).nullable(), total: z.number().int(), fixed: z.number().int() })).openapi({
+      description: 'Per fixer used (null: none applied), tasks whose failure reproduced, and how many it fixed.',
+    }),
+    queue: z.object({
+      waiting: z.number().int(),
+      prioritized: z.number().int(),
+      active: z.number().int(),
+      delayed: z.number().int(),
+      completed: z.number().int(),
+      failed: z.number().int(),
+    }),
+    activeSandboxes: z.number().int(),
+    recentFailures: z.array(taskSummarySchema),
+  })
+  .openapi('TaskStats');

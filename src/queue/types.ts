@@ -1,6 +1,6 @@
 // What the intake API needs from the queue side. The Redis/BullMQ implementation lives in
 // task-service.ts; tests may pass any other implementation of this interface.
-import type { LogLine, QueuedTaskSpec, TaskRecord } from '../task.js';
+import type { FixerName, LogLine, Outcome, QueuedTaskSpec, TaskErrorInfo, TaskRecord, TaskState } from '../task.js';
 
 export interface LogPage {
   lines: LogLine[];
@@ -38,6 +38,64 @@ export interface SubmitOptions {
   submittedBy?: string;
 }
 
+export const TASK_SOURCES = ['api', 'github'] as const;
+export type TaskSource = (typeof TASK_SOURCES)[number];
+
+/** A task as the list shows it: no patch, log or command records. */
+export interface TaskSummary extends Pick<TaskRecord, 'id' | 'state' | 'phase' | 'attempts' | 'createdAt' | 'startedAt' | 'finishedAt' | 'submittedBy'> {
+  repo: { url: string; ref: string };
+  /** null for a GitHub task whose command is not resolved yet. */
+  command: string | null;
+  source: TaskSource;
+  outcome: Outcome | null;
+  fixer: FixerName | null;
+  error: TaskErrorInfo | null;
+}
+
+export interface TaskListQuery {
+  state?: TaskState;
+  /** Case-insensitive substring of the repository URL (or a GitHub task's owner/name). */
+  repo?: string;
+  source?: TaskSource;
+  /** Only tasks created at or after this time (ms). */
+  sinceMs?: number;
+  /** A `nextCursor` of an earlier page. */
+  cursor?: string;
+  limit: number;
+  /** Which tasks the caller may see (the API's access rule). */
+  visible?: (task: TaskSummary) => boolean;
+}
+
+export interface TaskListPage {
+  tasks: TaskSummary[];
+  /** null when there is nothing further; otherwise pass back as `cursor`. */
+  nextCursor: string | null;
+}
+
+export interface FixerStats {
+  fixer: FixerName | null;
+  total: number;
+  fixed: number;
+}
+
+export interface TaskStats {
+  windowSeconds: number;
+  from: string;
+  to: string;
+  /** Tasks created in the window that were counted. */
+  total: number;
+  /** More tasks were created in the window than one stats read counts. */
+  truncated: boolean;
+  states: Record<TaskState, number>;
+  outcomes: Record<Outcome, number>;
+  fixers: FixerStats[];
+  queue: QueueCounts;
+  /** Tasks held by a worker right now, each in its own sandbox. */
+  activeSandboxes: number;
+  /** The newest failed tasks and tasks that could not be fixed, newest first. */
+  recentFailures: TaskSummary[];
+}
+
 export interface TaskService {
   /** Durably stores and enqueues the task before resolving; returns the task it joined, if any. */
   submit(spec: QueuedTaskSpec, options?: SubmitOptions): Promise<TaskRecord>;
@@ -53,6 +111,10 @@ export interface TaskService {
    */
   watch(id: string, onChange: () => void): Promise<() => Promise<void>>;
   counts(): Promise<QueueCounts>;
+  /** Newest first; throws ValidationError for a cursor it did not make. */
+  list(query: TaskListQuery): Promise<TaskListPage>;
+  /** Counts over the tasks created in the last `windowSeconds`. */
+  stats(windowSeconds: number, visible?: (task: TaskSummary) => boolean): Promise<TaskStats>;
   /** Resolves when Redis answers. */
   ping(): Promise<void>;
 }

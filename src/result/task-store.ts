@@ -2,8 +2,10 @@
 // the state a client sees, so it survives job removal and carries phase, cancel and logs.
 //
 // Keys (P = prefix): P:task:{id} hash (the record and log counters), P:task:{id}:log list of JSON
-// lines, P:task:{id}:events pub/sub channel carrying "something changed" hints.
+// lines, P:task:{id}:events pub/sub channel carrying "something changed" hints, P:tasks:by-created
+// the list's index (task-index.ts).
 import type { Redis } from 'ioredis';
+import { TaskIndex } from './task-index.js';
 import { isFinal, type FixResult, type LogLine, type QueuedTaskSpec, type TaskErrorInfo, type TaskPhase, type TaskRecord, type TaskSpec, type TaskState } from '../task.js';
 
 export interface TaskStoreOptions {
@@ -101,9 +103,12 @@ const NULL_FIELD = '\0';
 export class TaskStore {
   private readonly redis: Redis & StoreCommands;
   private readonly prefix: string;
+  /** Task ids by creation time, for the list and the stats. */
+  readonly index: TaskIndex;
 
   constructor(private readonly options: TaskStoreOptions) {
     this.prefix = options.prefix;
+    this.index = new TaskIndex(options.redis, options.prefix, options.retentionSeconds);
     const redis = options.redis as Redis & Partial<StoreCommands>;
     if (typeof redis.ciFixerAppendLog !== 'function') {
       redis.defineCommand('ciFixerAppendLog', { numberOfKeys: 3, lua: APPEND_LOG });
@@ -130,12 +135,15 @@ export class TaskStore {
   }
 
   async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString(), submittedBy?: string): Promise<void> {
-    await this.redis.hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy));
+    const pipeline = this.redis.pipeline().hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy));
+    this.index.add(pipeline, [{ id, createdAt }]);
+    await pipeline.exec();
   }
 
   async delete(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.redis.del(...ids.flatMap((id) => [this.recordKey(id), this.logKey(id)]));
+    await this.index.remove(ids);
   }
 
   async get(id: string): Promise<TaskRecord | null> {
@@ -166,6 +174,11 @@ export class TaskStore {
     put('startedAt', patch.startedAt);
     put('finishedAt', patch.finishedAt);
     put('result', patch.result);
+    // Copied out of the result so the list reads them without parsing a patch.
+    if (patch.result !== undefined) {
+      put('outcome', patch.result?.outcome ?? null);
+      put('fixer', patch.result?.fixer ?? null);
+    }
     put('error', patch.error);
     put('spec', patch.spec);
     const final = patch.state !== undefined && isFinal(patch.state);

@@ -222,5 +222,6 @@ describe('chart secrets and NOTES', () => {
     const dry = await helm(['install', 'ci-fixer', CHART, '--dry-run=client', '--namespace', 'demo']);
     expect(dry.stdout).toContain('kubectl port-forward -n demo deployment/ci-fixer-app 3000:3001');
     expect(dry.stdout).toContain('kubectl get pods -n demo -l app=ci-fixer');
+    expect(dry.stdout).toContain('The web console is at http://localhost:3000/');
   });
 });

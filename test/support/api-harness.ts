@@ -14,6 +14,8 @@ export interface HarnessOptions {
   sse?: AppDeps['sse'];
   readyTimeoutMs?: number;
   metricsCollectTimeoutMs?: number;
+  /** Mount the web console (without Bull Board: there is no BullMQ queue here). */
+  console?: boolean;
 }
 
 export function buildTestApp(options: HarnessOptions = {}) {
@@ -32,6 +34,7 @@ export function buildTestApp(options: HarnessOptions = {}) {
     },
     sse: options.sse,
     readyTimeoutMs: options.readyTimeoutMs,
+    ...(options.console ? { console: {} } : {}),
   });
   // The metrics port's app, on the same service and metrics: /metrics lives there, not on the API.
   const ops = createOpsApp({ tasks, metrics, logger });

@@ -2,8 +2,9 @@
 // logs directly. Behaves like the Redis one where the API can tell: cursors count lines,
 // `done` needs a final state and every line read, cancel of a final task is a conflict.
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '../../src/errors.js';
-import type { LogPage, QueueCounts, SubmitOptions, TaskService } from '../../src/queue/types.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
+import type { LogPage, QueueCounts, SubmitOptions, TaskListPage, TaskListQuery, TaskService, TaskStats, TaskSummary } from '../../src/queue/types.js';
+import { decodeCursor, encodeCursor } from '../../src/result/task-index.js';
 import { isFinal, type LogLine, type TaskRecord, type TaskSpec } from '../../src/task.js';
 
 interface Entry {
@@ -70,6 +71,76 @@ export class MemoryTaskService implements TaskService {
 
   async counts(): Promise<QueueCounts> {
     return this.settle(this.countsFailure, () => ({ ...this.queueCounts }));
+  }
+
+  /** Newest first by (createdAt, id), like the Redis index; cursors are the index's own. */
+  async list(query: TaskListQuery): Promise<TaskListPage> {
+    this.check();
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === undefined) throw new ValidationError('invalid query: cursor: must be a nextCursor returned by this API');
+    const all = this.summaries().filter((t) => {
+      const score = Date.parse(t.createdAt);
+      if (query.sinceMs !== undefined && score < query.sinceMs) return false;
+      return after === undefined || score < after.score || (score === after.score && t.id < after.id);
+    });
+    const matching = all.filter(
+      (t) =>
+        (query.state === undefined || t.state === query.state) &&
+        (query.source === undefined || t.source === query.source) &&
+        (query.repo === undefined || t.repo.url.toLowerCase().includes(query.repo.toLowerCase())) &&
+        (query.visible?.(t) ?? true),
+    );
+    const tasks = matching.slice(0, query.limit);
+    const last = tasks.at(-1);
+    const more = last !== undefined && all.indexOf(last) < all.length - 1;
+    return { tasks, nextCursor: more ? encodeCursor({ id: last.id, score: Date.parse(last.createdAt) }) : null };
+  }
+
+  async stats(windowSeconds: number): Promise<TaskStats> {
+    this.check();
+    const to = Date.now();
+    const from = to - windowSeconds * 1000;
+    const tasks = this.summaries().filter((t) => Date.parse(t.createdAt) >= from);
+    const states = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    const outcomes = { fixed: 0, not_fixed: 0, not_reproduced: 0, error: 0 };
+    for (const t of tasks) {
+      states[t.state] += 1;
+      if (t.outcome !== null) outcomes[t.outcome] += 1;
+    }
+    return {
+      windowSeconds,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      total: tasks.length,
+      truncated: false,
+      states,
+      outcomes,
+      fixers: [],
+      queue: { ...this.queueCounts },
+      activeSandboxes: this.queueCounts.active,
+      recentFailures: tasks.filter((t) => t.state === 'failed').slice(0, 10),
+    };
+  }
+
+  private summaries(): TaskSummary[] {
+    return [...this.entries.values()]
+      .map(({ record: r }) => ({
+        id: r.id,
+        state: r.state,
+        phase: r.phase,
+        attempts: r.attempts,
+        createdAt: r.createdAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        repo: r.spec.repo,
+        command: r.spec.command ?? null,
+        source: r.spec.github === undefined ? ('api' as const) : ('github' as const),
+        outcome: r.result?.outcome ?? null,
+        fixer: r.result?.fixer ?? null,
+        error: r.error,
+        submittedBy: r.submittedBy,
+      }))
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1));
   }
 
   async ping(): Promise<void> {

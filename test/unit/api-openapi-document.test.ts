@@ -62,6 +62,8 @@ describe('GET /api/v1/openapi.json', () => {
     expect(operations.sort()).toEqual(
       [
         'POST /api/v1/tasks',
+        'GET /api/v1/tasks',
+        'GET /api/v1/stats',
         'GET /api/v1/tasks/{id}',
         'GET /api/v1/tasks/{id}/logs',
         'GET /api/v1/tasks/{id}/events',
@@ -94,12 +96,26 @@ describe('GET /api/v1/openapi.json', () => {
     expect(params.find((p) => p.name === 'id')!.schema).toMatchObject({ type: 'string', format: 'uuid' });
   });
 
+  it('describes the list filters and the stats window with the schemas that validate them', async () => {
+    const doc = await fetchDoc();
+    const list = doc.paths['/api/v1/tasks']!.get!;
+    expect(list.parameters!.map((p) => p.name).sort()).toEqual(['cursor', 'limit', 'repo', 'since', 'source', 'state']);
+    expect(list.parameters!.find((p) => p.name === 'state')!.schema).toMatchObject({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] });
+    expect(list.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    const page = resolve(doc, list.responses['200']!.content!['application/json']!.schema);
+    expect(Object.keys(page.properties ?? {}).sort()).toEqual(['nextCursor', 'tasks']);
+    const stats = doc.paths['/api/v1/stats']!.get!;
+    expect(stats.parameters!.map((p) => p.name)).toEqual(['windowSeconds']);
+    const body = resolve(doc, stats.responses['200']!.content!['application/json']!.schema);
+    expect(body.required).toEqual(expect.arrayContaining(['states', 'outcomes', 'fixers', 'queue', 'activeSandboxes', 'recentFailures']));
+  });
+
   it('requires the bearer scheme on task operations and not on probes', async () => {
     const doc = await fetchDoc();
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) {
-        if (path.startsWith('/api/v1/tasks')) expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+        if (path.startsWith('/api/v1/tasks') || path === '/api/v1/stats') expect(op.security, path).toEqual([{ bearerAuth: [] }]);
         else expect(op.security, path).toBeUndefined();
       }
     }

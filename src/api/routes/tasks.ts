@@ -1,17 +1,20 @@
-// The task resource: submit, read, page logs, stream events, cancel. Every route needs a bearer
-// token, reads included: a task names a repository, which may be private. What a token may do
-// is its scopes (auth.ts); a task it may not read answers 404, as if it did not exist.
+// The task resource: submit, list, read, page logs, stream events, cancel. Every route needs a
+// bearer token, reads included: a task names a repository, which may be private. What a token may
+// do is its scopes (auth.ts); a task it may not read answers 404, as if it did not exist.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
-import { bearerTokens, canRead, principalOf, requireScope, type ApiToken } from '../auth.js';
+import { canReadTask, callerOf } from '../access.js';
+import { bearerTokens, principalOf, requireScope, type ApiToken } from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
 import type { TaskService } from '../../queue/types.js';
 import { isFinal } from '../../task.js';
 import { withTimeout } from '../../timeout.js';
 import type { AppEnv } from '../env.js';
 import {
+  BEARER_SCHEME,
+  bearerSecurity,
   DEFAULT_LOG_PAGE,
   errorResponse,
   eventsHeadersSchema,
@@ -25,9 +28,10 @@ import {
 } from '../schemas.js';
 import { streamTaskEvents, Wakeup, type SseOptions } from '../sse.js';
 import { validationHook } from '../validation.js';
+import { addTaskListRoute } from './task-list.js';
 
 export const TASKS_PATH = '/api/v1/tasks';
-export const BEARER_SCHEME = 'bearerAuth';
+export { BEARER_SCHEME };
 
 export interface TaskRoutesDeps {
   tasks: TaskService;
@@ -40,7 +44,7 @@ export interface TaskRoutesDeps {
   sse: SseOptions;
 }
 
-const security = [{ [BEARER_SCHEME]: [] }];
+const security = bearerSecurity;
 const authErrors = {
   401: errorResponse('Missing or invalid bearer token'),
   403: errorResponse('The token lacks the scope this needs'),
@@ -142,12 +146,13 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   router.use('*', bodyLimit(deps.bodyLimitBytes));
 
   /** The task if this caller may read it; 404 otherwise, so other tenants' ids reveal nothing. */
-  const readable = async (c: Parameters<typeof principalOf>[0], id: string) => {
-    const principal = principalOf(c);
+  const readable = async (c: Parameters<typeof callerOf>[0], id: string) => {
     const task = await tasks.get(id);
-    if (task === null || !canRead(principal, task)) throw new NotFoundError('no such task');
+    if (task === null || !canReadTask(callerOf(c), task)) throw new NotFoundError('no such task');
     return task;
   };
+
+  addTaskListRoute(router, tasks);
 
   router.openapi(submitRoute, async (c) => {
     const principal = principalOf(c);
