@@ -46,6 +46,9 @@ function workerMetrics(metrics: Metrics): WorkerMetrics {
     sandboxReady(driver, seconds) {
       metrics.sandboxReady.observe({ driver }, seconds);
     },
+    writeRefused(reason) {
+      metrics.taskWritesRefused.inc({ reason });
+    },
   };
 }
 

@@ -62,7 +62,7 @@ export async function startStackWorker(
     tasks: { defaultTimeoutSeconds: 120, patchMaxBytes: 1024 * 1024 },
     connection: stack.redis,
     pipeline: runFixPipeline,
-    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
+    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined, writeRefused: () => undefined },
     logger: pino({ level: 'silent' }),
     secrets: [],
     ...options,
