@@ -39,6 +39,7 @@ const fields = {
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
   QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
   TASK_RETENTION_SECONDS: [int(7 * 24 * 3600, 60), 'How long finished tasks, results and logs stay pollable.'],
+  TASK_UNFINISHED_TTL_SECONDS: [int(30 * 24 * 3600, 7 * 3600), 'Backstop TTL of a task record that is not final, refreshed on each write (a record whose worker vanished still expires).'],
   TASK_ATTEMPTS: [int(3, 1, 20), 'Attempts per task for infrastructure errors (task errors are never retried).'],
   TASK_BACKOFF_MS: [int(5000, 0), 'First retry delay; doubles on each further attempt.'],
   TASK_DEFAULT_TIMEOUT_SECONDS: [int(900, 10, 6 * 3600), 'Task time budget when the request sets none.'],
@@ -50,6 +51,7 @@ const fields = {
   MAX_CONCURRENT_SANDBOXES: [int(10, 1, 10_000), 'Tasks running at once across all workers (BullMQ global concurrency).'],
   WORKER_DRAIN_SECONDS: [int(60, 0, 3600), 'On SIGTERM, how long active tasks may finish before the worker exits.'],
   WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
+  CAPACITY_WAIT_MAX_SECONDS: [int(1800, 0, 24 * 3600), 'Longest total wait for sandbox capacity (a full quota); then the task fails with the quota\'s message.'],
   WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
   SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
   SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
@@ -118,6 +120,7 @@ export interface Config {
     name: string;
     prefix: string;
     retentionSeconds: number;
+    unfinishedTtlSeconds: number;
     attempts: number;
     backoffMs: number;
     batchMax: number;
@@ -129,6 +132,7 @@ export interface Config {
     drainSeconds: number;
     lockMs: number;
     stalledIntervalMs: number;
+    capacityWaitMaxSeconds: number;
   };
   sandbox: {
     driver: 'local' | 'kubernetes';
@@ -207,6 +211,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
       retentionSeconds: e.TASK_RETENTION_SECONDS,
+      unfinishedTtlSeconds: e.TASK_UNFINISHED_TTL_SECONDS,
       attempts: e.TASK_ATTEMPTS,
       backoffMs: e.TASK_BACKOFF_MS,
       batchMax: e.INTAKE_BATCH_MAX,
@@ -223,6 +228,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       drainSeconds: e.WORKER_DRAIN_SECONDS,
       lockMs: e.WORKER_LOCK_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      capacityWaitMaxSeconds: e.CAPACITY_WAIT_MAX_SECONDS,
     },
     sandbox: {
       driver,

@@ -111,6 +111,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
       redis,
       prefix: config.queue.prefix,
       retentionSeconds: config.queue.retentionSeconds,
+      unfinishedTtlSeconds: config.queue.unfinishedTtlSeconds,
       logMaxLines: config.tasks.logMaxLines,
       logMaxBytes: config.tasks.logMaxBytes,
     });
