@@ -35,6 +35,7 @@ const fields = {
   API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API. Unset outside production: `dev-token`, with a warning.'],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
+  REDIS_API_TIMEOUT_MS: [int(3000, 100, 60_000), 'Longest wait of the API for one Redis command; during an outage requests get 503 after it, and it recovers by itself.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
   QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
@@ -115,7 +116,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number };
   auth: { tokens: string[]; usingDevToken: boolean };
-  redis: { url: string | undefined; embeddedDir: string };
+  redis: { url: string | undefined; embeddedDir: string; apiTimeoutMs: number };
   queue: {
     name: string;
     prefix: string;
@@ -206,7 +207,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // listening beyond loopback would hand this machine to anyone on the network.
     http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
     auth: { tokens, usingDevToken },
-    redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR },
+    redis: { url: e.REDIS_URL, embeddedDir: e.REDIS_EMBEDDED_DIR, apiTimeoutMs: e.REDIS_API_TIMEOUT_MS },
     queue: {
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
