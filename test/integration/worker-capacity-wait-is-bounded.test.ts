@@ -1,13 +1,13 @@
 // A full sandbox quota makes a task wait, not fail, but not forever: past the bound
 // (CAPACITY_WAIT_MAX_SECONDS) the task fails with the quota's own message. The start hooks (the
 // GitHub check run, the resolved command) run once per attempt however long it waits.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CapacityError } from '../../src/errors.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
-import type { FixWorker, TaskHooks } from '../../workers/worker.js';
-import { Fixtures, specFor } from '../support/fix-pipeline.js';
+import type { TaskHooks } from '../../workers/worker.js';
+import { specFor } from '../support/fix-pipeline.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
-import { createQueueStack, startStackWorker, untilFinal, type QueueStack } from '../support/queue-stack.js';
+import { createQueueStack, startStackWorker, untilFinal, useWorkerStack } from '../support/queue-stack.js';
 
 const QUOTA_MESSAGE = 'sandbox quota exhausted: exceeded quota: sandbox-quota, requested: requests.cpu=100m, used: requests.cpu=0, limited: requests.cpu=10m';
 
@@ -24,24 +24,17 @@ function quotaFull(inner: SandboxProvider, full: number): SandboxProvider & { cr
 }
 
 describe('waiting for sandbox capacity', () => {
-  const fixtures = new Fixtures();
-  let stack: QueueStack | undefined;
-  let worker: FixWorker | undefined;
+  const { fixtures, slot } = useWorkerStack();
   let starts = 0;
   const hooks: TaskHooks = { onStart: async () => void (starts += 1) };
   const workerSettings = (capacityWaitMaxSeconds: number) => ({ concurrency: 1, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000, capacityWaitMaxSeconds });
 
-  afterEach(async () => {
-    await worker?.stop();
-    await stack?.close();
-    starts = 0;
-  });
-  afterAll(() => fixtures.cleanup());
+  afterEach(() => void (starts = 0));
 
   it('fails the task with the quota message once the bound is spent, having run the start hooks once', async () => {
-    stack = createQueueStack({ attempts: 3 });
+    const stack = (slot.stack = createQueueStack({ attempts: 3 }));
     const sandboxes = quotaFull((await startLocalProvider()).provider, Number.POSITIVE_INFINITY);
-    worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(1) });
+    slot.worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(1) });
     const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));
 
     const task = await untilFinal(stack, id, 30_000);
@@ -52,9 +45,9 @@ describe('waiting for sandbox capacity', () => {
   });
 
   it('runs the task once room appears, without a second start or a spent attempt', async () => {
-    stack = createQueueStack({ attempts: 1 });
+    const stack = (slot.stack = createQueueStack({ attempts: 1 }));
     const sandboxes = quotaFull((await startLocalProvider()).provider, 3);
-    worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(60) });
+    slot.worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(60) });
     const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));
 
     const task = await untilFinal(stack, id, 60_000);

@@ -1,25 +1,18 @@
 // A worker whose attempt was taken over (its job lock lapsed and a newer attempt owns the task)
 // must not overwrite the newer attempt's state: its writes are refused, logged and counted, and it
 // stops. Here the takeover is the newer attempt's ownership write, made while the pipeline runs.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FixResult } from '../../src/task.js';
-import type { FixPipeline, FixWorker, WorkerMetrics } from '../../workers/worker.js';
-import { Fixtures, specFor } from '../support/fix-pipeline.js';
+import type { FixPipeline, WorkerMetrics } from '../../workers/worker.js';
+import { specFor } from '../support/fix-pipeline.js';
 import { captureLogger, startLocalProvider, waitUntil } from '../support/local-sandbox.js';
-import { createQueueStack, startStackWorker, type QueueStack } from '../support/queue-stack.js';
+import { createQueueStack, startStackWorker, useWorkerStack } from '../support/queue-stack.js';
 
 describe('a stale attempt', () => {
-  const fixtures = new Fixtures();
-  let stack: QueueStack | undefined;
-  let worker: FixWorker | undefined;
-  afterEach(async () => {
-    await worker?.stop();
-    await stack?.close();
-  });
-  afterAll(() => fixtures.cleanup());
+  const { fixtures, slot } = useWorkerStack();
 
   it('cannot overwrite the state of the attempt that took its task over', async () => {
-    const s = (stack = createQueueStack({ attempts: 1 }));
+    const s = (slot.stack = createQueueStack({ attempts: 1 }));
     const refused: string[] = [];
     const metrics: WorkerMetrics = { taskFinished: () => undefined, sandboxReady: () => undefined, writeRefused: (reason) => void refused.push(reason) };
     const { logger, records } = captureLogger();
@@ -30,7 +23,7 @@ describe('a stale attempt', () => {
       await s.store.transition(ctx.taskId, ['running'], { owner: 'the-newer-attempt', phase: 'reproducing' });
       return result;
     };
-    worker = await startStackWorker(s, { sandboxes: (await startLocalProvider()).provider, pipeline, metrics, logger });
+    slot.worker = await startStackWorker(s, { sandboxes: (await startLocalProvider()).provider, pipeline, metrics, logger });
     const { id } = await s.tasks.submit(specFor(await fixtures.repo('passing')));
 
     await waitUntil(() => records.some((r) => r.msg === 'task_attempt_superseded' && r.taskId === id), 'the stale attempt to stop');
