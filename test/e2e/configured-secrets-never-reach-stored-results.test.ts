@@ -27,7 +27,7 @@ async function everythingStored(redis: Redis, prefix: string): Promise<string> {
       else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
       else if (type === 'string') parts.push((await redis.get(key)) ?? '');
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-      else if (type === 'zset') parts.push(...(await redis.zrange(key, 0, -1)));
+      else if (type === 'zset') parts.push(...(await redis.zrange(key, '0', '-1')));
       else if (type === 'set') parts.push(...(await redis.smembers(key)));
     }
   } while (cursor !== '0');
