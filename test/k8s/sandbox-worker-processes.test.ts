@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFixtureRepo } from '../../scripts/lib/git-fixtures.js';
 import { jobNameForTask } from '../../src/sandbox/kubernetes/labels.js';
 import { startCiFixer, type CiFixerProcess } from '../support/ci-fixer-process.js';
@@ -37,8 +37,12 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-k8s-proc-'));
   });
+  // Each test's processes go with it: a reaper left running judges every sandbox Job in the
+  // namespace by its own queue, so it would delete the next test's Jobs as orphans.
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+  });
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     const redis = connect();
     for (const prefix of prefixes) await deletePrefix(redis, prefix);
     redis.disconnect();
