@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Five tiers, one file each for their shared services. Global setups resolve real
-// services (Redis, the test cluster) once per run and hand them to tests via inject().
+// services (Redis, the test cluster) once per run and hand them to tests via inject(); the tiers
+// that run the built ci-fixer (e2e, k8s, browser) rebuild a stale dist/ first.
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -26,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/global-redis.ts'],
+          globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -36,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'k8s',
           include: ['test/k8s/**/*.test.ts'],
-          globalSetup: ['test/support/global-redis.ts', 'test/support/global-cluster.ts'],
+          globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts', 'test/support/global-cluster.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

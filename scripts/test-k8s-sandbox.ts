@@ -3,6 +3,8 @@
 // SANDBOX_NAMESPACE, SANDBOX_IMAGE, ...). Prints ✅/❌ lines; exits non-zero on any failure.
 //
 //   KUBECONFIG=~/.kube/config npx tsx scripts/test-k8s-sandbox.ts
+// First: fails with one line on a Node too old for the imports below.
+import './lib/require-node.js';
 import { randomUUID } from 'node:crypto';
 import { BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from '../src/config.js';

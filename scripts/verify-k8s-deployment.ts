@@ -5,6 +5,8 @@
 // It checks that both ServiceAccounts, the Role and the RoleBinding exist and are shaped as the
 // chart makes them, then asks the API server (SubjectAccessReview) what ci-fixer-app and
 // ci-fixer-sandbox may do. Prints a ✅/❌ table; exits 1 on any ❌, 2 on bad arguments.
+// First: fails with one line on a Node too old for the imports below.
+import './lib/require-node.js';
 import {
   ApiException,
   AuthorizationV1Api,

@@ -42,10 +42,12 @@ const fields = {
   CONSOLE_ENABLED: [bool(true), 'Serve the web console at `/` and Bull Board at `/admin/queues` (API process; sign in with an API token).'],
   REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
   REDIS_PASSWORD: [optionalString, 'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.'],
+  REDIS_API_TIMEOUT_MS: [int(3000, 100, 60_000), 'Longest wait of the API for one Redis command; during an outage requests get 503 after it, and it recovers by itself.'],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
   QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
   QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
   TASK_RETENTION_SECONDS: [int(7 * 24 * 3600, 60), 'How long finished tasks, results and logs stay pollable.'],
+  TASK_UNFINISHED_TTL_SECONDS: [int(30 * 24 * 3600, 7 * 3600), 'Backstop TTL of a task record that is not final, refreshed on each write (a record whose worker vanished still expires).'],
   TASK_ATTEMPTS: [int(3, 1, 20), 'Attempts per task for infrastructure errors (task errors are never retried).'],
   TASK_BACKOFF_MS: [int(5000, 0), 'First retry delay; doubles on each further attempt.'],
   TASK_DEFAULT_TIMEOUT_SECONDS: [int(900, 10, 6 * 3600), 'Task time budget when the request sets none.'],
@@ -57,6 +59,7 @@ const fields = {
   MAX_CONCURRENT_SANDBOXES: [int(10, 1, 10_000), 'Tasks running at once across all workers (BullMQ global concurrency).'],
   WORKER_DRAIN_SECONDS: [int(60, 0, 3600), 'On SIGTERM, how long active tasks may finish before the worker exits.'],
   WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
+  CAPACITY_WAIT_MAX_SECONDS: [int(1800, 0, 24 * 3600), 'Longest total wait for sandbox capacity (a full quota); then the task fails with the quota\'s message.'],
   WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
   SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
   ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: [bool(false), 'Let a worker on the local driver (no isolation: task code can read the worker\'s memory and environment) start with GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN set. Only for your own repositories.'],
@@ -133,11 +136,12 @@ export interface Config {
   auth: { tokens: ApiToken[]; usingDevToken: boolean };
   limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
   console: { enabled: boolean };
-  redis: { url: string | undefined; embeddedDir: string };
+  redis: { url: string | undefined; embeddedDir: string; apiTimeoutMs: number };
   queue: {
     name: string;
     prefix: string;
     retentionSeconds: number;
+    unfinishedTtlSeconds: number;
     attempts: number;
     backoffMs: number;
     batchMax: number;
@@ -149,6 +153,7 @@ export interface Config {
     drainSeconds: number;
     lockMs: number;
     stalledIntervalMs: number;
+    capacityWaitMaxSeconds: number;
   };
   sandbox: {
     driver: 'local' | 'kubernetes';
@@ -251,11 +256,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: { tokens, usingDevToken },
     limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
     console: { enabled: e.CONSOLE_ENABLED },
-    redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR },
+    redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR, apiTimeoutMs: e.REDIS_API_TIMEOUT_MS },
     queue: {
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
       retentionSeconds: e.TASK_RETENTION_SECONDS,
+      unfinishedTtlSeconds: e.TASK_UNFINISHED_TTL_SECONDS,
       attempts: e.TASK_ATTEMPTS,
       backoffMs: e.TASK_BACKOFF_MS,
       batchMax: e.INTAKE_BATCH_MAX,
@@ -272,6 +278,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       drainSeconds: e.WORKER_DRAIN_SECONDS,
       lockMs: e.WORKER_LOCK_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      capacityWaitMaxSeconds: e.CAPACITY_WAIT_MAX_SECONDS,
     },
     sandbox: {
       driver,

@@ -33,11 +33,16 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-function redisClient(url: string, name: string, logger: Logger): Redis {
-  // maxRetriesPerRequest: null is what BullMQ workers need; commands wait for a reconnect
-  // instead of failing while Redis restarts.
-  const client = new Redis(url, { maxRetriesPerRequest: null, connectionName: `ci-fixer:${name}`, connectTimeout: 5000 });
-  client.on('error', (err) => logger.warn({ err: err.message, connection: name }, 'redis_error'));
+/**
+ * `worker`: BullMQ workers need maxRetriesPerRequest null (commands wait for a reconnect while
+ * Redis restarts). `api`: every command is bounded (timeout, one retry), so during an outage a
+ * request is answered 503 within apiTimeoutMs instead of hanging; reconnects never stop, so the
+ * API recovers by itself.
+ */
+function redisClient(url: string, name: string, logger: Logger, role: 'api' | 'worker', apiTimeoutMs: number): Redis {
+  const bounds = role === 'api' ? { maxRetriesPerRequest: 1, commandTimeout: apiTimeoutMs } : { maxRetriesPerRequest: null };
+  const client = new Redis(url, { ...bounds, connectionName: `ci-fixer:${role}:${name}`, connectTimeout: 5000 });
+  client.on('error', (err) => logger.warn({ err: err.message, connection: `${role}:${name}` }, 'redis_error'));
   return client;
 }
 
@@ -49,6 +54,9 @@ function workerMetrics(metrics: Metrics): WorkerMetrics {
     },
     sandboxReady(driver, seconds) {
       metrics.sandboxReady.observe({ driver }, seconds);
+    },
+    writeRefused(reason) {
+      metrics.taskWritesRefused.inc({ reason });
     },
   };
 }
@@ -119,23 +127,31 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
       logger.warn({ variable: 'GITHUB_WEBHOOK_SECRETS' }, 'github_webhook_secret_unset');
     }
 
-    const redis = redisClient(redisUrl, 'commands', logger);
-    stops.push(async () => void redis.disconnect());
-    const hub = createSubscriptionHub(redisClient(redisUrl, 'subscriber', logger));
-    stops.push(() => hub.stop());
-    const store = new TaskStore({
-      redis,
-      prefix: config.queue.prefix,
-      retentionSeconds: config.queue.retentionSeconds,
-      logMaxLines: config.tasks.logMaxLines,
-      logMaxBytes: config.tasks.logMaxBytes,
-    });
-    const tasks = new RedisTaskService({ queue: config.queue, redis, store, hub, logger: logger.child({ component: 'queue' }) });
+    // One set of connections per role: the API's bounded ones, the worker's waiting ones.
+    const connect = (role: 'api' | 'worker') => {
+      const redis = redisClient(redisUrl, 'commands', logger, role, config.redis.apiTimeoutMs);
+      stops.push(async () => void redis.disconnect());
+      const hub = createSubscriptionHub(redisClient(redisUrl, 'subscriber', logger, role, config.redis.apiTimeoutMs));
+      stops.push(() => hub.stop());
+      const store = new TaskStore({
+        redis,
+        prefix: config.queue.prefix,
+        retentionSeconds: config.queue.retentionSeconds,
+        unfinishedTtlSeconds: config.queue.unfinishedTtlSeconds,
+        logMaxLines: config.tasks.logMaxLines,
+        logMaxBytes: config.tasks.logMaxBytes,
+      });
+      return { redis, hub, store };
+    };
+    const workerSide = mode === 'api' ? undefined : connect('worker');
+    const apiSide = mode === 'worker' ? workerSide! : connect('api');
+    const tasks = new RedisTaskService({ queue: config.queue, redis: apiSide.redis, store: apiSide.store, hub: apiSide.hub, logger: logger.child({ component: 'queue' }) });
     stops.push(() => tasks.close());
     const metrics = createMetrics({ onCollectError: (err) => logger.warn({ err }, 'metrics_collect_failed') });
     metrics.setQueueCountsSource(() => tasks.counts());
 
-    if (mode === 'worker' || mode === 'all') {
+    if (workerSide !== undefined) {
+      const { redis, store, hub } = workerSide;
       const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }), {
         isTaskActive: taskHeldByWorker({ redis, prefix: config.queue.prefix, queueName: config.queue.name }),
       });
@@ -169,7 +185,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         config: { auth: config.auth, http: config.http, github: config.github },
         logger: logger.child({ component: 'api' }),
         metrics,
-        limits: createIntakeLimits({ ...config.limits, redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+        limits: createIntakeLimits({ ...config.limits, redis: apiSide.redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
         ...(consoleOn ? { console: { queue: tasks.queue } } : {}),
       });
       const http = await listen(app, config.http.host, config.http.port);

@@ -20,6 +20,7 @@ export interface Metrics {
   taskDuration: Histogram<'outcome'>;
   sandboxReady: Histogram<'driver'>;
   webhookIgnored: Counter<'reason'>;
+  taskWritesRefused: Counter<'reason'>;
   /** Where queueDepth reads its numbers at scrape time; null detaches it. */
   setQueueCountsSource(source: QueueCountsSource | null): void;
 }
@@ -77,6 +78,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     webhookIgnored: new Counter({
       name: 'ci_fixer_webhook_ignored_total',
       help: 'Webhook deliveries that did not become a task, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    taskWritesRefused: new Counter({
+      name: 'ci_fixer_task_writes_refused_total',
+      help: 'Task state writes a worker made that were refused: fenced (a newer attempt owns the task), state (the task moved on), missing.',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

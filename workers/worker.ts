@@ -1,7 +1,10 @@
 // The worker process's core: takes fix tasks off the BullMQ queue, runs each in exactly one
 // sandbox, and records state, logs and results. Task errors end the task (UnrecoverableError);
 // infrastructure errors go back to BullMQ for a retry with backoff; shutdown requeues unfinished
-// work without spending an attempt.
+// work without spending an attempt. Every state write of an attempt is fenced by the attempt's
+// owner id, so a worker that lost its job to a newer attempt can never overwrite that attempt.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CancelledError, CapacityError, errorMessage, isAppError, TaskError } from '../src/errors.js';
@@ -10,11 +13,12 @@ import { cancelChannel, type QueueSettings, type TaskJobData } from '../src/queu
 import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
 import { createRedactor, type Redactor } from '../src/result/redact.js';
-import type { TaskStore } from '../src/result/task-store.js';
+import type { TaskStore, TransitionOutcome, TransitionPatch } from '../src/result/task-store.js';
 import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
-import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
+import type { Sandbox } from '../src/sandbox/types.js';
+import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -25,11 +29,21 @@ export type FixPipeline = (ctx: FixContext) => Promise<FixResult>;
 export interface WorkerMetrics {
   taskFinished(outcome: Outcome | 'cancelled', seconds: number): void;
   sandboxReady(driver: string, seconds: number): void;
+  /** A state write that was not applied (see TransitionOutcome.refused). */
+  writeRefused(reason: NonNullable<TransitionOutcome['refused']>): void;
 }
 
 export interface FixWorkerOptions {
   queue: QueueSettings;
-  worker: { concurrency: number; maxConcurrentSandboxes: number; drainSeconds: number; lockMs: number; stalledIntervalMs: number };
+  worker: {
+    concurrency: number;
+    maxConcurrentSandboxes: number;
+    drainSeconds: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    /** Longest total wait for sandbox capacity (a full quota) before the task fails (default 1800). */
+    capacityWaitMaxSeconds?: number;
+  };
   tasks: { defaultTimeoutSeconds: number; patchMaxBytes: number };
   /** BullMQ duplicates this for its blocking connection; it must have maxRetriesPerRequest: null. */
   connection: Redis;
@@ -52,7 +66,8 @@ export interface FixWorker {
   activeTaskIds(): string[];
 }
 
-type AbortKind = 'cancel' | 'shutdown' | 'timeout';
+/** superseded: a newer attempt owns the task (this worker lost its job lock). */
+type AbortKind = 'cancel' | 'shutdown' | 'timeout' | 'superseded';
 class AbortReason extends Error {
   constructor(readonly kind: AbortKind) {
     super(`task aborted: ${kind}`);
@@ -60,6 +75,9 @@ class AbortReason extends Error {
 }
 
 const TIMEOUT_MARGIN_SECONDS = 60;
+/** BullMQ fails a job whose lock lapsed more than this many times, without our processor running. */
+const MAX_STALLED_COUNT = 1;
+export const DEFAULT_CAPACITY_WAIT_MAX_SECONDS = 1800;
 
 export function createFixWorker(options: FixWorkerOptions): FixWorker {
   const { store, logger } = options;
@@ -72,6 +90,21 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
   let stopPromise: Promise<void> | undefined;
 
   const now = () => new Date().toISOString();
+
+  /**
+   * Every state write of an attempt goes through here: fenced once the attempt owns the record,
+   * and a refused write is logged and counted rather than silently lost.
+   */
+  async function write(attempt: Attempt, from: readonly TaskState[], patch: TransitionPatch): Promise<TransitionOutcome> {
+    const outcome = await store.transition(attempt.taskId, from, patch, attempt.owned ? attempt.owner : undefined);
+    if (!outcome.applied) {
+      const reason = outcome.refused ?? 'state';
+      logger.warn({ taskId: attempt.taskId, reason, state: outcome.previous, wanted: patch.state ?? null, phase: patch.phase ?? null }, 'task_write_refused');
+      options.metrics.writeRefused(reason);
+      if (reason === 'fenced' && !attempt.controller.signal.aborted) attempt.controller.abort(new AbortReason('superseded'));
+    }
+    return outcome;
+  }
 
   async function finish(attempt: Attempt, end: Pick<TaskEnd, 'state' | 'result' | 'error'>): Promise<void> {
     const { taskId } = attempt;
@@ -86,7 +119,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     patch = redactEnd(patch, attempt.redact);
     // Every log line must land before the final state, or a client could see `done` too early.
     await attempt.log.flush();
-    await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
+    if (!(await write(attempt, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() })).applied) return;
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
     options.metrics.taskFinished(outcome, (Date.now() - attempt.startedMs) / 1000);
     logger.info({ taskId, state: patch.state, outcome }, 'task_finished');
@@ -96,7 +129,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
   async function requeue(attempt: Attempt, delayMs: number, message: string): Promise<never> {
     attempt.log.write('system', message);
     await attempt.log.flush();
-    await store.transition(attempt.taskId, ['running'], { state: 'queued', phase: null });
+    await write(attempt, ['running'], { state: 'queued', phase: null });
     if (attempt.token !== undefined) await attempt.job.moveToDelayed(Date.now() + delayMs, attempt.token);
     throw new DelayedError();
   }
@@ -130,6 +163,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       startedMs: Date.now(),
       timeoutSeconds: job.data.spec.timeoutSeconds ?? options.tasks.defaultTimeoutSeconds,
       redact,
+      owner: randomUUID(),
+      owned: false,
       log: createTaskLogWriter({ store, taskId, redact: (text) => attempt.redact(text), onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') }),
       guard: undefined,
     };
@@ -156,12 +191,15 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       await finish(attempt, { state: 'cancelled', result: null, error: null });
       return 'cancelled';
     }
-    await store.transition(taskId, ['queued', 'running'], {
+    const taken = await write(attempt, ['queued', 'running'], {
       state: 'running',
       phase: null,
       incrementAttempts: true,
+      owner: attempt.owner,
       ...(record.startedAt === null ? { startedAt: now() } : {}),
     });
+    if (!taken.applied) return 'cancelled';
+    attempt.owned = true;
     attempt.log.write('system', `attempt ${job.attemptsMade + 1} started`);
     if (options.hooks === undefined) return undefined;
     attempt.hookCtx = { taskId, attempt: job.attemptsMade + 1, spec: job.data.spec, signal: attempt.controller.signal, log: (stream, text) => attempt.log.write(stream, text) };
@@ -172,7 +210,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     if (start?.gitToken !== undefined) attempt.gitToken = start.gitToken;
     if (start?.spec !== undefined) {
       attempt.spec = start.spec;
-      await store.transition(taskId, ['running'], { spec: start.spec });
+      await write(attempt, ['running'], { spec: start.spec });
       if (start.spec.timeoutSeconds !== undefined && start.spec.timeoutSeconds !== attempt.timeoutSeconds) {
         attempt.timeoutSeconds = start.spec.timeoutSeconds;
         armGuard(attempt);
@@ -191,10 +229,12 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       await finish(attempt, { state: 'cancelled', result: null, error: null });
       return 'cancelled';
     }
-    if (kind === 'shutdown') return requeue(attempt, 0, 'worker shutting down; task requeued for another worker');
-    if (err instanceof CapacityError) {
-      return requeue(attempt, err.retryAfterMs, `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
+    if (kind === 'superseded') {
+      // The newer attempt owns the record; anything written from here would be refused anyway.
+      logger.warn({ taskId: attempt.taskId }, 'task_attempt_superseded');
+      throw new UnrecoverableError('superseded by a newer attempt');
     }
+    if (kind === 'shutdown') return requeue(attempt, 0, 'worker shutting down; task requeued for another worker');
     const taskError =
       kind === 'timeout'
         ? new TaskError('task_timeout', `task exceeded its ${attempt.timeoutSeconds} s budget`)
@@ -214,7 +254,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     log.write('system', `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`);
     if (willRetry) {
       await log.flush();
-      await store.transition(attempt.taskId, ['running'], { state: 'queued', phase: null, error: info });
+      await write(attempt, ['running'], { state: 'queued', phase: null, error: info });
     } else {
       await finish(attempt, { state: 'failed', result: errorResult(), error: info });
     }
@@ -228,13 +268,14 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     const spec = attempt.spec ?? attempt.job.data.spec;
     if (spec.command === undefined) throw new TaskError('command_unresolved', 'the task has no command and nothing resolved one');
     const createdMs = Date.now();
-    const sandbox = await options.sandboxes.create({ taskId, timeoutSeconds, signal });
+    const sandbox = await createSandbox(attempt);
     try {
       options.metrics.sandboxReady(options.sandboxes.kind, (Date.now() - createdMs) / 1000);
       log.write('system', `sandbox ready (${options.sandboxes.kind})`);
       const setPhase = async (phase: TaskPhase) => {
         await log.flush();
-        await store.transition(taskId, ['running'], { phase });
+        await write(attempt, ['running'], { phase });
+        signal.throwIfAborted();
         log.write('system', `phase ${phase}`);
       };
       const gitToken = attempt.gitToken ?? tokenFor(spec.repo.url, options.gitToken);
@@ -261,6 +302,52 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     }
   }
 
+  /**
+   * Waits here, in place, while the sandbox's quota is full: the start hooks' work (a check run,
+   * the resolved command, per-task tokens) is kept instead of redone on a requeue, and the total
+   * wait is bounded, so a quota smaller than one sandbox fails the task with the quota's message.
+   * The time guard is paused meanwhile: waiting for room is not the task's time.
+   */
+  async function createSandbox(attempt: Attempt): Promise<Sandbox> {
+    const { taskId, timeoutSeconds, controller } = attempt;
+    const maxWaitMs = (options.worker.capacityWaitMaxSeconds ?? DEFAULT_CAPACITY_WAIT_MAX_SECONDS) * 1000;
+    const waitStarted = Date.now();
+    for (;;) {
+      try {
+        return await options.sandboxes.create({ taskId, timeoutSeconds, signal: controller.signal });
+      } catch (err) {
+        if (!(err instanceof CapacityError) || controller.signal.aborted) throw err;
+        const waited = Date.now() - waitStarted;
+        if (waited + err.retryAfterMs > maxWaitMs) {
+          throw new TaskError('sandbox_capacity_exhausted', `no sandbox capacity within ${Math.round(maxWaitMs / 1000)} s: ${err.message}`, { cause: err });
+        }
+        attempt.log.write('system', `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
+        clearTimeout(attempt.guard);
+        await sleep(err.retryAfterMs, undefined, { signal: controller.signal }).catch(() => undefined);
+        armGuard(attempt);
+        // Cancel or shutdown during the wait: settleFailure sorts it by the abort reason.
+        controller.signal.throwIfAborted();
+      }
+    }
+  }
+
+  /**
+   * BullMQ fails a job that stalled more than MAX_STALLED_COUNT times (its workers kept dying)
+   * without calling the processor, so the record would stay `running`: finish it here.
+   */
+  async function finishStalled(job: Job<TaskJobData>): Promise<void> {
+    const taskId = job.data.taskId;
+    const error: TaskErrorInfo = {
+      code: 'task_stalled',
+      message: `the task's worker stopped responding ${MAX_STALLED_COUNT + 1} times (killed, out of memory, or blocked); it is not retried again`,
+    };
+    await store.appendLog(taskId, [{ ts: now(), stream: 'system', text: `task failed: ${error.message}` }]);
+    const outcome = await store.transition(taskId, ['queued', 'running'], { state: 'failed', phase: null, finishedAt: now(), result: errorResult(), error });
+    if (!outcome.applied) return;
+    options.metrics.taskFinished('error', (Date.now() - (job.processedOn ?? Date.now())) / 1000);
+    logger.warn({ taskId, code: error.code }, 'task_failed_stalled');
+  }
+
   return {
     start() {
       startPromise ??= (async () => {
@@ -278,12 +365,16 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
           concurrency: options.worker.concurrency,
           lockDuration: options.worker.lockMs,
           stalledInterval: options.worker.stalledIntervalMs,
-          maxStalledCount: 1,
+          maxStalledCount: MAX_STALLED_COUNT,
           removeOnComplete: { age: options.queue.retentionSeconds },
           removeOnFail: { age: options.queue.retentionSeconds },
           autorun: false,
         });
         worker.on('error', (err) => logger.error({ err }, 'worker_error'));
+        worker.on('failed', (job) => {
+          if (job?.deferredFailure === undefined) return;
+          finishStalled(job).catch((err: unknown) => logger.error({ err, taskId: job.data.taskId }, 'task_stalled_record_failed'));
+        });
         await worker.waitUntilReady();
         // The cluster-wide cap lives on the queue, so every worker sees the same limit.
         const queue = new Queue(options.queue.name, { connection: options.connection, prefix: options.queue.prefix });
@@ -336,6 +427,9 @@ interface Attempt {
   guard: NodeJS.Timeout | undefined;
   log: TaskLogWriter;
   redact: Redactor;
+  /** Fences this attempt's writes; it owns the record once its `running` write applied. */
+  owner: string;
+  owned: boolean;
   /** The spec a start hook resolved (e.g. the command from .ci-fixer.yml). */
   spec?: TaskSpec;
   gitToken?: string;

@@ -7,6 +7,9 @@ import type { FixContext } from './types.js';
 /** A command given less than this would only fail noisily; the task is out of time instead. */
 const MIN_COMMAND_MS = 1000;
 /** Most recent output kept for failure detection (detectors look at the summary at the end). */
+/** Bound on the stdout lines a command's caller gets back (16 KiB lines would allow 160 MiB). */
+const STDOUT_LINES_MAX_CHARS = 1024 * 1024;
+
 export const OUTPUT_TAIL_CHARS = 256 * 1024;
 
 // npx must never wait for a "Need to install the following packages" answer (stdin is closed,
@@ -68,6 +71,7 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
     const tail = new OutputTail(OUTPUT_TAIL_CHARS);
     const stdoutLines: string[] = [];
     const ownBound = options.timeoutMs !== undefined && options.timeoutMs < remainingMs;
+    let stdoutBytes = 0;
     const result = await ctx.sandbox.exec(command, {
       timeoutMs: ownBound ? (options.timeoutMs as number) : remainingMs,
       env: { ...NPM_ENV, ...options.env },
@@ -76,7 +80,10 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
       onOutput: (stream, line) => {
         ctx.log(stream, line);
         tail.push(line);
-        if (stream === 'stdout' && stdoutLines.length < 10_000) stdoutLines.push(line);
+        if (stream === 'stdout' && stdoutLines.length < 10_000 && stdoutBytes + line.length <= STDOUT_LINES_MAX_CHARS) {
+          stdoutLines.push(line);
+          stdoutBytes += line.length;
+        }
       },
     });
     commands.push({ command, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });

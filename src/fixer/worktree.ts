@@ -2,13 +2,20 @@
 // help, and the patch of one that did. Lists travel through files (NUL-separated) rather than
 // command output, so any file name survives.
 import type { Sandbox } from '../sandbox/types.js';
-import { InfrastructureError } from '../errors.js';
+import { InfrastructureError, TaskError } from '../errors.js';
 import { REPO_DIR } from './git.js';
 import { capPatch } from './patch.js';
 import type { CommandRunner } from './runner.js';
 
 /** Pipeline scratch files; a sibling of the checkout so they never show up in its diff. */
 export const SCRATCH_DIR = '.ci-fixer';
+/**
+ * Most untracked files a checkout may hold while fixers run. The list lives in the worker's memory
+ * (to tell a fixer's new files apart); a command that litters more than this fails the task.
+ */
+export const MAX_UNTRACKED_FILES = 20_000;
+/** Bound on the list's bytes: MAX_UNTRACKED_FILES paths of a generous average length. */
+const UNTRACKED_LIST_MAX_BYTES = MAX_UNTRACKED_FILES * 256;
 
 export class Worktree {
   constructor(
@@ -23,9 +30,14 @@ export class Worktree {
   /** Untracked files that are not ignored. */
   async untracked(): Promise<Set<string>> {
     const out = `../${SCRATCH_DIR}/untracked`;
-    await this.mustRun(`git ls-files -z --others --exclude-standard > ${out}`);
-    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/untracked`)).toString('utf8');
-    return new Set(text.split('\0').filter((name) => name.length > 0));
+    // head bounds the list in the sandbox; one file past the cap is enough to know it is over.
+    await this.mustRun(`git ls-files -z --others --exclude-standard | head -z -n ${MAX_UNTRACKED_FILES + 1} > ${out}`);
+    const bytes = await this.sandbox.readFile(`${SCRATCH_DIR}/untracked`, UNTRACKED_LIST_MAX_BYTES + 1);
+    const names = bytes.toString('utf8').split('\0').filter((name) => name.length > 0);
+    if (names.length > MAX_UNTRACKED_FILES || bytes.length > UNTRACKED_LIST_MAX_BYTES) {
+      throw new TaskError('too_many_untracked_files', `the checkout holds more than ${MAX_UNTRACKED_FILES} untracked files (or their names exceed ${UNTRACKED_LIST_MAX_BYTES} bytes) after the command ran; add them to .gitignore`);
+    }
+    return new Set(names);
   }
 
   /** Files created since `before` (a snapshot taken once the failure was reproduced). */
@@ -53,7 +65,8 @@ export class Worktree {
       });
     }
     await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ../${SCRATCH_DIR}/patch.diff`);
-    return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`), maxBytes);
+    // One byte past the cap is enough for capPatch to see that it must cut.
+    return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes);
   }
 
   private async mustRun(command: string, env?: Record<string, string>): Promise<void> {

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskStore } from '../result/task-store.js';
 import { isFinal, type QueuedTaskSpec, type TaskRecord } from '../task.js';
+import { asUnavailable } from '../redis/unavailable.js';
 import { withTimeout } from '../timeout.js';
 import { createMicroBatcher } from './micro-batcher.js';
 import type { SubscriptionHub } from './subscription-hub.js';
@@ -121,7 +122,11 @@ export class RedisTaskService implements TaskService {
       // connection's commands in order, so the records land before the jobs without waiting a
       // round trip in between: that wait cost a quarter of intake throughput.
       const pipeline = redis.pipeline();
-      for (const item of fresh) pipeline.hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy));
+      for (const item of fresh) {
+        pipeline
+          .hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy))
+          .expire(store.recordKey(item.id), store.unfinishedTtlSeconds);
+      }
       store.index.add(pipeline, fresh);
       const recordsWritten = execPipeline(pipeline);
       let jobs;
@@ -136,8 +141,8 @@ export class RedisTaskService implements TaskService {
             },
           })),
         );
-        await recordsWritten;
-        jobs = await added;
+        // Both awaited together: when Redis is down both fail, and neither rejection may go unhandled.
+        [, jobs] = await Promise.all([recordsWritten, added]);
       } catch (err) {
         await store.delete(fresh.map((i) => i.id)).catch(() => undefined);
         throw err;
@@ -162,7 +167,13 @@ export class RedisTaskService implements TaskService {
     }
   }
 
-  async submit(spec: QueuedTaskSpec, options: SubmitOptions = {}): Promise<TaskRecord> {
+  // Every public call maps a Redis outage to a retryable error (HTTP 503), so a client is answered
+  // within the connection's command timeout instead of waiting for Redis to come back.
+  submit(spec: QueuedTaskSpec, options: SubmitOptions = {}): Promise<TaskRecord> {
+    return this.doSubmit(spec, options).catch(asUnavailable);
+  }
+
+  private async doSubmit(spec: QueuedTaskSpec, options: SubmitOptions): Promise<TaskRecord> {
     const id = randomUUID();
     const createdAt = new Date().toISOString();
     const submission: Submission = { id, spec, createdAt, options };
@@ -186,17 +197,21 @@ export class RedisTaskService implements TaskService {
   }
 
   get(id: string): Promise<TaskRecord | null> {
-    return this.options.store.get(id);
+    return this.options.store.get(id).catch(asUnavailable);
   }
 
   async readLogs(id: string, cursor: number, limit: number): Promise<LogPage> {
-    const read = await this.options.store.readLog(id, cursor, limit);
+    const read = await this.options.store.readLog(id, cursor, limit).catch(asUnavailable);
     if (!read.exists || read.state === null) throw new NotFoundError(`task ${id} not found`);
     const nextCursor = cursor + read.lines.length;
     return { lines: read.lines, nextCursor, done: isFinal(read.state) && nextCursor >= read.total };
   }
 
-  async cancel(id: string): Promise<TaskRecord> {
+  cancel(id: string): Promise<TaskRecord> {
+    return this.doCancel(id).catch(asUnavailable);
+  }
+
+  private async doCancel(id: string): Promise<TaskRecord> {
     const { store, redis, queue: settings, logger } = this.options;
     const state = await store.requestCancel(id);
     if (state === null) throw new NotFoundError(`task ${id} not found`);
@@ -217,11 +232,11 @@ export class RedisTaskService implements TaskService {
   }
 
   watch(id: string, onChange: () => void): Promise<() => Promise<void>> {
-    return this.options.hub.subscribe(this.options.store.eventsChannel(id), () => onChange());
+    return this.options.hub.subscribe(this.options.store.eventsChannel(id), () => onChange()).catch(asUnavailable);
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed').catch(asUnavailable);
     return {
       waiting: c.waiting ?? 0,
       prioritized: c.prioritized ?? 0,

@@ -14,7 +14,15 @@ export interface TaskStoreOptions {
   retentionSeconds: number;
   logMaxLines: number;
   logMaxBytes: number;
+  /**
+   * TTL of a record (and its log) that is not final yet, refreshed on each of its writes: a backstop
+   * so a record whose worker vanished without a trace cannot stay in Redis forever.
+   */
+  unfinishedTtlSeconds?: number;
 }
+
+/** 30 days: far beyond any task's queue wait plus its 6 h budget. */
+export const DEFAULT_UNFINISHED_TTL_SECONDS = 30 * 24 * 3600;
 
 export interface TransitionPatch {
   state?: TaskState;
@@ -26,12 +34,16 @@ export interface TransitionPatch {
   /** The spec as resolved by the worker (a GitHub task's command, read from its repository). */
   spec?: TaskSpec;
   incrementAttempts?: boolean;
+  /** Makes this attempt the record's owner (set when an attempt starts running the task). */
+  owner?: string;
 }
 
 export interface TransitionOutcome {
   applied: boolean;
   /** The state before the call (null when the record does not exist). */
   previous: TaskState | null;
+  /** Why a write was not applied: the record is missing, in another state, or owned by a newer attempt. */
+  refused: 'missing' | 'state' | 'fenced' | null;
 }
 
 export interface LogRead {
@@ -53,6 +65,7 @@ if redis.call('HGET', rec, 'logTruncated') == '1' then return -2 end
 local lines = tonumber(redis.call('HGET', rec, 'logLines') or '0')
 local bytes = tonumber(redis.call('HGET', rec, 'logBytes') or '0')
 local added = 0
+local ttl = redis.call('PTTL', rec)
 for i = 4, #ARGV do
   local size = string.len(ARGV[i])
   if lines + 1 >= maxLines or bytes + size > maxBytes then
@@ -67,35 +80,43 @@ for i = 4, #ARGV do
   added = added + 1
 end
 redis.call('HSET', rec, 'logLines', lines, 'logBytes', bytes)
+-- The log lives exactly as long as its record.
+if ttl > 0 then redis.call('PEXPIRE', log, ttl) end
 redis.call('PUBLISH', chan, 'log')
 return added
 `;
 
-// Applies a patch only when the current state is one of the allowed ones; final states also start
-// the retention clock on the record and its log.
+// Applies a patch only when the current state is one of the allowed ones and, for a fenced write,
+// only while the writing attempt still owns the record: a worker that lost its job to a newer
+// attempt can never overwrite that attempt's state. Final states start the retention clock on the
+// record and its log; other writes refresh the long backstop TTL.
 const TRANSITION = `
 local rec, log, chan = KEYS[1], KEYS[2], KEYS[3]
-local allowed, ttl, incr = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local allowed, ttl, incr, fence, unfinishedTtl = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
 local state = redis.call('HGET', rec, 'state')
-if not state then return {0, ''} end
+if not state then return {0, '', 'missing'} end
+if fence ~= '' and redis.call('HGET', rec, 'owner') ~= fence then return {0, state, 'fenced'} end
 if allowed ~= '*' and not string.find(',' .. allowed .. ',', ',' .. state .. ',', 1, true) then
-  return {0, state}
+  return {0, state, 'state'}
 end
-for i = 4, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   if ARGV[i + 1] == '\\0' then redis.call('HDEL', rec, ARGV[i]) else redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
 end
 if incr == '1' then redis.call('HINCRBY', rec, 'attempts', 1) end
 if ttl > 0 then
   redis.call('EXPIRE', rec, ttl)
   redis.call('EXPIRE', log, ttl)
+elseif unfinishedTtl > 0 then
+  redis.call('EXPIRE', rec, unfinishedTtl)
+  redis.call('EXPIRE', log, unfinishedTtl)
 end
 redis.call('PUBLISH', chan, 'state')
-return {1, state}
+return {1, state, ''}
 `;
 
 type StoreCommands = {
   ciFixerAppendLog(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<number>;
-  ciFixerTransition(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<[number, string]>;
+  ciFixerTransition(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<[number, string, string]>;
 };
 
 const NULL_FIELD = '\0';
@@ -134,8 +155,16 @@ export class TaskStore {
     return fields;
   }
 
+  /** The backstop TTL of a record that is not final; the caller pipelines it with the HSET. */
+  get unfinishedTtlSeconds(): number {
+    return this.options.unfinishedTtlSeconds ?? DEFAULT_UNFINISHED_TTL_SECONDS;
+  }
+
   async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString(), submittedBy?: string): Promise<void> {
-    const pipeline = this.redis.pipeline().hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy));
+    const pipeline = this.redis
+      .multi()
+      .hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy))
+      .expire(this.recordKey(id), this.unfinishedTtlSeconds);
     this.index.add(pipeline, [{ id, createdAt }]);
     await pipeline.exec();
   }
@@ -163,7 +192,11 @@ export class TaskStore {
     return state as TaskState;
   }
 
-  async transition(id: string, from: readonly TaskState[] | '*', patch: TransitionPatch): Promise<TransitionOutcome> {
+  /**
+   * Writes `patch` when the state is one of `from`. With `fence` (the attempt's owner id), only
+   * while that attempt still owns the record.
+   */
+  async transition(id: string, from: readonly TaskState[] | '*', patch: TransitionPatch, fence?: string): Promise<TransitionOutcome> {
     const fields: string[] = [];
     const put = (name: string, value: unknown) => {
       if (value === undefined) return;
@@ -181,17 +214,24 @@ export class TaskStore {
     }
     put('error', patch.error);
     put('spec', patch.spec);
+    put('owner', patch.owner);
     const final = patch.state !== undefined && isFinal(patch.state);
-    const [applied, previous] = await this.redis.ciFixerTransition(
+    const [applied, previous, refused] = await this.redis.ciFixerTransition(
       this.recordKey(id),
       this.logKey(id),
       this.eventsChannel(id),
       from === '*' ? '*' : from.join(','),
       final ? this.options.retentionSeconds : 0,
       patch.incrementAttempts ? '1' : '0',
+      fence ?? '',
+      this.unfinishedTtlSeconds,
       ...fields,
     );
-    return { applied: applied === 1, previous: previous === '' ? null : (previous as TaskState) };
+    return {
+      applied: applied === 1,
+      previous: previous === '' ? null : (previous as TaskState),
+      refused: refused === '' ? null : (refused as TransitionOutcome['refused']),
+    };
   }
 
   /** Returns how many lines were stored (fewer when the cap cut in), or -1 for an unknown task. */

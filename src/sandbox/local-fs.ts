@@ -2,7 +2,7 @@
 // resolved), because a cloned repository is untrusted and may contain links pointing anywhere.
 // This confines honest mistakes and hostile repo contents; it is not a security boundary against
 // commands running concurrently on the same host (the local driver has none; see local.ts).
-import { lstat, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../errors.js';
 
@@ -56,12 +56,25 @@ export async function resolveDirInside(root: string, requested: string): Promise
   return real;
 }
 
-export async function readFileInside(root: string, requested: string): Promise<Buffer> {
+/** Reads at most `maxBytes` from the head of the file. */
+export async function readFileInside(root: string, requested: string, maxBytes: number): Promise<Buffer> {
   const abs = resolveLexically(root, requested);
   if (!(await exists(abs))) {
     throw Object.assign(new Error(`no such file in the sandbox: ${JSON.stringify(requested)}`), { code: 'ENOENT' });
   }
-  return readFile(await assertRealInside(root, abs, requested));
+  const handle = await open(await assertRealInside(root, abs, requested), 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(maxBytes, (await handle.stat()).size));
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function writeFileInside(root: string, requested: string, data: Uint8Array | string): Promise<void> {

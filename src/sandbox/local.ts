@@ -10,7 +10,7 @@ import { CancelledError, InfrastructureError, ValidationError } from '../errors.
 import type { Logger } from '../logger.js';
 import { probeTimeoutBackstop, startProcessGroup, type RunningProcess } from './local-exec.js';
 import { readFileInside, resolveDirInside, writeFileInside } from './local-fs.js';
-import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, SandboxRequest } from './types.js';
+import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox, type SandboxProvider, type SandboxRequest } from './types.js';
 
 export interface LocalSandboxProviderOptions {
   /** Parent of the per-task directories; the OS temp folder when unset. */
@@ -107,9 +107,9 @@ class LocalSandbox implements Sandbox {
     await writeFileInside(this.workdir, filePath, data);
   }
 
-  async readFile(filePath: string): Promise<Buffer> {
+  async readFile(filePath: string, maxBytes = READ_MAX_BYTES): Promise<Buffer> {
     this.assertOpen();
-    return readFileInside(this.workdir, filePath);
+    return readFileInside(this.workdir, filePath, maxBytes);
   }
 
   dispose(): Promise<void> {

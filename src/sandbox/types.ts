@@ -1,6 +1,9 @@
 // The sandbox contract every driver (local child processes, Kubernetes Jobs) implements.
 import type { LogStream } from '../task.js';
 
+/** The default bound of Sandbox.readFile: far above any patch or file list the pipeline keeps. */
+export const READ_MAX_BYTES = 8 * 1024 * 1024;
+
 export interface ExecOptions {
   /** Hard bound; on expiry the whole process group is killed and `timedOut` is true. */
   timeoutMs: number;
@@ -29,7 +32,11 @@ export interface Sandbox {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** Paths are relative to the workdir (or absolute inside the sandbox). */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
-  readFile(path: string): Promise<Buffer>;
+  /**
+   * At most `maxBytes` (default READ_MAX_BYTES) of the file's head: a file the task wrote can be
+   * any size, and the worker must not hold it whole. A result of exactly maxBytes may be cut.
+   */
+  readFile(path: string, maxBytes?: number): Promise<Buffer>;
   /** Idempotent; releases every resource the sandbox holds. */
   dispose(): Promise<void>;
 }

@@ -57,4 +57,24 @@ describe('worker shutdown', () => {
     expect(final.attempts).toBe(2);
     expect(final.error).toBeNull();
   });
+
+  it('spends no attempt on a requeue: with TASK_ATTEMPTS=1 the requeued task still runs to its end', async () => {
+    const prefix = stack.newPrefix('one-attempt');
+    const gate = await createGatedCommand(path.join(stack.dir(), 'gate-one-attempt'));
+    const oneAttempt = { TASK_ATTEMPTS: '1', WORKER_LOCK_MS: '5000' };
+    const api = await stack.start('api', oneAttempt, prefix);
+    const workerA = await stack.start('worker', { ...oneAttempt, WORKER_DRAIN_SECONDS: '1' }, prefix);
+    const client = taskClient(api.url, E2E_TOKEN);
+    const { id } = await client.submit({ repo: repo(), command: gate.command, timeoutSeconds: 120 });
+    await gate.waitForRunning(1);
+
+    expect(await workerA.stop('SIGTERM', 60_000)).toBe(0);
+    expect((await client.get(id)).state).toBe('queued');
+
+    await stack.start('worker', oneAttempt, prefix);
+    await waitUntil(async () => (await gate.started()).length >= 2, 'the requeued task to start its command again');
+    await gate.release();
+    const final = await client.waitFor(id, TERMINAL, 60_000);
+    expect(final).toMatchObject({ state: 'succeeded', error: null, result: { outcome: 'not_reproduced' } });
+  });
 });

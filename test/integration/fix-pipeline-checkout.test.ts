@@ -85,16 +85,18 @@ describe('repositories that cannot be cloned', () => {
     expect(run.error).toMatchObject({ code: 'repo_unreachable' });
   });
 
-  it('treats a refused connection as a retryable infrastructure error', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
-    const run = await checkout(`https://127.0.0.1:${port}/org/repo.git`, 'main');
-    expect(run.error).toBeInstanceOf(InfrastructureError);
-    expect(run.error).toMatchObject({ code: 'git_network_error', retryable: true });
+  it('treats a connection the server resets as a retryable infrastructure error', async () => {
+    // The socket stays ours for the whole test (port 0, never closed early), so no other process
+    // can take the port in between; every connection to it is reset at once.
+    const server = createServer((socket) => socket.resetAndDestroy());
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    try {
+      const run = await checkout(`https://127.0.0.1:${port}/org/repo.git`, 'main');
+      expect(run.error).toBeInstanceOf(InfrastructureError);
+      expect(run.error).toMatchObject({ code: 'git_network_error', retryable: true });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -20,7 +20,7 @@ describe('fix pipeline outcomes', () => {
     expect(commands[0]).toBe(`git clone --no-checkout --quiet -- ${repo.url} repo`);
     expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(2);
     expect(commands).toContain('npx prettier --write .');
-    expect(result.commands.every((c) => c.timedOut === false && c.durationMs >= 0)).toBe(true);
+    expect(result.commands.filter((c) => c.timedOut)).toEqual([]);
     // Output of each command went to the log as it ran.
     expect(run.logs).toContainEqual({ stream: 'system', text: '$ npx prettier --check .' });
     expect(run.logs.some((l) => l.stream !== 'system' && /Code style issues found/.test(l.text))).toBe(true);

@@ -111,14 +111,16 @@ describe('GitHub reporting', () => {
 
     // The App's tokens: requested with a verified JWT, scoped to the repository; the sandbox's is read-only.
     const issued = world.api.tokens;
-    expect(issued.every((t) => t.installationId === INSTALLATION_ID && t.repositories?.[0] === 'octo-repo')).toBe(true);
+    expect(issued.length).toBeGreaterThanOrEqual(2);
+    expect(issued.filter((t) => t.installationId !== INSTALLATION_ID || t.repositories?.[0] !== 'octo-repo')).toEqual([]);
     const read = issued.find((t) => t.permissions?.contents === 'read');
     expect(start?.gitToken).toBe(read?.token);
     const write = issued.find((t) => t.permissions === undefined);
     expect(start?.secrets).toEqual(expect.arrayContaining([read?.token, write?.token]));
     expect(start?.gitToken).not.toBe(write?.token);
     // The worker-side read of the repository authenticated with the read-only token.
-    expect(world.remote.requests.every((r) => r.authorization === basic(read!.token))).toBe(true);
+    expect(world.remote.requests.length).toBeGreaterThan(0);
+    expect(world.remote.requests.filter((r) => r.authorization !== basic(read!.token))).toEqual([]);
   });
 
   it('on fixed: pushes one commit to a ci-fixer branch, opens a pull request into the failing branch, comments, completes the check run', async () => {
@@ -144,7 +146,7 @@ describe('GitHub reporting', () => {
     const write = world.api.tokens.find((t) => t.permissions === undefined)!;
     const pushes = world.remote.requests.filter((r) => r.path.endsWith('/git-receive-pack') || r.query === 'service=git-receive-pack');
     expect(pushes.length).toBeGreaterThan(0);
-    expect(pushes.every((r) => r.authorization === basic(write.token))).toBe(true);
+    expect(pushes.filter((r) => r.authorization !== basic(write.token))).toEqual([]);
 
     // GitHub's REST routes and bodies.
     expect(world.api.find('GET', new RegExp(`^/repos/${FULL_NAME}/git/ref/heads/ci-fixer/`))).toHaveLength(1);
@@ -217,7 +219,9 @@ describe('GitHub reporting', () => {
     expect(start?.secrets).toEqual([PERSONAL_TOKEN]);
     const kept = (await hooks.onFinish!(ctx, end(start!.spec as TaskSpec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))))) as { github: GitHubReport };
     expect(kept.github.error).toBeNull();
-    expect(world.remote.requests.filter((r) => r.query === 'service=git-receive-pack').every((r) => r.authorization === basic(PERSONAL_TOKEN))).toBe(true);
+    const pushes = world.remote.requests.filter((r) => r.query === 'service=git-receive-pack');
+    expect(pushes.length).toBeGreaterThan(0);
+    expect(pushes.filter((r) => r.authorization !== basic(PERSONAL_TOKEN))).toEqual([]);
   });
 
   it('reports only what is switched on: no check run, no branch or pull request, just the comment', async () => {

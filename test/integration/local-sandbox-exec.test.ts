@@ -28,9 +28,10 @@ describe('local sandbox exec', () => {
   });
 
   it.each([0, 1, 3])('returns the real exit code %i', async (code) => {
-    const result = await sandbox.exec(`exit ${code}`, T);
+    // The sleep gives durationMs a lower bound it must reach (it is measured, not left at 0).
+    const result = await sandbox.exec(`sleep 0.2; exit ${code}`, T);
     expect(result).toMatchObject({ exitCode: code, timedOut: false });
-    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.durationMs).toBeGreaterThanOrEqual(200);
   });
 
   it('reports a death by signal as 128 + the signal number', async () => {

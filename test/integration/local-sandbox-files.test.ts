@@ -42,6 +42,14 @@ describe('local sandbox files', () => {
     expect(await shaInside('bin/all-bytes.bin')).toBe(sha(bytes));
   });
 
+  it('reads at most the bound of a file the task wrote, from its head (default 8 MiB)', async () => {
+    await sandbox.exec('head -c 20000000 /dev/zero | tr "\\0" y > huge.txt', T);
+    const head = await sandbox.readFile('huge.txt', 1000);
+    expect(head.length).toBe(1000);
+    expect(head.toString('utf8')).toBe('y'.repeat(1000));
+    expect((await sandbox.readFile('huge.txt')).length).toBe(8 * 1024 * 1024);
+  });
+
   it('keeps text with a line reading EOF and no trailing newline as is', async () => {
     const text = 'first\nEOF\nlast without newline';
     await sandbox.writeFile('notes.txt', text);

@@ -79,10 +79,12 @@ describe('task store logs', () => {
     expect((await store.transition(id, ['running'], { state: 'succeeded' })).applied).toBe(false);
     expect((await store.transition(id, ['queued'], { state: 'running', phase: 'cloning', incrementAttempts: true })).applied).toBe(true);
     const finished = await store.transition(id, ['running'], { state: 'cancelled', phase: null, finishedAt: new Date().toISOString() });
-    expect(finished).toEqual({ applied: true, previous: 'running' });
+    expect(finished).toEqual({ applied: true, previous: 'running', refused: null });
     const record = await store.get(id);
     expect(record).toMatchObject({ state: 'cancelled', phase: null, attempts: 1 });
-    expect(await redis.ttl(store.recordKey(id))).toBeGreaterThan(0);
+    const ttl = await redis.ttl(store.recordKey(id));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
     expect((await store.transition(id, ['queued', 'running'], { state: 'succeeded' })).applied).toBe(false);
   });
 
@@ -91,5 +93,39 @@ describe('task store logs', () => {
     expect(await store.get(randomUUID())).toBeNull();
     expect((await store.readLog(randomUUID(), 0, 10)).exists).toBe(false);
     expect(await store.appendLog(randomUUID(), [line('x')])).toBe(-1);
+  });
+
+  it('gives a record that is not final, and its log, a long backstop TTL, refreshed by its writes', async () => {
+    const store = new TaskStore({ redis, prefix, retentionSeconds: 60, logMaxLines: 100, logMaxBytes: 100_000, unfinishedTtlSeconds: 5000 });
+    const id = randomUUID();
+    await store.create(id, spec);
+    const created = await redis.ttl(store.recordKey(id));
+    expect(created).toBeGreaterThan(4000);
+    expect(created).toBeLessThanOrEqual(5000);
+    await store.appendLog(id, [line('one')]);
+    expect(await redis.ttl(store.logKey(id))).toBeGreaterThan(4000);
+    await redis.expire(store.recordKey(id), 100);
+    await store.transition(id, ['queued'], { state: 'running' });
+    expect(await redis.ttl(store.recordKey(id))).toBeGreaterThan(4000);
+    await store.transition(id, ['running'], { state: 'failed' });
+    expect(await redis.ttl(store.recordKey(id))).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(store.logKey(id))).toBeLessThanOrEqual(60);
+  });
+
+  it('fences writes by attempt: once a newer attempt owns the record, the older one cannot write', async () => {
+    const store = storeWith();
+    const id = randomUUID();
+    await store.create(id, spec);
+    expect((await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-1' })).applied).toBe(true);
+    expect((await store.transition(id, ['running'], { phase: 'cloning' }, 'attempt-1')).applied).toBe(true);
+    // The first worker lost its lock; a second attempt took the task over.
+    expect((await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-2', phase: null })).applied).toBe(true);
+
+    const stale = await store.transition(id, ['queued', 'running'], { state: 'succeeded', phase: null }, 'attempt-1');
+    expect(stale).toEqual({ applied: false, previous: 'running', refused: 'fenced' });
+    expect(await store.get(id)).toMatchObject({ state: 'running', phase: null });
+
+    expect(await store.transition(id, ['running'], { state: 'failed' }, 'attempt-2')).toEqual({ applied: true, previous: 'running', refused: null });
+    expect(await store.transition(id, ['running'], { state: 'succeeded' }, 'attempt-2')).toEqual({ applied: false, previous: 'failed', refused: 'state' });
   });
 });

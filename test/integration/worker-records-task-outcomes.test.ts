@@ -26,7 +26,7 @@ describe('worker task outcomes', () => {
   let worker: FixWorker;
   const finished: string[] = [];
 
-  const metrics: WorkerMetrics = { taskFinished: (outcome) => void finished.push(outcome), sandboxReady: () => undefined };
+  const metrics: WorkerMetrics = { taskFinished: (outcome) => void finished.push(outcome), sandboxReady: () => undefined, writeRefused: () => undefined };
   // The worker owns its provider's lifecycle (stop() stops it), so each worker gets a fresh one.
   const startWorker = async (wrap: (p: SandboxProvider) => SandboxProvider = (p) => p) => {
     worker = await startStackWorker(stack, { sandboxes: wrap((await startLocalProvider()).provider), metrics });

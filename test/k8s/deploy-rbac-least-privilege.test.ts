@@ -2,12 +2,16 @@
 // the verify script passes (and fails with the right ❌ once the Role is widened), the seed's
 // `kubectl auth can-i` checks hold, a sandbox Job from the worker's own Job builder is admitted
 // in the sandbox namespace when created with ci-fixer-app's token, and a privileged pod is not.
+// The grants are also enough: the kubernetes driver, its pod informer and its reaper do their
+// whole job with ci-fixer-app's token (not as cluster admin).
+import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxJob } from '../../src/sandbox/kubernetes/job-spec.js';
 import { SANDBOX_SERVICE_ACCOUNT } from '../../src/sandbox/kubernetes/labels.js';
 import { apiError, jobPods, k8sClients, loadKubeConfig, TEST_IMAGE, uniqueName, useTestNamespace, waitFor } from '../support/k8s.js';
 import { CHART, RELEASE, helm, kubectl, runVerifyScript, serviceAccountToken, verifyRows } from '../support/helm-release.js';
+import { jobGone, sandboxJobs, startProvider } from '../support/k8s-sandbox.js';
 
 describe('an installed chart grants least privilege', () => {
   const ns = useTestNamespace('deploy-rbac');
@@ -96,6 +100,40 @@ describe('an installed chart grants least privilege', () => {
     await waitFor(`Job ${jobName} deleted`, async () =>
       (await k.batch.listNamespacedJob({ namespace: sbx() })).items.some((j) => j.metadata?.name === jobName) ? undefined : true,
     );
+  });
+
+  it('is enough for the kubernetes driver, its informer and its reaper, run with ci-fixer-app credentials', async () => {
+    const token = await serviceAccountToken(k, ns.name, 'ci-fixer-app');
+    const cm = (await k.core.readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name })).data ?? {};
+    const live = randomUUID();
+    const orphan = randomUUID();
+    const asApp = () => ({ kubeConfig: loadKubeConfig({ name: 'ci-fixer-app', token }), isTaskActive: async (taskId: string) => taskId !== orphan });
+    const { provider, logs } = await startProvider(cm.SANDBOX_NAMESPACE!, {}, asApp());
+    // The orphan's Job comes from another worker process (a provider never reaps its own tasks).
+    const other = await startProvider(cm.SANDBOX_NAMESPACE!, {}, asApp());
+    try {
+      const sandbox = await provider.create({ taskId: live, timeoutSeconds: 120 });
+      const lines: string[] = [];
+      const run = await sandbox.exec('echo rbac-is-enough', { timeoutMs: 30_000, onOutput: (_stream, line) => void lines.push(line) });
+      expect(run.exitCode).toBe(0);
+      expect(lines).toEqual(['rbac-is-enough']);
+      await sandbox.writeFile('note.txt', 'written with the app token');
+      expect((await sandbox.readFile('note.txt')).toString()).toBe('written with the app token');
+
+      // The reaper lists the Jobs and deletes the one whose task no worker holds.
+      const orphaned = await other.provider.create({ taskId: orphan, timeoutSeconds: 120 });
+      const reaped = await provider.reap();
+      expect(reaped.deleted.map((d) => d.taskId)).toEqual([orphan]);
+      await orphaned.dispose().catch(() => undefined);
+
+      await sandbox.dispose();
+      await jobGone(cm.SANDBOX_NAMESPACE!, (await sandboxJobs(cm.SANDBOX_NAMESPACE!)).find((j) => j.taskId === live)?.name ?? 'none');
+      // Nothing the driver did on its own (the informer's list and watch included) was refused.
+      expect([...logs, ...other.logs].filter((r) => /forbidden|\b403\b/i.test(JSON.stringify(r)))).toEqual([]);
+    } finally {
+      await other.provider.stop();
+      await provider.stop();
+    }
   });
 
   it('rejects a privileged pod in the sandbox namespace', async () => {

@@ -1,5 +1,6 @@
 // The worker (in process, on real Redis) with the kubernetes driver on the test cluster: the real
-// fix pipeline runs in a sandbox Job, and a full sandbox quota makes the task wait, not fail.
+// fix pipeline runs in a sandbox Job, and a full sandbox quota makes the task wait, not fail; a
+// quota smaller than one sandbox fails it, with the quota's message, once the wait bound is spent.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { taskHeldByWorker } from '../../src/queue/task-activity.js';
@@ -18,10 +19,14 @@ describe('worker with the kubernetes sandbox driver', () => {
   let stack: QueueStack | undefined;
   let worker: FixWorker | undefined;
 
-  async function startWorker(s: QueueStack): Promise<void> {
+  async function startWorker(s: QueueStack, capacityWaitMaxSeconds = 600): Promise<void> {
     const isTaskActive = taskHeldByWorker({ redis: s.redis, prefix: s.settings.prefix, queueName: s.settings.name });
     const { provider } = await startProvider(ns.name, {}, { isTaskActive });
-    worker = await startStackWorker(s, { sandboxes: provider, tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 } });
+    worker = await startStackWorker(s, {
+      sandboxes: provider,
+      tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },
+      worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000, capacityWaitMaxSeconds },
+    });
   }
 
   const finished = (id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> => untilFinal(stack!, id, 150_000, seen);
@@ -64,8 +69,8 @@ describe('worker with the kubernetes sandbox driver', () => {
         return logs.lines.find((l) => l.text.startsWith('waiting for capacity'));
       });
       expect(waiting.text).toContain('exceeded quota');
-      // One attempt only, yet the task is not failed: it is queued again, waiting.
-      expect((await stack.tasks.get(id))?.state).not.toBe('failed');
+      // One attempt only, yet the task is not failed: it waits in place for room.
+      expect((await stack.tasks.get(id))?.state).toBe('running');
 
       await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } });
       const task = await finished(id);
@@ -73,6 +78,26 @@ describe('worker with the kubernetes sandbox driver', () => {
     } finally {
       await k.core.deleteNamespacedResourceQuota({ name: 'one-job', namespace: ns.name });
       await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } }).catch(() => undefined);
+    }
+  });
+
+  it('fails a task with the quota message when the quota is smaller than one sandbox', async () => {
+    // The sandbox asks for 100m CPU; this quota allows 10m, so no pod can ever be created.
+    await k.core.createNamespacedResourceQuota({ namespace: ns.name, body: { metadata: { name: 'tiny-cpu' }, spec: { hard: { 'requests.cpu': '10m' } } } });
+    await waitFor('the quota to be accounted', async () => {
+      const quota = await k.core.readNamespacedResourceQuota({ name: 'tiny-cpu', namespace: ns.name });
+      return quota.status?.hard?.['requests.cpu'] === '10m' ? true : undefined;
+    });
+    try {
+      stack = createQueueStack({ attempts: 3 });
+      await startWorker(stack, 5);
+      const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));
+      const task = await finished(id);
+      expect(task).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'sandbox_capacity_exhausted' } });
+      expect(task.error?.message).toMatch(/^no sandbox capacity within 5 s: .*exceeded quota: tiny-cpu/);
+      expect((await sandboxJobs(ns.name)).filter((j) => j.taskId === id)).toEqual([]);
+    } finally {
+      await k.core.deleteNamespacedResourceQuota({ name: 'tiny-cpu', namespace: ns.name });
     }
   });
 

@@ -1,12 +1,13 @@
 // The built ci-fixer (dist/, run `npm run build` first) as real processes with
 // SANDBOX_DRIVER=kubernetes on the test cluster: the platform's end-to-end prettier task, and a
 // worker SIGKILLed mid-task whose orphaned sandbox Job the reaper removes while another worker
-// retries the task.
+// retries the task; and a cancel through the API process that the worker process carries out over
+// the cancel channel, leaving no Job behind.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFixtureRepo } from '../../scripts/lib/git-fixtures.js';
 import { jobNameForTask } from '../../src/sandbox/kubernetes/labels.js';
 import { startCiFixer, type CiFixerProcess } from '../support/ci-fixer-process.js';
@@ -36,8 +37,12 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-k8s-proc-'));
   });
+  // Each test's processes go with it: a reaper left running judges every sandbox Job in the
+  // namespace by its own queue, so it would delete the next test's Jobs as orphans.
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+  });
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     const redis = connect();
     for (const prefix of prefixes) await deletePrefix(redis, prefix);
     redis.disconnect();
@@ -103,5 +108,31 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     const final = await client.waitFor(id, TERMINAL, 90_000);
     expect(final).toMatchObject({ state: 'succeeded', attempts: 2, result: { outcome: 'not_reproduced' } });
     await waitFor('no sandbox Job of the task to remain', async () => ((await sandboxJobs(ns.name)).some((j) => j.taskId === id) ? undefined : true));
+  });
+
+  it('cancels a running task through the API and the cancel channel: the task ends cancelled and its Job is gone', async () => {
+    const prefix = uniquePrefix('k8s-cancel');
+    prefixes.push(prefix);
+    const repo = await createFixtureRepo(path.join(dir, 'cancel-repo'), 'passing');
+    const gate = await createGatedCommand(path.join(dir, 'gate-cancel'));
+    const api = await startCiFixer('api', env(prefix));
+    processes.push(api);
+    const worker = await startCiFixer('worker', env(prefix));
+    processes.push(worker);
+    const client = taskClient(api.url, 'e2e-token');
+    const { id } = await client.submit({ repo: { url: repo.url, ref: 'main' }, command: gate.command, timeoutSeconds: 120 });
+    await gate.waitForRunning(1);
+    const [job] = (await sandboxJobs(ns.name)).filter((j) => j.taskId === id);
+    expect(job?.name).toBe(jobNameForTask(id));
+
+    const res = await client.cancel(id);
+    expect(res.status).toBe(202);
+    const final = await client.waitFor(id, TERMINAL, 90_000);
+    expect(final).toMatchObject({ state: 'cancelled', result: null, error: null });
+    await worker.waitForLog('task_cancel_received', (e) => e.taskId === id);
+    expect(api.logs.some((e) => e.msg === 'task_cancel_requested' && e.taskId === id)).toBe(true);
+    await waitFor('the cancelled task\'s Job to be gone', async () => ((await sandboxJobs(ns.name)).some((j) => j.uid === job?.uid) ? undefined : true));
+    expect((await client.readAllLogs(id, 200)).lines.at(-1)?.text).toBe('task cancelled');
+    await gate.release();
   });
 });

@@ -41,7 +41,8 @@ export function useE2eStack(label: string): E2eStack {
     dir: () => ready(dir),
     repo: () => ready(repo),
     async start(mode, env = {}, prefix = prefixes[0]!) {
-      const process = await startCiFixer(mode, { REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, API_TOKENS: E2E_TOKEN, ...env });
+      // The driver is explicit: an exported KUBECONFIG must not move the e2e tier onto a cluster.
+      const process = await startCiFixer(mode, { REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, API_TOKENS: E2E_TOKEN, SANDBOX_DRIVER: 'local', ...env });
       processes.push(process);
       return process;
     },

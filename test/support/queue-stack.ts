@@ -1,6 +1,8 @@
 // The real queue side (TaskStore + RedisTaskService + subscription hub) on the test Redis, under a
 // unique prefix, with cleanup of every key it wrote.
 import { pino } from 'pino';
+import { afterAll, afterEach } from 'vitest';
+import { Fixtures } from './fix-pipeline.js';
 import type { Redis } from 'ioredis';
 import { createSubscriptionHub, type SubscriptionHub } from '../../src/queue/subscription-hub.js';
 import { RedisTaskService, type QueueSettings } from '../../src/queue/task-service.js';
@@ -62,7 +64,7 @@ export async function startStackWorker(
     tasks: { defaultTimeoutSeconds: 120, patchMaxBytes: 1024 * 1024 },
     connection: stack.redis,
     pipeline: runFixPipeline,
-    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined },
+    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined, writeRefused: () => undefined },
     logger: pino({ level: 'silent' }),
     secrets: [],
     ...options,
@@ -91,4 +93,21 @@ export async function untilFinal(stack: QueueStack, id: string, timeoutMs = 150_
 export async function runToEnd(stack: QueueStack, spec: QueuedTaskSpec, timeoutMs?: number): Promise<TaskRecord> {
   const { id } = await stack.tasks.submit(spec);
   return untilFinal(stack, id, timeoutMs);
+}
+
+/**
+ * Per-test slots for a stack and its worker, stopped and cleaned after each test; and fixture
+ * repositories, removed after the file.
+ */
+export function useWorkerStack(): { fixtures: Fixtures; slot: { stack?: QueueStack; worker?: FixWorker } } {
+  const fixtures = new Fixtures();
+  const slot: { stack?: QueueStack; worker?: FixWorker } = {};
+  afterEach(async () => {
+    await slot.worker?.stop();
+    await slot.stack?.close();
+    slot.worker = undefined;
+    slot.stack = undefined;
+  });
+  afterAll(() => fixtures.cleanup());
+  return { fixtures, slot };
 }

@@ -147,15 +147,24 @@ describe('file transfer commands', () => {
     const write = runWrapper({ command: writeFileCommand(target, payload.length) }, payload);
     expect(write.status).toBe(0);
     expect(Buffer.compare(readFileSync(target), payload)).toBe(0);
-    const read = runWrapper({ command: readFileCommand(target) });
+    const read = runWrapper({ command: readFileCommand(target, 1024) });
     expect(read.status).toBe(0);
     expect(Buffer.compare(read.stdout, payload)).toBe(0);
+  });
+
+  it('reads no more than the bound of a file, from its head', () => {
+    const target = path.join(dir, 'big.bin');
+    const payload = Buffer.alloc(100_000, 'x');
+    expect(runWrapper({ command: writeFileCommand(target, payload.length) }, payload).status).toBe(0);
+    const read = runWrapper({ command: readFileCommand(target, 4096) });
+    expect(read.status).toBe(0);
+    expect(read.stdout.length).toBe(4096);
   });
 
   it('fails a write whose byte count does not arrive, and reports a missing file', () => {
     const short = runWrapper({ command: writeFileCommand(path.join(dir, 'short'), 10) }, Buffer.from('abc'));
     expect(short.status).not.toBe(0);
-    expect(runWrapper({ command: readFileCommand(path.join(dir, 'missing')) }).status).toBe(NO_SUCH_FILE_EXIT_CODE);
+    expect(runWrapper({ command: readFileCommand(path.join(dir, 'missing'), 1024) }).status).toBe(NO_SUCH_FILE_EXIT_CODE);
   });
 });
 

@@ -135,9 +135,11 @@ export function writeFileCommand(path: string, size: number): string {
 }
 
 /** Copies the file to stdout; a missing file exits NO_SUCH_FILE_EXIT_CODE. */
-export function readFileCommand(path: string): string {
+/** Prints at most `maxBytes` of the file's head (head -c: the pod never sends more). */
+export function readFileCommand(path: string, maxBytes: number): string {
   const p = shellQuote(noNul(path, 'path'));
-  return `p=${p}; if [ ! -e "$p" ]; then exit ${NO_SUCH_FILE_EXIT_CODE}; fi; exec cat -- "$p"`;
+  const n = Math.max(0, Math.floor(maxBytes));
+  return `p=${p}; if [ ! -e "$p" ]; then exit ${NO_SUCH_FILE_EXIT_CODE}; fi; exec head -c ${n} -- "$p"`;
 }
 
 /** A sandbox path: relative ones are taken from the workdir. */

@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { CancelledError, InfrastructureError, ValidationError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { LineSplitter } from '../line-splitter.js';
-import type { ExecOptions, ExecResult, Sandbox } from '../types.js';
+import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox } from '../types.js';
 import { openExecConnection, type ExecConnection, type ExecTarget } from './exec-connection.js';
 import { EXEC_ARGV, execStdin, killGroupCommand, NO_SUCH_FILE_EXIT_CODE, readFileCommand, resolveSandboxPath, writeFileCommand } from './exec-protocol.js';
 import { MarkerReader, TailBuffer } from './exec-streams.js';
@@ -39,7 +39,6 @@ const REMOTE_MARGIN_MS = 2_000;
 const STATUS_GRACE_MS = 10_000;
 const FILE_BASE_TIMEOUT_MS = 60_000;
 const FILE_MS_PER_MIB = 2_000;
-export const READ_MAX_BYTES = 64 * 1024 * 1024;
 
 interface RunRequest {
   command: string;
@@ -176,18 +175,18 @@ export class KubernetesSandbox implements Sandbox {
     }
   }
 
-  async readFile(path: string): Promise<Buffer> {
+  async readFile(path: string, maxBytes = READ_MAX_BYTES): Promise<Buffer> {
     this.assertUsable();
     const target = resolveSandboxPath(this.workdir, path);
     const chunks: Buffer[] = [];
     const stderr = new TailBuffer();
     const outcome = await this.run({
-      command: readFileCommand(target),
+      command: readFileCommand(target, maxBytes),
       dir: this.workdir,
-      timeoutMs: fileTimeoutMs(READ_MAX_BYTES),
+      timeoutMs: fileTimeoutMs(maxBytes),
       onStdout: (c) => chunks.push(Buffer.from(c)),
       onStderr: (c) => stderr.push(c),
-      maxStdoutBytes: READ_MAX_BYTES,
+      maxStdoutBytes: maxBytes,
     });
     if (outcome.exitCode === NO_SUCH_FILE_EXIT_CODE && outcome.setupError === undefined) {
       throw Object.assign(new Error(`no such file in the sandbox: ${JSON.stringify(path)}`), { code: 'ENOENT' });
