@@ -200,7 +200,8 @@ function formatterRecognizer(tool: 'gofmt' | 'goimports'): Recognizer {
 // The module system: go.mod / go.sum / vendor out of step with the code, or a Go pinned newer
 // than the one installed.
 
-const TOOLCHAIN_NEWER = /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|go: download go\S+ for \S+: toolchain not available/;
+/** The go line (or toolchain line) asks for a Go that is not installed and may not be fetched. */
+export const TOOLCHAIN_NEWER = /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|go: download go\S+ for \S+: toolchain not available/;
 
 const goModRecognizer: Recognizer = {
   tool: 'go-mod',
