@@ -201,7 +201,7 @@ function formatterRecognizer(tool: 'gofmt' | 'goimports'): Recognizer {
 // than the one installed.
 
 /** The go line (or toolchain line) asks for a Go that is not installed and may not be fetched. */
-export const TOOLCHAIN_NEWER = /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|go: download go\S+ for \S+: toolchain not available/;
+export const TOOLCHAIN_NEWER = /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|^go: download go1[\d.]*\S*(?: for \S+)?: /;
 
 const goModRecognizer: Recognizer = {
   tool: 'go-mod',
