@@ -94,8 +94,24 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) =>
   return results;
 }
 
+function connectRedis(): Redis {
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5000, retryStrategy: (times) => (times > 2 ? null : 200) });
+}
+
+async function assertRedis(): Promise<void> {
+  const redis = connectRedis();
+  redis.on('error', () => undefined); // the ping below reports it
+  try {
+    await redis.ping();
+  } catch (err) {
+    throw new Error(`bench:fix needs Redis at ${REDIS_URL} (set REDIS_URL, or start redis-server on 127.0.0.1:6379): ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function deletePrefix(): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
+  const redis = connectRedis();
   try {
     let cursor = '0';
     do {
@@ -111,6 +127,7 @@ async function deletePrefix(): Promise<void> {
 async function main(): Promise<number> {
   const cases = CORPUS.filter((c) => ONLY === null || ONLY.test(c.name));
   if (cases.length === 0) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} matches no case`);
+  await assertRedis();
   const root = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-bench-fix-'));
   const env = { REDIS_URL, QUEUE_PREFIX: PREFIX, API_TOKENS: TOKEN, SANDBOX_DRIVER: 'local', WORKER_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'info' };
   const processes: CiFixerProcess[] = [];
@@ -133,7 +150,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err);
+    console.error(`bench:fix failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(2);
   },
 );
