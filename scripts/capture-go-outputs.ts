@@ -46,6 +46,7 @@ const CAPTURES: Capture[] = [
   { file: 'go-vet/under-go-test', fixture: 'go-vet', command: 'go test ./...' },
   { file: 'go-test/fail', fixture: 'go-test', command: 'go test ./...' },
   { file: 'go-test/fail-verbose', fixture: 'go-test', command: 'go test -v ./...' },
+  { file: 'go-test/panic', fixture: 'go-test-panic' },
 ];
 
 export const OUTPUTS_DIR = fileURLToPath(new URL('../test/fixtures/outputs/', import.meta.url));

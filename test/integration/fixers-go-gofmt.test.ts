@@ -7,6 +7,8 @@ import { COLD_GO_CACHE_MS, goRepo, systemLines } from '../support/go-fixtures.js
 
 // GOTOOLCHAIN=local as on a machine that may not fetch toolchains (and as CI runs here).
 const { fixtures, provider } = usePipelineEnvironment({ baseEnv: { ...process.env, GOTOOLCHAIN: 'local' } });
+// A machine without Go: only the system folders on PATH (git and sh are there).
+const noGo = usePipelineEnvironment({ baseEnv: { ...process.env, PATH: '/usr/bin:/bin' } });
 
 describe('gofmt fixer', () => {
   it('fixes the silent test -z "$(gofmt -l .)" check, and the patch alone makes the command pass', async () => {
@@ -39,4 +41,12 @@ describe('gofmt fixer', () => {
     expect(message).toMatch(/^go 1\.99 not found: add it to setup in \.ci-fixer\.yml \(go\.mod pins it; go: go\.mod requires go >= 1\.99 \(running go \S+; GOTOOLCHAIN=local\)\)$/);
     expect(run.result!.commands.map((c) => c.command)).not.toContain('"$(go env GOROOT)/bin/gofmt" -w .');
   }, COLD_GO_CACHE_MS);
+
+  it('no Go on the machine: tool_missing, saying what to add', async () => {
+    const repo = await goRepo(noGo.fixtures, 'gofmt-diff');
+    const run = await runPipeline(noGo.provider(), specFor(repo));
+    expect(run.error).toBeUndefined();
+    expect(run.result).toMatchObject({ outcome: 'not_fixed', patch: '' });
+    expect(systemLines(run.logs)).toContain('gofmt not found: add it to setup in .ci-fixer.yml');
+  });
 });

@@ -48,6 +48,16 @@ describe('go recognizers on captured output', () => {
     }
   });
 
+  it('a panicking test: go-test with the module\'s own frames of the trace, and the panic', () => {
+    const d = diagnoseCaptured('go-test/panic');
+    expect(d).toMatchObject({ tool: 'go-test', category: 'test' });
+    expect(d.locations).toEqual([
+      { path: 'pkg/calc/calc.go', line: 7, column: null },
+      { path: 'pkg/calc/calc_test.go', line: 6, column: null },
+    ]);
+    expect(d.excerpt).toEqual(['--- FAIL: TestAdd (0.00s)', 'panic: assignment to entry in nil map [recovered, repanicked]', expect.stringMatching(/^FAIL\texample\.com\/demo\/pkg\/calc\t/)]);
+  });
+
   it('gofmt: the silent `test -z "$(gofmt -l .)"` idiom by its command, -l listings and -d diffs by their files', () => {
     expect(diagnoseCaptured('gofmt/idiom')).toMatchObject({ tool: 'gofmt', category: 'format', locations: [], excerpt: [] });
     for (const name of ['gofmt/list', 'gofmt/diff']) {

@@ -98,6 +98,29 @@ function testFileCandidates(file: string, importPath: string | undefined): strin
   return candidates;
 }
 
+/** A goroutine trace frame: `example.com/mod/pkg.Func(...)`, then `\t/abs/path/file.go:12 +0x1d`. */
+const FRAME_FILE = /^\t\S*\/([^\s/]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
+const MAX_FRAMES = 3;
+
+/** The import path of a frame's function (`example.com/mod/pkg` of `example.com/mod/pkg.(*T).Run(...)`), by string steps, not a backtracking pattern. */
+function frameImportPath(fn: string): string | null {
+  const open = fn.indexOf('(');
+  if (open <= 0 || !fn.endsWith(')') || /\s/.test(fn.slice(0, open))) return null;
+  const head = fn.slice(0, open);
+  const slash = head.lastIndexOf('/');
+  const dot = head.indexOf('.', slash + 1);
+  return dot > slash + 1 ? head.slice(0, dot) : null;
+}
+
+/** The module's own frames of a panic trace (the standard library's import paths have no dot in their first element). */
+function panicFrame(previous: string | undefined, line: string): { file: string; line: number; importPath: string } | null {
+  const file = FRAME_FILE.exec(line);
+  if (!file || previous === undefined) return null;
+  const importPath = frameImportPath(previous);
+  if (importPath === null || !(importPath.split('/')[0] as string).includes('.')) return null;
+  return { file: file[1] as string, line: Number(file[2]), importPath };
+}
+
 const TEST_BOUNDARY = /^\s*(?:--- (?:PASS|SKIP):|=== (?:RUN|PAUSE|CONT|NAME))/;
 
 const goTestRecognizer: Recognizer = {
@@ -111,7 +134,17 @@ const goTestRecognizer: Recognizer = {
     let unclaimed: typeof pending = [];
     let inFailure = false;
     let failures = 0;
+    let frames = 0;
+    let previous: string | undefined;
     for (const line of input.lines) {
+      const before = previous;
+      previous = line;
+      const frame = failures > 0 && frames < MAX_FRAMES ? panicFrame(before, line) : null;
+      if (frame) {
+        frames += 1;
+        for (const path of testFileCandidates(frame.file, frame.importPath)) locations.push({ path, line: frame.line });
+        continue;
+      }
       if (TEST_FAIL.test(line)) {
         failures += 1;
         keep(line.trim());

@@ -4,8 +4,9 @@ import { formatTargets, goToolchainProblem, notFound } from './toolchain.js';
 export const gofmtFixer: Fixer = {
   name: 'gofmt',
   ecosystem: 'go',
-  // The diagnosis carries the evidence, including the silent `test -z "$(gofmt -l .)"` idiom.
-  detect: (failure) => failure.diagnosis.tool === 'gofmt' && failure.diagnosis.category === 'format',
+  // The diagnosis carries the evidence, including the silent `test -z "$(gofmt -l .)"` idiom; on
+  // `gofmt: not found` (environment) it runs to say what to add.
+  detect: (failure) => failure.diagnosis.tool === 'gofmt' && (failure.diagnosis.category === 'format' || failure.diagnosis.category === 'environment'),
   async apply(ctx) {
     let gofmt = 'gofmt';
     if (await ctx.hasCommand('go')) {
