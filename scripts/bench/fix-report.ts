@@ -17,6 +17,8 @@ export interface CaseResult {
   reason: string | null;
   /** Why a `fixed` is false (see fix.ts), else null. */
   falseFix: string | null;
+  /** The task log's last lines, for an outcome that was not the expected one. */
+  logTail: string[];
 }
 
 /** Test files by the conventions of each ecosystem: a fix must never touch one. */
@@ -68,6 +70,10 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
       ]),
     ),
   );
+
+  const unexpected = results.filter((r) => !r.asExpected && r.logTail.length > 0);
+  if (unexpected.length > 0) console.log('\nnot as expected: the last lines of each task log');
+  for (const r of unexpected) console.log(`  ${r.case.name}${r.reason ? ` (${r.reason})` : ''}\n${r.logTail.map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
 
   // Fix rate: fixed among the cases whose command fails (green ones have nothing to fix).
   const failing = results.filter((r) => r.kind !== 'green');

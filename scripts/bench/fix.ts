@@ -54,7 +54,7 @@ async function falseFixReason(c: BenchCase, patch: string, scratch: string): Pro
   return exitCode === 0 ? null : `the command still fails (exit ${exitCode}) on a clean copy with the patch`;
 }
 
-function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix'> {
+function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' | 'logTail'> {
   const result = record.result;
   const outcome = record.state === 'succeeded' && result ? result.outcome : `${record.state}:${record.error?.code ?? '?'}`;
   const fixers = result?.fixers ?? (result?.fixer ? [result.fixer] : []);
@@ -76,8 +76,10 @@ async function runCase(c: BenchCase, root: string, client: ReturnType<typeof tas
   const record = await client.waitFor(id, TERMINAL, (TASK_TIMEOUT_SECONDS + 120) * 1000);
   const measured = measure(c, record);
   const falseFix = measured.outcome === 'fixed' ? await falseFixReason(c, record.result?.patch ?? '', path.join(root, 'clean')) : null;
+  // What the task said last, for a reader to see why an outcome was not the expected one.
+  const logTail = measured.asExpected ? [] : (await client.readAllLogs(id, 500, 60_000)).lines.filter((l) => l.text.trim() !== '').slice(-8).map((l) => `${l.stream}: ${l.text}`);
   process.stderr.write(`bench:fix ${c.name}: ${measured.outcome}${measured.fixers.length ? ` (${measured.fixers.join(' + ')})` : ''}${falseFix ? ` FALSE FIX: ${falseFix}` : ''}\n`);
-  return { ...measured, falseFix };
+  return { ...measured, falseFix, logTail };
 }
 
 /** Runs `work` over `items`, at most `limit` at once, keeping the input order in the results. */
