@@ -72,3 +72,19 @@ redis_answers() {
     [[ "$reply" == +PONG* ]]
   ' "$host" "$port" 2>/dev/null
 }
+
+# Go, for the Go fixers' tests and bench:fix, and the modules their fixtures fetch (versions as in
+# scripts/lib/fixtures/go.ts), warmed into Go's own module and build caches, outside the
+# repository. GOPROXY/GOFLAGS stay as the environment sets them. Idempotent: warm runs take ~1 s.
+ensure_go_modules() {
+  if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+  command -v go >/dev/null || { log_step "go not found: the Go fixer tests need Go >= 1.22 on PATH"; return 1; }
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && go mod download github.com/google/uuid@v1.6.0 && go run golang.org/x/tools/cmd/goimports@v0.41.0 -l .) >&2; then
+    rm -rf "$tmp"
+    log_step "could not fetch the Go fixtures' modules through GOPROXY=$(go env GOPROXY)"
+    return 1
+  fi
+  rm -rf "$tmp"
+}

@@ -85,9 +85,10 @@ export function git(cwd: string, args: string[]): Promise<string> {
   });
 }
 
-/** Creates the repository in `dir` (created if missing; should be empty) with one commit on main. */
-export async function createFixtureRepo(dir: string, variant: FixtureVariant): Promise<FixtureRepo> {
-  const { files, command } = filesFor(variant);
+export type FileMap = Record<string, string>;
+
+/** Writes `files` into `dir` (created if missing; should be empty) and commits them on main. */
+export async function commitRepo(dir: string, files: FileMap, command: string, message: string): Promise<FixtureRepo> {
   await mkdir(dir, { recursive: true });
   await git(dir, ['init', '--quiet', '--initial-branch=main']);
   for (const [name, content] of Object.entries(files)) {
@@ -95,7 +96,13 @@ export async function createFixtureRepo(dir: string, variant: FixtureVariant): P
     await writeFile(path.join(dir, name), content);
   }
   await git(dir, ['add', '--all']);
-  await git(dir, ['commit', '--quiet', '--message', `demo: ${variant}`]);
+  await git(dir, ['commit', '--quiet', '--allow-empty', '--message', message]);
   const commit = await git(dir, ['rev-parse', 'HEAD']);
   return { dir, url: pathToFileURL(dir).href, branch: 'main', commit, command };
+}
+
+/** Creates the repository in `dir` (created if missing; should be empty) with one commit on main. */
+export async function createFixtureRepo(dir: string, variant: FixtureVariant): Promise<FixtureRepo> {
+  const { files, command } = filesFor(variant);
+  return commitRepo(dir, files, command, `demo: ${variant}`);
 }

@@ -1,0 +1,27 @@
+// Go cases: the Go fixtures (scripts/lib/fixtures/go.ts) behind CI-like commands.
+import { GO_FIXTURES, type GoFixtureName } from '../../lib/fixtures/go.js';
+import type { BenchCase } from './types.js';
+
+function goCase(fixture: GoFixtureName, rest: Omit<BenchCase, 'name' | 'ecosystem' | 'command' | 'files'>): BenchCase {
+  const { files, command } = GO_FIXTURES[fixture];
+  return { name: fixture.startsWith('go') ? fixture : `go-${fixture}`, ecosystem: 'go', command, files: () => ({ ...files }), ...rest };
+}
+
+export const goCases: BenchCase[] = [
+  goCase('gofmt', { category: 'format', expect: { outcome: 'fixed', fixers: ['gofmt'] } }),
+  goCase('gofmt-diff', { category: 'format', expect: { outcome: 'fixed', fixers: ['gofmt'] } }),
+  goCase('gofmt-list', { category: 'format', expect: { outcome: 'fixed', fixers: ['gofmt'] } }),
+  goCase('goimports', { category: 'format', expect: { outcome: 'fixed', fixers: ['goimports'] } }),
+  goCase('goimports-diff', { category: 'format', expect: { outcome: 'fixed', fixers: ['goimports'] } }),
+  goCase('go-mod-missing', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
+  goCase('go-sum-missing', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
+  goCase('go-mod-updates', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
+  goCase('go-vendor', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
+  goCase('gofmt-and-go-mod', { category: 'format', expect: { outcome: 'fixed', fixers: ['gofmt', 'go-mod-tidy'] } }),
+  goCase('go-build', { category: 'build', needsModel: true, expect: { outcome: 'not_fixed' } }),
+  goCase('go-vet', { category: 'lint', needsModel: true, expect: { outcome: 'not_fixed' } }),
+  goCase('go-test', { category: 'test', needsModel: true, expect: { outcome: 'not_fixed' } }),
+  goCase('goimports-missing', { category: 'format', toolMissing: true, expect: { outcome: 'not_fixed' } }),
+  goCase('go-toolchain-newer', { category: 'environment', toolMissing: true, expect: { outcome: 'not_fixed' } }),
+  goCase('go-passing', { category: 'green', expect: { outcome: 'not_reproduced' } }),
+];

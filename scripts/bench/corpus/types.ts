@@ -1,0 +1,43 @@
+// One broken repository of the bench:fix corpus: a builder for its files, the CI-like command
+// (chained, as real workflows are) and what ci-fixer should make of it.
+import path from 'node:path';
+import { commitRepo, type FileMap, type FixtureRepo } from '../../lib/git-fixtures.js';
+import type { Ecosystem } from '../../../src/fixer/types.js';
+import type { FailureCategory, FixerName, Outcome } from '../../../src/task.js';
+
+export interface BenchCase {
+  /** Unique; `<ecosystem prefix>-<what>`. */
+  name: string;
+  ecosystem: Exclude<Ecosystem, 'other'>;
+  /** The failure as a person would file it; `green` when the command already passes. */
+  category: FailureCategory | 'green';
+  command: string;
+  /** Builds the repository's files (the case's own small builder). */
+  files: () => FileMap;
+  expect: {
+    outcome: Outcome;
+    /** The fixers a `fixed` result should list (in any order). */
+    fixers?: FixerName[];
+  };
+  /** No deterministic tool can fix this one (a logic bug, a type error that needs thought): the
+   * model-backed fixer's cases (issue 10), `not_fixed` without it. */
+  needsModel?: true;
+  /** The tool the fix (or the check) needs is absent here on purpose: `not_fixed`, saying so. */
+  toolMissing?: true;
+}
+
+export type CaseKind = 'one-fixer' | 'two-fixers' | 'needs-model' | 'green' | 'tool-missing';
+
+export function kindOf(c: BenchCase): CaseKind {
+  if (c.category === 'green') return 'green';
+  if (c.toolMissing) return 'tool-missing';
+  if (c.needsModel) return 'needs-model';
+  return (c.expect.fixers?.length ?? 0) > 1 ? 'two-fixers' : 'one-fixer';
+}
+
+/** The case's repository in `parent/<name>`, one commit on main. */
+export function buildCase(parent: string, c: BenchCase): Promise<FixtureRepo> {
+  return commitRepo(path.join(parent, c.name), c.files(), c.command, `bench case: ${c.name}`);
+}
+
+export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
