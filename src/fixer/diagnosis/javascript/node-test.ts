@@ -2,7 +2,7 @@
 // stdout is a pipe, as in CI). Both name the failing test's file:line; the excerpt is the test's
 // name and its error message, without the stack.
 import type { RawLocation, Recognition, Recognizer, RecognizerInput } from '../types.js';
-import { addLocation, linesUntil, MAX_ITEMS, parseLocation, userFrame } from './shared.js';
+import { addLocation, firstUserFrame, linesUntil, MAX_ITEMS, parseLocation, userFrame } from './shared.js';
 
 const SPEC_FAILING = /^✖ failing tests:\s*$/;
 const SPEC_TEST_AT = /^test at (.+)$/;
@@ -24,12 +24,7 @@ function recognizeSpec(lines: readonly string[], start: number): { locations: Ra
     failures++;
     const declared = parseLocation(at[1] as string);
     // The failing assertion's frame (in the test file) comes first, the test's declaration next.
-    let frame: RawLocation | null = null;
-    for (let j = i + 1; j < lines.length && j < i + 40 && frame === null; j++) {
-      if (SPEC_TEST_AT.test(lines[j] as string)) break;
-      if (/^\s+at /.test(lines[j] as string)) frame = userFrame(lines[j] as string);
-    }
-    addLocation(locations, frame);
+    addLocation(locations, firstUserFrame(lines, i, (l) => SPEC_TEST_AT.test(l)));
     addLocation(locations, declared);
     if (excerpt.length < 12) {
       excerpt.push(lines[i] as string, ...linesUntil(lines, i + 1, 5, (l) => /^\s+at /.test(l) || SPEC_TEST_AT.test(l)));

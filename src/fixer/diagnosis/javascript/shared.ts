@@ -35,6 +35,17 @@ export function userFrame(line: string): RawLocation | null {
   return match === null ? null : parseLocation(match[1] as string);
 }
 
+/** The first user frame in the "    at ..." lines after `from`, looking no further than `isNext` (the next failure) or 60 lines. */
+export function firstUserFrame(lines: readonly string[], from: number, isNext: (line: string) => boolean): RawLocation | null {
+  for (let j = from + 1; j < lines.length && j < from + 60; j++) {
+    const line = lines[j] as string;
+    if (isNext(line)) return null;
+    const frame = /^\s+at /.test(line) ? userFrame(line) : null;
+    if (frame) return frame;
+  }
+  return null;
+}
+
 /** Adds a location unless the same path and line is already there; keeps the list bounded. */
 export function addLocation(list: RawLocation[], loc: RawLocation | null): void {
   if (loc === null || list.length >= 20) return;
