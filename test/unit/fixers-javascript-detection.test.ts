@@ -2,7 +2,7 @@
 // the repository's own tool and version (pure functions; the fix itself is in the integration tests).
 import { describe, expect, it } from 'vitest';
 import { applicableFixers } from '../../src/fixer/fixers/index.js';
-import { biomeWritable } from '../../src/fixer/fixers/javascript/biome.js';
+import { biomeWritable, biomeWriteArgs } from '../../src/fixer/fixers/javascript/biome.js';
 import { javascriptFixers } from '../../src/fixer/fixers/javascript/index.js';
 import { pnpmCommand, pnpmVersionForLockfile } from '../../src/fixer/fixers/javascript/pnpm-lockfile.js';
 import { packageManager, parsePackageJson, pinnedVersion, toolCommand, versionInCommand } from '../../src/fixer/fixers/javascript/project.js';
@@ -43,6 +43,13 @@ describe('javascript fixer detection on captured output', () => {
     const lint = (fix: string) => `src/a.js:1:1 lint/style/useConst  FIXABLE  ━━━━\n\n  ! This let declares a variable that is only assigned once.\n\n  i ${fix}: Use const instead.\n\nFound 1 error.`;
     expect(biomeWritable(lint('Safe fix'))).toBe(true);
     expect(biomeWritable(lint('Unsafe fix'))).toBe(false);
+  });
+
+  it('biome: writes with the subcommand the check ran, check --write for check and ci', () => {
+    expect(biomeWriteArgs('npx @biomejs/biome@2.6.8 format .')).toBe('format --write .');
+    expect(biomeWriteArgs('npm ci && biome lint src')).toBe('lint --write .');
+    expect(biomeWriteArgs('biome ci .')).toBe('check --write .');
+    expect(biomeWriteArgs('npm run check')).toBe('check --write .');
   });
 });
 

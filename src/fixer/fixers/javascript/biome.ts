@@ -26,12 +26,21 @@ export function biomeWritable(output: string): boolean {
   return writable && failed;
 }
 
+// `biome format` / `biome lint` checks get the same command with --write; check and ci get check --write.
+const SUBCOMMAND = /\bbiome(?:@[\w.^~-]+)?\s+(format|lint|check|ci)\b/;
+
+/** The write command matching the failing check, so the fix changes no more than the check asked for. */
+export function biomeWriteArgs(command: string): string {
+  const sub = SUBCOMMAND.exec(command)?.[1];
+  return sub === 'format' || sub === 'lint' ? `${sub} --write .` : 'check --write .';
+}
+
 export const biomeFixer: Fixer = {
   name: 'biome',
   ecosystem: 'javascript',
   // Not when biome could not parse a file (diagnosed as a build failure): nothing gets written then.
   detect: ({ diagnosis, output }) => !(diagnosis.tool === 'biome' && diagnosis.category === 'build') && biomeWritable(output),
-  // check --write: formatting, import sorting and the safe lint fixes in one run (never --unsafe:
-  // an unsafe fix can change behaviour, and is left to a person).
-  apply: (ctx) => runNodeTool(ctx, { pkg: '@biomejs/biome', bin: 'biome' }, 'check --write .'),
+  // --write applies formatting, import sorting and the safe lint fixes; never --unsafe: an unsafe
+  // fix can change behaviour, and is left to a person.
+  apply: (ctx) => runNodeTool(ctx, { pkg: '@biomejs/biome', bin: 'biome' }, biomeWriteArgs(ctx.failure.command)),
 };
