@@ -3,15 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/fixer/diagnosis/index.js';
 import { javascriptRecognizers } from '../../src/fixer/diagnosis/javascript.js';
-import type { Diagnosis, DiagnosisTool } from '../../src/task.js';
-import { captured } from '../support/captured-js-output.js';
+import type { Recognition } from '../../src/fixer/diagnosis/types.js';
+import type { DiagnosisTool } from '../../src/task.js';
+import { captured, recognizeCaptured, recognizeOutput } from '../support/captured-js-output.js';
 
-function run(tool: string, name: string, command?: string): Diagnosis {
-  const c = captured(tool, name);
-  return diagnose({ command: command ?? c.command, exitCode: c.exitCode, output: c.output });
+function run(tool: string, name: string, command?: string): Recognition {
+  const found = recognizeCaptured(tool, name, command);
+  if (found === null) throw new Error(`nothing recognised in ${tool}/${name}`);
+  return found;
 }
-const text = (d: Diagnosis) => d.excerpt.join('\n');
-const loc = (path: string, line: number | null = null, column: number | null = null) => ({ path, line, column });
+const text = (d: Recognition) => d.excerpt.join('\n');
+const loc = (path: string, line?: number, column?: number) => ({ path, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) });
 
 describe('javascript recognizers on captured output', () => {
   it('prettier --check: the unformatted files, as a format failure', () => {
@@ -100,8 +102,8 @@ describe('javascript recognizers on captured output', () => {
   it('a tool behind npm run wins over npm\'s own "Lifecycle script failed"', () => {
     const c = captured('eslint', 'fixable');
     const wrapped = `> fixture@1.0.0 lint\n> eslint .\n${c.output}npm error Lifecycle script \`lint\` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error command sh -c eslint .`;
-    expect(diagnose({ command: 'npm run lint', exitCode: 1, output: wrapped }).tool).toBe('eslint');
-    expect(diagnose({ command: 'npm run lint', exitCode: 1, output: 'npm error Lifecycle script `lint` failed with error:\nnpm error code 1' })).toMatchObject({ tool: 'npm', category: 'build' });
+    expect(recognizeOutput('npm run lint', wrapped)?.tool).toBe('eslint');
+    expect(recognizeOutput('npm run lint', 'npm error Lifecycle script `lint` failed with error:\nnpm error code 1')).toMatchObject({ tool: 'npm', category: 'build' });
   });
 
   it('every recognizer has a command pattern that finds its tool however it is invoked', () => {
@@ -126,14 +128,15 @@ describe('javascript recognizers on captured output', () => {
 });
 
 describe('javascript recognizers on bad input', () => {
-  const all = (output: string, command = 'npm test') => diagnose({ command, exitCode: 1, output });
+  const all = (output: string, command = 'sh ci.sh') => recognizeOutput(command, output);
 
-  it('give unknown, without throwing, on random bytes, one 1 MiB line and ANSI noise', () => {
+  it('find nothing, without throwing, in random bytes, one 1 MiB line and ANSI noise', () => {
     let seed = 42;
     const random = Array.from({ length: 256 * 1024 }, () => String.fromCharCode((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256)).join('');
-    expect(all(random).tool).toBe('unknown');
-    expect(all('x'.repeat(1 << 20)).tool).toBe('unknown');
-    expect(all('\u001b[31m\u001b[1m\u001b[0m\u001b]8;;http://x\u001b\\\u001b[2K'.repeat(20_000)).tool).toBe('unknown');
+    expect(all(random)).toBeNull();
+    expect(all('x'.repeat(1 << 20))).toBeNull();
+    expect(all('\u001b[31m\u001b[1m\u001b[0m\u001b]8;;http://x\u001b\\\u001b[2K'.repeat(20_000))).toBeNull();
+    expect(diagnose({ command: 'sh ci.sh', exitCode: 1, output: random }).tool).toBe('unknown');
   });
 
   it('read CRLF output and truncated output', () => {
@@ -145,10 +148,12 @@ describe('javascript recognizers on bad input', () => {
   });
 
   it('stay bounded on 256 KiB of output made of near-matches', () => {
-    const near = ['test at ', 'not ok 1 - ', '  1:1  error  ', 'FAIL ', '[warn] ', 'x(1,1): error TS', '  1) ', '# Subtest: '];
+    const near = ['test at ', 'not ok 1 - ', '  1:1  error  ', 'FAIL ', '[warn] ', 'x(1,1): error TS', '  1) ', '# Subtest: ', '  ● '];
     const output = Array.from({ length: 256 * 1024 / 32 }, (_, i) => `${near[i % near.length]}${'a'.repeat(20)}`).join('\n');
-    const d = all(output);
-    expect(d.excerpt.length).toBeLessThanOrEqual(15);
-    expect(d.locations.length).toBeLessThanOrEqual(20);
+    for (const recognizer of javascriptRecognizers) {
+      const found = recognizer.recognize({ command: 'sh ci.sh', lines: output.split('\n'), exitCode: 1 });
+      expect(found?.excerpt.length ?? 0, recognizer.tool).toBeLessThanOrEqual(24);
+      expect(found?.locations.length ?? 0, recognizer.tool).toBeLessThanOrEqual(20);
+    }
   });
 });
