@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { createJsFixtureRepo, JS_TOOL_VERSIONS } from '../../scripts/lib/fixtures/javascript.js';
 import { runPipeline, sh, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
 
+// A bound for a cold npx cache, where the first run of each pinned tool downloads it.
+const COLD_CACHE_MS = 180_000;
+
 const { fixtures, provider } = usePipelineEnvironment();
 
 describe('biome fixer', () => {
@@ -24,5 +27,5 @@ describe('biome fixer', () => {
     await writeFile(path.join(check, 'fix.patch'), run.result!.patch);
     expect((await sh('git apply fix.patch && rm fix.patch', check)).code).toBe(0);
     expect(await sh(repo.command, check)).toMatchObject({ code: 0 });
-  });
+  }, COLD_CACHE_MS);
 });

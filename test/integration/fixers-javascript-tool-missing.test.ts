@@ -10,6 +10,9 @@ import { createJsFixtureRepo, JS_FIXER_FIXTURES, JS_TOOL_VERSIONS } from '../../
 import { Fixtures, runPipeline, sh, specFor } from '../support/fix-pipeline.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
 
+// A bound for installing biome on a machine whose npm cache is cold.
+const COLD_CACHE_MS = 180_000;
+
 const exec = promisify(execFile);
 const SHELL_TOOLS = ['sh', 'bash', 'timeout', 'git', 'env', 'cat', 'rm', 'mkdir', 'ls', 'test', 'xargs', 'sed', 'grep', 'head', 'tail', 'find', 'dirname', 'basename', 'cp', 'mv', 'wc', 'sort', 'tr', 'printf'];
 
@@ -29,7 +32,7 @@ beforeAll(async () => {
     await symlink(found, path.join(binDir, name));
   }
   return () => fixtures.cleanup();
-}, 120_000);
+}, COLD_CACHE_MS);
 
 describe('a JavaScript fixer without its tool', () => {
   it('logs "biome not found: add it to setup in .ci-fixer.yml" and ends not_fixed', async () => {
