@@ -40,6 +40,13 @@ describe('javascript recognizers on captured output', () => {
     expect(text(unfixable)).not.toContain('potentially fixable');
   });
 
+  it('eslint under --max-warnings: the warnings are the failure', () => {
+    const d = run('eslint', 'max-warnings');
+    expect(d).toMatchObject({ tool: 'eslint', category: 'lint', locations: [loc('/ci/repo/src/log.js', 1, 1)] });
+    expect(text(d)).toContain('no-console');
+    expect(text(d)).toContain('ESLint found too many warnings (maximum: 0).');
+  });
+
   it('biome: format-only errors are format; error-level lint rules make it lint; warnings do not count', () => {
     const check = run('biome', 'check-format-and-lint');
     expect(check).toMatchObject({ tool: 'biome', category: 'format' });

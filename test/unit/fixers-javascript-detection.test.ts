@@ -17,6 +17,7 @@ describe('javascript fixer detection on captured output', () => {
     ['prettier', 'syntax-error', []],
     ['eslint', 'fixable', ['eslint']],
     ['eslint', 'unfixable', []],
+    ['eslint', 'max-warnings', []],
     ['biome', 'check-format-and-lint', ['biome']],
     ['biome', 'ci-format', ['biome']],
     ['biome', 'lint-errors', []], // both rules' fixes are unsafe
