@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applicableFixers, FIXERS } from '../../src/fixer/fixers/index.js';
 import { eslintFixableCount } from '../../src/fixer/fixers/javascript/eslint.js';
+import { javascriptFixers } from '../../src/fixer/fixers/javascript/index.js';
 import type { Failure } from '../../src/fixer/types.js';
 import { diagnose } from '../../src/fixer/diagnosis/index.js';
 
@@ -45,7 +46,8 @@ describe('fixer detection from failure output', () => {
 
   it('tries several fixers in the default order', () => {
     expect(names(`${NPM_CI}\n${ESLINT_FIXABLE}\n${PRETTIER_3}`)).toEqual(['prettier', 'eslint', 'npm-lockfile']);
-    expect(FIXERS.filter((f) => f.ecosystem === 'javascript').map((f) => f.name)).toEqual(['prettier', 'eslint', 'npm-lockfile']);
+    expect(javascriptFixers.map((f) => f.name)).toEqual(['prettier', 'eslint', 'biome', 'npm-lockfile', 'yarn-lockfile', 'pnpm-lockfile']);
+    expect(FIXERS.slice(0, javascriptFixers.length)).toEqual(javascriptFixers);
   });
 
   it("follows the task's fixers list for both selection and order", () => {

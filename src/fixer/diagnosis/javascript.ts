@@ -1,4 +1,2 @@
-// Recognizers for the javascript ecosystem's tools.
-import type { Recognizer } from './types.js';
-
-export const javascriptRecognizers: readonly Recognizer[] = [];
+// Recognizers for the javascript ecosystem's tools: one module per tool family in javascript/.
+export { javascriptRecognizers } from './javascript/index.js';

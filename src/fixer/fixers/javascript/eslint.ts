@@ -1,4 +1,5 @@
 import type { Fixer } from '../../types.js';
+import { runNodeTool } from './project.js';
 
 // ESLint's stylish/default formatters end with
 // "N errors and M warnings potentially fixable with the `--fix` option."
@@ -13,10 +14,8 @@ export function eslintFixableCount(output: string): number {
 export const eslintFixer: Fixer = {
   name: 'eslint',
   ecosystem: 'javascript',
+  // Only when eslint says --fix can repair something: other lint errors need a person (or the model).
   detect: (failure) => eslintFixableCount(failure.output) > 0,
-  async apply({ run }) {
-    // A non-zero exit here usually means unfixable problems remain; the verify step decides.
-    await run('npx eslint --fix .');
-    return { status: 'applied' };
-  },
+  // A non-zero exit usually means unfixable problems remain; the verify step decides.
+  apply: (ctx) => runNodeTool(ctx, { pkg: 'eslint', bin: 'eslint' }, '--fix .'),
 };

@@ -1,4 +1,5 @@
 import type { Fixer } from '../../types.js';
+import { runNodeTool } from './project.js';
 
 // Prettier 3 ends `--check` with "Code style issues found in … Run Prettier with --write to fix.";
 // Prettier 2 with "Code style issues found in the above file(s). Forgot to run Prettier?".
@@ -7,11 +8,8 @@ const CHECK_FAILED = /Code style issues (?:were )?found in|Forgot to run Prettie
 export const prettierFixer: Fixer = {
   name: 'prettier',
   ecosystem: 'javascript',
-  detect: (failure) => CHECK_FAILED.test(failure.output),
-  async apply({ run }) {
-    // npx prefers the repository's own prettier when its dependencies are installed, so the fix
-    // uses the same version (and config) as the check.
-    await run('npx prettier --write .');
-    return { status: 'applied' };
-  },
+  detect: ({ diagnosis, output }) => (diagnosis.tool === 'prettier' && diagnosis.category === 'format') || CHECK_FAILED.test(output),
+  // The repository's own prettier (installed, or its pinned version), so the fix uses the same
+  // version and config as the check.
+  apply: (ctx) => runNodeTool(ctx, { pkg: 'prettier', bin: 'prettier' }, '--write .'),
 };
