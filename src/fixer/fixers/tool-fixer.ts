@@ -65,7 +65,8 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
         const command = spec.fix(built, ctx, recognition);
         if (command !== null) commands.push(command);
       }
-      if (commands.length === 0 && missing.size > 0) return toolMissing(spec.tool);
+      // Named as the command that is missing: "black", or the launcher ("poetry") or driver ("cargo").
+      if (commands.length === 0 && missing.size > 0) return toolMissing([...missing][0]!.split('/').pop()!);
       if (spec.probe !== undefined && (await ctx.run(spec.probe)).exitCode !== 0) return toolMissing(spec.tool);
       if (commands.length === 0) return { status: 'skipped', message: `${spec.name}: nothing to run` };
       // A non-zero exit usually means problems the tool cannot fix remain; the verify step decides.
