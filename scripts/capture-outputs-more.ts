@@ -59,6 +59,12 @@ async function captureCase(name: string, fixture: FixtureCase): Promise<void> {
     const dir = path.join(parent, 'repo');
     await createCaseRepo(dir, name, fixture);
     const run = await capture(fixture.command, dir);
+    // Never overwrite a good capture with a shell's "not found".
+    if (run.exitCode === 127) {
+      console.error(`${fixture.tool}/${name}: not captured, the tool is missing here: ${run.output.trim().split('\n').at(-1)}`);
+      process.exitCode = 1;
+      return;
+    }
     const version = (await capture(VERSION_COMMANDS[fixture.tool] ?? 'true', dir)).output.split('\n')[0]?.trim() ?? '';
     const output = run.output.split(dir).join(REPO_PLACEHOLDER);
     const outDir = path.join(OUTPUTS_DIR, fixture.tool);

@@ -3,7 +3,7 @@
 // fixers detect the failure and report the tool missing.
 import { describe, expect, it } from 'vitest';
 import { PYTHON_CASES } from '../../scripts/lib/fixtures/python.js';
-import { runPipeline, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
+import { usePipelineEnvironment } from '../support/fix-pipeline.js';
 import { caseRepo, expectFixedBy, expectToolMissing, replayCase, runWithoutTools } from '../support/fixer-cases.js';
 
 const { fixtures, provider } = usePipelineEnvironment();
@@ -31,12 +31,12 @@ describe('python formatters', () => {
 
 describe('ruff (documented output: ruff does not install here)', () => {
   it('ruff check output is detected by the ruff fixer, which reports ruff missing', async () => {
-    const repo = await caseRepo(fixtures, 'ruff-check', replayCase('ruff', 'check-full', PYPROJECT));
-    expectToolMissing(await runPipeline(provider(), specFor(repo)), 'ruff', 'ruff');
+    const repo = await caseRepo(fixtures, 'ruff-check', replayCase('ruff', 'check-full', PYPROJECT, 1, 'ruff check .'));
+    expectToolMissing(await runWithoutTools(fixtures, repo, ['ruff']), 'ruff', 'ruff');
   });
 
   it('ruff format --check output is detected by the ruff-format fixer', async () => {
-    const repo = await caseRepo(fixtures, 'ruff-format', replayCase('ruff', 'format-check', PYPROJECT));
-    expectToolMissing(await runPipeline(provider(), specFor(repo)), 'ruff-format', 'ruff');
+    const repo = await caseRepo(fixtures, 'ruff-format', replayCase('ruff', 'format-check', PYPROJECT, 1, 'ruff format --check .'));
+    expectToolMissing(await runWithoutTools(fixtures, repo, ['ruff']), 'ruff-format', 'ruff');
   });
 });

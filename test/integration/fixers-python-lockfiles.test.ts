@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { PYTHON_CASES } from '../../scripts/lib/fixtures/python.js';
 import { capturedOutput } from '../support/captured-outputs.js';
-import { runPipeline, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
-import { caseRepo, expectFixedBy, expectToolMissing, replayCase } from '../support/fixer-cases.js';
+import { usePipelineEnvironment } from '../support/fix-pipeline.js';
+import { caseRepo, expectFixedBy, expectToolMissing, replayCase, runWithoutTools } from '../support/fixer-cases.js';
 
 const { fixtures, provider } = usePipelineEnvironment();
 
@@ -17,7 +17,7 @@ describe('python lock files', () => {
 
   it('uv --locked drift (documented output) is detected by uv-lock, which reports uv missing', async () => {
     expect(capturedOutput('uv', 'lock-locked').source).toMatch(/^documented/);
-    const repo = await caseRepo(fixtures, 'uv-lock', replayCase('uv', 'lock-locked', { 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n' }, 2));
-    expectToolMissing(await runPipeline(provider(), specFor(repo)), 'uv-lock', 'uv');
+    const repo = await caseRepo(fixtures, 'uv-lock', replayCase('uv', 'lock-locked', { 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n' }, 2, 'uv sync --locked'));
+    expectToolMissing(await runWithoutTools(fixtures, repo, ['uv']), 'uv-lock', 'uv');
   });
 });

@@ -48,9 +48,13 @@ export async function patchMakesCommandPass(fixtures: Fixtures, repo: FixtureRep
 /**
  * A repository whose CI command replays a stored tool output (test/fixtures/outputs/) and fails,
  * as the CI log showed it: for fixers whose tool cannot run here, or is kept out of the sandbox.
+ * With `as`, the replay stands in for that command (a shell function named after its tool), for
+ * recognizers that read the command too (`terraform fmt -check` prints only file names).
  */
-export function replayCase(tool: string, name: string, files: Record<string, string> = {}, exitCode = 1): FixtureCase {
-  return { tool, files: { ...files, 'ci-output.txt': capturedOutput(tool, name).output }, command: `cat ci-output.txt; exit ${exitCode}` };
+export function replayCase(tool: string, name: string, files: Record<string, string> = {}, exitCode = 1, as?: string): FixtureCase {
+  const replay = `cat ci-output.txt; exit ${exitCode}`;
+  const command = as === undefined ? replay : `${as.split(' ')[0]}() { cat ci-output.txt; return ${exitCode}; }; ${as}`;
+  return { tool, files: { ...files, 'ci-output.txt': capturedOutput(tool, name).output }, command };
 }
 
 /** The pipeline on a local sandbox whose PATH lacks `tools`. */

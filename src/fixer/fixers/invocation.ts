@@ -40,7 +40,7 @@ export function invocations(command: string, head: RegExp): Invocation[] {
 
 /** Is the match a command being run, not an argument (`pip install black`)? */
 function isCommandWord(before: string): boolean {
-  const trimmed = before.trimEnd();
+  const trimmed = before.replace(/[ \t]+$/, ''); // a newline ends the previous command
   if (trimmed === '' || /(?:[;&|(\n`{]|\$\()$/.test(trimmed)) return true;
   const last = trimmed.slice(trimmed.search(/\S+$/));
   return RUNNERS.has(last) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(last);
@@ -71,6 +71,7 @@ function words(text: string, start: number): string[] {
       if (c === ')') depth--;
       word += c;
     } else if (/[;&|\n)<>`]/.test(c)) {
+      if (/[<>]/.test(c) && /^\d+$/.test(word)) word = ''; // the fd of `2>&1`
       break;
     } else if (/\s/.test(c)) {
       if (word !== '') out.push(word);
