@@ -1,6 +1,6 @@
 // Recognizers for formatters outside the language ecosystems: terraform fmt, shfmt, clang-format.
 // terraform fmt -check and shfmt -l print only file names, so the command is part of the evidence.
-import { collect, Findings } from './scan.js';
+import { collect, Findings, scanned } from './scan.js';
 import type { Recognizer } from './types.js';
 
 // terraform fmt -check: the unformatted files, one per line, exit code 3; with -diff each file's
@@ -15,7 +15,9 @@ const TF_ON = /^[│|]?\s+on (\S+) line (\d+)/;
 export const terraformRecognizer: Recognizer = {
   tool: 'terraform',
   commandPattern: TERRAFORM_FMT,
-  recognize({ lines, command }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
+    const command = input.command;
     const fmt = TERRAFORM_FMT.test(command);
     const files = new Findings();
     const errors = new Findings();
@@ -54,7 +56,9 @@ const SH_FILE = /^(\S+\.(?:sh|bash|mksh|bats))$/;
 export const shfmtRecognizer: Recognizer = {
   tool: 'shfmt',
   commandPattern: SHFMT,
-  recognize({ lines, command }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
+    const command = input.command;
     const found = new Findings();
     const listed = SHFMT.test(command) && /(?:^|\s)(?:-l|--list)(?:=\S+)?\b/.test(command);
     // The first changed line of each file's first hunk: the hunk's start plus its leading context.
@@ -91,7 +95,8 @@ const CLANG_FORMAT = /^(.+?):(\d+):(\d+): (?:error|warning): code should be clan
 export const clangFormatRecognizer: Recognizer = {
   tool: 'clang-format',
   commandPattern: /\bclang-format(?:-\d+)?\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = collect(lines, CLANG_FORMAT);
     if (found.locations.length === 0) return null;
     return { tool: 'clang-format', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };

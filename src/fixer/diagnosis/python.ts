@@ -1,7 +1,7 @@
 // Recognizers for Python tools: pytest, mypy, ruff (check and format), black, isort, poetry, uv.
 // Patterns follow the tools' own output, captured in test/fixtures/outputs/ (ruff and uv from
 // their documentation: neither installs on these machines).
-import { collect, Findings, lastMatch, withSummary } from './scan.js';
+import { collect, Findings, lastMatch, scanned, withSummary } from './scan.js';
 import type { Recognition, Recognizer } from './types.js';
 
 const PY = String.raw`[^\s:]+\.(?:py|pyi|ipynb)`;
@@ -14,12 +14,15 @@ const PYTEST_FAILED = new RegExp(String.raw`^(?:FAILED|ERROR) (${PY})(?:::\S+)?(
 const PYTEST_VERBOSE = new RegExp(String.raw`^(${PY})::\S+ (?:FAILED|ERROR)\b`);
 const PYTEST_TRACE = new RegExp(String.raw`^(${PY}):(\d+): (?:in \S+|\w+)$`);
 const PYTEST_ASSERT = /^E {3}/;
-const PYTEST_SUMMARY = /^=+ (?:.*\b\d+ (?:failed|errors?)\b.*|no tests ran|.*\binterrupted\b.*) in [\d.]+s(?: \([\d:]+\))? =+$/;
+// Two linear checks rather than one pattern with two open-ended parts.
+const PYTEST_CLOSING = /^=+ .* in [\d.]+s(?: \([\d:]+\))? =+$/;
+const PYTEST_FAILED_COUNT = /\b\d+ (?:failed|errors?)\b|^=+ no tests ran\b|\binterrupted\b/;
 
 export const pytestRecognizer: Recognizer = {
   tool: 'pytest',
   commandPattern: /\bpytest\b|\bpy\.test\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = new Findings();
     let failures = 0;
     let asserts = 0;
@@ -37,7 +40,8 @@ export const pytestRecognizer: Recognizer = {
         found.line(line);
       }
     }
-    const summary = lastMatch(lines, PYTEST_SUMMARY)?.[0];
+    const closing = lastMatch(lines, PYTEST_CLOSING)?.[0];
+    const summary = closing !== undefined && PYTEST_FAILED_COUNT.test(closing) ? closing : undefined;
     if (summary === undefined && failures === 0) return null;
     return {
       tool: 'pytest',
@@ -58,7 +62,8 @@ const MYPY_SUMMARY = /^Found \d+ errors? in \d+ files? \(checked \d+ source file
 export const mypyRecognizer: Recognizer = {
   tool: 'mypy',
   commandPattern: /\bmypy\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = collect(lines, MYPY_ERROR);
     const summary = lastMatch(lines, MYPY_SUMMARY)?.[0];
     if (found.locations.length === 0) return null;
@@ -115,7 +120,9 @@ function ruffFormat(lines: readonly string[], command: string): Recognition | nu
 export const ruffRecognizer: Recognizer = {
   tool: 'ruff',
   commandPattern: /\bruff\b/,
-  recognize({ lines, command }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
+    const command = input.command;
     return ruffFormat(lines, command) ?? ruffCheck(lines);
   },
 };
@@ -131,7 +138,8 @@ const BLACK_SUMMARY = /^\d+ files? (?:would be reformatted|failed to reformat)\b
 export const blackRecognizer: Recognizer = {
   tool: 'black',
   commandPattern: /\bblack\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = new Findings();
     let ohNo = false;
     for (const line of lines) {
@@ -157,7 +165,8 @@ const ISORT_ERROR = /^ERROR: (.+?) Imports are incorrectly sorted(?: and\/or for
 export const isortRecognizer: Recognizer = {
   tool: 'isort',
   commandPattern: /\bisort\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = collect(lines, ISORT_ERROR);
     if (found.locations.length === 0) return null;
     return { tool: 'isort', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };
@@ -173,7 +182,8 @@ const POETRY_DRIFT = /pyproject\.toml changed significantly since poetry\.lock w
 export const poetryRecognizer: Recognizer = {
   tool: 'poetry',
   commandPattern: /\bpoetry\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const line = lastMatch(lines, POETRY_DRIFT)?.input;
     if (line === undefined) return null;
     // A warning alone did not fail the command: something else may have.
@@ -190,7 +200,8 @@ const UV_DRIFT = /The lockfile at `([^`]+)` needs to be updated, but `--(?:locke
 export const uvRecognizer: Recognizer = {
   tool: 'uv',
   commandPattern: /\buv\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const m = lastMatch(lines, UV_DRIFT);
     if (m === null) return null;
     return { tool: 'uv', category: 'dependency', locations: [{ path: m[1]! }, { path: 'pyproject.toml' }], excerpt: [m.input!], confidence: 0.95 };

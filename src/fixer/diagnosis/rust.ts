@@ -1,7 +1,7 @@
 // Recognizers for cargo and its tools: build errors, test failures, rustfmt diffs, clippy lints and
 // a Cargo.lock that `--locked` forbids updating. Patterns follow output captured from cargo 1.95
 // (test/fixtures/outputs/), with the older spellings noted where they differ.
-import { collect, Findings, lastMatch, withSummary } from './scan.js';
+import { collect, Findings, lastMatch, scanned, withSummary } from './scan.js';
 import type { Recognition, Recognizer } from './types.js';
 
 // rustc: "error[E0308]: mismatched types" then " --> src/main.rs:2:18"; a diagnostic without a code
@@ -73,7 +73,8 @@ function lockfile(lines: readonly string[]): Recognition | null {
 export const cargoBuildRecognizer: Recognizer = {
   tool: 'cargo-build',
   commandPattern: /\bcargo\s+(?:\+\S+\s+)?(?:build|check|run|b|c|r)\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const locked = lockfile(lines);
     if (locked) return locked;
     const errors = diagnostics(lines).filter((b) => b.severity === 'error' && !b.clippy && !b.deniedByWarnings);
@@ -89,7 +90,9 @@ export const cargoBuildRecognizer: Recognizer = {
 export const clippyRecognizer: Recognizer = {
   tool: 'clippy',
   commandPattern: /\bcargo\s+(?:\+\S+\s+)?clippy\b|\bclippy-driver\b/,
-  recognize({ lines, command }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
+    const command = input.command;
     const blocks = diagnostics(lines).filter((b) => b.severity === 'error');
     const lints = blocks.filter((b) => b.clippy);
     // Under `cargo clippy -- -D warnings` rustc's own warnings fail the run too.
@@ -106,13 +109,15 @@ export const clippyRecognizer: Recognizer = {
 // src/lib.rs:5:47:" and the message on the next line (Rust < 1.73: "thread 'tests::adds' panicked
 // at 'assertion failed…', src/lib.rs:5:47"), closing "test result: FAILED. 1 passed; 1 failed; …".
 const TEST_FAILED = /^test (\S+) \.\.\. FAILED$/;
-const PANICKED = /^thread '[^']*'(?: \(\d+\))? panicked at (?:'.*', )?(.+?):(\d+):(\d+):?$/;
+const PANICKED = /^thread '[^']*'(?: \(\d+\))? panicked at /;
+const PANIC_PLACE = /([^\s',]+):(\d+):(\d+):?$/;
 const TEST_SUMMARY = /^test result: FAILED\. \d+ passed; \d+ failed;.*$/;
 
 export const cargoTestRecognizer: Recognizer = {
   tool: 'cargo-test',
   commandPattern: /\bcargo\s+(?:\+\S+\s+)?(?:test|t|nextest)\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = new Findings();
     let failures = 0;
     for (let i = 0; i < lines.length; i++) {
@@ -121,7 +126,7 @@ export const cargoTestRecognizer: Recognizer = {
       if ((m = line.match(TEST_FAILED))) {
         failures++;
         found.line(line);
-      } else if ((m = line.match(PANICKED))) {
+      } else if (PANICKED.test(line) && (m = line.match(PANIC_PLACE))) {
         found.at(m[1]!, m[2], m[3]);
         found.line(line);
         const message = lines[i + 1];
@@ -141,7 +146,8 @@ const FMT_DIFF = /Diff in (\S.*?\.rs)(?: at line |:)(\d+):$/;
 export const cargoFmtRecognizer: Recognizer = {
   tool: 'cargo-fmt',
   commandPattern: /\bcargo\s+(?:\+\S+\s+)?fmt\b|\brustfmt\b/,
-  recognize({ lines }) {
+  recognize(input) {
+    const lines = scanned(input.lines);
     const found = collect(lines, FMT_DIFF, (m) => m[0]);
     if (found.locations.length === 0) return null;
     return { tool: 'cargo-fmt', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };

@@ -4,6 +4,16 @@ import type { RawLocation } from './types.js';
 
 /** More than this many locations or excerpt lines are never needed; the framework cuts further. */
 const MAX_ITEMS = 50;
+/**
+ * Longer lines are no tool's diagnostic or summary; skipping them keeps every pattern linear in
+ * the output, whatever a line holds (some patterns have two open-ended parts).
+ */
+const MAX_SCANNED_LINE = 1000;
+
+/** The lines worth matching: recognizers scan these rather than the raw tail. */
+export function scanned(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.length <= MAX_SCANNED_LINE);
+}
 
 export class Findings {
   readonly locations: RawLocation[] = [];
