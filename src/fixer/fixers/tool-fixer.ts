@@ -39,8 +39,8 @@ export interface ToolFixerSpec {
   fix(inv: Invocation, ctx: FixerContext, recognition: Recognition): string | null;
   /** When the command never names the tool (`make lint`). */
   fallback: Invocation;
-  /** An extra check that the tool can run (e.g. `cargo fmt --version`: cargo without rustfmt). */
-  probe?: string;
+  /** An extra check that the tool can run (`cargo fmt --version`: cargo without rustfmt), per invocation. */
+  probe?: (inv: Invocation) => string | null;
 }
 
 export function toolFixer(spec: ToolFixerSpec): Fixer {
@@ -62,12 +62,13 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
           missing.add(word);
           continue;
         }
+        const probe = spec.probe?.(built) ?? null;
+        if (probe !== null && (await ctx.run(probe)).exitCode !== 0) return toolMissing(spec.tool);
         const command = spec.fix(built, ctx, recognition);
         if (command !== null) commands.push(command);
       }
       // Named as the command that is missing: "black", or the launcher ("poetry") or driver ("cargo").
       if (commands.length === 0 && missing.size > 0) return toolMissing([...missing][0]!.split('/').pop()!);
-      if (spec.probe !== undefined && (await ctx.run(spec.probe)).exitCode !== 0) return toolMissing(spec.tool);
       if (commands.length === 0) return { status: 'skipped', message: `${spec.name}: nothing to run` };
       // A non-zero exit usually means problems the tool cannot fix remain; the verify step decides.
       for (const command of [...new Set(commands)]) await ctx.run(command);

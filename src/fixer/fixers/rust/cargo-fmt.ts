@@ -33,7 +33,7 @@ const fmt = toolFixer({
   fix: (inv) => commandLine(inv.launcher + inv.program, fmtArgs(inv.args)),
   fallback: { launcher: '', program: 'cargo fmt', args: ['--all'] },
   // cargo is there but the rustfmt component may not be.
-  probe: 'cargo fmt --version',
+  probe: (inv) => (/^\S*cargo\b/.test(inv.program) ? `${inv.program.replace(/\s+fmt$/, '')} fmt --version` : null),
 });
 
 export const cargoFmtFixer = {
