@@ -45,7 +45,7 @@ describe('fixer detection from failure output', () => {
 
   it('tries several fixers in the default order', () => {
     expect(names(`${NPM_CI}\n${ESLINT_FIXABLE}\n${PRETTIER_3}`)).toEqual(['prettier', 'eslint', 'npm-lockfile']);
-    expect(FIXERS.map((f) => f.name)).toEqual(['prettier', 'eslint', 'npm-lockfile']);
+    expect(FIXERS.map((f) => f.name).slice(0, 3)).toEqual(['prettier', 'eslint', 'npm-lockfile']);
   });
 
   it("follows the task's fixers list for both selection and order", () => {
