@@ -17,6 +17,16 @@ describe('python recognizers on captured output', () => {
     expect(d.summary).toBe('pytest failed in tests/test_calc.py:5 (test)');
   });
 
+  it('pytest -q: the closing line without its rule', () => {
+    const d = diagnoseCaptured('pytest', 'pytest-quiet');
+    expect(d).toMatchObject({ tool: 'pytest', category: 'test', locations: [{ path: 'tests/test_calc.py', line: 5 }] });
+    expect(d.excerpt.at(-1)).toMatch(/^1 failed in [\d.]+s$/);
+  });
+
+  it('a cargo test result line is not a pytest closing line', () => {
+    expect(diagnoseCaptured('cargo-test', 'cargo-test-failing').tool).toBe('cargo-test');
+  });
+
   it('mypy: a type failure at file:line with its error', () => {
     const d = diagnoseCaptured('mypy', 'mypy');
     expect(d).toMatchObject({ tool: 'mypy', category: 'type', locations: [{ path: 'app/typed.py', line: 2, column: null }] });
@@ -92,6 +102,11 @@ describe('python recognizers stay out of the way', () => {
   it('a rust arrow line is not a ruff violation, and a mypy error is not a pytest failure', () => {
     expect(diagnoseCaptured('cargo-build', 'cargo-build-type-error').tool).toBe('cargo-build');
     expect(diagnoseCaptured('mypy', 'mypy').tool).toBe('mypy');
+  });
+
+  it('flake8 and pylint lines are not ruff violations', () => {
+    expect(diagnose({ command: 'flake8 app', exitCode: 1, output: "app/util.py:1:1: F401 'os' imported but unused\n" }).tool).toBe('unknown');
+    expect(diagnose({ command: 'pylint app', exitCode: 16, output: 'app/util.py:1:0: C0114: Missing module docstring (missing-module-docstring)\n' }).tool).toBe('unknown');
   });
 
   it('pytest with Windows line ends and colour codes', () => {

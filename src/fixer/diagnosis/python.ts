@@ -17,6 +17,8 @@ const PYTEST_ASSERT = /^E {3}/;
 // Two linear checks rather than one pattern with two open-ended parts.
 const PYTEST_CLOSING = /^=+ .* in [\d.]+s(?: \([\d:]+\))? =+$/;
 const PYTEST_FAILED_COUNT = /\b\d+ (?:failed|errors?)\b|^=+ no tests ran\b|\binterrupted\b/;
+// `pytest -q` closes without the rule: "1 failed, 1 passed in 0.03s".
+const PYTEST_QUIET_CLOSING = /^\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected)(?:, \d+ [a-z]+)* in [\d.]+s(?: \([\d:]+\))?$/;
 
 export const pytestRecognizer: Recognizer = {
   tool: 'pytest',
@@ -40,7 +42,7 @@ export const pytestRecognizer: Recognizer = {
         found.line(line);
       }
     }
-    const closing = lastMatch(lines, PYTEST_CLOSING)?.[0];
+    const closing = lastMatch(lines, PYTEST_CLOSING)?.[0] ?? lastMatch(lines, PYTEST_QUIET_CLOSING)?.[0];
     const summary = closing !== undefined && PYTEST_FAILED_COUNT.test(closing) ? closing : undefined;
     if (summary === undefined && failures === 0) return null;
     return {
@@ -84,7 +86,7 @@ const RUFF_SUMMARY = /^Found \d+ errors?(?: \(\d+ fixed, \d+ remaining\))?\.$/;
 const RUFF_WOULD_REFORMAT = /^Would reformat: (.+)$/;
 const REFORMAT_SUMMARY = /^\d+ files? would be reformatted\b.*$/;
 
-function ruffCheck(lines: readonly string[]): Recognition | null {
+function ruffCheck(lines: readonly string[], command: string): Recognition | null {
   const found = new Findings();
   let pendingRule: string | null = null;
   for (const line of lines) {
@@ -102,7 +104,8 @@ function ruffCheck(lines: readonly string[]): Recognition | null {
     }
   }
   const summary = lastMatch(lines, RUFF_SUMMARY)?.[0];
-  if (found.locations.length === 0) return null;
+  // flake8 and pylint print the same path:line:col: CODE lines, but never ruff's summary.
+  if (found.locations.length === 0 || (summary === undefined && !/\bruff\b/.test(command))) return null;
   const fixable = lastMatch(lines, /^\[\*\] \d+ fixable with the `--fix` option.*$/)?.[0];
   const excerpt = withSummary(found.excerpt, summary, 11);
   if (fixable !== undefined) excerpt.push(fixable);
@@ -123,7 +126,7 @@ export const ruffRecognizer: Recognizer = {
   recognize(input) {
     const lines = scanned(input.lines);
     const command = input.command;
-    return ruffFormat(lines, command) ?? ruffCheck(lines);
+    return ruffFormat(lines, command) ?? ruffCheck(lines, command);
   },
 };
 
