@@ -7,10 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OTHER_CASES } from './lib/fixtures/other.js';
-import { PYTHON_CASES } from './lib/fixtures/python.js';
+import { MORE_CASES } from './lib/fixtures/more-cases.js';
 import { createCaseRepo, type FixtureCase } from './lib/fixtures/repo.js';
-import { RUST_CASES } from './lib/fixtures/rust.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUTS_DIR = path.join(ROOT, 'test/fixtures/outputs');
@@ -65,7 +63,9 @@ async function captureCase(name: string, fixture: FixtureCase): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    const version = (await capture(VERSION_COMMANDS[fixture.tool] ?? 'true', dir)).output.split('\n')[0]?.trim() ?? '';
+    // The first line naming a version (terraform may lead with a configuration warning).
+    const versionOutput = (await capture(VERSION_COMMANDS[fixture.tool] ?? 'true', dir)).output;
+    const version = versionOutput.split('\n').find((line) => /\d+\.\d+/.test(line))?.trim() ?? '';
     const output = run.output.split(dir).join(REPO_PLACEHOLDER);
     const outDir = path.join(OUTPUTS_DIR, fixture.tool);
     await mkdir(outDir, { recursive: true });
@@ -77,8 +77,7 @@ async function captureCase(name: string, fixture: FixtureCase): Promise<void> {
   }
 }
 
-const cases: Array<[string, FixtureCase]> = [...Object.entries(PYTHON_CASES), ...Object.entries(RUST_CASES), ...Object.entries(OTHER_CASES)];
 const only = process.argv.slice(2);
-for (const [name, fixture] of cases) {
+for (const [name, fixture] of Object.entries(MORE_CASES)) {
   if (only.length === 0 || only.includes(name)) await captureCase(name, fixture);
 }
