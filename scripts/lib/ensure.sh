@@ -88,3 +88,26 @@ ensure_go_modules() {
   fi
   rm -rf "$tmp"
 }
+
+# The tools the python, rust and "other" fixer tests run for real, from Debian's packages, each
+# only when missing: black, isort, poetry, shfmt, clang-format (fixer tests), pytest and mypy
+# (scripts/capture-outputs-more.ts), cargo and rustfmt when there is no Rust toolchain at all.
+# ruff, uv and terraform are in neither Debian's archive nor the npm registry: their tests run on
+# stored output and need nothing here.
+ensure_fixer_tools() {
+  local -a missing=()
+  command -v black >/dev/null || missing+=(black)
+  command -v isort >/dev/null || missing+=(isort)
+  command -v poetry >/dev/null || missing+=(python3-poetry)
+  command -v shfmt >/dev/null || missing+=(shfmt)
+  command -v clang-format >/dev/null || missing+=(clang-format)
+  command -v pytest >/dev/null || missing+=(python3-pytest)
+  command -v mypy >/dev/null || missing+=(mypy)
+  command -v cargo >/dev/null || missing+=(cargo)
+  cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  log_step "installing fixer tools: ${missing[*]}"
+  # Another apt may hold the lock (a parallel setup): wait for it rather than fail.
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

@@ -1,3 +1,4 @@
 import type { Fixer } from '../../types.js';
+import { clangFormatFixer, shfmtFixer, terraformFmtFixer } from './formatters.js';
 
-export const otherFixers: readonly Fixer[] = [];
+export const otherFixers: readonly Fixer[] = [terraformFmtFixer, shfmtFixer, clangFormatFixer];
