@@ -11,9 +11,9 @@ import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
 import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore } from '../src/result/task-store.js';
-import type { FixContext } from '../src/fixer/types.js';
+import type { FixAgent, FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
-import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
+import { isFinal, type FixerName, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec } from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -24,6 +24,8 @@ export type FixPipeline = (ctx: FixContext) => Promise<FixResult>;
 export interface WorkerMetrics {
   taskFinished(outcome: Outcome | 'cancelled', seconds: number): void;
   sandboxReady(driver: string, seconds: number): void;
+  /** A task ended `fixed`; `fixers` are the kept ones, in order. */
+  taskFixed?(fixers: FixerName[]): void;
 }
 
 export interface FixWorkerOptions {
@@ -41,6 +43,8 @@ export interface FixWorkerOptions {
   secrets: string[];
   gitToken?: string;
   hooks?: TaskHooks;
+  /** The model-backed fixer (src/fixer/agent/), when LLM_BASE_URL configures one. */
+  agent?: FixAgent;
 }
 
 export interface FixWorker {
@@ -245,7 +249,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         signal,
         ...(gitToken ? { gitToken } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
+        ...(options.agent ? { agent: options.agent } : {}),
       });
+      if (result.outcome === 'fixed') options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
       await finish(attempt, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null });
