@@ -44,9 +44,9 @@ export function fitToWindow(messages: ChatCompletionMessageParam[], windowTokens
   for (const role of ['tool', 'assistant'] as const) {
     for (let i = 2; i < end && over(); i++) {
       const message = messages[i] as ChatCompletionMessageParam;
-      if (message.role !== role || typeof message.content !== 'string' || message.content.startsWith('[')) continue;
+      if (message.role !== role || typeof message.content !== 'string') continue;
       const chars = message.content.length;
-      if (chars < 200) continue;
+      if (chars < 200) continue; // already a stub, or too small to matter
       message.content = stub(role === 'tool' ? 'tool output' : 'earlier reasoning', chars);
       trimmed++;
     }
