@@ -156,7 +156,7 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
 
   it('reads secrets from a Secret, never from the ConfigMap', () => {
     const cm = r.get('ConfigMap', 'ci-fixer-config').data as Record<string, string>;
-    for (const key of ['API_TOKENS', 'REDIS_URL', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN']) expect(cm).not.toHaveProperty(key);
+    for (const key of ['API_TOKENS', 'REDIS_URL', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'LLM_API_KEY']) expect(cm).not.toHaveProperty(key);
     const envFrom = r.get('Deployment', 'ci-fixer-worker').spec.template.spec.containers[0].envFrom;
     expect(envFrom).toContainEqual({ secretRef: { name: 'ci-fixer-secrets' } });
     if (file === 'values.yaml') expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS']);
@@ -173,6 +173,7 @@ describe('chart secrets and NOTES', () => {
       '--set', 'secret.githubAppPrivateKey=pem',
       '--set', 'secret.githubPersonalToken=ghp',
       '--set', 'secret.gitToken=gt',
+      '--set', 'secret.llmApiKey=sk-llm',
       '--set', 'redis.bundled.enabled=false',
       '--set', 'secret.redisUrl=redis://redis.example:6379/0',
     ]);
@@ -185,6 +186,7 @@ describe('chart secrets and NOTES', () => {
       GITHUB_PERSONAL_TOKEN: 'ghp',
       GITHUB_WEBHOOK_SECRETS: 'whsec1,whsec2',
       GIT_TOKEN: 'gt',
+      LLM_API_KEY: 'sk-llm',
       REDIS_URL: 'redis://redis.example:6379/0',
     });
     expect(r.all('Deployment').map((d) => d.metadata.name)).not.toContain('ci-fixer-redis');
