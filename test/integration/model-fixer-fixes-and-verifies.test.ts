@@ -96,6 +96,22 @@ describe('model fixer: fixes, verifies, retries', () => {
     expect(await world.logText(task.id)).toContain('model fixer: budget_exhausted');
   });
 
+  it('the token and wall-time budgets end it too, a hanging request included', async () => {
+    world = await startModelWorld({
+      settings: { budgets: { maxTokens: 150 } },
+      respond: (request) => ({ calls: [{ name: 'list_files', arguments: { path: `d${request.body.messages.length}` } }], usage: { prompt: 100, completion: 20 } }),
+    });
+    const byTokens = await world.run(specOf(await world.repo()));
+    expect(byTokens.result).toMatchObject({ outcome: 'not_fixed', reason: 'the model fixer ran out of its token budget (240 of 150 tokens)', model: { steps: 2, promptTokens: 200, completionTokens: 40 } });
+    await world.close();
+
+    world = await startModelWorld({ settings: { budgets: { maxWallSeconds: 1 } }, turns: [{ hang: true }] });
+    const byTime = await world.run(specOf(await world.repo()));
+    expect(byTime.state).toBe('succeeded');
+    expect(byTime.result).toMatchObject({ outcome: 'not_fixed', reason: 'the model fixer ran out of its wall time budget (1 s)', model: { steps: 1 } });
+    expect(world.fake.requests[0]!.aborted).toBe(true);
+  });
+
   it('retries a 429 with backoff and then succeeds', async () => {
     world = await startModelWorld({ turns: [{ status: 429, message: 'rate limited', headers: { 'retry-after-ms': '50' } }, ...FIX_TURNS] });
     const task = await world.run(specOf(await world.repo()));

@@ -6,6 +6,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { AppError, CancelledError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type { Redactor } from '../../result/redact.js';
 
 export interface ModelClientSettings {
@@ -46,7 +47,7 @@ export class ModelBudgetAbort extends Error {}
 // take any bearer token, so a placeholder keeps the environment out of it.
 const NO_KEY = 'not-set';
 
-export function createModelClient(settings: ModelClientSettings, redact: Redactor, observer?: ModelRequestObserver): ModelClient {
+export function createModelClient(settings: ModelClientSettings, redact: Redactor, observer?: ModelRequestObserver, logger?: Logger): ModelClient {
   const countingFetch: typeof fetch = async (input, init) => {
     try {
       const response = await fetch(input, init);
@@ -65,6 +66,15 @@ export function createModelClient(settings: ModelClientSettings, redact: Redacto
     timeout: settings.requestTimeoutMs,
     maxRetries: settings.maxRetries,
     fetch: countingFetch,
+    webhookSecret: null,
+    // The client's own warnings go to our logger as one event, redacted; it never prints to the console.
+    logLevel: 'warn',
+    logger: {
+      error: (message: unknown) => logger?.error({ detail: redact(String(message)) }, 'model_client_error'),
+      warn: (message: unknown) => logger?.warn({ detail: redact(String(message)) }, 'model_client_warning'),
+      info: () => undefined,
+      debug: () => undefined,
+    },
   });
 
   return {

@@ -4,7 +4,7 @@ import type { LlmSettings } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { createRedactor } from '../../result/redact.js';
 import type { AgentBudgets, AgentContext, AgentResult, FixAgent } from '../types.js';
-import { createModelClient, type ModelClient } from './client.js';
+import { createModelClient } from './client.js';
 import { looksLikeTestSource } from './guardrails.js';
 import { AgentLoop } from './loop.js';
 import type { ToolEnv } from './tools.js';
@@ -19,8 +19,6 @@ export interface ModelMetrics {
 export interface ModelAgentDeps {
   logger: Logger;
   metrics?: ModelMetrics;
-  /** Replaces the HTTP client (tests of the loop alone). */
-  client?: ModelClient;
 }
 
 /** Each budget is the lower of the server's and the task's: a repository can lower, never raise. */
@@ -31,7 +29,7 @@ export function lowerBudgets(server: AgentBudgets, requested: Partial<AgentBudge
 
 export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): FixAgent {
   const redact = createRedactor(settings.apiKey ? [settings.apiKey] : []);
-  const client = deps.client ?? createModelClient(settings, redact, deps.metrics);
+  const client = createModelClient(settings, redact, deps.metrics, deps.logger);
   const { logger } = deps;
 
   async function run(ctx: AgentContext): Promise<AgentResult> {
