@@ -47,13 +47,14 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     output: repro.output,
     diagnosis: diagnose({ command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output }),
   };
-  const before = await worktree.untracked();
   const fixers = applicableFixers(failure, ctx.spec.fixers);
   // ---- model fixer (issue 10; the lead reconciles this with fix-core's composition) ----
   // When no deterministic fixer applies or none made the command pass, the model-backed fixer
   // gets the failure on a clean tree (no fixer's change was kept); its result, or not_fixed.
-  const viaModel = async (): Promise<FixResult> => {
-    if (fixers.length > 0) await worktree.reset(before);
+  const viaModel = async (tried?: Set<string>): Promise<FixResult> => {
+    if (ctx.agent === undefined) return result('not_fixed');
+    if (tried !== undefined) await worktree.reset(tried);
+    const before = tried ?? (await worktree.untracked());
     return (await runModelStep(ctx, { runner, worktree, before, failure })) ?? result('not_fixed');
   };
   // ---- end model fixer ----
@@ -63,6 +64,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   }
   ctx.log('system', `fixers to try: ${fixers.map((f) => f.name).join(', ')}`);
 
+  const before = await worktree.untracked();
   for (const [index, fixer] of fixers.entries()) {
     await ctx.setPhase('fixing');
     if (index > 0) await worktree.reset(before);
@@ -96,5 +98,5 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     ctx.log('system', `fixed by ${fixer.name}${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
     return result('fixed', fixer.name, patch, truncated);
   }
-  return viaModel();
+  return viaModel(before);
 }
