@@ -28,6 +28,7 @@ export interface Captured {
 
 export class Workspace {
   private repoReal = '';
+  private indexSeeded = false;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -86,11 +87,12 @@ export class Workspace {
   async snapshot(): Promise<string> {
     const index = `${this.sandbox.workdir}/${SCRATCH}/index`;
     const env = `GIT_INDEX_FILE=${shellQuote(index)}`;
-    // Starting from a copy of the real index reuses its stat data, so only changed files are hashed;
-    // -p keeps its mtime, which git needs to recognise files changed in the same second as "racy".
-    const result = await this.must(
-      `cp -p -- "$(git rev-parse --git-path index)" ${shellQuote(index)} 2>/dev/null; ${env} git add --all >/dev/null && ${env} git write-tree`,
-    );
+    // The private index starts as a copy of the real one and is kept between snapshots, so only
+    // files changed since the last one are hashed. -p keeps the copy's mtime, which git needs to
+    // recognise files changed in the same second as "racy" and compare their content.
+    const seed = this.indexSeeded ? '' : `cp -p -- "$(git rev-parse --git-path index)" ${shellQuote(index)} 2>/dev/null; `;
+    const result = await this.must(`${seed}${env} git add --all >/dev/null && ${env} git write-tree`);
+    this.indexSeeded = true;
     const tree = result.stdout.trim();
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new InfrastructureError('agent_workspace_failed', `git write-tree printed ${JSON.stringify(tree.slice(0, 100))}`);
     return tree;
