@@ -40,7 +40,7 @@ describe('model fixer: fixes, verifies, retries', () => {
     expect(requests).toHaveLength(4);
     const first = requests[0]!.body;
     expect(first.model).toBe('scripted-coder');
-    expect(first.stream).toBeUndefined();
+    expect(Object.keys(first).sort()).toEqual(['messages', 'model', 'tools']);
     expect(first.tools.map((t: any) => t.function.name)).toEqual(['read_file', 'list_files', 'search', 'edit_file', 'run', 'finish']);
     expect(first.messages.map((m: any) => m.role)).toEqual(['system', 'user']);
     expect(first.messages[1].content).toContain('node --test');
@@ -81,6 +81,27 @@ describe('model fixer: fixes, verifies, retries', () => {
     expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model', model: { steps: 4, attempts: 2, summary: 'sum now adds' } });
     expect(task.result?.patch).toContain('+  return a + b;');
     expect(task.result?.commands.filter((c) => c.command === 'node --test').map((c) => c.exitCode)).toEqual([1, 1, 0, 0]);
+  });
+
+  it('runs several calls of one turn in order and answers each, those after finish with "not run"', async () => {
+    world = await startModelWorld({
+      turns: [
+        {
+          calls: [
+            { name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a * b;' } },
+            { name: 'finish', arguments: { summary: 'multiply' } },
+            { name: 'read_file', arguments: { path: 'src/sum.js' } },
+          ],
+        },
+        (request) => {
+          expect(toolAnswers(request)).toEqual(['edited src/sum.js', 'finished', 'not run: the attempt ended before this call']);
+          return { calls: [FIX_TURNS[1]!.calls[0]!, FIX_TURNS[3]!.calls[0]!].map((c) => (c.name === 'edit_file' ? { ...c, arguments: { path: 'src/sum.js', old_string: 'return a * b;', new_string: 'return a + b;' } } : c)) };
+        },
+      ],
+    });
+    const task = await world.run(specOf(await world.repo()));
+    expect(world.fake.violations).toEqual([]);
+    expect(task.result).toMatchObject({ outcome: 'fixed', model: { steps: 2, attempts: 2 } });
   });
 
   it('ends not_fixed with the reason when the step budget runs out', async () => {

@@ -81,10 +81,10 @@ export function createModelClient(settings: ModelClientSettings, redact: Redacto
     async complete(messages, tools, signal) {
       const started = performance.now();
       try {
-        const response = await client.chat.completions.create(
-          { model: settings.model, messages, tools, tool_choice: 'auto', parallel_tool_calls: false },
-          { signal },
-        );
+        // Only what every OpenAI-compatible server understands: tool_choice defaults to auto when
+        // tools are given, and parallel_tool_calls is refused by some proxies (several calls in
+        // one turn are run in order anyway).
+        const response = await client.chat.completions.create({ model: settings.model, messages, tools }, { signal });
         const choice = response.choices?.[0];
         if (choice?.message === undefined) throw new ModelUnavailableError('the model endpoint answered without a message');
         return {
