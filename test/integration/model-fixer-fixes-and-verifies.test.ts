@@ -133,6 +133,18 @@ describe('model fixer: fixes, verifies, retries', () => {
     expect(world.fake.requests[0]!.aborted).toBe(true);
   });
 
+  it("fits its wall time into what is left of the task's, and does not start without enough", async () => {
+    world = await startModelWorld({ turns: FIX_TURNS });
+    const short = await world.run(specOf(await world.repo(), { timeoutSeconds: 10 }));
+    expect(short.result?.outcome).toBe('not_fixed');
+    expect(await world.logText(short.id)).toMatch(/model fixer not run: \d+ s of the task's time would be left for it/);
+    expect(world.fake.requests).toHaveLength(0);
+
+    const fits = await world.run(specOf(await world.repo(), { timeoutSeconds: 60 }));
+    expect(fits.result).toMatchObject({ outcome: 'fixed', fixer: 'model' });
+    expect(await world.logText(fits.id)).toMatch(/model fixer: wall time budget cut to (4\d|3\d) s by the task's time left/);
+  });
+
   it('retries a 429 with backoff and then succeeds', async () => {
     world = await startModelWorld({ turns: [{ status: 429, message: 'rate limited', headers: { 'retry-after-ms': '50' } }, ...FIX_TURNS] });
     const task = await world.run(specOf(await world.repo()));

@@ -13,6 +13,9 @@ import { lowerBudgets } from './index.js';
 
 /** Budgets when an agent states none of its own (a test double). */
 const FALLBACK_BUDGETS: AgentBudgets = { maxSteps: 30, maxTokens: 300_000, maxWallSeconds: 600, maxAttempts: 3 };
+/** Below this much of the task's time, the agent is not started. */
+const MIN_AGENT_SECONDS = 10;
+const TIME_MARGIN_SECONDS = 10;
 const TEST_COMMAND = /\b(node\s+(--[\w-]+\s+)*--test|npm\s+(run\s+)?test|yarn\s+test|pnpm\s+(run\s+)?test|jest|vitest|mocha|ava|tap|pytest|py\.test|tox|go\s+test|cargo\s+(test|nextest)|rspec|phpunit|gradle\w*\s+test|mvn\w*\s+test)\b/;
 
 export interface ModelStepDeps {
@@ -44,6 +47,16 @@ export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promis
     if (typeof value === 'number' && ceiling !== undefined && value > ceiling) ctx.log('system', `${CI_FIXER_FILE} asks for model ${key} ${value}; the server allows ${ceiling}`);
   }
   const { runner, worktree, failure } = deps;
+  const budgets = lowerBudgets(server, repo);
+  const left = secondsLeft(ctx, runner);
+  if (left < MIN_AGENT_SECONDS) {
+    ctx.log('system', `model fixer not run: ${Math.max(0, left)} s of the task's time would be left for it`);
+    return null;
+  }
+  if (left < budgets.maxWallSeconds) {
+    ctx.log('system', `model fixer: wall time budget cut to ${left} s by the task's time left`);
+    budgets.maxWallSeconds = left;
+  }
   await ctx.setPhase('fixing');
   const run: AgentContext['run'] = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
   const agentCtx: AgentContext = {
@@ -61,7 +74,7 @@ export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promis
     files: await listFiles(ctx),
     repoDir: REPO_DIR,
     protectTests: isTestFailure(failure),
-    budgets: lowerBudgets(server, repo),
+    budgets,
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };
@@ -80,6 +93,17 @@ export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promis
   }
   ctx.log('system', `fixed by model${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
   return { ...base, outcome: 'fixed', fixer: 'model', fixers: ['model'], reason: null, patch, patchTruncated: truncated };
+}
+
+/**
+ * The task's time the agent may use, so that a slow model ends `not_fixed` rather than failing the
+ * task: what is left after the commands so far (the runner's own deadline is a little earlier),
+ * minus a verification and the final proof, each as long as the reproduction was, and a margin.
+ */
+function secondsLeft(ctx: FixContext, runner: CommandRunner): number {
+  const usedMs = runner.commands.reduce((sum, c) => sum + c.durationMs, 0);
+  const reproMs = runner.commands.find((c) => c.command === ctx.spec.command)?.durationMs ?? 0;
+  return Math.floor((ctx.timeoutSeconds * 1000 - usedMs - 2 * reproMs) / 1000) - TIME_MARGIN_SECONDS;
 }
 
 /** The repository's `model:` settings as budgets to lower to; null when it opts out (or is unreadable). */
