@@ -1,17 +1,19 @@
 // The model-backed fixer through the real worker, local sandbox and pipeline against the scripted
 // OpenAI-compatible fake: a fix that only counts once the command passes, a second try after a
 // failed verification, budgets, retries and an endpoint that is down.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lastMessage, toolAnswers } from '../support/fake-openai.js';
-import { sh } from '../support/fix-pipeline.js';
+import { Fixtures, sh } from '../support/fix-pipeline.js';
 import { FIX_TURNS, specOf, startModelWorld, type ModelWorld } from '../support/model-world.js';
 
 describe('model fixer: fixes, verifies, retries', () => {
+  const fixtures = new Fixtures();
   let world: ModelWorld | undefined;
   afterEach(async () => {
     await world?.close();
     world = undefined;
   });
+  afterAll(() => fixtures.cleanup());
 
   it('fixes a failing node --test by its edit, verified by re-running the command, and records its usage', async () => {
     world = await startModelWorld({ turns: FIX_TURNS });
@@ -59,6 +61,29 @@ describe('model fixer: fixes, verifies, retries', () => {
     await sh(`cat > ../fix.patch <<'EOF'\n${task.result!.patch}\nEOF`, clone);
     expect((await sh('git apply ../fix.patch && node --test', clone)).code).toBe(0);
     await sh(`rm -rf ${clone} ${clone}/../fix.patch`, '/');
+  });
+
+  it('takes over when a deterministic fixer applied but the command still fails, on the tree reset for it', async () => {
+    world = await startModelWorld({
+      turns: [
+        (request) => {
+          // prettier ran first and did not make the command pass; its change was not kept.
+          expect(request.body.messages[1].content).toContain('npx prettier --check . && node test.js');
+          return { calls: [{ name: 'run', arguments: { command: 'npx prettier --write .' } }] };
+        },
+        { calls: [{ name: 'edit_file', arguments: { path: 'test.js', content: 'console.log("fine");\n' } }] },
+        { calls: [{ name: 'finish', arguments: { summary: 'formatted the sources and made test.js pass' } }] },
+      ],
+    });
+    const repo = await fixtures.repo('prettier-still-failing');
+    const task = await world.run(specOf(repo));
+    expect(world.fake.violations).toEqual([]);
+    expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model', fixers: ['model'] });
+    expect(task.result?.patch).toContain('diff --git a/src/greet.js b/src/greet.js');
+    expect(task.result?.patch).toContain('diff --git a/test.js b/test.js');
+    const log = await world.logText(task.id);
+    expect(log.indexOf('applying fixer prettier')).toBeGreaterThan(-1);
+    expect(log.indexOf('applying fixer prettier')).toBeLessThan(log.indexOf('model fixer: scripted-coder'));
   });
 
   it('gives the model the new output when verification fails, and its second edit passes', async () => {

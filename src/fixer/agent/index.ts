@@ -64,7 +64,7 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
     const { usage } = result;
     ctx.log(`model fixer: ${result.reason}: ${result.detail ?? ''} (${usage.steps} steps, ${usage.promptTokens}+${usage.completionTokens} tokens)`);
     logger.info(
-      { taskId: ctx.taskId, reason: result.reason, steps: usage.steps, attempts: usage.attempts, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, modelTimeMs: usage.modelTimeMs },
+      { taskId: ctx.taskId, reason: result.reason, detail: result.detail, steps: usage.steps, attempts: usage.attempts, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, modelTimeMs: usage.modelTimeMs },
       'model_agent_finished',
     );
     return result;
