@@ -101,6 +101,21 @@ const fields = {
   GITHUB_REPORT_ATTEMPTS: [int(3, 1, 10), 'Attempts to report a task back to GitHub; the task keeps its result either way.'],
   GITHUB_REQUEST_TIMEOUT_MS: [int(10_000, 100), 'Timeout of one GitHub API request.'],
   GITHUB_GIT_TIMEOUT_SECONDS: [int(300, 5), 'Timeout of one worker-side git command (fetch, push).'],
+  // The model-backed fixer (src/fixer/agent/): an agent on any OpenAI-compatible endpoint, tried
+  // when no deterministic fixer makes the command pass. Off unless LLM_BASE_URL is set. The budgets
+  // are per task; a repository's .ci-fixer.yml may lower them, never raise them.
+  LLM_BASE_URL: [optionalString.pipe(z.string().url().optional()), 'OpenAI-compatible API base URL, e.g. `http://127.0.0.1:11434/v1` (Ollama) or `http://vllm:8000/v1`. Unset: the model fixer is off.'],
+  LLM_API_KEY: [optionalString, 'API key sent to the model endpoint (a secret: kept in the worker, redacted everywhere). Local servers often need none.'],
+  LLM_MODEL: [optionalString, 'Model name as the endpoint knows it, e.g. `qwen2.5-coder:14b`. Required with LLM_BASE_URL.'],
+  LLM_MAX_STEPS: [int(30, 1, 500), 'Model calls per task (every turn of the agent counts one).'],
+  LLM_MAX_TOKENS: [int(300_000, 1000), 'Prompt plus completion tokens per task.'],
+  LLM_MAX_WALL_SECONDS: [int(600, 10, 6 * 3600), 'Wall time of the model fixer per task, verification runs included.'],
+  LLM_MAX_ATTEMPTS: [int(3, 1, 20), 'Verification attempts per task: after a failed one the model sees the new output and tries again.'],
+  LLM_CONTEXT_TOKENS: [int(32_000, 2000), "The model's context window; older tool outputs are trimmed to stay inside it."],
+  LLM_REQUEST_TIMEOUT_MS: [int(120_000, 1000), 'Timeout of one model request.'],
+  LLM_MAX_RETRIES: [int(3, 0, 10), 'Retries of a model request on 429, 5xx, timeouts and connection errors (exponential backoff, Retry-After honoured up to 60 s).'],
+  LLM_PATCH_MAX_BYTES: [int(64 * 1024, 256), 'Largest patch the model fixer may make; an edit or command that goes over it is undone.'],
+  LLM_RUN_TIMEOUT_SECONDS: [int(120, 1, 3600), "Timeout of one command the model runs with its `run` tool."],
 } as const;
 
 type Fields = typeof fields;
@@ -195,6 +210,8 @@ export interface Config {
     requestTimeoutMs: number;
     gitTimeoutSeconds: number;
   };
+  /** The model-backed fixer; undefined when LLM_BASE_URL is unset (the fixer is off). */
+  llm: LlmSettings | undefined;
   /** Every configured secret; redacted from task logs and never logged. */
   secrets: string[];
 }
@@ -215,6 +232,34 @@ function redisPasswords(url: string | undefined, password: string | undefined): 
 
 /** Which process reads the config: a worker needs no API tokens, so production does not ask for them. */
 export type ConfigMode = 'api' | 'worker' | 'all';
+
+export interface LlmSettings {
+  baseUrl: string;
+  apiKey: string | undefined;
+  model: string;
+  budgets: { maxSteps: number; maxTokens: number; maxWallSeconds: number; maxAttempts: number };
+  contextTokens: number;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  patchMaxBytes: number;
+  runTimeoutMs: number;
+}
+
+function llmSettings(e: Env): LlmSettings | undefined {
+  if (e.LLM_BASE_URL === undefined) return undefined;
+  if (e.LLM_MODEL === undefined) throw new ConfigError('LLM_MODEL is required when LLM_BASE_URL is set');
+  return {
+    baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
+    apiKey: e.LLM_API_KEY,
+    model: e.LLM_MODEL,
+    budgets: { maxSteps: e.LLM_MAX_STEPS, maxTokens: e.LLM_MAX_TOKENS, maxWallSeconds: e.LLM_MAX_WALL_SECONDS, maxAttempts: e.LLM_MAX_ATTEMPTS },
+    contextTokens: e.LLM_CONTEXT_TOKENS,
+    requestTimeoutMs: e.LLM_REQUEST_TIMEOUT_MS,
+    maxRetries: e.LLM_MAX_RETRIES,
+    patchMaxBytes: e.LLM_PATCH_MAX_BYTES,
+    runTimeoutMs: e.LLM_RUN_TIMEOUT_SECONDS * 1000,
+  };
+}
 
 export function loadConfig(source: Record<string, string | undefined> = process.env, mode: ConfigMode = 'all'): Config {
   const parsed = schema.safeParse(source);
@@ -324,6 +369,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       requestTimeoutMs: e.GITHUB_REQUEST_TIMEOUT_MS,
       gitTimeoutSeconds: e.GITHUB_GIT_TIMEOUT_SECONDS,
     },
+    llm: llmSettings(e),
     secrets: [
       ...redisPasswords(e.REDIS_URL, e.REDIS_PASSWORD),
       ...(usingDevToken ? [] : tokens.map((t) => t.token)),
@@ -332,6 +378,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ...e.GITHUB_WEBHOOK_SECRETS,
       ...(e.GITHUB_PERSONAL_TOKEN ? [e.GITHUB_PERSONAL_TOKEN] : []),
       ...(githubApp ? [githubApp.privateKey] : []),
+      ...(e.LLM_API_KEY ? [e.LLM_API_KEY] : []),
     ],
   };
 }

@@ -9,7 +9,9 @@ import { createIntakeLimits } from './api/intake-limits.js';
 import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
+import { createModelAgent } from './fixer/agent/index.js';
 import { runFixPipeline } from './fixer/pipeline.js';
+import type { FixAgent } from './fixer/types.js';
 import { createGitHubCredentials } from './github/client.js';
 import { createGitHubTaskHooks } from './github/reporter.js';
 import { createLogger, type Logger } from './logger.js';
@@ -58,7 +60,26 @@ function workerMetrics(metrics: Metrics): WorkerMetrics {
     writeRefused(reason) {
       metrics.taskWritesRefused.inc({ reason });
     },
+    taskFixed(fixers) {
+      for (const fixer of fixers) metrics.fixes.inc({ fixer });
+    },
   };
+}
+
+/** The model-backed fixer, or undefined (said once) when LLM_BASE_URL is unset. */
+function modelAgent(config: Config, metrics: Metrics, logger: Logger): FixAgent | undefined {
+  if (config.llm === undefined) {
+    logger.info({ variable: 'LLM_BASE_URL' }, 'model_fixer_disabled');
+    return undefined;
+  }
+  logger.info({ endpoint: new URL(config.llm.baseUrl).origin, model: config.llm.model, budgets: config.llm.budgets }, 'model_fixer_enabled');
+  return createModelAgent(config.llm, {
+    logger,
+    metrics: {
+      request: (status) => metrics.modelRequests.inc({ status }),
+      tokens: (kind, count) => metrics.modelTokens.inc({ kind }, count),
+    },
+  });
 }
 
 function githubHooks(config: Config, logger: Logger) {
@@ -155,6 +176,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
       const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }), {
         isTaskActive: taskHeldByWorker({ redis, prefix: config.queue.prefix, queueName: config.queue.name }),
       });
+      const agent = modelAgent(config, metrics, logger.child({ component: 'model-agent' }));
       const worker = createFixWorker({
         queue: config.queue,
         worker: config.worker,
@@ -169,6 +191,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         secrets: config.secrets,
         ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
         hooks: githubHooks(config, logger.child({ component: 'github' })),
+        ...(agent ? { agent } : {}),
       });
       await worker.start();
       stops.push(() => worker.stop());

@@ -21,6 +21,11 @@ export interface Metrics {
   sandboxReady: Histogram<'driver'>;
   webhookIgnored: Counter<'reason'>;
   taskWritesRefused: Counter<'reason'>;
+  /** HTTP attempts to the model endpoint (retries included), by status: "200", "429", "error", "aborted". */
+  modelRequests: Counter<'status'>;
+  modelTokens: Counter<'kind'>;
+  /** Tasks that ended `fixed`, by each fixer whose change was kept. */
+  fixes: Counter<'fixer'>;
   /** Where queueDepth reads its numbers at scrape time; null detaches it. */
   setQueueCountsSource(source: QueueCountsSource | null): void;
 }
@@ -85,6 +90,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'ci_fixer_task_writes_refused_total',
       help: 'Task state writes a worker made that were refused: fenced (a newer attempt owns the task), state (the task moved on), missing.',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    modelRequests: new Counter({
+      name: 'ci_fixer_model_requests_total',
+      help: 'HTTP requests to the model endpoint, retries included, by status (HTTP code, error, aborted).',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    modelTokens: new Counter({
+      name: 'ci_fixer_model_tokens_total',
+      help: 'Tokens used by the model fixer, by kind (prompt, completion).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    fixes: new Counter({
+      name: 'ci_fixer_fixes_total',
+      help: 'Tasks that ended fixed, by each fixer whose change was kept.',
+      labelNames: ['fixer'] as const,
       registers: [registry],
     }),
     setQueueCountsSource(source) {

@@ -15,10 +15,10 @@ import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-write
 import { createRedactor, type Redactor } from '../src/result/redact.js';
 import type { TaskStore, TransitionOutcome, TransitionPatch } from '../src/result/task-store.js';
 import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
-import type { FixContext } from '../src/fixer/types.js';
+import type { FixAgent, FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
 import type { Sandbox } from '../src/sandbox/types.js';
-import { isFinal, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
+import { isFinal, type FixerName, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -31,6 +31,8 @@ export interface WorkerMetrics {
   sandboxReady(driver: string, seconds: number): void;
   /** A state write that was not applied (see TransitionOutcome.refused). */
   writeRefused(reason: NonNullable<TransitionOutcome['refused']>): void;
+  /** A task ended `fixed`; `fixers` are the kept ones, in order. */
+  taskFixed?(fixers: FixerName[]): void;
 }
 
 export interface FixWorkerOptions {
@@ -57,6 +59,8 @@ export interface FixWorkerOptions {
   /** GIT_TOKEN and GIT_TOKEN_HOSTS: the clone token, sent only to repositories on those hosts. */
   gitToken?: ScopedToken;
   hooks?: TaskHooks;
+  /** The model-backed fixer (src/fixer/agent/), when LLM_BASE_URL configures one. */
+  agent?: FixAgent;
 }
 
 export interface FixWorker {
@@ -289,7 +293,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         signal,
         ...(gitToken ? { gitToken } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
+        ...(options.agent ? { agent: options.agent } : {}),
       });
+      if (result.outcome === 'fixed') options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
       await setPhase('reporting');
       log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
       const patch = attempt.redact(result.patch);

@@ -110,7 +110,7 @@ that component uses (the api never sees the App key or the clone token; the work
 API tokens). Call with (dict "ctx" . "component" "api"|"worker"). */}}
 {{- define "ci-fixer.env" -}}
 {{- $ := .ctx -}}
-{{- $keys := ternary (list "API_TOKENS" "GITHUB_WEBHOOK_SECRETS" "GITHUB_APP_ID") (list "GIT_TOKEN" "GITHUB_APP_ID" "GITHUB_APP_PRIVATE_KEY" "GITHUB_PERSONAL_TOKEN") (eq .component "api") -}}
+{{- $keys := ternary (list "API_TOKENS" "GITHUB_WEBHOOK_SECRETS" "GITHUB_APP_ID") (list "GIT_TOKEN" "GITHUB_APP_ID" "GITHUB_APP_PRIVATE_KEY" "GITHUB_PERSONAL_TOKEN" "LLM_API_KEY") (eq .component "api") -}}
 envFrom:
   - configMapRef:
       name: ci-fixer-config

@@ -4,6 +4,7 @@
 import { TaskError } from '../errors.js';
 import type { FixResult, FixerName, Outcome } from '../task.js';
 import { diagnose } from './diagnosis/index.js';
+import { runModelStep } from './agent/pipeline-step.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { createCommandRunner } from './runner.js';
@@ -47,9 +48,19 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     diagnosis: diagnose({ command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output }),
   };
   const fixers = applicableFixers(failure, ctx.spec.fixers);
+  // ---- model fixer (issue 10; the lead reconciles this with fix-core's composition) ----
+  // When no deterministic fixer applies or none made the command pass, the model-backed fixer
+  // gets the failure on a clean tree (no fixer's change was kept); its result, or not_fixed.
+  const viaModel = async (tried?: Set<string>): Promise<FixResult> => {
+    if (ctx.agent === undefined) return result('not_fixed');
+    if (tried !== undefined) await worktree.reset(tried);
+    const before = tried ?? (await worktree.untracked());
+    return (await runModelStep(ctx, { runner, worktree, before, failure })) ?? result('not_fixed');
+  };
+  // ---- end model fixer ----
   if (fixers.length === 0) {
     ctx.log('system', 'no fixer recognises this failure');
-    return result('not_fixed');
+    return viaModel();
   }
   ctx.log('system', `fixers to try: ${fixers.map((f) => f.name).join(', ')}`);
 
@@ -87,5 +98,5 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     ctx.log('system', `fixed by ${fixer.name}${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
     return result('fixed', fixer.name, patch, truncated);
   }
-  return result('not_fixed');
+  return viaModel(before);
 }

@@ -103,11 +103,15 @@ export interface AgentResult {
   /** True only when the agent's last verify() passed. The pipeline proves it once more. */
   passed: boolean;
   reason: AgentStopReason;
+  /** The reason in a sentence, for the result and the task log ("ran out of its step budget (30 steps)"). */
+  detail?: string;
   usage: ModelUsage;
 }
 
 /** The model-backed fixer as the pipeline sees it (src/fixer/agent/). */
 export interface FixAgent {
   readonly name: 'model';
+  /** The server's budgets: the ceiling for what a repository's .ci-fixer.yml may ask for. */
+  readonly budgets?: AgentBudgets;
   run(ctx: AgentContext): Promise<AgentResult>;
 }

@@ -11,6 +11,23 @@ export const CI_FIXER_FILE = '.ci-fixer.yml';
 
 const command = z.string().trim().min(1).max(4096);
 
+// ---- the model-backed fixer (`model:`): `false` opts the repository out; budgets may only be
+// lowered, the server's LLM_MAX_* stay the ceiling (src/fixer/agent/). ----
+const budget = (max: number) => z.number().int().min(1).max(max).optional();
+const modelSettingsSchema = z.union([
+  z.literal(false),
+  z
+    .object({
+      enabled: z.boolean().optional(),
+      maxSteps: budget(500),
+      maxTokens: budget(100_000_000),
+      maxWallSeconds: budget(6 * 3600),
+      maxAttempts: budget(20),
+    })
+    .strict(),
+]);
+export type RepoModelSettings = z.infer<typeof modelSettingsSchema>;
+
 /** The schema of .ci-fixer.yml. Every key is optional; unknown keys are refused (typos). */
 export const ciFixerFileSchema = z
   .object({
@@ -18,6 +35,7 @@ export const ciFixerFileSchema = z
     fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
     timeoutSeconds: z.number().int().min(10).max(6 * 3600).optional(),
     setup: z.union([command, z.array(command).max(20)]).optional(),
+    model: modelSettingsSchema.optional(),
   })
   .strict();
 
@@ -26,6 +44,7 @@ export interface CiFixerFile {
   fixers?: FixerName[];
   timeoutSeconds?: number;
   setup?: string[];
+  model?: RepoModelSettings;
 }
 
 function invalid(line: number, message: string): TaskError {

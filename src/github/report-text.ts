@@ -73,6 +73,7 @@ export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: 
   const r = outcome.result;
   const lines = [`**Outcome:** ${outcome.state === 'succeeded' ? (r?.outcome ?? 'error') : outcome.state}`];
   if (r?.fixer) lines.push(`**Fixer:** ${r.fixer}`);
+  lines.push(...modelReportLines(r));
   if (outcome.spec.command !== undefined) lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
   if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
   if (links.pullRequestUrl) lines.push(`**Pull request:** ${links.pullRequestUrl}`);
@@ -116,6 +117,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
     [
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
       `and fixed it with **${result.fixer ?? 'a fixer'}**; the command passed after the change.`,
+      ...(result.model ? ['', ...modelReportLines(result)] : []),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),
@@ -133,4 +135,18 @@ export function commentBody(taskUrl: string, origin: GitHubOrigin, result: FixRe
   ].join('\n');
   const patch = `<details><summary>Patch</summary>\n\n${patchBlock(result, BODY_LIMIT - head.length - 200)}\n\n</details>`;
   return `${head}\n${patch}`;
+}
+
+// ---- the model-backed fixer's lines (issue 10) ----
+
+/** The model's own summary and usage; for a fix, that it was proven by re-running the command. */
+export function modelReportLines(result: FixResult | null): string[] {
+  const model = result?.model;
+  if (!model) return [];
+  const tokens = model.promptTokens + model.completionTokens;
+  const lines = [`**Model:** ${model.model} (${model.steps} steps, ${model.attempts} attempt${model.attempts === 1 ? '' : 's'}, ${tokens} tokens)`];
+  // Model text is untrusted: one paragraph, bounded, and no @-mentions pinging people.
+  if (model.summary) lines.push(`**Model's summary:** ${model.summary.replace(/\s+/g, ' ').trim().slice(0, 1000).replace(/@/g, '@\u200b')}`);
+  if (result.outcome === 'fixed') lines.push('**Verified** by re-running the command: it passed on the fixed tree.');
+  return lines;
 }

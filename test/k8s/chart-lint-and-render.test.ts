@@ -156,7 +156,7 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
 
   it('reads secrets from a Secret, never from the ConfigMap, each pod only the keys it uses', () => {
     const cm = r.get('ConfigMap', 'ci-fixer-config').data as Record<string, string>;
-    for (const key of ['API_TOKENS', 'REDIS_URL', 'REDIS_PASSWORD', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN']) expect(cm).not.toHaveProperty(key);
+    for (const key of ['API_TOKENS', 'REDIS_URL', 'REDIS_PASSWORD', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'LLM_API_KEY']) expect(cm).not.toHaveProperty(key);
     const secretKeys = (name: string) => {
       const c = r.get('Deployment', name).spec.template.spec.containers[0];
       // No envFrom of the whole Secret: that would hand every key to every pod.
@@ -165,7 +165,8 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     };
     const redisKeys = file === 'values.yaml' ? ['REDIS_PASSWORD'] : ['REDIS_URL'];
     expect(secretKeys('ci-fixer-app')).toEqual(['API_TOKENS', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_ID', ...redisKeys]);
-    expect(secretKeys('ci-fixer-worker')).toEqual(['GIT_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', ...redisKeys]);
+    // The model's API key is the worker's alone: the api never calls the model.
+    expect(secretKeys('ci-fixer-worker')).toEqual(['GIT_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'LLM_API_KEY', ...redisKeys]);
     if (file === 'values.yaml') expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS', 'REDIS_PASSWORD']);
     else expect(r.all('Secret')).toEqual([]); // existingSecret
   });
@@ -197,6 +198,7 @@ describe('chart secrets and NOTES', () => {
       '--set', 'secret.githubAppPrivateKey=pem',
       '--set', 'secret.githubPersonalToken=ghp',
       '--set', 'secret.gitToken=gt',
+      '--set', 'secret.llmApiKey=sk-llm',
       '--set', 'redis.bundled.enabled=false',
       '--set', 'secret.redisUrl=redis://redis.example:6379/0',
     ]);
@@ -209,6 +211,7 @@ describe('chart secrets and NOTES', () => {
       GITHUB_PERSONAL_TOKEN: 'ghp',
       GITHUB_WEBHOOK_SECRETS: 'whsec1,whsec2',
       GIT_TOKEN: 'gt',
+      LLM_API_KEY: 'sk-llm',
       REDIS_URL: 'redis://redis.example:6379/0',
     });
     expect(r.all('Deployment').map((d) => d.metadata.name)).not.toContain('ci-fixer-redis');

@@ -1,0 +1,135 @@
+// The model fixer as one step of the pipeline: after the deterministic fixers, on the tree as they
+// left it. Decides whether the agent may run (configured, allowed by the task's fixers and the
+// repository's .ci-fixer.yml), hands it the failure, and proves its fix by re-running the original
+// command once more on the final tree. Only that proof makes the outcome `fixed`.
+import { TaskError } from '../../errors.js';
+import { CI_FIXER_FILE, parseCiFixerFile, type RepoModelSettings } from '../../github/repo-config.js';
+import type { FixResult } from '../../task.js';
+import { REPO_DIR } from '../git.js';
+import type { CommandRunner } from '../runner.js';
+import type { AgentBudgets, AgentContext, Failure, FixContext } from '../types.js';
+import { SCRATCH_DIR, type Worktree } from '../worktree.js';
+import { lowerBudgets } from './index.js';
+
+/** Budgets when an agent states none of its own (a test double). */
+const FALLBACK_BUDGETS: AgentBudgets = { maxSteps: 30, maxTokens: 300_000, maxWallSeconds: 600, maxAttempts: 3 };
+/** Below this much of the task's time, the agent is not started. */
+const MIN_AGENT_SECONDS = 10;
+const TIME_MARGIN_SECONDS = 10;
+const TEST_COMMAND = /\b(node\s+(--[\w-]+\s+)*--test|npm\s+(run\s+)?test|yarn\s+test|pnpm\s+(run\s+)?test|jest|vitest|mocha|ava|tap|pytest|py\.test|tox|go\s+test|cargo\s+(test|nextest)|rspec|phpunit|gradle\w*\s+test|mvn\w*\s+test)\b/;
+
+export interface ModelStepDeps {
+  runner: CommandRunner;
+  worktree: Worktree;
+  /** Untracked files once the failure reproduced: the patch is measured against them. */
+  before: Set<string>;
+  failure: Failure;
+}
+
+/** A test failure by the diagnosis, or by a failing command that runs a test runner. */
+export function isTestFailure(failure: Failure): boolean {
+  return failure.diagnosis.category === 'test' || TEST_COMMAND.test(failure.diagnosis.step?.command ?? failure.command);
+}
+
+/** The model fixer's result, or null when it does not run (the reason is in the task log). */
+export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promise<FixResult | null> {
+  const { agent } = ctx;
+  if (agent === undefined) return null;
+  if (ctx.spec.fixers !== undefined && !ctx.spec.fixers.includes('model')) {
+    ctx.log('system', 'model fixer not run: the task lists its fixers without model');
+    return null;
+  }
+  const repo = await repoModelSettings(ctx);
+  if (repo === null) return null;
+  const server = agent.budgets ?? FALLBACK_BUDGETS;
+  for (const [key, value] of Object.entries(repo)) {
+    const ceiling = server[key as keyof AgentBudgets];
+    if (typeof value === 'number' && ceiling !== undefined && value > ceiling) ctx.log('system', `${CI_FIXER_FILE} asks for model ${key} ${value}; the server allows ${ceiling}`);
+  }
+  const { runner, worktree, failure } = deps;
+  const budgets = lowerBudgets(server, repo);
+  const left = secondsLeft(ctx, runner);
+  if (left < MIN_AGENT_SECONDS) {
+    ctx.log('system', `model fixer not run: ${Math.max(0, left)} s of the task's time would be left for it`);
+    return null;
+  }
+  if (left < budgets.maxWallSeconds) {
+    ctx.log('system', `model fixer: wall time budget cut to ${left} s by the task's time left`);
+    budgets.maxWallSeconds = left;
+  }
+  await ctx.setPhase('fixing');
+  const run: AgentContext['run'] = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
+  const agentCtx: AgentContext = {
+    taskId: ctx.taskId,
+    command: ctx.spec.command,
+    failure,
+    sandbox: ctx.sandbox,
+    run,
+    verify: async () => {
+      await ctx.setPhase('verifying');
+      const result = await run(ctx.spec.command);
+      await ctx.setPhase('fixing');
+      return { passed: result.exitCode === 0, exitCode: result.exitCode, output: result.output };
+    },
+    files: await listFiles(ctx),
+    repoDir: REPO_DIR,
+    protectTests: isTestFailure(failure),
+    budgets,
+    log: (text) => ctx.log('system', text),
+    signal: ctx.signal,
+  };
+  const outcome = await agent.run(agentCtx);
+  const base = { fixer: null, fixers: [], diagnosis: failure.diagnosis, model: outcome.usage, commands: runner.commands, patch: '', patchTruncated: false };
+  if (!outcome.passed) return { ...base, outcome: 'not_fixed', reason: outcome.detail ?? `model fixer: ${outcome.reason}` };
+
+  // The proof: the original command, whole, on the final tree.
+  await ctx.setPhase('verifying');
+  const proof = await run(ctx.spec.command);
+  if (proof.exitCode !== 0) return { ...base, outcome: 'not_fixed', reason: "the model's change did not pass the final verification" };
+  const { patch, truncated } = await worktree.patch(deps.before, ctx.patchMaxBytes);
+  if (patch === '') {
+    ctx.log('system', 'the command passed but the model changed nothing: failure not reproducible');
+    return { ...base, outcome: 'not_reproduced', reason: null };
+  }
+  ctx.log('system', `fixed by model${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
+  return { ...base, outcome: 'fixed', fixer: 'model', fixers: ['model'], reason: null, patch, patchTruncated: truncated };
+}
+
+/**
+ * The task's time the agent may use, so that a slow model ends `not_fixed` rather than failing the
+ * task: what is left after the commands so far (the runner's own deadline is a little earlier),
+ * minus a verification and the final proof, each as long as the reproduction was, and a margin.
+ */
+function secondsLeft(ctx: FixContext, runner: CommandRunner): number {
+  const usedMs = runner.commands.reduce((sum, c) => sum + c.durationMs, 0);
+  const reproMs = runner.commands.find((c) => c.command === ctx.spec.command)?.durationMs ?? 0;
+  return Math.floor((ctx.timeoutSeconds * 1000 - usedMs - 2 * reproMs) / 1000) - TIME_MARGIN_SECONDS;
+}
+
+/** The repository's `model:` settings as budgets to lower to; null when it opts out (or is unreadable). */
+async function repoModelSettings(ctx: FixContext): Promise<Partial<AgentBudgets> | null> {
+  const text = await ctx.sandbox.readFile(`${REPO_DIR}/${CI_FIXER_FILE}`).then((b) => b.toString('utf8'), () => undefined);
+  if (text === undefined) return {};
+  let model: RepoModelSettings | undefined;
+  try {
+    model = parseCiFixerFile(text).model;
+  } catch (err) {
+    if (!(err instanceof TaskError)) throw err;
+    ctx.log('system', `model fixer not run: ${err.message}`);
+    return null;
+  }
+  if (model === false || model?.enabled === false) {
+    ctx.log('system', `model fixer not run: ${CI_FIXER_FILE} turns it off for this repository`);
+    return null;
+  }
+  const { enabled: _enabled, ...budgets } = model ?? {};
+  return budgets;
+}
+
+/** Tracked and untracked files of the checkout, for the model's first look. */
+async function listFiles(ctx: FixContext): Promise<string[]> {
+  const list = `${SCRATCH_DIR}/agent-files`;
+  const result = await ctx.sandbox.exec(`git ls-files -z --cached --others --exclude-standard > ../${list}`, { cwd: REPO_DIR, timeoutMs: 60_000, signal: ctx.signal });
+  if (result.exitCode !== 0) return [];
+  return (await ctx.sandbox.readFile(list)).toString('utf8').split('\0').filter((f) => f !== '');
+}
