@@ -216,9 +216,14 @@ export interface Config {
   secrets: string[];
 }
 
+/** A redis:// or rediss:// URL; ioredis also takes a unix socket path, which carries no password. */
+function parseRedisUrl(url: string | undefined): URL | undefined {
+  return url !== undefined && /^rediss?:\/\//.test(url) ? new URL(url) : undefined;
+}
+
 function redisUrlWithPassword(url: string | undefined, password: string | undefined): string | undefined {
-  if (url === undefined || password === undefined) return url;
-  const parsed = new URL(url);
+  const parsed = parseRedisUrl(url);
+  if (parsed === undefined || password === undefined) return url;
   if (parsed.password !== '') return url;
   parsed.password = password;
   return parsed.toString();
@@ -226,7 +231,7 @@ function redisUrlWithPassword(url: string | undefined, password: string | undefi
 
 /** The Redis password, wherever it was given: a task that echoes it has it redacted. */
 function redisPasswords(url: string | undefined, password: string | undefined): string[] {
-  const fromUrl = url === undefined ? '' : decodeURIComponent(new URL(url).password);
+  const fromUrl = decodeURIComponent(parseRedisUrl(url)?.password ?? '');
   return [...new Set([fromUrl, password ?? ''].filter((p) => p !== ''))];
 }
 

@@ -2,6 +2,7 @@
 // is kept in an HttpOnly SameSite=Strict cookie (not in the URL or page storage), Bull Board
 // loads behind it and refuses without it, and sign-out ends it. Everything comes from ci-fixer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXER_NAMES } from '../../src/task.js';
 import { openChromium, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
 import type { CiFixerProcess } from '../support/ci-fixer-process.js';
 import { E2E_TOKEN, useE2eStack } from '../support/e2e-stack.js';
@@ -86,13 +87,16 @@ describe('console sign-in', () => {
     const { page } = browser;
     await page.goto(`${app.url}/tasks/new`);
     const focused: string[] = [];
-    for (let i = 0; i < 16; i++) {
+    // One stop per field and per fixer checkbox, plus the page's links: bounded, and it stops once
+    // the submit button had focus.
+    for (let i = 0; i < 20 + FIXER_NAMES.length && !focused.includes('Submit task'); i++) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
         return el?.getAttribute('name') ?? el?.textContent?.trim() ?? '';
       }));
     }
+    expect(focused.filter((name) => name === 'fixers')).toHaveLength(FIXER_NAMES.length);
     expect(focused).toEqual(expect.arrayContaining(['repo.url', 'repo.ref', 'command', 'timeoutSeconds', 'fixers', 'Submit task', 'Sign out']));
   });
 

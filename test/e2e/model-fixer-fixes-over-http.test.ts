@@ -57,7 +57,7 @@ describe('the model fixer in a running ci-fixer', () => {
     expect(task.result?.patch).toContain('+  return a + b;');
     expect(task.result?.model).toMatchObject({ model: 'scripted-coder', steps: 4, attempts: 1, promptTokens: 400, completionTokens: 80, summary: 'sum subtracted instead of adding; it now returns a + b.' });
 
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^ci_fixer_model_requests_total\{status="200"\} 4$/m);
     expect(metrics).toMatch(/^ci_fixer_model_tokens_total\{kind="prompt"\} 400$/m);
     expect(metrics).toMatch(/^ci_fixer_model_tokens_total\{kind="completion"\} 80$/m);

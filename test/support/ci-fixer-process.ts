@@ -11,6 +11,8 @@ export interface CiFixerProcess {
   child: ChildProcess;
   port: number;
   url: string;
+  /** Where /metrics is served (METRICS_PORT; never the API port). */
+  metricsUrl: string;
   logs: Array<Record<string, unknown>>;
   /** Resolves with the first log entry matching `msg` (and `match`), bounded by timeoutMs. */
   waitForLog(msg: string, match?: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -63,6 +65,7 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
     child,
     port,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}`,
     logs,
     waitForLog,
     async stop(signal = 'SIGTERM', timeoutMs = 60_000) {

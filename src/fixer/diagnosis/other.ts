@@ -53,6 +53,11 @@ const SHFMT_ORIG = /^--- (.+)\.orig$/;
 const HUNK = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/;
 const SH_FILE = /^(\S+\.(?:sh|bash|mksh|bats))$/;
 
+function shellScript(file: string): boolean {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  return /\.(?:sh|bash|mksh|bats)$/.test(base) || !base.includes('.');
+}
+
 export const shfmtRecognizer: Recognizer = {
   tool: 'shfmt',
   commandPattern: SHFMT,
@@ -66,7 +71,9 @@ export const shfmtRecognizer: Recognizer = {
     let hunkLine = 0;
     for (const line of lines) {
       let m: RegExpMatchArray | null;
-      if ((m = line.match(SHFMT_ORIG))) {
+      // gofmt -d prints the same `--- f.orig` header: unless the command runs shfmt, only a shell
+      // script (by extension, or none) is shfmt's.
+      if ((m = line.match(SHFMT_ORIG)) && (SHFMT.test(command) || shellScript(m[1]!))) {
         file = m[1]!;
         hunkLine = 0;
         found.line(line);
