@@ -18,6 +18,8 @@ export interface FixContext {
   patchMaxBytes: number;
   /** The model-backed fixer, when one is configured (LLM_BASE_URL); tried after the tools. */
   agent?: FixAgent;
+  /** The model fixer's budgets for this task (the server's, lowered by .ci-fixer.yml); a default when unset. */
+  agentBudgets?: AgentBudgets;
 }
 
 /** A failing run of the task's command (or of its failing step), as the fixers see it. */

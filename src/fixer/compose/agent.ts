@@ -1,0 +1,55 @@
+// The model seam: when the tools do not make the command pass, the model-backed fixer (issue 10,
+// src/fixer/agent/) gets the tree as they left it. Whatever it reports, the pipeline verifies.
+import type { FixerName, ModelUsage } from '../../task.js';
+import type { AgentBudgets, AgentContext, AgentStopReason, Failure, FixContext, RunInRepo } from '../types.js';
+import type { CommandRuns } from './runs.js';
+
+/** Used when the worker gives no budgets of its own; the agent may lower them further. */
+export const DEFAULT_AGENT_BUDGETS: AgentBudgets = { maxSteps: 30, maxTokens: 200_000, maxWallSeconds: 600, maxAttempts: 3 };
+
+const REASONS: Record<AgentStopReason, string> = {
+  verified: 'the model reported a verified fix',
+  budget_exhausted: 'the model fixer ran out of its budget',
+  gave_up: 'the model gave up',
+  verification_failed: "the model's changes did not make the command pass",
+  model_unavailable: 'the model endpoint was unavailable',
+};
+
+export function modelAllowed(ctx: FixContext): boolean {
+  return ctx.agent !== undefined && (ctx.spec.fixers === undefined || ctx.spec.fixers.includes('model' satisfies FixerName));
+}
+
+export interface AgentRun {
+  usage: ModelUsage;
+  reason: AgentStopReason;
+  /** For not_fixed: the agent's reason in a sentence. */
+  text: string;
+}
+
+export async function runAgent(
+  ctx: FixContext,
+  deps: { failure: Failure; runs: CommandRuns; run: RunInRepo; files: string[]; repoDir: string },
+): Promise<AgentRun> {
+  const agent = ctx.agent;
+  if (agent === undefined) throw new Error('runAgent without an agent');
+  ctx.log('system', 'the tools did not make the command pass: trying the model fixer');
+  const agentCtx: AgentContext = {
+    taskId: ctx.taskId,
+    command: ctx.spec.command,
+    failure: deps.failure,
+    sandbox: ctx.sandbox,
+    run: deps.run,
+    verify: async () => {
+      const result = await deps.runs.wholeResult();
+      return { passed: result.exitCode === 0, exitCode: result.exitCode, output: result.output };
+    },
+    files: deps.files,
+    repoDir: deps.repoDir,
+    protectTests: deps.failure.diagnosis.category === 'test',
+    budgets: ctx.agentBudgets ?? DEFAULT_AGENT_BUDGETS,
+    log: (text) => ctx.log('system', text),
+    signal: ctx.signal,
+  };
+  const result = await agent.run(agentCtx);
+  return { usage: result.usage, reason: result.reason, text: REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}` };
+}
