@@ -88,6 +88,11 @@ export function git(cwd: string, args: string[]): Promise<string> {
 /** Creates the repository in `dir` (created if missing; should be empty) with one commit on main. */
 export async function createFixtureRepo(dir: string, variant: FixtureVariant): Promise<FixtureRepo> {
   const { files, command } = filesFor(variant);
+  return commitFixture(dir, files, command, `demo: ${variant}`);
+}
+
+/** A repository in `dir` whose one commit on main holds `files`; `command` is its CI command. */
+export async function commitFixture(dir: string, files: Record<string, string>, command: string, message: string): Promise<FixtureRepo> {
   await mkdir(dir, { recursive: true });
   await git(dir, ['init', '--quiet', '--initial-branch=main']);
   for (const [name, content] of Object.entries(files)) {
@@ -95,7 +100,7 @@ export async function createFixtureRepo(dir: string, variant: FixtureVariant): P
     await writeFile(path.join(dir, name), content);
   }
   await git(dir, ['add', '--all']);
-  await git(dir, ['commit', '--quiet', '--message', `demo: ${variant}`]);
+  await git(dir, ['commit', '--quiet', '--message', message]);
   const commit = await git(dir, ['rev-parse', 'HEAD']);
   return { dir, url: pathToFileURL(dir).href, branch: 'main', commit, command };
 }

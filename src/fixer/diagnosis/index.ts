@@ -7,6 +7,7 @@ import { expandScripts, TOOL_CATEGORY, toolFromCommand } from './command-tools.j
 import { goRecognizers } from './go.js';
 import { javascriptRecognizers } from './javascript.js';
 import { repositoryLocations } from './locations.js';
+import { nodeTestMinimalRecognizer } from './node-test-minimal.js';
 import { otherRecognizers } from './other.js';
 import { pythonRecognizers } from './python.js';
 import { rustRecognizers } from './rust.js';
@@ -18,6 +19,8 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   ...pythonRecognizers,
   ...rustRecognizers,
   ...otherRecognizers,
+  // Until the javascript recognizers bring their own node-test one (then this can go).
+  nodeTestMinimalRecognizer,
 ];
 
 /** Only the tail is read: tools print their summary last. */
