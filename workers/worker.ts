@@ -86,7 +86,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     await store.transition(taskId, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() });
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
     options.metrics.taskFinished(outcome, (Date.now() - attempt.startedMs) / 1000);
-    logger.info({ taskId, state: patch.state, outcome }, 'task_finished');
+    const fields = patch.result ? { fixers: patch.result.fixers ?? (patch.result.fixer ? [patch.result.fixer] : []), tool: patch.result.diagnosis?.tool ?? null } : {};
+    logger.info({ taskId, state: patch.state, outcome, ...fields }, 'task_finished');
   }
 
   /** Puts the task back on the queue without spending an attempt (shutdown, no capacity). */
@@ -247,7 +248,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         patchMaxBytes: options.tasks.patchMaxBytes,
       });
       await setPhase('reporting');
-      log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
+      const fixers = result.fixers && result.fixers.length > 0 ? result.fixers : result.fixer ? [result.fixer] : [];
+      log.write('system', `outcome ${result.outcome}${fixers.length > 0 ? ` (${fixers.length > 1 ? 'fixers' : 'fixer'} ${fixers.join(', ')})` : ''}`);
       await finish(attempt, { state: 'succeeded', result: { ...result, patch: attempt.redact(result.patch) }, error: null });
       return result.outcome;
     } finally {
