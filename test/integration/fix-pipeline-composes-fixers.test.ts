@@ -13,6 +13,9 @@ import { runPipeline, sh, specFor, usePipelineEnvironment } from '../support/fix
 const { fixtures, provider } = usePipelineEnvironment();
 const repo = async (name: ComposeFixture) => createComposeFixture(path.join(await fixtures.tempDir(`compose-${name}`), 'repo'), name);
 
+// Several real tool runs per test on a machine shared with other work: a generous bound.
+const SLOW = 180_000;
+
 const usage: ModelUsage = { model: 'scripted', steps: 2, attempts: 1, promptTokens: 120, completionTokens: 30, modelTimeMs: 5, summary: 'sum adds' };
 
 /** A model fixer of our own interface: it sees what the pipeline hands it and edits through the sandbox. */
@@ -55,7 +58,20 @@ describe('composition of fixers', () => {
     await writeFile(path.join(check, 'fix.patch'), result.patch);
     expect(await sh('git apply fix.patch && rm fix.patch', check)).toMatchObject({ code: 0 });
     expect(await sh(fixture.command, check)).toMatchObject({ code: 0 });
-  });
+  }, SLOW);
+
+  it('re-checks from the failing step with the cd replayed and the unchanged install skipped; the proof runs everything', async () => {
+    const fixture = await repo('install-then-prettier');
+    const run = await runPipeline(provider(), specFor(fixture));
+    expect(run.error).toBeUndefined();
+    const result = run.result!;
+    expect(result).toMatchObject({ outcome: 'fixed', fixers: ['prettier'] });
+    expect(result.diagnosis?.step).toEqual({ index: 2, command: 'npx prettier --check .' });
+    expect(result.patch).toMatch(/^\+\+\+ b\/web\/src\/greet\.js$/m);
+    const commands = result.commands.map((c) => c.command);
+    expect(commands.filter((c) => c === 'cd web && npx prettier --check .')).toHaveLength(1);
+    expect(result.commands.filter((c) => c.command === fixture.command).map((c) => c.exitCode)).toEqual([1, 0]);
+  }, SLOW);
 
   it('ends a real test failure not_fixed, with a diagnosis naming the test tool, the failing file and the excerpt', async () => {
     const fixture = await repo('node-test-failure');

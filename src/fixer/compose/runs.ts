@@ -67,7 +67,7 @@ export class CommandRuns {
   }
 
   private async exec(script: string, label: string): Promise<RunResult> {
-    await this.options.sandbox.writeFile(MARKER, '');
+    if (this.steps.length > 1) await this.options.sandbox.writeFile(MARKER, '');
     return this.options.runner.run(script, { cwd: REPO_DIR, ...(script === label ? {} : { label }) });
   }
 
