@@ -120,10 +120,20 @@ describe('the model seam', () => {
     expect(run.result!.commands.filter((c) => c.command === fixture.command).map((c) => c.exitCode)).toEqual([1, 0, 0]);
   });
 
-  it('ends not_fixed with the model reason when the model gives up, and is not asked when the task excludes it', async () => {
+  it('ends not_fixed with the model reason when the model gives up or fails, and is not asked when the task excludes it', async () => {
     const fixture = await repo('node-test-failure');
     const gaveUp = await runPipeline(provider(), specFor(fixture), { agent: scriptedAgent(null, []) });
     expect(gaveUp.result).toMatchObject({ outcome: 'not_fixed', fixers: [], model: usage, reason: 'the model gave up' });
+    const broken: FixAgent = {
+      name: 'model',
+      run: async () => {
+        throw new TypeError('endpoint said: secret-ish detail');
+      },
+    };
+    const failed = await runPipeline(provider(), specFor(fixture), { agent: broken });
+    expect(failed.error).toBeUndefined();
+    expect(failed.result).toMatchObject({ outcome: 'not_fixed', model: null, reason: 'the model fixer failed (TypeError)' });
+    expect(JSON.stringify(failed.result)).not.toContain('secret-ish');
     const seen: AgentContext[] = [];
     const excluded = await runPipeline(provider(), specFor(fixture, { fixers: ['prettier'] }), { agent: scriptedAgent(null, seen) });
     expect(excluded.result).toMatchObject({ outcome: 'not_fixed', model: null });

@@ -1,5 +1,6 @@
 // The model seam: when the tools do not make the command pass, the model-backed fixer (issue 10,
 // src/fixer/agent/) gets the tree as they left it. Whatever it reports, the pipeline verifies.
+import { AppError } from '../../errors.js';
 import type { FixerName, ModelUsage } from '../../task.js';
 import type { AgentBudgets, AgentContext, AgentStopReason, Failure, FixContext, RunInRepo } from '../types.js';
 import type { CommandRuns } from './runs.js';
@@ -20,7 +21,8 @@ export function modelAllowed(ctx: FixContext): boolean {
 }
 
 export interface AgentRun {
-  usage: ModelUsage;
+  /** Null when the agent failed before reporting any. */
+  usage: ModelUsage | null;
   reason: AgentStopReason;
   /** For not_fixed: the agent's reason in a sentence. */
   text: string;
@@ -50,6 +52,16 @@ export async function runAgent(
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };
-  const result = await agent.run(agentCtx);
+  let result;
+  try {
+    result = await agent.run(agentCtx);
+  } catch (error) {
+    // Cancellation, the task's timeout and sandbox failures keep their meaning; anything else is
+    // the model fixer's own failure, which ends the task not_fixed rather than failing the worker.
+    // Only the error's name is kept: a message could carry what the endpoint sent back.
+    if (error instanceof AppError) throw error;
+    ctx.log('system', `the model fixer failed: ${error instanceof Error ? error.name : 'error'}`);
+    return { usage: null, reason: 'model_unavailable', text: `the model fixer failed (${error instanceof Error ? error.name : 'error'})` };
+  }
   return { usage: result.usage, reason: result.reason, text: REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}` };
 }
