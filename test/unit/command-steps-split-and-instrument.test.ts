@@ -40,6 +40,8 @@ describe('splitSteps', () => {
     expect(commands(`${heredoc}\nnode check.js`)).toEqual([heredoc, 'node check.js']);
     expect(commands('npm run build \\\n  --verbose && npm test # all of them')).toEqual(['npm run build \\\n  --verbose', 'npm test # all of them']);
     expect(commands('npm ci &&\n  npm test')).toEqual(['npm ci', 'npm test']);
+    expect(commands('npm ci || npm i &&\n  # then\n  npm test')).toEqual(['npm ci || npm i &&\n  # then\n  npm test']);
+    expect(commands('npm test \\\n')).toEqual(['npm test']);
     expect(commands('{ echo a; echo b; } && f() { echo c; }')).toEqual(['{ echo a; echo b; }', 'f() { echo c; }']);
   });
 
@@ -85,6 +87,8 @@ describe('step kinds and partial runs', () => {
   });
 });
 
+// Each case spawns real shells; the machine may be busy.
+const SH_TIMEOUT = 60_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'ci-fixer-steps-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -121,7 +125,24 @@ describe('instrumented scripts under the real sh', () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, SH_TIMEOUT);
+
+  it('is valid shell whenever the original is (sh -n parses, runs nothing)', () => {
+    const parses = (script: string) => spawnSync('sh', ['-n', '-c', script], { encoding: 'utf8', timeout: 10_000 }).status === 0;
+    const token = fc.constantFrom(
+      'echo', ' ', 'a', ' && ', '; ', '\n', "'x;y'", '"q $(b && c) q"', '$(d)', '(e; f)', '{ g; }', ' | ', ' || ', '# c\n',
+      'if true; then h; fi', 'case x in x) i;; esac', 'cat <<EOF\nbody && x\nEOF\n', '\\\n', ' & ', '$?', ' 2>&1',
+      'for k in 1; do j; done', '`k`', '${l:-m}', 'f() { n; }',
+    );
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 12 }), (parts) => {
+        const command = parts.join('');
+        if (!parses(command)) return;
+        expect(parses(instrumented(splitSteps(command), marker))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  }, SH_TIMEOUT);
 
   it('runs a chained command with cd, a here-document and a comment unchanged', () => {
     const command = "cd / && cat <<'EOF' # a comment\nhello && bye\nEOF\npwd";

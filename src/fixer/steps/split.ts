@@ -43,6 +43,11 @@ class Scanner {
     let start = 0;
     let hasOr = false;
     const cut = (end: number, separator: Separator, next: number) => {
+      // Blank lines and comments after `&&` continue the list: `a &&\n  b` is one list.
+      if (separator === '\n' && segments.at(-1)?.separator === '&&' && /^\s*(?:#[^\n]*)?\s*$/.test(this.s.slice(start, end))) {
+        start = next;
+        return;
+      }
       segments.push({ start, end, separator, hasOr });
       if (separator !== '&&') hasOr = false;
       start = next;
@@ -80,8 +85,8 @@ class Scanner {
       if (c === '\n') {
         this.pos++;
         this.readHeredocBodies(); // they belong to the line that opened them
-        const pending = top?.pending().replace(/\s+$/, '') ?? '';
-        // A newline after `&&`, `||` or `|` continues the list.
+        const pending = top?.pending().replace(/\\\n/g, '').replace(/(?:^|\s)#[^\n]*\n?$/, '').replace(/\s+$/, '') ?? '';
+        // A newline after `&&`, `||` or `|` (and maybe a comment) continues the list.
         if (top && stack.length === 0 && !/(?:\|\||&&|\|)$/.test(pending)) top.separator('\n', this.pos, this.pos);
         atStart = true;
         continue;
@@ -178,7 +183,7 @@ class Scanner {
         continue;
       }
       const word = s.slice(start, this.pos);
-      const wordEnds = this.pos >= s.length || DELIMITER.test(s[this.pos] as string);
+      const wordEnds = this.pos >= s.length || DELIMITER.test(s[this.pos] as string) || s.startsWith('\\\n', this.pos);
       if (atStart && wordEnds) {
         if (OPENERS.has(word)) {
           stack.push(word === 'case' ? 'case' : word === '{' ? '{' : 'kw');
@@ -306,6 +311,13 @@ class Scanner {
   }
 }
 
+/** The step without surrounding blanks or a dangling line continuation (which would swallow what follows it). */
+function trimStep(text: string): string {
+  let trimmed = text.trim();
+  while (((/\\+$/.exec(trimmed)?.[0].length ?? 0) & 1) === 1) trimmed = trimmed.slice(0, -1).trimEnd();
+  return trimmed;
+}
+
 /**
  * Pure: the command's top-level steps. An and-or list that contains `||` stays one step (its
  * parts don't fail independently), and so does anything the scanner cannot parse.
@@ -316,7 +328,7 @@ export function splitSteps(command: string): Step[] {
     const scanner = new Scanner(command);
     segments = scanner.top();
   } catch (error) {
-    if (error instanceof Unparsable) return [{ index: 0, command: command.trim(), separator: '' }];
+    if (error instanceof Unparsable) return [{ index: 0, command: trimStep(command), separator: '' }];
     throw error;
   }
   const merged: Array<{ command: string; separator: Separator }> = [];
@@ -338,7 +350,7 @@ export function splitSteps(command: string): Step[] {
   flush();
   const steps: Step[] = [];
   for (const { command: text, separator } of merged) {
-    const trimmed = text.trim();
+    const trimmed = trimStep(text);
     if (trimmed === '' || /^#/.test(trimmed) && !trimmed.includes('\n')) {
       // An empty or comment-only segment: the previous step keeps its own separator.
       continue;
@@ -346,5 +358,5 @@ export function splitSteps(command: string): Step[] {
     steps.push({ index: steps.length, command: trimmed, separator });
   }
   if (steps.length > 0) (steps[steps.length - 1] as Step).separator = '';
-  return steps.length > 0 ? steps : [{ index: 0, command: command.trim(), separator: '' }];
+  return steps.length > 0 ? steps : [{ index: 0, command: trimStep(command), separator: '' }];
 }
