@@ -230,7 +230,7 @@ describe('GitHub reporting', () => {
 
   it('fails the task, naming the line, when .ci-fixer.yml is invalid; the check run is still completed', async () => {
     await world.close();
-    world = await startGitHubWorld({ files: { '.ci-fixer.yml': 'command: npx prettier --check .\nfixers:\n  - prettier\n  - autopep8\n' } });
+    world = await startGitHubWorld({ files: { '.ci-fixer.yml': 'command: npx prettier --check .\nfixers:\n  - prettier\n  - yapf\n' } });
     const hooks = hooksFor(world, 'app');
     const ctx = contextFor(world);
     const error = await hooks.onStart!(ctx).then(

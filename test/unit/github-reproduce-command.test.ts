@@ -84,7 +84,7 @@ describe('.ci-fixer.yml', () => {
   });
 
   it('reports a bad file as the task error, naming the line', () => {
-    const unknownFixer = errorOf(() => parseCiFixerFile('command: npm test\nfixers:\n  - prettier\n  - autopep8\n'));
+    const unknownFixer = errorOf(() => parseCiFixerFile('command: npm test\nfixers:\n  - prettier\n  - yapf\n'));
     expect(unknownFixer.code).toBe('ci_fixer_yml_invalid');
     expect(unknownFixer.message).toMatch(/^\.ci-fixer\.yml line 4: fixers\.1: /);
     expect(errorOf(() => parseCiFixerFile('command: npm test\ntimeout: 60\n')).message).toMatch(/^\.ci-fixer\.yml line 2: timeout: Unrecognized key/);
