@@ -54,6 +54,13 @@ describe('diagnose', () => {
     expect(expandScripts('npm t', scripts)).toEqual(['node --test', 'npm t']);
   });
 
+  it('names no tool from a chain whose failing step is unknown, or from a command that passed', () => {
+    const chain = 'test -z "$(gofmt -l .)" && ./check.sh';
+    expect(diagnose({ command: chain, exitCode: 1, output: 'check.sh: licence header missing' }, recognizers).tool).toBe('unknown');
+    expect(diagnose({ command: chain, exitCode: 1, output: '', step: { index: 0, command: 'test -z "$(gofmt -l .)"' } }, recognizers).tool).toBe('gofmt');
+    expect(diagnose({ command: 'gofmt -l .', exitCode: 0, output: 'main.go' }, recognizers).tool).toBe('unknown');
+  });
+
   it('prefers the recognizer whose tool the failing step runs', () => {
     const both = `${ESLINT_OUTPUT}\nerror in a test`;
     const vagueButNamed: Recognizer = { ...vague, commandPattern: /\bmocha\b/, recognize: (i) => ({ ...vague.recognize(i)!, confidence: 0.7 }) };

@@ -3,6 +3,7 @@
 // their input, keeps the most confident answer, falls back to the tool the failing step's command
 // names, and makes locations repository-relative. It never throws: a diagnosis is a best effort.
 import type { Diagnosis, DiagnosisTool } from '../../task.js';
+import { splitSteps } from '../steps/split.js';
 import { expandScripts, TOOL_CATEGORY, toolFromCommand } from './command-tools.js';
 import { goRecognizers } from './go.js';
 import { javascriptRecognizers } from './javascript.js';
@@ -101,13 +102,24 @@ function summaryOf(diagnosis: Omit<Diagnosis, 'summary'>): string {
   return `${who} failed${where} (${diagnosis.category})`;
 }
 
+/**
+ * The command that may name the failing tool: the failing step, or the whole command when it is
+ * one step. In a chain whose failing step is unknown, any step could have failed; and a command
+ * that passed names no failure.
+ */
+function namingCommand(input: DiagnoseInput): string | null {
+  if (input.exitCode === 0) return null;
+  if (input.step) return input.step.command;
+  return splitSteps(input.command).length === 1 ? input.command : null;
+}
+
 /** Why the command failed, from its output; `unknown` when no recognizer knows it. Never throws. */
 export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[] = RECOGNIZERS): Diagnosis {
   const step = input.step ?? null;
   try {
     const lines = cleanLines(typeof input.output === 'string' ? input.output : '');
     const command = step?.command ?? input.command;
-    const texts = expandScripts(command, input.scripts);
+    const texts = namingCommand(input) === null ? [] : expandScripts(command, input.scripts);
     const best = bestRecognition(lines, command, texts, input.exitCode, recognizers);
     const tool: DiagnosisTool = best && best.tool in TOOL_CATEGORY ? best.tool : 'unknown';
     const partial = {
