@@ -135,6 +135,8 @@ describe('cleanLines and locations', () => {
       { path: 'README.md', line: null, column: null },
     ]);
     expect(repositoryLocations(raw)).toEqual([
+      { path: '/home/runner/work/app/app/lib/option.js', line: 12, column: null },
+      { path: '/a/app/lib/option.js', line: 12, column: null },
       { path: 'src/app.js', line: 4, column: 2 },
       { path: 'lib/missing.js', line: 1, column: null },
       { path: 'README.md', line: null, column: null },

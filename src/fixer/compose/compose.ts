@@ -57,8 +57,12 @@ export async function composeFixers(initial: Failure, deps: ComposeDeps): Promis
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const key = signature(current);
     const candidates = applicableFixers(current, deps.allowed, deps.registry).filter((f) => !tried.has(`${key}|${f.name}`));
-    if (candidates.length === 0) return stop(noFixerReason(kept, current, deps.allowed));
-    deps.log(`round ${round}: ${current.diagnosis.summary}; fixers to try: ${candidates.map((f) => f.name).join(', ')}`);
+    if (candidates.length === 0) {
+      if (round === 1) deps.log('no fixer recognises this failure');
+      return stop(noFixerReason(kept, current, deps.allowed));
+    }
+    deps.log(`round ${round}: ${current.diagnosis.summary}`);
+    deps.log(`fixers to try: ${candidates.map((f) => f.name).join(', ')}`);
     const outcome: Round = { toolMissing: [], tried: [] };
     let next: Failure | null | undefined;
     for (const fixer of candidates) {

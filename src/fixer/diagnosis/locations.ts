@@ -60,7 +60,7 @@ const positive = (n: number | undefined): number | null => (typeof n === 'number
 
 /**
  * Pure: the recognizer's locations made repository-relative, deduplicated and bounded. With a
- * file list, only paths that exist in the repository are kept; without one, only relative paths.
+ * file list (as the pipeline always gives), only paths that exist in the repository are kept.
  */
 export function repositoryLocations(raw: readonly RawLocation[], files?: ReadonlySet<string>, repoRoot?: string): DiagnosisLocation[] {
   const index = files ? new FileIndex(files) : undefined;
@@ -70,7 +70,8 @@ export function repositoryLocations(raw: readonly RawLocation[], files?: Readonl
     if (typeof loc?.path !== 'string') continue;
     const normal = normalisePath(loc.path, repoRoot);
     if (normal === null) continue;
-    const resolved = index ? index.resolve(normal) : normal.startsWith('/') ? null : normal;
+    // Without a file list nothing can be checked: the path is kept as the tool printed it, normalised.
+    const resolved = index ? index.resolve(normal) : normal;
     if (resolved === null) continue;
     const location = { path: resolved, line: positive(loc.line), column: positive(loc.column) };
     const key = `${location.path}:${location.line}:${location.column}`;
