@@ -81,8 +81,8 @@ export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: 
   if (r?.fixer) lines.push(`**${(r.fixers?.length ?? 0) > 1 ? 'Fixers' : 'Fixer'}:** ${fixerNames(r)}`);
   if (r?.diagnosis) lines.push(`**Diagnosis:** ${r.diagnosis.summary}${stepNote(r.diagnosis, outcome.spec.command)}`);
   if (r?.reason) lines.push(`**Reason:** ${r.reason}`);
-  if (r?.model?.summary && r.outcome === 'fixed') lines.push(`**Model:** ${r.model.summary.replace(/\s+/g, ' ').slice(0, 500)}`);
-  if (r?.outcome === 'fixed') lines.push('Verified by re-running the command on the fixed tree.');
+  // (The model fixer's own lines, with its summary and the same proof, come with issue 10.)
+  if (r?.outcome === 'fixed' && !r.model) lines.push('Verified by re-running the command on the fixed tree.');
   if (outcome.spec.command !== undefined) lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
   if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
   if (links.pullRequestUrl) lines.push(`**Pull request:** ${links.pullRequestUrl}`);
@@ -137,9 +137,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
       `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
       ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
-      ...(result.model?.summary ? ['', `The model's summary: ${result.model.summary.slice(0, 2000)}`] : []),
-      '',
-      'Verified: ci-fixer re-ran the command on the fixed tree and it passed.',
+      ...(result.model ? [] : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),

@@ -103,6 +103,7 @@ describe('GitHub report text', () => {
     expect(commitMessage('t', ORIGIN, both, spec.command).split('\n')[0]).toBe('ci-fixer: fix "lint" with eslint, prettier');
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('fixed it with **eslint, prettier**');
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('Diagnosis: eslint failed in lib/option.js:12 (lint)');
+    expect(pullRequestBody('/t', ORIGIN, both)).toContain('Verified: ci-fixer re-ran the command on the fixed tree and it passed.');
     expect(commentBody('/t', ORIGIN, both, null)).toContain('with **eslint, prettier**.');
 
     const testFailure = { ...diagnosis, tool: 'node-test' as const, category: 'test' as const, step: { index: 0, command: 'node --test' }, summary: 'node-test failed in test/sum.test.js:5 (test)', excerpt: ['✖ adds two numbers', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:'] };
@@ -114,12 +115,5 @@ describe('GitHub report text', () => {
     expect(out.summary).toContain('```text\n✖ adds two numbers\nAssertionError [ERR_ASSERTION]');
     expect(out.summary).not.toContain('**Fixer');
     expect(out.text).toBeUndefined();
-  });
-
-  it("adds the model's summary of a fix it made", () => {
-    const model = { model: 'm', steps: 3, attempts: 1, promptTokens: 10, completionTokens: 5, modelTimeMs: 9, summary: 'sum() subtracted instead of adding' };
-    const result: FixResult = { ...FIXED, fixer: 'model', fixers: ['model'], model };
-    expect(checkOutput(outcome({ result }), { taskUrl: '/t' }).summary).toContain('**Model:** sum() subtracted instead of adding');
-    expect(pullRequestBody('/t', ORIGIN, result)).toContain("The model's summary: sum() subtracted instead of adding");
   });
 });
