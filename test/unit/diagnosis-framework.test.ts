@@ -117,6 +117,17 @@ describe('cleanLines and locations', () => {
     expect(cleanLines('y'.repeat(1 << 20))[0]).toHaveLength(2000);
   });
 
+  it('never lets a relative path climb out of the repository (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('..', '.', 'a', 'b.js', '', '\\', 'C:', '~'), { maxLength: 8 }), (parts) => {
+        const out = normalisePath(parts.join('/'));
+        if (out === null || out.startsWith('/')) return;
+        expect(out.split('/')).not.toContain('..');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('makes paths repository-relative and keeps only files that exist', () => {
     expect(normalisePath('./lib//option.js')).toBe('lib/option.js');
     expect(normalisePath('C:\\work\\repo\\lib\\option.js')).toBe('/work/repo/lib/option.js');
