@@ -4,7 +4,7 @@
 import { TaskError } from '../errors.js';
 import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
 import { modelAllowed, runAgent } from './compose/agent.js';
-import { composeFixers } from './compose/compose.js';
+import { composeFixers, type ComposeResult } from './compose/compose.js';
 import { CommandRuns } from './compose/runs.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
@@ -79,37 +79,66 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     setPhase,
     log: (text) => ctx.log('system', text),
   });
+  const end = composed.passed || !modelAllowed(ctx)
+    ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
+    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR });
 
-  let { passed, reason } = composed;
-  const fixers = [...composed.kept];
-  let model: ModelUsage | null = null;
-  if (!passed && modelAllowed(ctx)) {
-    await setPhase('fixing');
-    const agent = await runAgent(ctx, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR });
-    model = agent.usage;
-    await setPhase('verifying');
-    passed = (await runs.whole()) === null;
-    if (passed) fixers.push('model');
-    else reason = agent.text;
-  }
+  return conclude({ ctx, worktree, before, runs, composed, end, diagnosis, result });
+}
 
-  if (passed) {
+interface End {
+  passed: boolean;
+  fixers: FixerName[];
+  reason: string | null;
+  model: ModelUsage | null;
+}
+
+/** The outcome: fixed only with a passing whole command and a patch; a pass with no change is a flaky failure. */
+async function conclude(c: {
+  ctx: FixContext;
+  worktree: Worktree;
+  before: Set<string>;
+  runs: CommandRuns;
+  composed: ComposeResult;
+  end: End;
+  diagnosis: Diagnosis;
+  result: (f: Finish) => FixResult;
+}): Promise<FixResult> {
+  const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
+  if (end.passed) {
     const patch = await worktree.patch(before, ctx.patchMaxBytes);
     if (patch.patch === '') {
       // It passes with nothing changed: the original failure was flaky, not fixed by us.
       ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
-      return result({ outcome: 'not_reproduced', diagnosis, model });
+      return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
     }
-    ctx.log('system', `fixed by ${fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
-    return result({ outcome: 'fixed', fixers, diagnosis, model, patch });
+    ctx.log('system', `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
+    return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
   }
-  if (fixers.length === 0 && composed.unchanged && model === null && (await runs.whole()) === null) {
+  if (end.fixers.length === 0 && composed.unchanged && end.model === null && (await runs.whole()) === null) {
     // A fixer ran, found nothing to change, and the command now passes: a re-run was all it needed.
     ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible');
     return result({ outcome: 'not_reproduced', diagnosis });
   }
-  ctx.log('system', `not fixed: ${reason ?? 'the command still fails'}`);
-  return result({ outcome: 'not_fixed', diagnosis, reason: reason ?? 'the command still fails', model });
+  const reason = end.reason ?? 'the command still fails';
+  ctx.log('system', `not fixed: ${reason}`);
+  return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/** The model fixer on the tree the tools left; the pipeline's own run of the whole command decides. */
+async function afterModel(
+  ctx: FixContext,
+  setPhase: (phase: TaskPhase) => Promise<void>,
+  composed: ComposeResult,
+  deps: Parameters<typeof runAgent>[1],
+): Promise<End> {
+  await setPhase('fixing');
+  const agent = await runAgent(ctx, deps);
+  await setPhase('verifying');
+  const passed = (await deps.runs.whole()) === null;
+  return passed
+    ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
+    : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
 }
 
 /** Phase changes only: a round that fixes and verifies again does not repeat them. */
