@@ -1,6 +1,7 @@
 // The composition loop on an in-memory tree (fakes of our own ComposeDeps and Fixer interfaces):
 // which fixers are kept, which reverted, when it stops, and why; and the progress verdicts.
 import { describe, expect, it } from 'vitest';
+import { TaskError } from '../../src/errors.js';
 import { composeFixers, type ComposeDeps } from '../../src/fixer/compose/compose.js';
 import { judge } from '../../src/fixer/compose/progress.js';
 import type { Diagnosis, DiagnosisTool, FixerName } from '../../src/task.js';
@@ -102,6 +103,22 @@ describe('composeFixers', () => {
     const result = await composeFixers(failureAt(1), world.deps({}, registry));
     expect(result).toMatchObject({ kept: ['prettier'], passed: true });
     expect(world.logs).toContain('fixer biome made it no better (earlier): reverted');
+  });
+
+  it("undoes a fixer that throws, and goes on with the next one; the task's own errors pass through", async () => {
+    const world = new World(['format']);
+    const buggy = fixer('biome', 'prettier', (t) => {
+      t.add('half-written');
+      throw new RangeError('fixer bug');
+    });
+    const result = await composeFixers(failureAt(1), world.deps({}, [buggy, fixer('prettier', 'prettier', removes('format'))]));
+    expect(result).toMatchObject({ kept: ['prettier'], passed: true });
+    expect(world.tree.has('half-written')).toBe(false);
+    expect(world.logs).toContain('fixer biome failed (RangeError): reverted');
+    const timeout = fixer('prettier', 'prettier', () => {
+      throw new TaskError('task_timeout', 'out of time');
+    });
+    await expect(composeFixers(failureAt(1), new World(['format']).deps({}, [timeout]))).rejects.toMatchObject({ code: 'task_timeout' });
   });
 
   it('stops with a reason: nothing recognises it, nothing helped, the tool is missing, or the failure comes back', async () => {

@@ -1,6 +1,7 @@
 // Composition: apply a fixer, re-check from the failing step, keep it when it made progress
 // (see progress.ts) and go on with the next failure; revert it when it did not. Bounded in rounds
 // and in fixer applications; stops when a round helps nothing or a failure comes back.
+import { AppError } from '../../errors.js';
 import type { FixerName, TaskPhase } from '../../task.js';
 import { applicableFixers } from '../fixers/index.js';
 import type { Failure, Fixer, FixerOutcome } from '../types.js';
@@ -95,7 +96,17 @@ export async function composeFixers(initial: Failure, deps: ComposeDeps): Promis
 async function tryFixer(fixer: Fixer, current: Failure, deps: ComposeDeps, round: Round, noted: () => void): Promise<Failure | null | undefined> {
   await deps.setPhase('fixing');
   deps.log(`applying fixer ${fixer.name}`);
-  const applied = await deps.apply(fixer, current);
+  let applied: FixerOutcome;
+  try {
+    applied = await deps.apply(fixer, current);
+  } catch (error) {
+    // Cancellation, the task's timeout and sandbox failures keep their meaning; a fixer's own bug
+    // costs only that fixer, and whatever it half-changed is undone.
+    if (error instanceof AppError) throw error;
+    deps.log(`fixer ${fixer.name} failed (${error instanceof Error ? error.name : 'error'}): reverted`);
+    await deps.revert();
+    return undefined;
+  }
   if (applied.status !== 'applied') {
     deps.log(applied.message);
     if (applied.status === 'tool_missing') round.toolMissing.push(applied.message);
