@@ -18,7 +18,7 @@ import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixAgent, FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
 import type { Sandbox } from '../src/sandbox/types.js';
-import { isFinal, type FixerName, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
+import { isFinal, type Diagnosis, type FixerName, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -112,21 +112,25 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
 
   async function finish(attempt: Attempt, end: Pick<TaskEnd, 'state' | 'result' | 'error'>): Promise<void> {
     const { taskId } = attempt;
-    let patch = end;
+    // Redacted before the finish hook too: what it reports (a check run's diagnosis and commands)
+    // leaves for GitHub.
+    let patch = redactEnd(end, attempt.redact);
     if (attempt.hookCtx !== undefined && options.hooks?.onFinish !== undefined) {
-      const extra = await options.hooks.onFinish(attempt.hookCtx, { ...end, spec: attempt.spec ?? attempt.hookCtx.spec }).catch((err: unknown) => {
+      const extra = await options.hooks.onFinish(attempt.hookCtx, { ...patch, spec: attempt.spec ?? attempt.hookCtx.spec }).catch((err: unknown) => {
         logger.error({ err, taskId }, 'task_hook_finish_failed');
         return undefined;
       });
-      if (extra !== undefined && end.result !== null) patch = { ...end, result: { ...end.result, ...extra } };
+      if (extra !== undefined && patch.result !== null) patch = { ...patch, result: { ...patch.result, ...extra } };
     }
+    // The hook's own fields (a GitHub error) can echo a secret as well.
     patch = redactEnd(patch, attempt.redact);
     // Every log line must land before the final state, or a client could see `done` too early.
     await attempt.log.flush();
     if (!(await write(attempt, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() })).applied) return;
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
     options.metrics.taskFinished(outcome, (Date.now() - attempt.startedMs) / 1000);
-    logger.info({ taskId, state: patch.state, outcome }, 'task_finished');
+    const fields = patch.result ? { fixers: patch.result.fixers ?? (patch.result.fixer ? [patch.result.fixer] : []), tool: patch.result.diagnosis?.tool ?? null } : {};
+    logger.info({ taskId, state: patch.state, outcome, ...fields }, 'task_finished');
   }
 
   /** Puts the task back on the queue without spending an attempt (shutdown, no capacity). */
@@ -297,7 +301,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       });
       if (result.outcome === 'fixed') options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
       await setPhase('reporting');
-      log.write('system', `outcome ${result.outcome}${result.fixer ? ` (fixer ${result.fixer})` : ''}`);
+      const fixers = result.fixers && result.fixers.length > 0 ? result.fixers : result.fixer ? [result.fixer] : [];
+      log.write('system', `outcome ${result.outcome}${fixers.length > 0 ? ` (${fixers.length > 1 ? 'fixers' : 'fixer'} ${fixers.join(', ')})` : ''}`);
       const patch = attempt.redact(result.patch);
       if (patch !== result.patch) log.write('system', 'the patch contained a configured secret; it was redacted and will not be delivered');
       await finish(attempt, { state: 'succeeded', result: { ...result, patch, ...(patch === result.patch ? {} : { patchRedacted: true }) }, error: null });
@@ -455,8 +460,22 @@ function redactEnd(end: Pick<TaskEnd, 'state' | 'result' | 'error'>, redact: Red
         : {
             ...result,
             commands: result.commands.map((c) => ({ ...c, command: redact(c.command) })),
+            // The diagnosis quotes the command's output; the reason and the model's summary may too.
+            ...(result.diagnosis ? { diagnosis: redactDiagnosis(result.diagnosis, redact) } : {}),
+            ...(result.reason ? { reason: redact(result.reason) } : {}),
+            ...(result.model ? { model: { ...result.model, summary: result.model.summary === null ? null : redact(result.model.summary) } } : {}),
             ...(result.github === undefined ? {} : { github: { ...result.github, error: info(result.github.error) } }),
           },
+  };
+}
+
+function redactDiagnosis(d: Diagnosis, redact: Redactor): Diagnosis {
+  return {
+    ...d,
+    step: d.step === null ? null : { ...d.step, command: redact(d.step.command) },
+    locations: d.locations.map((l) => ({ ...l, path: redact(l.path) })),
+    excerpt: d.excerpt.map((line) => redact(line)),
+    summary: redact(d.summary),
   };
 }
 

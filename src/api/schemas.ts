@@ -2,7 +2,7 @@
 // OpenAPI document is generated from them, so the two cannot drift apart.
 import { z } from '@hono/zod-openapi';
 import { TASK_SOURCES } from '../queue/types.js';
-import { COMMAND_SOURCES, FIXER_NAMES, githubOriginSchema, OUTCOMES, TASK_PHASES, TASK_STATES, taskSpecSchema } from '../task.js';
+import { COMMAND_SOURCES, DIAGNOSIS_TOOLS, FAILURE_CATEGORIES, FIXER_NAMES, githubOriginSchema, OUTCOMES, TASK_PHASES, TASK_STATES, taskSpecSchema } from '../task.js';
 
 export const BEARER_SCHEME = 'bearerAuth';
 /** The security requirement of every /api/v1 route. */
@@ -94,10 +94,47 @@ const commandRecordSchema = z.object({
   timedOut: z.boolean(),
 });
 
+const diagnosisSchema = z
+  .object({
+    tool: z.enum(DIAGNOSIS_TOOLS).openapi({ description: 'The tool the failure is attributed to; `unknown` when no recognizer knows it.' }),
+    category: z.enum(FAILURE_CATEGORIES),
+    step: z
+      .object({ index: z.number().int().min(0), command: z.string() })
+      .nullable()
+      .openapi({ description: 'For a chained command (`a && b`, several lines): the step that failed, 0-based.' }),
+    locations: z
+      .array(z.object({ path: z.string(), line: z.number().int().nullable(), column: z.number().int().nullable() }))
+      .openapi({ description: 'Files and lines the output names, relative to the repository and checked to exist there (at most 20).' }),
+    excerpt: z.array(z.string()).openapi({ description: 'The few error lines that matter (at most 15), never the whole log.' }),
+    summary: z.string().openapi({ description: 'One line for people, e.g. "eslint failed in lib/option.js:12 (lint)".' }),
+  })
+  .openapi('Diagnosis');
+
+const modelUsageSchema = z
+  .object({
+    model: z.string(),
+    steps: z.number().int(),
+    attempts: z.number().int(),
+    promptTokens: z.number().int(),
+    completionTokens: z.number().int(),
+    modelTimeMs: z.number().openapi({ description: 'Wall time spent waiting for model responses.' }),
+    summary: z.string().nullable().openapi({ description: "The model's own summary of its fix." }),
+  })
+  .openapi('ModelUsage');
+
 const fixResultSchema = z
   .object({
     outcome: z.enum(OUTCOMES),
-    fixer: z.enum(FIXER_NAMES).nullable(),
+    fixer: z.enum(FIXER_NAMES).nullable().openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
+    fixers: z
+      .array(z.enum(FIXER_NAMES))
+      .optional()
+      .openapi({ description: 'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.' }),
+    // Null when the failure did not reproduce.
+    diagnosis: diagnosisSchema.nullable().optional(),
+    reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),
+    // Set when the model-backed fixer ran.
+    model: modelUsageSchema.nullable().optional(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
     patchTruncated: z.boolean(),
     patchRedacted: z.boolean().optional().openapi({ description: 'The patch contained a configured secret (now redacted); it was not delivered.' }),

@@ -1,102 +1,188 @@
-// The fix pipeline, first version: clone -> reproduce -> for each applicable fixer: fix, verify.
-// Fixers are tried one at a time on a clean checkout, so the reported fixer is the one whose
-// change alone made the command pass, and the patch is exactly that change.
+// The fix pipeline: clone -> reproduce and diagnose -> compose fixers round by round (each kept
+// only when it makes progress, checked by re-running from the failing step) -> the model fixer
+// when the tools are not enough -> prove it by running the whole original command -> patch.
 import { TaskError } from '../errors.js';
-import type { FixResult, FixerName, Outcome } from '../task.js';
-import { diagnose } from './diagnosis/index.js';
-import { runModelStep } from './agent/pipeline-step.js';
+import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
+import { modelBudgets } from './agent/pipeline-step.js';
+import { modelAllowed, runAgent } from './compose/agent.js';
+import { composeFixers, type ComposeResult } from './compose/compose.js';
+import { CommandRuns } from './compose/runs.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
-import { createCommandRunner } from './runner.js';
+import { createCommandRunner, type CommandRunner } from './runner.js';
 import { shellQuote } from './shell.js';
-import type { Failure, FixContext, FixerContext } from './types.js';
+import { isManifest } from './steps/plan.js';
+import type { Failure, FixContext, Fixer, FixerContext, RunInRepo } from './types.js';
 import { Worktree } from './worktree.js';
 
 export type { FixContext } from './types.js';
 
+/** Repository files listed for diagnoses and the model (bounded for huge monorepos). */
+const MAX_FILES = 100_000;
+const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
+
+interface Finish {
+  outcome: Outcome;
+  fixers?: FixerName[];
+  diagnosis?: Diagnosis | null;
+  reason?: string | null;
+  model?: ModelUsage | null;
+  patch?: { patch: string; truncated: boolean };
+}
+
 export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const runner = createCommandRunner(ctx);
   const worktree = new Worktree(runner, ctx.sandbox);
-  const result = (outcome: Outcome, fixer: FixerName | null = null, patch = '', patchTruncated = false): FixResult => ({
-    outcome,
-    fixer,
-    patch,
-    patchTruncated,
+  const setPhase = phaseSetter(ctx);
+  const result = (f: Finish): FixResult => ({
+    outcome: f.outcome,
+    fixer: f.fixers?.[0] ?? null,
+    fixers: f.fixers ?? [],
+    diagnosis: f.diagnosis ?? null,
+    reason: f.reason ?? null,
+    model: f.model ?? null,
+    patch: f.patch?.patch ?? '',
+    patchTruncated: f.patch?.truncated ?? false,
     commands: runner.commands,
   });
 
-  await ctx.setPhase('cloning');
+  await setPhase('cloning');
   await worktree.prepare();
   const sha = await checkoutRepo(runner, ctx.spec.repo, ctx.gitToken);
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
 
-  await ctx.setPhase('reproducing');
-  // Install steps from the repository's .ci-fixer.yml: a failing one is the task's error, not a failure to fix.
+  await setPhase('reproducing');
+  await runSetup(ctx, runner);
+  const files = await worktree.files(MAX_FILES);
+  const scripts = await packageScripts(ctx);
+  const runs = new CommandRuns({ runner, sandbox: ctx.sandbox, command: ctx.spec.command, files: new Set(files), ...(scripts ? { scripts } : {}) });
+  const failure = await runs.whole();
+  if (failure === null) {
+    ctx.log('system', 'the command passed: failure not reproduced');
+    return result({ outcome: 'not_reproduced' });
+  }
+  const diagnosis = failure.diagnosis;
+  ctx.log('system', `diagnosis: ${diagnosis.summary}`);
+
+  // Files the command itself created are not part of a fix; only looked up when a fix will run,
+  // so a task that nothing can fix ends with its reproducing command.
+  const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
+  const before = fixable ? await worktree.untracked() : new Set<string>();
+  const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
+  const composed = await composeFixers(failure, {
+    ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
+    apply: (fixer, current) => applyFixer(ctx, fixer, current, run, runner),
+    changed: () => worktree.changedSinceCheckpoint(before),
+    keep: () => worktree.checkpoint(before),
+    revert: () => worktree.restore(before),
+    recheck: (current) => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest)),
+    verify: () => runs.whole(),
+    setPhase,
+    log: (text) => ctx.log('system', text),
+  });
+  const end = composed.passed || !modelAllowed(ctx)
+    ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
+    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner });
+
+  return conclude({ ctx, worktree, before, runs, composed, end, diagnosis, result });
+}
+
+interface End {
+  passed: boolean;
+  fixers: FixerName[];
+  reason: string | null;
+  model: ModelUsage | null;
+}
+
+/** The outcome: fixed only with a passing whole command and a patch; a pass with no change is a flaky failure. */
+async function conclude(c: {
+  ctx: FixContext;
+  worktree: Worktree;
+  before: Set<string>;
+  runs: CommandRuns;
+  composed: ComposeResult;
+  end: End;
+  diagnosis: Diagnosis;
+  result: (f: Finish) => FixResult;
+}): Promise<FixResult> {
+  const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
+  if (end.passed) {
+    const patch = await worktree.patch(before, ctx.patchMaxBytes);
+    if (patch.patch === '') {
+      // It passes with nothing changed: the original failure was flaky, not fixed by us.
+      ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
+      return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
+    }
+    ctx.log('system', `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
+    return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
+  }
+  if (end.fixers.length === 0 && composed.unchanged && end.model === null && (await runs.whole()) === null) {
+    // A fixer ran, found nothing to change, and the command now passes: a re-run was all it needed.
+    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible');
+    return result({ outcome: 'not_reproduced', diagnosis });
+  }
+  const reason = end.reason ?? 'the command still fails';
+  ctx.log('system', `not fixed: ${reason}`);
+  return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/** The model fixer on the tree the tools left; the pipeline's own run of the whole command decides. */
+async function afterModel(
+  ctx: FixContext,
+  setPhase: (phase: TaskPhase) => Promise<void>,
+  composed: ComposeResult,
+  deps: Omit<Parameters<typeof runAgent>[1], 'budgets'> & { runner: CommandRunner },
+): Promise<End> {
+  const budgets = await modelBudgets(ctx, deps.runner);
+  if (budgets === null) return { passed: false, fixers: composed.kept, reason: composed.reason, model: null };
+  await setPhase('fixing');
+  const agent = await runAgent(ctx, { ...deps, budgets });
+  await setPhase('verifying');
+  const passed = (await deps.runs.whole()) === null;
+  return passed
+    ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
+    : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
+}
+
+/** Phase changes only: a round that fixes and verifies again does not repeat them. */
+function phaseSetter(ctx: FixContext): (phase: TaskPhase) => Promise<void> {
+  let last: TaskPhase | null = null;
+  return async (phase) => {
+    if (phase === last) return;
+    last = phase;
+    await ctx.setPhase(phase);
+  };
+}
+
+/** Install steps from the repository's .ci-fixer.yml: a failing one is the task's error, not a failure to fix. */
+async function runSetup(ctx: FixContext, runner: CommandRunner): Promise<void> {
   for (const [index, step] of (ctx.spec.setup ?? []).entries()) {
     const setup = await runner.run(step, { cwd: REPO_DIR });
     if (setup.exitCode !== 0) throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
   }
-  const repro = await runner.run(ctx.spec.command, { cwd: REPO_DIR });
-  if (repro.exitCode === 0) {
-    ctx.log('system', 'the command passed: failure not reproduced');
-    return result('not_reproduced');
-  }
-  const failure: Failure = {
-    command: ctx.spec.command,
-    exitCode: repro.exitCode,
-    output: repro.output,
-    diagnosis: diagnose({ command: ctx.spec.command, exitCode: repro.exitCode, output: repro.output }),
-  };
-  const fixers = applicableFixers(failure, ctx.spec.fixers);
-  // ---- model fixer (issue 10; the lead reconciles this with fix-core's composition) ----
-  // When no deterministic fixer applies or none made the command pass, the model-backed fixer
-  // gets the failure on a clean tree (no fixer's change was kept); its result, or not_fixed.
-  const viaModel = async (tried?: Set<string>): Promise<FixResult> => {
-    if (ctx.agent === undefined) return result('not_fixed');
-    if (tried !== undefined) await worktree.reset(tried);
-    const before = tried ?? (await worktree.untracked());
-    return (await runModelStep(ctx, { runner, worktree, before, failure })) ?? result('not_fixed');
-  };
-  // ---- end model fixer ----
-  if (fixers.length === 0) {
-    ctx.log('system', 'no fixer recognises this failure');
-    return viaModel();
-  }
-  ctx.log('system', `fixers to try: ${fixers.map((f) => f.name).join(', ')}`);
+}
 
-  const before = await worktree.untracked();
-  for (const [index, fixer] of fixers.entries()) {
-    await ctx.setPhase('fixing');
-    if (index > 0) await worktree.reset(before);
-    ctx.log('system', `applying fixer ${fixer.name}`);
-    const fixerCtx: FixerContext = {
-      run: (command, options) => runner.run(command, { ...options, cwd: REPO_DIR }),
-      failure,
-      readFile: async (path) => (await ctx.sandbox.readFile(`${REPO_DIR}/${path}`).catch(() => null))?.toString('utf8') ?? null,
-      hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
-      log: (text) => ctx.log('system', text),
-      signal: ctx.signal,
-    };
-    const applied = await fixer.apply(fixerCtx);
-    if (applied.status !== 'applied') {
-      ctx.log('system', applied.message);
-      continue;
-    }
-
-    await ctx.setPhase('verifying');
-    const verify = await runner.run(ctx.spec.command, { cwd: REPO_DIR });
-    if (verify.exitCode !== 0) {
-      ctx.log('system', `fixer ${fixer.name} did not make the command pass`);
-      continue;
-    }
-    const { patch, truncated } = await worktree.patch(before, ctx.patchMaxBytes);
-    if (patch === '') {
-      // It passes with nothing changed: the original failure was flaky, not fixed by us.
-      ctx.log('system', `the command passed but fixer ${fixer.name} changed nothing: failure not reproducible`);
-      return result('not_reproduced');
-    }
-    ctx.log('system', `fixed by ${fixer.name}${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
-    return result('fixed', fixer.name, patch, truncated);
+/** The root package.json's scripts, to see through `npm run X` in a diagnosis. */
+async function packageScripts(ctx: FixContext): Promise<Record<string, string> | undefined> {
+  const raw = await ctx.sandbox.readFile(`${REPO_DIR}/package.json`).catch(() => null);
+  if (raw === null || raw.length > MAX_PACKAGE_JSON_BYTES) return undefined;
+  try {
+    const scripts = (JSON.parse(raw.toString('utf8')) as { scripts?: unknown }).scripts;
+    if (typeof scripts !== 'object' || scripts === null) return undefined;
+    return Object.fromEntries(Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return undefined;
   }
-  return viaModel(before);
+}
+
+function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, run: RunInRepo, runner: CommandRunner) {
+  const fixerCtx: FixerContext = {
+    run,
+    failure,
+    readFile: async (path) => (await ctx.sandbox.readFile(`${REPO_DIR}/${path}`).catch(() => null))?.toString('utf8') ?? null,
+    hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
+    log: (text) => ctx.log('system', text),
+    signal: ctx.signal,
+  };
+  return fixer.apply(fixerCtx);
 }

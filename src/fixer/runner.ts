@@ -23,6 +23,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** A bound shorter than the task's remaining time (e.g. the model's `run` tool); expiry is not a task timeout. */
   timeoutMs?: number;
+  /** What the log and the command record show instead of `command` (an instrumented script shows as the step it runs). */
+  label?: string;
 }
 
 export interface RunResult {
@@ -61,13 +63,14 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
 
   async function run(command: string, options: RunOptions = {}): Promise<RunResult> {
     if (ctx.signal.aborted) throw new CancelledError('task cancelled');
+    const shown = options.label ?? command;
     const remainingMs = deadline - now();
     if (remainingMs < MIN_COMMAND_MS) {
-      throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget before: ${command}`, {
+      throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget before: ${shown}`, {
         details: { timeoutSeconds: ctx.timeoutSeconds },
       });
     }
-    ctx.log('system', `$ ${command}`);
+    ctx.log('system', `$ ${shown}`);
     const tail = new OutputTail(OUTPUT_TAIL_CHARS);
     const stdoutLines: string[] = [];
     const ownBound = options.timeoutMs !== undefined && options.timeoutMs < remainingMs;
@@ -86,10 +89,10 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
         }
       },
     });
-    commands.push({ command, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });
+    commands.push({ command: shown, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });
     ctx.log('system', `exit ${result.exitCode} after ${result.durationMs} ms${result.timedOut ? ' (timed out)' : ''}`);
     if (result.timedOut && !ownBound) {
-      throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget during: ${command}`, {
+      throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget during: ${shown}`, {
         details: { timeoutSeconds: ctx.timeoutSeconds },
       });
     }

@@ -48,10 +48,53 @@ export class Worktree {
   /** Undoes a fixer: tracked files back to HEAD, files it created removed. */
   async reset(before: Set<string>): Promise<void> {
     await this.mustRun('git reset --hard --quiet HEAD');
+    await this.removeAddedSince(before);
+  }
+
+  /**
+   * Keeps the tree as it is now (after a fixer that helped): its changes and new files are staged,
+   * so restore() can undo a later fixer without losing this one.
+   */
+  async checkpoint(before: Set<string>): Promise<void> {
+    await this.mustRun('git add --update');
+    const added = await this.addedSince(before);
+    if (added.length === 0) return;
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+    await this.mustRun(`git add --pathspec-from-file=../${SCRATCH_DIR}/added --pathspec-file-nul`, { GIT_LITERAL_PATHSPECS: '1' });
+  }
+
+  /** Back to the last checkpoint: tracked files from the index, files created since removed. */
+  async restore(before: Set<string>): Promise<void> {
+    await this.mustRun('git checkout-index --all --force');
+    await this.removeAddedSince(before);
+  }
+
+  private async removeAddedSince(before: Set<string>): Promise<void> {
     const added = await this.addedSince(before);
     if (added.length === 0) return;
     await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
     await this.mustRun(`xargs -0 rm -f -- < ../${SCRATCH_DIR}/added`);
+  }
+
+  /** Whether anything changed since the last checkpoint (content, not timestamps). */
+  async changedSinceCheckpoint(before: Set<string>): Promise<boolean> {
+    const diff = await this.runner.run('git diff --quiet --no-ext-diff', { cwd: REPO_DIR });
+    if (diff.exitCode > 1) throw new InfrastructureError('worktree_command_failed', 'git diff --quiet failed in the checkout');
+    return diff.exitCode === 1 || (await this.addedSince(before)).length > 0;
+  }
+
+  /** Paths changed against HEAD (tracked and created since `before`), relative to the root. */
+  async changedFiles(before: Set<string>): Promise<string[]> {
+    await this.mustRun(`git -c core.quotePath=false diff --name-only -z HEAD > ../${SCRATCH_DIR}/changed`);
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/changed`)).toString('utf8');
+    return [...text.split('\0').filter((name) => name.length > 0), ...(await this.addedSince(before))];
+  }
+
+  /** Tracked and untracked (not ignored) files of the checkout, at most `max`. */
+  async files(max: number): Promise<string[]> {
+    await this.mustRun(`git ls-files -z --cached --others --exclude-standard > ../${SCRATCH_DIR}/files`);
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/files`)).toString('utf8');
+    return text.split('\0').filter((name) => name.length > 0).slice(0, max);
   }
 
   /** Unified diff against HEAD, including files created since `before`, capped. */

@@ -1,6 +1,6 @@
 // What ci-fixer writes on GitHub: check run output, commit message, pull request and comment
 // bodies, branch names. Pure, so every text is tested without a server.
-import type { FixResult, GitHubOrigin, QueuedTaskSpec, TaskErrorInfo } from '../task.js';
+import type { Diagnosis, FixResult, GitHubOrigin, QueuedTaskSpec, TaskErrorInfo } from '../task.js';
 import { FIX_BRANCH_PREFIX } from './events.js';
 
 /** GitHub refuses check run summaries and texts over 65535 characters. */
@@ -31,12 +31,18 @@ export function failureName(origin: GitHubOrigin): string {
   return origin.checkRun?.name ?? origin.failedJob ?? origin.workflow?.name ?? 'CI';
 }
 
+/** The fixers whose changes make up the patch, in order ("eslint, prettier"). */
+export function fixerNames(result: FixResult, none = 'a fixer'): string {
+  const names = result.fixers && result.fixers.length > 0 ? result.fixers : result.fixer ? [result.fixer] : [];
+  return names.length > 0 ? names.join(', ') : none;
+}
+
 function title(outcome: TaskOutcome): string {
   if (outcome.state === 'cancelled') return 'Cancelled';
   if (outcome.state === 'failed') return `Could not run: ${outcome.error?.code ?? 'error'}`;
   switch (outcome.result?.outcome) {
     case 'fixed':
-      return `Fixed by ${outcome.result.fixer ?? 'a fixer'}`;
+      return `Fixed by ${fixerNames(outcome.result)}`;
     case 'not_fixed':
       return 'Reproduced, no fix found';
     case 'not_reproduced':
@@ -72,8 +78,12 @@ export interface ReportLinks {
 export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: string; summary: string; text?: string } {
   const r = outcome.result;
   const lines = [`**Outcome:** ${outcome.state === 'succeeded' ? (r?.outcome ?? 'error') : outcome.state}`];
-  if (r?.fixer) lines.push(`**Fixer:** ${r.fixer}`);
+  if (r?.fixer) lines.push(`**${(r.fixers?.length ?? 0) > 1 ? 'Fixers' : 'Fixer'}:** ${fixerNames(r)}`);
+  if (r?.diagnosis) lines.push(`**Diagnosis:** ${r.diagnosis.summary}${stepNote(r.diagnosis, outcome.spec.command)}`);
+  if (r?.reason) lines.push(`**Reason:** ${r.reason}`);
+  // The model's own lines carry its summary and the same proof.
   lines.push(...modelReportLines(r));
+  if (r?.outcome === 'fixed' && !r.model) lines.push('Verified by re-running the command on the fixed tree.');
   if (outcome.spec.command !== undefined) lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
   if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
   if (links.pullRequestUrl) lines.push(`**Pull request:** ${links.pullRequestUrl}`);
@@ -86,9 +96,19 @@ export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: 
       lines.push(`| ${cell(c.command)} | ${c.timedOut ? 'timed out' : c.exitCode} | ${(c.durationMs / 1000).toFixed(1)} |`);
     }
   }
+  if (r?.diagnosis && r.diagnosis.excerpt.length > 0 && r.outcome !== 'fixed') {
+    lines.push('', fenced(r.diagnosis.excerpt.join('\n'), 'text'));
+  }
   const summary = cut(lines.join('\n'), CHECK_TEXT_LIMIT, '_(cut)_');
   if (!r?.patch) return { title: title(outcome), summary };
   return { title: title(outcome), summary, text: `### Patch\n\n${patchBlock(r, CHECK_TEXT_LIMIT - 200)}` };
+}
+
+/** Which step of a chained command failed (an unknown tool's summary names it already). */
+function stepNote(diagnosis: Diagnosis, command: string | undefined): string {
+  const step = diagnosis.step;
+  if (!step || diagnosis.tool === 'unknown' || step.command.trim() === command?.trim()) return '';
+  return `, at step ${step.index + 1}: ${cell(step.command)}`;
 }
 
 /** The patch fenced, cut before fencing so the fence always closes. */
@@ -101,10 +121,10 @@ function patchBlock(result: FixResult, limit: number): string {
 
 export function commitMessage(taskId: string, origin: GitHubOrigin, result: FixResult, command: string): string {
   return [
-    `ci-fixer: fix "${failureName(origin)}" with ${result.fixer ?? 'a fixer'}`,
+    `ci-fixer: fix "${failureName(origin)}" with ${fixerNames(result)}`,
     '',
     `The command \`${command.split('\n', 1)[0]}\` failed on ${origin.headSha.slice(0, 12)};`,
-    `ci-fixer applied ${result.fixer ?? 'a fix'} and the command passed again.`,
+    `ci-fixer applied ${fixerNames(result, 'a fix')} and the command passed again.`,
     '',
     `Ci-Fixer-Task: ${taskId}`,
     '',
@@ -116,8 +136,9 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
   return cut(
     [
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
-      `and fixed it with **${result.fixer ?? 'a fixer'}**; the command passed after the change.`,
-      ...(result.model ? ['', ...modelReportLines(result)] : []),
+      `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
+      ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
+      ...(result.model ? ['', ...modelReportLines(result)] : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),
@@ -128,7 +149,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
 
 export function commentBody(taskUrl: string, origin: GitHubOrigin, result: FixResult, pullRequestUrl: string | null): string {
   const head = [
-    `ci-fixer fixed the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)} with **${result.fixer ?? 'a fixer'}**.`,
+    `ci-fixer fixed the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)} with **${fixerNames(result)}**.`,
     pullRequestUrl ? `Fix pull request: ${pullRequestUrl}` : 'Apply the patch below with `git apply`.',
     `Task: ${taskUrl}`,
     '',

@@ -63,11 +63,11 @@ describe('model fixer: fixes, verifies, retries', () => {
     await sh(`rm -rf ${clone} ${clone}/../fix.patch`, '/');
   });
 
-  it('takes over when a deterministic fixer applied but the command still fails, on the tree reset for it', async () => {
+  it('takes over when a deterministic fixer made progress but the command still fails, on the tree it left', async () => {
     world = await startModelWorld({
       turns: [
         (request) => {
-          // prettier ran first and did not make the command pass; its change was not kept.
+          // prettier ran first: its step now passes (kept), the next one still fails.
           expect(request.body.messages[1].content).toContain('npx prettier --check . && node test.js');
           return { calls: [{ name: 'run', arguments: { command: 'npx prettier --write .' } }] };
         },
@@ -78,7 +78,7 @@ describe('model fixer: fixes, verifies, retries', () => {
     const repo = await fixtures.repo('prettier-still-failing');
     const task = await world.run(specOf(repo));
     expect(world.fake.violations).toEqual([]);
-    expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model', fixers: ['model'] });
+    expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'prettier', fixers: ['prettier', 'model'] });
     expect(task.result?.patch).toContain('diff --git a/src/greet.js b/src/greet.js');
     expect(task.result?.patch).toContain('diff --git a/test.js b/test.js');
     const log = await world.logText(task.id);

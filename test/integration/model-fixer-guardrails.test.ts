@@ -103,7 +103,7 @@ describe('model fixer guardrails', () => {
     world = await startModelWorld({ settings: { budgets: { maxSteps: 4 } }, respond: (r) => ({ calls: [{ name: 'list_files', arguments: { path: `d${r.body.messages.length}` } }] }) });
     const optedOut = await world.run(specOf(await world.repo({ '.ci-fixer.yml': 'model: false\n' })));
     expect(optedOut.result?.outcome).toBe('not_fixed');
-    expect(optedOut.result?.model).toBeUndefined();
+    expect(optedOut.result?.model).toBeNull();
     expect(await world.logText(optedOut.id)).toContain('model fixer not run: .ci-fixer.yml turns it off for this repository');
     expect(world.fake.requests).toHaveLength(0);
 

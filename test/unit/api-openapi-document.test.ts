@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { FIXER_NAMES, taskSpecSchema } from '../../src/task.js';
+import { DIAGNOSIS_TOOLS, FAILURE_CATEGORIES, FIXER_NAMES, taskSpecSchema } from '../../src/task.js';
 import { buildTestApp } from '../support/api-harness.js';
 
 interface Doc {
@@ -86,6 +86,20 @@ describe('GET /api/v1/openapi.json', () => {
     expect(schema.properties!.repo!.required?.sort()).toEqual(['ref', 'url']);
     expect(schema.properties!.fixers!.items!.enum).toEqual([...FIXER_NAMES]);
     expect(schema.properties!.timeoutSeconds).toMatchObject({ type: 'integer', minimum: 10 });
+  });
+
+  it("documents the result's diagnosis, fixers, reason and model usage", async () => {
+    const doc = await fetchDoc();
+    const result = doc.components.schemas.FixResult!;
+    expect(Object.keys(result.properties!)).toEqual(expect.arrayContaining(['fixer', 'fixers', 'diagnosis', 'reason', 'model']));
+    expect(result.properties!.fixers!.items!.enum).toEqual([...FIXER_NAMES]);
+    const diagnosis = doc.components.schemas.Diagnosis!;
+    expect(diagnosis.required?.sort()).toEqual(['category', 'excerpt', 'locations', 'step', 'summary', 'tool']);
+    expect(diagnosis.properties!.tool!.enum).toEqual([...DIAGNOSIS_TOOLS]);
+    expect(diagnosis.properties!.category!.enum).toEqual([...FAILURE_CATEGORIES]);
+    expect(Object.keys(doc.components.schemas.ModelUsage!.properties!).sort()).toEqual(
+      ['attempts', 'completionTokens', 'model', 'modelTimeMs', 'promptTokens', 'steps', 'summary'],
+    );
   });
 
   it('documents the log paging parameters and the task path id', async () => {

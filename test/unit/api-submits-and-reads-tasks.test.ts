@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import { taskRecordSchema } from '../../src/api/schemas.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -68,6 +69,37 @@ describe('reading a task', () => {
     const res = await app.request(`/api/v1/tasks/${task.id}`, { headers: AUTH });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(task);
+  });
+
+  it('returns the diagnosis, the fixers kept, the reason and the model usage, as the response schema describes them', async () => {
+    const { app, tasks } = buildTestApp();
+    const task = tasks.seed({
+      state: 'succeeded',
+      phase: 'reporting',
+      result: {
+        outcome: 'not_fixed',
+        fixer: null,
+        fixers: [],
+        diagnosis: {
+          tool: 'node-test',
+          category: 'test',
+          step: { index: 1, command: 'node --test' },
+          locations: [{ path: 'test/sum.test.js', line: 5, column: 1 }],
+          excerpt: ['✖ adds two numbers', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:'],
+          summary: 'node-test failed in test/sum.test.js:5 (test)',
+        },
+        reason: 'the model gave up',
+        model: { model: 'm', steps: 4, attempts: 1, promptTokens: 900, completionTokens: 80, modelTimeMs: 1200, summary: null },
+        patch: '',
+        patchTruncated: false,
+        commands: [{ command: 'node --version && node --test', exitCode: 1, durationMs: 300, timedOut: false }],
+      },
+    });
+    const res = await app.request(`/api/v1/tasks/${task.id}`, { headers: AUTH });
+    const body = await res.json();
+    expect(body).toEqual(task);
+    expect(taskRecordSchema.safeParse(body).success).toBe(true);
+    expect(taskRecordSchema.safeParse({ ...task, result: { ...task.result, diagnosis: { ...task.result!.diagnosis, tool: 'nope' } } }).success).toBe(false);
   });
 
   it('returns a submitted task as queued with no result yet', async () => {

@@ -1,7 +1,7 @@
 // What ci-fixer writes back on GitHub.
 import { describe, expect, it } from 'vitest';
 import { assertFixBranch } from '../../src/github/fix-delivery.js';
-import { checkConclusion, checkOutput, commentBody, commitMessage, fixBranchName, type TaskOutcome } from '../../src/github/report-text.js';
+import { checkConclusion, checkOutput, commentBody, commitMessage, fixBranchName, pullRequestBody, type TaskOutcome } from '../../src/github/report-text.js';
 import type { FixResult, GitHubOrigin } from '../../src/task.js';
 
 const ORIGIN: GitHubOrigin = {
@@ -81,5 +81,39 @@ describe('GitHub report text', () => {
     expect(() => assertFixBranch('main', ORIGIN)).toThrow(/refusing to push/);
     expect(() => assertFixBranch('feature', ORIGIN)).toThrow(/refusing to push/);
     expect(() => assertFixBranch('ci-fixer/x', { ...ORIGIN, repository: { ...ORIGIN.repository, defaultBranch: 'ci-fixer/x' } })).toThrow(/refusing/);
+  });
+
+  it('shows the diagnosis for fixed and unfixed tasks alike, every fixer kept, and why a task was not fixed', () => {
+    const diagnosis = {
+      tool: 'eslint' as const,
+      category: 'lint' as const,
+      step: { index: 0, command: 'npx eslint .' },
+      locations: [{ path: 'lib/option.js', line: 12, column: 5 }],
+      excerpt: ['lib/option.js', '  12:5  error  Unexpected var  no-var'],
+      summary: 'eslint failed in lib/option.js:12 (lint)',
+    };
+    const both: FixResult = { ...FIXED, fixer: 'eslint', fixers: ['eslint', 'prettier'], diagnosis, reason: null, model: null };
+    const spec = { ...outcome({}).spec, command: 'npx eslint . && npx prettier --check .' };
+    const fixed = checkOutput(outcome({ result: both, spec }), { taskUrl: '/t' });
+    expect(fixed.title).toBe('Fixed by eslint, prettier');
+    expect(fixed.summary).toContain('**Fixers:** eslint, prettier');
+    expect(fixed.summary).toContain('**Diagnosis:** eslint failed in lib/option.js:12 (lint), at step 1: `npx eslint .`');
+    expect(fixed.summary).toContain('Verified by re-running the command');
+    expect(fixed.summary).not.toContain('```text');
+    expect(commitMessage('t', ORIGIN, both, spec.command).split('\n')[0]).toBe('ci-fixer: fix "lint" with eslint, prettier');
+    expect(pullRequestBody('/t', ORIGIN, both)).toContain('fixed it with **eslint, prettier**');
+    expect(pullRequestBody('/t', ORIGIN, both)).toContain('Diagnosis: eslint failed in lib/option.js:12 (lint)');
+    expect(pullRequestBody('/t', ORIGIN, both)).toContain('Verified: ci-fixer re-ran the command on the fixed tree and it passed.');
+    expect(commentBody('/t', ORIGIN, both, null)).toContain('with **eslint, prettier**.');
+
+    const testFailure = { ...diagnosis, tool: 'node-test' as const, category: 'test' as const, step: { index: 0, command: 'node --test' }, summary: 'node-test failed in test/sum.test.js:5 (test)', excerpt: ['✖ adds two numbers', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:'] };
+    const unfixed: FixResult = { ...FIXED, outcome: 'not_fixed', fixer: null, fixers: [], patch: '', diagnosis: testFailure, reason: 'no fixer recognises this failure' };
+    const out = checkOutput(outcome({ result: unfixed, spec: { ...spec, command: 'node --test' } }), { taskUrl: '/t' });
+    expect(out.title).toBe('Reproduced, no fix found');
+    expect(out.summary).toContain('**Diagnosis:** node-test failed in test/sum.test.js:5 (test)\n');
+    expect(out.summary).toContain('**Reason:** no fixer recognises this failure');
+    expect(out.summary).toContain('```text\n✖ adds two numbers\nAssertionError [ERR_ASSERTION]');
+    expect(out.summary).not.toContain('**Fixer');
+    expect(out.text).toBeUndefined();
   });
 });

@@ -1,14 +1,12 @@
-// The model fixer as one step of the pipeline: after the deterministic fixers, on the tree as they
-// left it. Decides whether the agent may run (configured, allowed by the task's fixers and the
-// repository's .ci-fixer.yml), hands it the failure, and proves its fix by re-running the original
-// command once more on the final tree. Only that proof makes the outcome `fixed`.
+// Whether, and with which budgets, the model fixer runs on a task: configured, allowed by the
+// task's fixers and the repository's .ci-fixer.yml (which can lower the server's budgets, never
+// raise them), and with enough of the task's time left. The pipeline (compose/agent.ts) runs it
+// and proves its fix by re-running the original command.
 import { TaskError } from '../../errors.js';
 import { CI_FIXER_FILE, parseCiFixerFile, type RepoModelSettings } from '../../github/repo-config.js';
-import type { FixResult } from '../../task.js';
 import { REPO_DIR } from '../git.js';
 import type { CommandRunner } from '../runner.js';
-import type { AgentBudgets, AgentContext, Failure, FixContext } from '../types.js';
-import { SCRATCH_DIR, type Worktree } from '../worktree.js';
+import type { AgentBudgets, Failure, FixContext } from '../types.js';
 import { lowerBudgets } from './index.js';
 
 /** Budgets when an agent states none of its own (a test double). */
@@ -18,21 +16,17 @@ const MIN_AGENT_SECONDS = 10;
 const TIME_MARGIN_SECONDS = 10;
 const TEST_COMMAND = /\b(node\s+(--[\w-]+\s+)*--test|npm\s+(run\s+)?test|yarn\s+test|pnpm\s+(run\s+)?test|jest|vitest|mocha|ava|tap|pytest|py\.test|tox|go\s+test|cargo\s+(test|nextest)|rspec|phpunit|gradle\w*\s+test|mvn\w*\s+test)\b/;
 
-export interface ModelStepDeps {
-  runner: CommandRunner;
-  worktree: Worktree;
-  /** Untracked files once the failure reproduced: the patch is measured against them. */
-  before: Set<string>;
-  failure: Failure;
-}
-
 /** A test failure by the diagnosis, or by a failing command that runs a test runner. */
 export function isTestFailure(failure: Failure): boolean {
   return failure.diagnosis.category === 'test' || TEST_COMMAND.test(failure.diagnosis.step?.command ?? failure.command);
 }
 
-/** The model fixer's result, or null when it does not run (the reason is in the task log). */
-export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promise<FixResult | null> {
+/**
+ * The budgets the model fixer may use on this task, or null when it must not run (the reason is
+ * in the task log): the task lists its fixers without `model`, the repository opts out, or too
+ * little of the task's time is left.
+ */
+export async function modelBudgets(ctx: FixContext, runner: CommandRunner): Promise<AgentBudgets | null> {
   const { agent } = ctx;
   if (agent === undefined) return null;
   if (ctx.spec.fixers !== undefined && !ctx.spec.fixers.includes('model')) {
@@ -46,7 +40,6 @@ export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promis
     const ceiling = server[key as keyof AgentBudgets];
     if (typeof value === 'number' && ceiling !== undefined && value > ceiling) ctx.log('system', `${CI_FIXER_FILE} asks for model ${key} ${value}; the server allows ${ceiling}`);
   }
-  const { runner, worktree, failure } = deps;
   const budgets = lowerBudgets(server, repo);
   const left = secondsLeft(ctx, runner);
   if (left < MIN_AGENT_SECONDS) {
@@ -57,42 +50,7 @@ export async function runModelStep(ctx: FixContext, deps: ModelStepDeps): Promis
     ctx.log('system', `model fixer: wall time budget cut to ${left} s by the task's time left`);
     budgets.maxWallSeconds = left;
   }
-  await ctx.setPhase('fixing');
-  const run: AgentContext['run'] = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
-  const agentCtx: AgentContext = {
-    taskId: ctx.taskId,
-    command: ctx.spec.command,
-    failure,
-    sandbox: ctx.sandbox,
-    run,
-    verify: async () => {
-      await ctx.setPhase('verifying');
-      const result = await run(ctx.spec.command);
-      await ctx.setPhase('fixing');
-      return { passed: result.exitCode === 0, exitCode: result.exitCode, output: result.output };
-    },
-    files: await listFiles(ctx),
-    repoDir: REPO_DIR,
-    protectTests: isTestFailure(failure),
-    budgets,
-    log: (text) => ctx.log('system', text),
-    signal: ctx.signal,
-  };
-  const outcome = await agent.run(agentCtx);
-  const base = { fixer: null, fixers: [], diagnosis: failure.diagnosis, model: outcome.usage, commands: runner.commands, patch: '', patchTruncated: false };
-  if (!outcome.passed) return { ...base, outcome: 'not_fixed', reason: outcome.detail ?? `model fixer: ${outcome.reason}` };
-
-  // The proof: the original command, whole, on the final tree.
-  await ctx.setPhase('verifying');
-  const proof = await run(ctx.spec.command);
-  if (proof.exitCode !== 0) return { ...base, outcome: 'not_fixed', reason: "the model's change did not pass the final verification" };
-  const { patch, truncated } = await worktree.patch(deps.before, ctx.patchMaxBytes);
-  if (patch === '') {
-    ctx.log('system', 'the command passed but the model changed nothing: failure not reproducible');
-    return { ...base, outcome: 'not_reproduced', reason: null };
-  }
-  ctx.log('system', `fixed by model${truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
-  return { ...base, outcome: 'fixed', fixer: 'model', fixers: ['model'], reason: null, patch, patchTruncated: truncated };
+  return budgets;
 }
 
 /**
@@ -124,12 +82,4 @@ async function repoModelSettings(ctx: FixContext): Promise<Partial<AgentBudgets>
   }
   const { enabled: _enabled, ...budgets } = model ?? {};
   return budgets;
-}
-
-/** Tracked and untracked files of the checkout, for the model's first look. */
-async function listFiles(ctx: FixContext): Promise<string[]> {
-  const list = `${SCRATCH_DIR}/agent-files`;
-  const result = await ctx.sandbox.exec(`git ls-files -z --cached --others --exclude-standard > ../${list}`, { cwd: REPO_DIR, timeoutMs: 60_000, signal: ctx.signal });
-  if (result.exitCode !== 0) return [];
-  return (await ctx.sandbox.readFile(list)).toString('utf8').split('\0').filter((f) => f !== '');
 }

@@ -1,8 +1,13 @@
-// Diagnosis: from a failing command and its output, which tool failed, why, where.
-// First version of the framework: the recognizers of every ecosystem, the best one wins.
-import type { Diagnosis } from '../../task.js';
+// Diagnosis: from a failing command and its output, which tool failed, why, where. Every
+// ecosystem contributes recognizers (src/fixer/diagnosis/<ecosystem>.ts); this framework bounds
+// their input, keeps the most confident answer, falls back to the tool the failing step's command
+// names, and makes locations repository-relative. It never throws: a diagnosis is a best effort.
+import type { Diagnosis, DiagnosisTool } from '../../task.js';
+import { splitSteps } from '../steps/split.js';
+import { expandScripts, TOOL_CATEGORY, toolFromCommand } from './command-tools.js';
 import { goRecognizers } from './go.js';
 import { javascriptRecognizers } from './javascript.js';
+import { repositoryLocations } from './locations.js';
 import { otherRecognizers } from './other.js';
 import { pythonRecognizers } from './python.js';
 import { rustRecognizers } from './rust.js';
@@ -14,12 +19,24 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   ...pythonRecognizers,
   ...rustRecognizers,
   ...otherRecognizers,
+  // Until the javascript recognizers bring their own node-test one (then this can go).
 ];
 
+/** Only the tail is read: tools print their summary last. */
+const MAX_INPUT_CHARS = 256 * 1024;
 const MAX_LINES = 4000;
 const MAX_LINE_CHARS = 2000;
+const MAX_EXCERPT_LINES = 15;
+const MAX_EXCERPT_CHARS = 300;
+/** A recognizer whose tool the failing step's command names is trusted this much more. */
+const COMMAND_MATCH_BONUS = 0.25;
+/** What an output-less match of the command alone is worth. */
+const COMMAND_ONLY_CONFIDENCE = 0.3;
+// CSI and OSC sequences, then two-byte escapes (charset selection, keypad modes).
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+const ANSI = /\u001b\[[0-9;?<>=]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][0-9A-Za-z]|\u001b[@-Z\\-_=>]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 export interface DiagnoseInput {
   command: string;
@@ -29,39 +46,90 @@ export interface DiagnoseInput {
   step?: { index: number; command: string } | null;
   /** Repository files, for checking the paths the output names. */
   files?: ReadonlySet<string>;
+  /** The checkout's absolute path in the sandbox, for absolute paths in the output. */
+  repoRoot?: string;
+  /** package.json scripts, to see through `npm run X` to the tool it runs. */
+  scripts?: Readonly<Record<string, string>>;
 }
 
+/** Pure: the output tail as lines, without colour codes or control characters, each bounded. */
 export function cleanLines(output: string): string[] {
-  const lines = output.replace(ANSI, '').split(/\r?\n|\r/);
-  return lines.slice(-MAX_LINES).map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line));
+  const tail = output.length > MAX_INPUT_CHARS ? output.slice(-MAX_INPUT_CHARS) : output;
+  const lines = tail.replace(ANSI, '').split(/\r?\n|\r/);
+  return lines.slice(-MAX_LINES).map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line).replace(CONTROL, ''));
 }
 
-export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[] = RECOGNIZERS): Diagnosis {
-  const lines = cleanLines(input.output);
-  const command = input.step?.command ?? input.command;
+function bestRecognition(lines: string[], command: string, texts: string[], exitCode: number, recognizers: readonly Recognizer[]): Recognition | null {
+  const named = toolFromCommand(texts, recognizers);
   let best: Recognition | null = null;
+  let bestScore = -Infinity;
   for (const recognizer of recognizers) {
     let found: Recognition | null = null;
     try {
-      found = recognizer.recognize({ command, lines, exitCode: input.exitCode });
+      found = recognizer.recognize({ command, lines, exitCode });
     } catch {
       found = null; // a recognizer bug must not fail the task
     }
-    if (found && (best === null || found.confidence > best.confidence)) best = found;
+    if (!found || typeof found.confidence !== 'number' || !Number.isFinite(found.confidence)) continue;
+    const score = found.confidence + (named !== null && found.tool === named ? COMMAND_MATCH_BONUS : 0);
+    if (score > bestScore) {
+      best = found;
+      bestScore = score;
+    }
   }
-  const locations = (best?.locations ?? [])
-    .filter((loc) => input.files === undefined || input.files.has(loc.path))
-    .slice(0, 20)
-    .map((loc) => ({ path: loc.path, line: loc.line ?? null, column: loc.column ?? null }));
-  const tool = best?.tool ?? 'unknown';
-  const category = best?.category ?? 'unknown';
-  const where = locations[0] ? ` in ${locations[0].path}${locations[0].line ? `:${locations[0].line}` : ''}` : '';
-  return {
-    tool,
-    category,
-    step: input.step ?? null,
-    locations,
-    excerpt: (best?.excerpt ?? lines.filter((l) => l.trim() !== '').slice(-10)).slice(0, 15).map((l) => l.slice(0, 300)),
-    summary: `${tool === 'unknown' ? 'the command' : tool} failed${where} (${category})`,
-  };
+  // The command alone competes too (with its bonus): a vague output match loses to a step that
+  // plainly runs another tool, a tool's own summary line wins.
+  if (named !== null && COMMAND_ONLY_CONFIDENCE + COMMAND_MATCH_BONUS > bestScore) {
+    return { tool: named, category: TOOL_CATEGORY[named], locations: [], excerpt: [], confidence: COMMAND_ONLY_CONFIDENCE };
+  }
+  return best;
+}
+
+function excerptOf(recognized: readonly string[] | undefined, lines: readonly string[]): string[] {
+  const source = Array.isArray(recognized) && recognized.length > 0 ? recognized : lines.filter((l) => l.trim() !== '').slice(-10);
+  return source
+    .slice(0, MAX_EXCERPT_LINES)
+    .map((line) => String(line).replace(ANSI, '').replace(CONTROL, '').slice(0, MAX_EXCERPT_CHARS));
+}
+
+function summaryOf(diagnosis: Omit<Diagnosis, 'summary'>): string {
+  const first = diagnosis.locations[0];
+  const where = first ? ` in ${first.path}${first.line ? `:${first.line}` : ''}` : '';
+  const step = diagnosis.step?.command.replace(/\s+/g, ' ');
+  const who = diagnosis.tool !== 'unknown' ? diagnosis.tool : step ? `\`${step.length > 60 ? `${step.slice(0, 57)}...` : step}\`` : 'the command';
+  return `${who} failed${where} (${diagnosis.category})`;
+}
+
+/**
+ * The command that may name the failing tool: the failing step, or the whole command when it is
+ * one step. In a chain whose failing step is unknown, any step could have failed; and a command
+ * that passed names no failure.
+ */
+function namingCommand(input: DiagnoseInput): string | null {
+  if (input.exitCode === 0) return null;
+  if (input.step) return input.step.command;
+  return splitSteps(input.command).length === 1 ? input.command : null;
+}
+
+/** Why the command failed, from its output; `unknown` when no recognizer knows it. Never throws. */
+export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[] = RECOGNIZERS): Diagnosis {
+  const step = input.step ?? null;
+  try {
+    const lines = cleanLines(typeof input.output === 'string' ? input.output : '');
+    const command = step?.command ?? input.command;
+    const texts = namingCommand(input) === null ? [] : expandScripts(command, input.scripts);
+    const best = bestRecognition(lines, command, texts, input.exitCode, recognizers);
+    const tool: DiagnosisTool = best && best.tool in TOOL_CATEGORY ? best.tool : 'unknown';
+    const partial = {
+      tool,
+      category: tool === 'unknown' ? 'unknown' : (best?.category ?? TOOL_CATEGORY[tool]),
+      step,
+      locations: repositoryLocations(Array.isArray(best?.locations) ? best.locations : [], input.files, input.repoRoot),
+      excerpt: excerptOf(best?.excerpt, lines),
+    } satisfies Omit<Diagnosis, 'summary'>;
+    return { ...partial, summary: summaryOf(partial) };
+  } catch {
+    const fallback = { tool: 'unknown', category: 'unknown', step, locations: [], excerpt: [] } satisfies Omit<Diagnosis, 'summary'>;
+    return { ...fallback, summary: summaryOf(fallback) };
+  }
 }

@@ -1,0 +1,99 @@
+// Runs of the task's command, whole or from its failing step on, each read back as a Failure with
+// its diagnosis (or null when it passed). The sandbox records the running step in a marker file.
+import type { Sandbox } from '../../sandbox/types.js';
+import { diagnose } from '../diagnosis/index.js';
+import { REPO_DIR } from '../git.js';
+import type { CommandRunner, RunResult } from '../runner.js';
+import { fromStep, instrumented } from '../steps/plan.js';
+import { splitSteps, type Step } from '../steps/split.js';
+import type { Failure } from '../types.js';
+import { SCRATCH_DIR } from '../worktree.js';
+
+const MARKER = `${SCRATCH_DIR}/step`;
+
+export interface CommandRunsOptions {
+  runner: CommandRunner;
+  sandbox: Sandbox;
+  command: string;
+  /** Repository files, to check the paths a diagnosis names. */
+  files: ReadonlySet<string>;
+  /** package.json scripts, to see through `npm run X`. */
+  scripts?: Readonly<Record<string, string>>;
+}
+
+export interface Recheck {
+  failure: Failure | null;
+  /** The re-run covered every step, so it is also the whole command's result. */
+  whole: boolean;
+}
+
+export class CommandRuns {
+  readonly steps: Step[];
+  private readonly markerPath: string;
+
+  constructor(private readonly options: CommandRunsOptions) {
+    this.steps = splitSteps(options.command);
+    this.markerPath = `${options.sandbox.workdir.replace(/\/+$/, '')}/${MARKER}`;
+  }
+
+  /** The whole original command (a single step runs exactly as written). */
+  async whole(): Promise<Failure | null> {
+    const { command } = this.options;
+    const script = this.steps.length > 1 ? instrumented(this.steps, this.markerPath) : command;
+    return this.run(script, command);
+  }
+
+  /** The whole command as the model agent's verify() sees it. */
+  async wholeResult(): Promise<RunResult> {
+    return this.exec(this.steps.length > 1 ? instrumented(this.steps, this.markerPath) : this.options.command, this.options.command);
+  }
+
+  /**
+   * From the failure's step on, after the earlier steps that set up shell state, and installs when
+   * `manifestsChanged` says their inputs changed; the whole command when the step is unknown.
+   */
+  async from(failure: Failure, manifestsChanged: () => Promise<boolean>): Promise<Recheck> {
+    const index = failure.diagnosis.step?.index;
+    if (index === undefined || index === 0 || this.steps.length === 1) return { failure: await this.whole(), whole: true };
+    const earlierInstall = await manifestsChanged();
+    const partial = fromStep(this.steps, index, this.markerPath, earlierInstall);
+    if (partial.whole) return { failure: await this.whole(), whole: true };
+    // What the log and the command record show: the steps this run covers.
+    const label = this.steps
+      .filter((step) => !partial.skipped.includes(step.index))
+      .map((step) => step.command)
+      .join(' && ');
+    return { failure: await this.run(partial.script, label), whole: false };
+  }
+
+  private async exec(script: string, label: string): Promise<RunResult> {
+    if (this.steps.length > 1) await this.options.sandbox.writeFile(MARKER, '');
+    return this.options.runner.run(script, { cwd: REPO_DIR, ...(script === label ? {} : { label }) });
+  }
+
+  private async run(script: string, label: string): Promise<Failure | null> {
+    const result = await this.exec(script, label);
+    if (result.exitCode === 0) return null;
+    return this.failureOf(result);
+  }
+
+  async failureOf(result: RunResult): Promise<Failure> {
+    const step = this.steps.length === 1 ? this.steps[0] : await this.markedStep();
+    const { command, files, scripts, sandbox } = this.options;
+    const diagnosis = diagnose({
+      command,
+      exitCode: result.exitCode,
+      output: result.output,
+      step: step ? { index: step.index, command: step.command } : null,
+      files,
+      repoRoot: `${sandbox.workdir.replace(/\/+$/, '')}/${REPO_DIR}`,
+      ...(scripts ? { scripts } : {}),
+    });
+    return { command: step?.command ?? command, exitCode: result.exitCode, output: result.output, diagnosis };
+  }
+
+  private async markedStep(): Promise<Step | undefined> {
+    const text = (await this.options.sandbox.readFile(MARKER).catch(() => Buffer.from(''))).toString('utf8').trim();
+    return /^\d+$/.test(text) ? this.steps[Number(text)] : undefined;
+  }
+}
