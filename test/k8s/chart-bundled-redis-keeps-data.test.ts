@@ -46,12 +46,16 @@ describe('the bundled Redis', () => {
   });
 
   it('runs on a real redis-server with the rendered arguments: full means refused writes, not evictions', async () => {
-    const args = redisArgs(await renderChart(PERSISTENT)).slice(1);
+    // Kubernetes expands $(REDIS_PASSWORD) from the pod's env (the Secret); so does this test.
+    const password = 'chart-test-password';
+    const rendered = redisArgs(await renderChart(PERSISTENT)).slice(1);
+    expect(flag(rendered, '--requirepass')).toBe('$(REDIS_PASSWORD)');
+    const args = rendered.map((arg) => arg.replace('$(REDIS_PASSWORD)', password));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-chart-redis-'));
     const socket = path.join(dir, 'redis.sock');
     // The chart's arguments, then this test's own socket and folder (no TCP port: nothing shared).
     const server = spawn('redis-server', [...args, '--port', '0', '--unixsocket', socket, '--dir', dir], { stdio: 'ignore' });
-    const redis = new Redis(socket, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis(socket, { password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     try {
       await waitUntil(async () => (await redis.connect().then(() => redis.ping(), () => undefined)) === 'PONG', 'redis-server to answer');

@@ -19,7 +19,6 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   ...pythonRecognizers,
   ...rustRecognizers,
   ...otherRecognizers,
-  // Until the javascript recognizers bring their own node-test one (then this can go).
 ];
 
 /** Only the tail is read: tools print their summary last. */
