@@ -134,6 +134,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     stops.push(() => tasks.close());
     const metrics = createMetrics({ onCollectError: (err) => logger.warn({ err }, 'metrics_collect_failed') });
     metrics.setQueueCountsSource(() => tasks.counts());
+    metrics.setScalingSource({ queue: config.queue.name, read: () => tasks.scaling() });
 
     if (mode === 'worker' || mode === 'all') {
       const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }), {
@@ -159,7 +160,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     }
 
     // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
-    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) }), config.http.host, config.http.metricsPort);
+    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }), scaling: () => tasks.scaling() }), config.http.host, config.http.metricsPort);
     stops.push(() => closeServer(ops.server));
     let port = ops.port;
     if (mode !== 'worker') {

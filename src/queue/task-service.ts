@@ -9,6 +9,7 @@ import type { TaskStore } from '../result/task-store.js';
 import { isFinal, type QueuedTaskSpec, type TaskRecord } from '../task.js';
 import { withTimeout } from '../timeout.js';
 import { createMicroBatcher } from './micro-batcher.js';
+import { readScalingCounts, scalingFigure, type ScalingFigure } from './scaling.js';
 import type { SubscriptionHub } from './subscription-hub.js';
 import type { LogPage, QueueCounts, SubmitOptions, TaskService } from './types.js';
 
@@ -221,6 +222,11 @@ export class RedisTaskService implements TaskService {
       completed: c.completed ?? 0,
       failed: c.failed ?? 0,
     };
+  }
+
+  /** The autoscaling figure (src/queue/scaling.ts): GET /scaling and ci_fixer_queue_demand. */
+  async scaling(): Promise<ScalingFigure> {
+    return scalingFigure(await readScalingCounts(this.queue, this.options.redis));
   }
 
   async ping(): Promise<void> {
