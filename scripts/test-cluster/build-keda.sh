@@ -68,7 +68,7 @@ build_keda() {
 main() {
   exec 9>"${KEDA_ROOT}/build.lock"
   flock 9
-  if "${BASH_SOURCE[0]}" --check; then return 0; fi
+  if bash "${BASH_SOURCE[0]}" --check; then return 0; fi
   local start=$SECONDS
   logf "step keda ${KEDA_VERSION}: start ($(go version), bin dir ${KEDA_BIN_DIR})"
   if build_keda >>"${log}" 2>&1; then
