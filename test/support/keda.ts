@@ -111,6 +111,31 @@ function spawnLogged(bin: string, args: string[], env: Record<string, string>, l
   return child;
 }
 
+/**
+ * Runs a process and starts it again when it exits while wanted (at most `restarts` times):
+ * KEDA's cert rotation exits the operator once it has written new certificates to its Secret
+ * (RestartOnSecretRefresh), counting on Kubernetes to restart the pod; here the test does.
+ */
+function supervise(start: () => ChildProcess, restarts: number): { current: () => ChildProcess | undefined; stop: () => Promise<void> } {
+  let child: ChildProcess | undefined;
+  let wanted = true;
+  let left = restarts;
+  const launch = () => {
+    child = start();
+    child.once('exit', () => {
+      if (wanted && left-- > 0) launch();
+    });
+  };
+  launch();
+  return {
+    current: () => child,
+    async stop() {
+      wanted = false;
+      await stopChild(child);
+    },
+  };
+}
+
 async function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
@@ -157,12 +182,12 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
   const certDir = join(work, 'certs');
   const logFile = join(work, 'keda.log');
   const cleanups: Array<() => Promise<void>> = [];
-  let operator: ChildProcess | undefined;
+  let operator: ReturnType<typeof supervise> | undefined;
   let adapter: ChildProcess | undefined;
   const logTail = async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
   const stop = async () => {
     await stopChild(adapter);
-    await stopChild(operator);
+    await operator?.stop();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   };
@@ -193,7 +218,7 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     // Upstream flags of a KEDA install (config/manager, config/metrics-server), every listener
     // on loopback or the veth address. The operator issues the certificates (cert rotation):
     // the serving one for keda-metrics-apiserver.<ns>.svc, the gRPC one for keda-operator.<ns>.svc.
-    operator = spawnLogged(
+    operator = supervise(() => spawnLogged(
       join(bin, 'keda'),
       [
         '--leader-elect=false',
@@ -208,7 +233,7 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
       ],
       env,
       logFile,
-    );
+    ), 3);
     await waitFor(
       'KEDA operator to write its certificates',
       async () => (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'ca.crt')) ? true : undefined),
