@@ -41,7 +41,12 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
   const history: Array<{ replicas: number; at: number }> = [];
   let watching: NodeJS.Timeout | undefined;
 
-  const replicas = async () => (await apps.readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name })).spec?.replicas;
+  /** Reads spec.replicas and records it in `history` when it changed. */
+  const replicas = async () => {
+    const n = (await apps.readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name })).spec?.replicas;
+    if (n !== undefined && history.at(-1)?.replicas !== n) history.push({ replicas: n, at: Date.now() });
+    return n;
+  };
   const replicasReach = (n: number, timeoutMs: number) =>
     waitFor(`worker Deployment at ${n} replicas (history ${JSON.stringify(history.map((h) => h.replicas))})`, async () => ((await replicas()) === n ? true : undefined), {
       timeoutMs,
@@ -87,23 +92,20 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
       '--set', 'sandbox.namespace.dedicated=false',
       '--timeout', '120s',
     ]);
-    watching = setInterval(() => {
-      void replicas().then(
-        (n) => {
-          if (n !== undefined && history.at(-1)?.replicas !== n) history.push({ replicas: n, at: Date.now() });
-        },
-        () => undefined,
-      );
-    }, 250);
+    watching = setInterval(() => void replicas().catch(() => undefined), 250);
 
     expect(await figure()).toMatchObject({ demand: 0 });
     await replicasReach(0, 90_000);
-    const so = (await k.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: 'keda.sh', version: 'v1alpha1', namespace: ns.name, plural: 'scaledobjects', name: 'ci-fixer-worker',
-    })) as { status?: { conditions?: Array<{ type: string; status: string }> } };
-    expect(so.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(so.status?.conditions?.find((c) => c.type === 'Active')?.status).toBe('False');
-  });
+    // KEDA has read the figure (0) and reports the ScaledObject ready and inactive.
+    await waitFor('ScaledObject Ready and not Active', async () => {
+      const so = (await k.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+        group: 'keda.sh', version: 'v1alpha1', namespace: ns.name, plural: 'scaledobjects', name: 'ci-fixer-worker',
+      })) as { status?: { conditions?: Array<{ type: string; status: string }> } };
+      const status = (type: string) => so.status?.conditions?.find((c) => c.type === type)?.status;
+      return status('Ready') === 'True' && status('Active') === 'False' ? true : undefined;
+    });
+    expect(await replicas()).toBe(0);
+  }, 240_000);
 
   it('gives a removed worker pod longer than the drain: terminationGracePeriodSeconds >= WORKER_DRAIN_SECONDS', async () => {
     const d = await apps.readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name });
@@ -145,17 +147,18 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     });
     expect(scaled.status?.desiredReplicas).toBe(MAX_REPLICAS);
     expect(scaled.status?.conditions?.find((c) => c.type === 'ScalingLimited')?.status).toBe('True');
-  });
+  }, 240_000);
 
   it('as the queue drains it falls back to 0 after the cooldown, and no task is lost', async () => {
     // Real workers on this host drain the queue (the kwok replicas run nothing).
     const workerEnv = { SANDBOX_DRIVER: 'local', WORKER_CONCURRENCY: '8', MAX_CONCURRENT_SANDBOXES: '16', WORKER_LOCK_MS: '10000' };
     await Promise.all([stack.start('worker', workerEnv), stack.start('worker', workerEnv)]);
-    const finals = await Promise.all(ids.map((id) => client.waitFor(id, TERMINAL, 240_000)));
+    await waitFor('the queue to drain (figure 0)', async () => ((await figure()).demand === 0 ? true : undefined), { timeoutMs: 240_000, intervalMs: 1000 });
     const drainedAt = Date.now();
+    const finals = await Promise.all(ids.map((id) => client.get(id)));
+    expect(finals.filter((t) => !TERMINAL(t))).toEqual([]);
     expect(finals.map((t) => t.state).filter((s) => s !== 'succeeded')).toEqual([]);
     expect(new Set(finals.map((t) => t.id)).size).toBe(BURST + 1);
-    expect(await figure()).toMatchObject({ demand: 0 });
 
     await replicasReach(0, 120_000);
     const seen = history.map((h) => h.replicas);
@@ -166,5 +169,5 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     expect(after).toEqual([...after].sort((a, b) => b - a));
     expect(history.at(-1)).toMatchObject({ replicas: 0 });
     expect(history.at(-1)!.at).toBeGreaterThan(drainedAt);
-  });
+  }, 420_000);
 });

@@ -10,7 +10,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,29 +61,33 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-/** Takes the cluster-wide Lease, waiting for another run's (or taking over an expired one). */
+/**
+ * Takes the cluster-wide Lease, waiting for another run's, or taking over one older than
+ * LEASE_SECONDS (its creation time counts: a run never renews it).
+ */
 async function acquireLease(k: K8s, holder: string): Promise<() => Promise<void>> {
   const leases = k.kc.makeApiClient(CoordinationV1Api);
-  const body = () => ({
-    metadata: LEASE,
-    spec: { holderIdentity: holder, leaseDurationSeconds: LEASE_SECONDS, acquireTime: new Date(), renewTime: new Date() },
-  });
+  let refused: unknown;
   await waitFor(
     `Lease ${LEASE.namespace}/${LEASE.name} (another run holds KEDA's APIService)`,
     async () => {
       try {
-        await leases.createNamespacedLease({ namespace: LEASE.namespace, body: body() });
+        await leases.createNamespacedLease({ namespace: LEASE.namespace, body: { metadata: LEASE, spec: { holderIdentity: holder, leaseDurationSeconds: LEASE_SECONDS } } });
         return true;
       } catch (err) {
-        if (!(err instanceof ApiException) || err.code !== 409) throw err;
+        if (!(err instanceof ApiException) || err.code !== 409) {
+          refused = err;
+          return true;
+        }
       }
       const held = await leases.readNamespacedLease(LEASE);
-      const renewed = held.spec?.renewTime ? new Date(held.spec.renewTime).getTime() : 0;
-      if (Date.now() - renewed > LEASE_SECONDS * 1000) await leases.deleteNamespacedLease(LEASE).catch(() => undefined);
+      const created = held.metadata?.creationTimestamp ? new Date(held.metadata.creationTimestamp).getTime() : 0;
+      if (Date.now() - created > LEASE_SECONDS * 1000) await leases.deleteNamespacedLease(LEASE).catch(() => undefined);
       return undefined;
     },
     { timeoutMs: 600_000, intervalMs: 2000 },
   );
+  if (refused !== undefined) throw new Error(`Lease ${LEASE.name}: ${describeError(refused)}`);
   return async () => {
     const held = await leases.readNamespacedLease(LEASE).catch(() => undefined);
     if (held?.spec?.holderIdentity === holder) await leases.deleteNamespacedLease(LEASE).catch(() => undefined);
@@ -234,13 +238,22 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
       env,
       logFile,
     ), 3);
-    await waitFor(
-      'KEDA operator to write its certificates',
-      async () => (existsSync(join(certDir, 'tls.crt')) && existsSync(join(certDir, 'ca.crt')) ? true : undefined),
+    // KEDA expects its certificate Secret mounted at --cert-dir, as a pod's volume; here the test
+    // plays the kubelet and writes the Secret's keys there once the operator has filled it.
+    const secret = await waitFor(
+      'KEDA operator to issue its certificates (Secret kedaorg-certs)',
+      async () => {
+        const data = (await k.core.readNamespacedSecret({ name: 'kedaorg-certs', namespace })).data ?? {};
+        return data['tls.crt'] && data['tls.key'] && data['ca.crt'] ? data : undefined;
+      },
       { timeoutMs: 90_000, intervalMs: 500 },
     ).catch(async (err: unknown) => {
       throw new Error(`${describeError(err)}\n${await logTail()}`);
     });
+    await mkdir(certDir, { recursive: true });
+    for (const key of ['ca.crt', 'tls.crt', 'tls.key']) {
+      await writeFile(join(certDir, key), Buffer.from(secret[key]!, 'base64'), { mode: 0o600 });
+    }
 
     adapter = spawnLogged(
       join(bin, 'keda-adapter'),
