@@ -4,13 +4,15 @@
 // listens on a veth address of the test's own (veth-host.ts), behind a selector-less Service
 // whose Endpoints name that address; the API server (--enable-aggregator-routing, no kube-proxy
 // here) dials it, authenticated as its front proxy. KEDA's own cert rotation issues the serving
-// and gRPC certificates and writes the APIService's caBundle, as in a real install.
+// and gRPC certificates, as in a real install; the APIService trusts that CA and is registered
+// only while the server answers (an unanswered APIService makes discovery warn cluster-wide).
 //
 // The APIService is cluster-wide, so one run at a time holds it: a Lease in kube-system.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,8 +151,8 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The selector-less Service and Endpoints in front of the metrics server, and the APIService. */
-function aggregationObjects(namespace: string, address: string, port: number): string {
+/** The selector-less Service and Endpoints in front of the metrics server. */
+function serviceObjects(namespace: string, address: string, port: number): string {
   return `
 apiVersion: v1
 kind: Service
@@ -164,7 +166,12 @@ metadata: { name: keda-metrics-apiserver, namespace: ${namespace} }
 subsets:
   - addresses: [{ ip: ${address} }]
     ports: [{ name: https, port: ${port}, protocol: TCP }]
----
+`;
+}
+
+/** The APIService, trusting the CA that KEDA's operator issued (caBundle: base64 PEM). */
+function apiServiceObject(namespace: string, caBundle: string): string {
+  return `
 apiVersion: apiregistration.k8s.io/v1
 kind: APIService
 metadata: { name: ${APISERVICE} }
@@ -172,9 +179,23 @@ spec:
   service: { name: keda-metrics-apiserver, namespace: ${namespace}, port: 443 }
   group: external.metrics.k8s.io
   version: v1beta1
+  caBundle: ${caBundle}
   groupPriorityMinimum: 100
   versionPriority: 100
 `;
+}
+
+/** Resolves once something answers HTTPS at address:port with a certificate for `servername`. */
+function serving(address: string, port: number, ca: Buffer, servername: string): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const req = httpsRequest({ host: address, port, path: '/healthz', ca, servername, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
 }
 
 /** Starts KEDA against the cluster; resolves once the API server serves the aggregated API. */
@@ -189,7 +210,11 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
   let operator: ReturnType<typeof supervise> | undefined;
   let adapter: ChildProcess | undefined;
   const logTail = async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
+  const deleteApiService = async () => void (await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found']));
   const stop = async () => {
+    // The APIService goes first: while it names a server that does not answer, every client's
+    // API discovery reports the group as failing (kubectl and helm print warnings).
+    await deleteApiService().catch(() => undefined);
     await stopChild(adapter);
     await operator?.stop();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -209,9 +234,8 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     const grpcPort = await freePort('127.0.0.1');
     const probePort = await freePort('127.0.0.1');
     const adapterMetricsPort = await freePort('127.0.0.1');
-    await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found']);
-    await kubectl(kubeconfigPath, ['apply', '-n', namespace], aggregationObjects(namespace, veth.address, adapterPort));
-    cleanups.push(async () => void (await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found'])));
+    await deleteApiService();
+    await kubectl(kubeconfigPath, ['apply', '-n', namespace], serviceObjects(namespace, veth.address, adapterPort));
 
     const env = {
       KUBECONFIG: kubeconfigPath,
@@ -222,6 +246,8 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     // Upstream flags of a KEDA install (config/manager, config/metrics-server), every listener
     // on loopback or the veth address. The operator issues the certificates (cert rotation):
     // the serving one for keda-metrics-apiserver.<ns>.svc, the gRPC one for keda-operator.<ns>.svc.
+    // The test registers the APIService itself (with that CA) once the server answers, so the
+    // group is never registered without a server behind it; hence no APIService patching.
     operator = supervise(() => spawnLogged(
       join(bin, 'keda'),
       [
@@ -231,6 +257,7 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
         '--enable-cert-rotation=true',
         `--cert-dir=${certDir}`,
         '--enable-webhook-patching=false',
+        '--enable-apiservice-patching=false',
         '--metrics-bind-address=0',
         `--health-probe-bind-address=127.0.0.1:${probePort}`,
         `--metrics-service-bind-address=127.0.0.1:${grpcPort}`,
@@ -275,13 +302,21 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
       env,
       logFile,
     );
+    const ca = Buffer.from(secret['ca.crt']!, 'base64');
+    await waitFor(`KEDA metrics server serving on ${veth.address}:${adapterPort}`, () => serving(veth.address, adapterPort, ca, `keda-metrics-apiserver.${namespace}.svc`), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    }).catch(async (err: unknown) => {
+      throw new Error(`${describeError(err)}\n${await logTail()}`);
+    });
+    await kubectl(kubeconfigPath, ['apply'], apiServiceObject(namespace, secret['ca.crt']!));
     await waitFor(
       `APIService ${APISERVICE} Available`,
       async () => {
         const out = await kubectl(kubeconfigPath, ['get', 'apiservice', APISERVICE, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
         return out.trim() === 'True' ? true : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      { timeoutMs: 120_000, intervalMs: 250 },
     ).catch(async (err: unknown) => {
       const status = await kubectl(kubeconfigPath, ['get', 'apiservice', APISERVICE, '-o', 'jsonpath={.status}']).catch(() => '');
       throw new Error(`${describeError(err)}\nAPIService status: ${status}\n${await logTail()}`);
