@@ -20,12 +20,10 @@ import { promisify } from 'node:util';
 import { ApiException, CoordinationV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, runTool } from '../../scripts/lib/cluster-tools.js';
 import { describeError, uniqueName, waitFor, type K8s } from './k8s.js';
+import { APISERVICE, LEASE, LEASE_SECONDS, TEST_APISERVICE_LABEL } from './keda-stale.js';
 import { createVethHost, type VethHost } from './veth-host.js';
 
 const run = promisify(execFile);
-export const APISERVICE = 'v1beta1.external.metrics.k8s.io';
-const LEASE = { name: 'ci-fixer-keda-apiservice', namespace: 'kube-system' };
-const LEASE_SECONDS = 900;
 
 export interface Keda {
   /** Namespace of KEDA's own objects (certificate Secret, metrics-server Service). */
@@ -174,7 +172,7 @@ function apiServiceObject(namespace: string, caBundle: string): string {
   return `
 apiVersion: apiregistration.k8s.io/v1
 kind: APIService
-metadata: { name: ${APISERVICE} }
+metadata: { name: ${APISERVICE}, labels: { ${TEST_APISERVICE_LABEL}: "true" } }
 spec:
   service: { name: keda-metrics-apiserver, namespace: ${namespace}, port: 443 }
   group: external.metrics.k8s.io
@@ -234,6 +232,12 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     const grpcPort = await freePort('127.0.0.1');
     const probePort = await freePort('127.0.0.1');
     const adapterMetricsPort = await freePort('127.0.0.1');
+    // A previous run's APIService (it holds the Lease now, so that run is gone) is replaced; any
+    // other one, such as a real KEDA install's, is left alone and the test fails instead.
+    const existing = await kubectl(kubeconfigPath, ['get', 'apiservice', '--ignore-not-found', APISERVICE, '-o', `jsonpath={.metadata.labels.${TEST_APISERVICE_LABEL.replaceAll('.', '\\.')}}|{.metadata.name}`]);
+    if (existing.trim() !== '' && !existing.startsWith('true|')) {
+      throw new Error(`the cluster already serves ${APISERVICE} (not this test's); refusing to replace it`);
+    }
     await deleteApiService();
     await kubectl(kubeconfigPath, ['apply', '-n', namespace], serviceObjects(namespace, veth.address, adapterPort));
 
