@@ -207,12 +207,14 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
   const cleanups: Array<() => Promise<void>> = [];
   let operator: ReturnType<typeof supervise> | undefined;
   let adapter: ChildProcess | undefined;
+  /** Set once the name is known to be free or this test's: only then is it ever deleted. */
+  let ownsApiService = false;
   const logTail = async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
   const deleteApiService = async () => void (await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found']));
   const stop = async () => {
     // The APIService goes first: while it names a server that does not answer, every client's
     // API discovery reports the group as failing (kubectl and helm print warnings).
-    await deleteApiService().catch(() => undefined);
+    if (ownsApiService) await deleteApiService().catch(() => undefined);
     await stopChild(adapter);
     await operator?.stop();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -238,6 +240,7 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     if (existing.trim() !== '' && !existing.startsWith('true|')) {
       throw new Error(`the cluster already serves ${APISERVICE} (not this test's); refusing to replace it`);
     }
+    ownsApiService = true;
     await deleteApiService();
     await kubectl(kubeconfigPath, ['apply', '-n', namespace], serviceObjects(namespace, veth.address, adapterPort));
 
