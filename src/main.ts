@@ -170,6 +170,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     stops.push(() => tasks.close());
     const metrics = createMetrics({ onCollectError: (err) => logger.warn({ err }, 'metrics_collect_failed') });
     metrics.setQueueCountsSource(() => tasks.counts());
+    metrics.setScalingSource({ queue: config.queue.name, read: () => tasks.scaling() });
 
     if (workerSide !== undefined) {
       const { redis, store, hub } = workerSide;
@@ -198,7 +199,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     }
 
     // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
-    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }) }), config.http.host, config.http.metricsPort);
+    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }), scaling: () => tasks.scaling() }), config.http.host, config.http.metricsPort);
     stops.push(() => closeServer(ops.server));
     let port = ops.port;
     const consoleOn = mode !== 'worker' && config.console.enabled;

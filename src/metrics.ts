@@ -1,10 +1,16 @@
 // Prometheus metrics of one process, on a registry of its own so tests and the API/worker pair in
 // `all` mode never collide on the global default registry.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ScalingFigure } from './queue/scaling.js';
 import type { QueueCounts } from './queue/types.js';
 import { withTimeout } from './timeout.js';
 
 export type QueueCountsSource = () => Promise<QueueCounts>;
+export interface ScalingSource {
+  /** BullMQ queue name, the gauge's `queue` label. */
+  queue: string;
+  read: () => Promise<ScalingFigure>;
+}
 
 export interface MetricsOptions {
   /** Longest wait for the queue counts during a scrape; /metrics must answer when Redis does not. */
@@ -16,6 +22,7 @@ export interface MetricsOptions {
 export interface Metrics {
   registry: Registry;
   queueDepth: Gauge<'state'>;
+  queueDemand: Gauge<'queue'>;
   tasksFinished: Counter<'outcome'>;
   taskDuration: Histogram<'outcome'>;
   sandboxReady: Histogram<'driver'>;
@@ -28,6 +35,8 @@ export interface Metrics {
   fixes: Counter<'fixer'>;
   /** Where queueDepth reads its numbers at scrape time; null detaches it. */
   setQueueCountsSource(source: QueueCountsSource | null): void;
+  /** Where queueDemand (the autoscaling figure) reads at scrape time; null detaches it. */
+  setScalingSource(source: ScalingSource | null): void;
 }
 
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600];
@@ -38,6 +47,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let countsSource: QueueCountsSource | null = null;
+  let scalingSource: ScalingSource | null = null;
 
   const queueDepth = new Gauge({
     name: 'ci_fixer_queue_depth',
@@ -57,9 +67,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
+  const queueDemand = new Gauge({
+    name: 'ci_fixer_queue_demand',
+    help: 'The autoscaling figure: waiting + prioritized + due delayed + active tasks (the same number as GET /scaling).',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      if (scalingSource === null) return;
+      const { queue, read } = scalingSource;
+      try {
+        this.set({ queue }, (await withTimeout(read(), collectTimeoutMs, 'scaling figure')).demand);
+      } catch (err) {
+        // Labelled, so a reset leaves no series: a 0 would read as "scale to zero" during an outage.
+        this.reset();
+        options.onCollectError?.(err);
+      }
+    },
+  });
+
   return {
     registry,
     queueDepth,
+    queueDemand,
     tasksFinished: new Counter({
       name: 'ci_fixer_tasks_finished_total',
       help: 'Tasks that reached a final state, by outcome.',
@@ -112,6 +141,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     setQueueCountsSource(source) {
       countsSource = source;
+    },
+    setScalingSource(source) {
+      scalingSource = source;
     },
   };
 }

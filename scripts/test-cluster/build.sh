@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test-cluster binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl, etcd, kwok, kwokctl, helm) from the Go module proxy into a version-keyed cache outside the
-# repo. Idempotent: a binary that already exists in the cache is not rebuilt.
+# repo, then KEDA's (build-keda.sh, a cache key of its own). Idempotent: a binary that already
+# exists in the cache is not rebuilt.
 #
 # Usage: bash scripts/test-cluster/build.sh                  # build what is missing
 #        bash scripts/test-cluster/build.sh --check          # exit 1 if anything is missing
@@ -25,7 +26,7 @@ case "${1:-}" in
   --check)
     for b in "${TC_BINARIES[@]}"; do [[ -x "${TC_BIN_DIR}/${b}" ]] || exit 1; done
     kwok_current || exit 1
-    exit 0 ;;
+    exec bash "${here}/build-keda.sh" --check ;;
 esac
 
 command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
@@ -192,6 +193,7 @@ main() {
     logf "build: binaries still missing in ${TC_BIN_DIR}"
     return 1
   fi
+  bash "${here}/build-keda.sh"
   logf "build: all binaries present ($((SECONDS - total_start))s this run)"
 }
 

@@ -10,3 +10,9 @@ TC_CACHE="${CI_FIXER_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/ci-fixer}"
 TC_ROOT="${TC_CACHE}/test-cluster/${TC_KEY}"
 TC_BIN_DIR="${TC_ROOT}/bin"
 TC_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl helm)
+
+# KEDA (operator + metrics API server) for the autoscaling test: its own cache key, so a KEDA
+# bump neither rebuilds nor moves the cluster binaries above.
+KEDA_VERSION="${TC_KEDA_VERSION:-2.21.0}"
+KEDA_ROOT="${TC_CACHE}/test-cluster/keda-${KEDA_VERSION}"
+KEDA_BIN_DIR="${KEDA_ROOT}/bin"

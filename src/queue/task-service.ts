@@ -10,6 +10,7 @@ import { isFinal, type QueuedTaskSpec, type TaskRecord } from '../task.js';
 import { asUnavailable } from '../redis/unavailable.js';
 import { withTimeout } from '../timeout.js';
 import { createMicroBatcher } from './micro-batcher.js';
+import { readScalingCounts, scalingFigure, type ScalingFigure } from './scaling.js';
 import type { SubscriptionHub } from './subscription-hub.js';
 import { createTaskLister } from './task-list.js';
 import type { LogPage, QueueCounts, SubmitOptions, TaskListPage, TaskListQuery, TaskService, TaskStats, TaskSummary } from './types.js';
@@ -253,6 +254,11 @@ export class RedisTaskService implements TaskService {
 
   stats(windowSeconds: number, visible?: (task: TaskSummary) => boolean): Promise<TaskStats> {
     return this.lister.stats(windowSeconds, visible);
+  }
+
+  /** The autoscaling figure (src/queue/scaling.ts): GET /scaling and ci_fixer_queue_demand. */
+  async scaling(): Promise<ScalingFigure> {
+    return scalingFigure(await readScalingCounts(this.queue, this.options.redis).catch(asUnavailable));
   }
 
   async ping(): Promise<void> {

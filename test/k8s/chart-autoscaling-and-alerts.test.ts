@@ -28,6 +28,7 @@ function promqlErrors(expr: string): string[] {
 async function exportedSeries(): Promise<{ names: Set<string>; states: Set<string> }> {
   const metrics = createMetrics();
   metrics.setQueueCountsSource(async () => ({ waiting: 1, prioritized: 1, active: 1, delayed: 0, completed: 0, failed: 0 }));
+  metrics.setScalingSource({ queue: 'fix-tasks', read: async () => ({ waiting: 1, prioritized: 1, delayedDue: 0, active: 1, demand: 3 }) });
   const json = await metrics.registry.getMetricsAsJSON();
   const names = new Set(json.map((m) => m.name));
   const depth = json.find((m) => m.name === 'ci_fixer_queue_depth');
@@ -42,23 +43,48 @@ describe('worker autoscaling', () => {
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-fixer-worker' });
     const metrics = hpa.spec.metrics as K8sObject[];
-    expect(metrics.map((m) => m.type)).toEqual(['External', 'External']);
-    expect(metrics.map((m) => m.external.metric.name)).toEqual(['ci_fixer_queue_backlog', 'ci_fixer_queue_active']);
-    for (const m of metrics) expect(m.external.target.type).toBe('AverageValue');
+    // One figure (src/queue/scaling.ts), worker.concurrency of it per replica.
+    expect(metrics.map((m) => `${m.type}:${m.external.metric.name}`)).toEqual(['External:ci_fixer_queue_demand']);
+    expect(metrics[0]!.external.target).toEqual({ type: 'AverageValue', averageValue: '2' });
+    expect((await exportedSeries()).names).toContain('ci_fixer_queue_demand');
     // The HPA owns the count: a helm upgrade must not reset it.
     expect(r.get('Deployment', 'ci-fixer-worker').spec).not.toHaveProperty('replicas');
   });
 
-  it('renders a KEDA ScaledObject that may scale to zero, counting waiting + prioritized tasks', async () => {
-    const r = await renderChart([...CRD_APIS, '--set', 'keda.enabled=true']);
+  it('renders a KEDA ScaledObject that may scale to zero, reading GET /scaling of the api pods', async () => {
+    const r = await renderChart([...CRD_APIS, '--set', 'keda.enabled=true'], 'demo');
     const so = r.get('ScaledObject', 'ci-fixer-worker');
     expect(so.spec.minReplicaCount).toBe(0);
     expect(so.spec.scaleTargetRef.name).toBe('ci-fixer-worker');
-    const [backlog, active] = (so.spec.triggers as Array<{ metadata: { query: string } }>).map((t) => t.metadata.query);
-    expect(backlog).toContain('state=~"waiting|prioritized"');
-    expect(active).toContain('state="active"');
-    for (const query of [backlog!, active!]) expect(promqlErrors(query)).toEqual([]);
+    const triggers = so.spec.triggers as Array<{ type: string; metadata: Record<string, string> }>;
+    expect(triggers).toEqual([
+      {
+        type: 'metrics-api',
+        name: 'demand',
+        metadata: {
+          url: 'http://ci-fixer-app-metrics.demo.svc:9464/scaling',
+          format: 'json',
+          valueLocation: 'demand',
+          targetValue: '2',
+          activationTargetValue: '0',
+        },
+      },
+    ]);
+    // The URL names the api's metrics Service and its port.
+    const svc = r.get('Service', 'ci-fixer-app-metrics');
+    expect(svc.spec.ports.map((p: { port: number }) => p.port)).toContain(9464);
     expect(r.all('HorizontalPodAutoscaler')).toEqual([]);
+  });
+
+  it('keeps the Prometheus variant: one query over the same gauge', async () => {
+    const r = await renderChart([...CRD_APIS, '--set', 'keda.enabled=true', '--set', 'keda.trigger=prometheus'], 'demo');
+    const [trigger, ...rest] = r.get('ScaledObject', 'ci-fixer-worker').spec.triggers as Array<{ type: string; metadata: Record<string, string> }>;
+    expect(rest).toEqual([]);
+    expect(trigger!.type).toBe('prometheus');
+    expect(trigger!.metadata.query).toBe('max(ci_fixer_queue_demand{namespace="demo"})');
+    expect(promqlErrors(trigger!.metadata.query!)).toEqual([]);
+    expect((await exportedSeries()).names).toContain('ci_fixer_queue_demand');
+    expect(trigger!.metadata.threshold).toBe('2');
   });
 
   it('fails with a readable message when the cluster lacks the KEDA or Prometheus operator APIs', async () => {

@@ -34,6 +34,6 @@ describe('helm install with values-prod.yaml', () => {
 
     const hpa = await k.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'ci-fixer-worker', namespace: ns.name });
     expect(hpa.spec.minReplicas).toBe(2);
-    expect(hpa.spec.metrics?.map((m) => `${m.type}:${m.external?.metric.name}`)).toEqual(['External:ci_fixer_queue_backlog', 'External:ci_fixer_queue_active']);
+    expect(hpa.spec.metrics?.map((m) => `${m.type}:${m.external?.metric.name}`)).toEqual(['External:ci_fixer_queue_demand']);
   });
 });

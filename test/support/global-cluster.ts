@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { TestProject } from 'vitest/node';
+import { removeStaleKedaApiService } from './keda-stale.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -66,6 +67,14 @@ async function localCluster(): Promise<{ kubeconfig: string; startedHere: boolea
   }
 }
 
+/** What a test run that died may have left cluster-wide (see keda-stale.ts). */
+async function cleanStale(kubeconfigPath: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const removed = await removeStaleKedaApiService(kc);
+  if (removed) console.warn(`k8s global setup: ${removed}`);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tried: string[] = [];
 
@@ -73,6 +82,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (explicit) {
     const problem = await answers(explicit);
     if (problem) throw new Error(`CI_FIXER_TEST_KUBECONFIG: ${problem}`);
+    await cleanStale(explicit);
     project.provide('kubeconfig', explicit);
     return async () => undefined;
   }
@@ -82,6 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (typeof local !== 'string') {
     const problem = await answers(local.kubeconfig);
     if (problem) throw new Error(`local test cluster: ${problem}`);
+    await cleanStale(local.kubeconfig);
     project.provide('kubeconfig', local.kubeconfig);
     const teardown = process.env.CI_FIXER_TEST_CLUSTER_TEARDOWN === '1' && local.startedHere;
     return async () => {
