@@ -20,18 +20,22 @@ source "${here}/cluster-env.sh"
 
 say() { echo "real-node: $*" >&2; }
 
-# The kubelet refuses a loopback node IP, and kube-apiserver dials a node by its Hostname
-# address first; an IP as the node name makes that address dialable without DNS. 198.18.0.0/15
-# is reserved for benchmarking (RFC 2544), so it collides with no real network.
+# The kubelet refuses a loopback node IP, so the node gets its own address on lo: 198.18.0.0/15
+# is reserved for benchmarking (RFC 2544) and collides with no real network. The API server
+# dials nodes by InternalIP first (kwok.yaml), so the node name needs no DNS.
 RN_NODE_IP="${TC_REAL_NODE_IP:-198.18.0.1}"
-RN_NODE_NAME="${RN_NODE_IP}"
+RN_NODE_NAME="${TC_REAL_NODE_NAME:-ci-fixer-real-node-0}"
 RN_KUBELET_PORT="${TC_REAL_NODE_KUBELET_PORT:-10350}"
 RN_POD_CIDR="${TC_REAL_NODE_POD_CIDR:-10.89.0.0/24}"
 RN_BRIDGE="cifixer0"
-RN_STATE="${RN_ROOT}/state/${TC_CLUSTER_NAME}"
+# Unix socket paths are limited to 108 bytes, and containerd, runc and the kubelet put sockets
+# below their state dirs, so the node's state lives at short paths rather than in the cache.
+RN_STATE="${TC_REAL_NODE_STATE_DIR:-/var/lib/ci-fixer-real-node}/${TC_CLUSTER_NAME}"
+RN_RUN="/run/ci-fixer-real-node/${TC_CLUSTER_NAME}"
 RN_PKI="${KWOK_WORKDIR}/clusters/${TC_CLUSTER_NAME}/pki"
-RN_SOCK="${RN_STATE}/containerd/containerd.sock"
+RN_SOCK="${RN_RUN}/containerd.sock"
 RN_LABEL="ci-fixer.dev/real-node"
+RN_RLIMIT="${TC_REAL_NODE_RLIMIT:-20000}"
 
 ctr_() { "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" --namespace k8s.io "$@"; }
 pid_alive() { [[ -f "${RN_STATE}/$1.pid" ]] && kill -0 "$(cat "${RN_STATE}/$1.pid")" 2>/dev/null; }
@@ -99,7 +103,7 @@ CNI
   cat >"${RN_STATE}/containerd/config.toml" <<TOML
 version = 3
 root = "${RN_STATE}/containerd/root"
-state = "${RN_STATE}/containerd/state"
+state = "${RN_RUN}/containerd"
 [grpc]
   address = "${RN_SOCK}"
 [ttrpc]
@@ -113,6 +117,10 @@ state = "${RN_STATE}/containerd/state"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = "${pause_ref}"
 [plugins.'io.containerd.cri.v1.runtime']
+  # This VM kind withholds CAP_SYS_RESOURCE even from root, so no process may lower its
+  # oom_score_adj (runc: "failed to update /proc/self/oom_score_adj: Permission denied").
+  # Restricted, containerd clamps the kubelet's values (pause -998) to its own score.
+  restrict_oom_score_adj = true
   # This VM kind has no hugetlb controller on the v1 hierarchy.
   tolerate_missing_hugetlb_controller = true
   disable_hugetlb_controller = true
@@ -144,14 +152,14 @@ readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: 0
 podLogsDir: ${RN_STATE}/pod-logs
-# kube-apiserver (kwokctl's flags) sends no client certificate to kubelets, so exec and logs
-# arrive anonymous. The kubelet therefore listens only on the node address, which is local to
-# this host, and the pod network is firewalled off from it (see open_firewall).
+# Only the API server (its kubelet client certificate, kwok.yaml) may exec or read logs; every
+# request is authorized through a SubjectAccessReview. The pod network is also firewalled off
+# from the node address (ensure_network).
 authentication:
-  anonymous: { enabled: true }
-  webhook: { enabled: false }
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
   x509: { clientCAFile: ${RN_PKI}/ca.crt }
-authorization: { mode: AlwaysAllow }
+authorization: { mode: Webhook }
 registerWithTaints:
 - { key: ${RN_LABEL}, value: "true", effect: NoSchedule }
 failSwapOn: false
@@ -190,16 +198,25 @@ import_images() {
   done
 }
 
+# Up when it answers; a containerd that exited (bad config) fails at once, with its log.
+containerd_up() {
+  if ! pid_alive containerd; then tail -5 "${RN_STATE}/containerd.log" >&2; say "containerd exited"; exit 1; fi
+  ctr_ version >/dev/null 2>&1
+}
+
 start_node() {
-  mkdir -p "${RN_STATE}/pod-logs" "${RN_STATE}/kubelet"
+  mkdir -p "${RN_STATE}/pod-logs" "${RN_STATE}/kubelet" "${RN_RUN}"
   write_kubelet_kubeconfig
   write_containerd_config
   write_kubelet_config
   ensure_network
   if ! pid_alive containerd; then
-    start_daemon containerd "${RN_BIN_DIR}/containerd" --config "${RN_STATE}/containerd/config.toml"
+    # Containers inherit the shim's rlimits. Above 20000 open files or processes, runc fails on
+    # this VM kind ("can't get final child's PID from pipe: EOF"; podman needs the same cap).
+    start_daemon containerd prlimit --nofile="${RN_RLIMIT}" --nproc="${RN_RLIMIT}" -- \
+      "${RN_BIN_DIR}/containerd" --config "${RN_STATE}/containerd/config.toml"
   fi
-  wait_for "containerd" 30 ctr_ version
+  wait_for "containerd" 30 containerd_up
   import_images
   if ! pid_alive kubelet; then
     start_daemon kubelet "${RN_BIN_DIR}/kubelet" \
@@ -245,7 +262,8 @@ down() {
   # Mounts left by containers and pods (overlay rootfs, projected volumes, netns) under state.
   awk -v p="${RN_STATE}/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "${m}" || true; done
   iptables -D INPUT -s "${RN_POD_CIDR}" -d "${RN_NODE_IP}" -j DROP 2>/dev/null || true
-  rm -rf "${RN_STATE}"
+  ip addr del "${RN_NODE_IP}/32" dev lo 2>/dev/null || true
+  rm -rf "${RN_STATE}" "${RN_RUN}"
   say "removed the real node of ${TC_CLUSTER_NAME}"
 }
 
@@ -264,6 +282,13 @@ main() {
   "${here}/build-real-node.sh" --check || { say "binaries missing in ${RN_BIN_DIR}; building them"; "${here}/build-real-node.sh" >&2; }
   bash "${here}/real-node/images.sh" build
   "${here}/up.sh" >/dev/null
+  # A cluster created before kwok.yaml had these flags would let kwok take the node over and
+  # could not authenticate to the kubelet; up.sh recreates such a cluster, so this is a guard.
+  local cfg="${KWOK_WORKDIR}/clusters/${TC_CLUSTER_NAME}/kwok.yaml"
+  if ! grep -q -- '--kubelet-client-certificate=' "${cfg}" || ! grep -q -- '--manage-all-nodes=false' "${cfg}"; then
+    say "cluster ${TC_CLUSTER_NAME} lacks the real-node flags of kwok.yaml (see ${cfg})"
+    return 1
+  fi
   mkdir -p "${RN_ROOT}"
   exec 9>"${RN_ROOT}/real-node-${TC_CLUSTER_NAME}.lock"
   flock -w 300 9 || { say "timed out waiting for another real-node.sh"; return 1; }

@@ -58,6 +58,7 @@ create() {
   # kwok serves `kubectl logs` for simulated containers from this CRI-format file.
   printf '%s stdout F %s\n' "1970-01-01T00:00:00.000000000Z" "simulated container log (kwok test cluster)" >"${TC_LOGS_FILE}"
   sed -e "s|@EXEC_ROOT@|${TC_EXEC_ROOT}|" -e "s|@LOGS_FILE@|${TC_LOGS_FILE}|" -e "s|@KUBE_VERSION@|${K8S_VERSION}|" \
+    -e "s|@PKI_DIR@|${KWOK_WORKDIR}/clusters/${TC_CLUSTER_NAME}/pki|" \
     "${here}/kwok.yaml" >"${TC_STATE_DIR}/kwok.yaml"
 
   "${TC_BIN_DIR}/kwokctl" create cluster \
