@@ -260,7 +260,8 @@ down() {
   pkill_shims
   kc delete node "${RN_NODE_NAME}" --ignore-not-found >&2 || true
   # Mounts left by containers and pods (overlay rootfs, projected volumes, netns) under state.
-  awk -v p="${RN_STATE}/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "${m}" || true; done
+  awk -v a="${RN_STATE}/" -v b="${RN_RUN}/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts |
+    sort -r | while read -r m; do umount -l "${m}" || true; done
   iptables -D INPUT -s "${RN_POD_CIDR}" -d "${RN_NODE_IP}" -j DROP 2>/dev/null || true
   ip addr del "${RN_NODE_IP}/32" dev lo 2>/dev/null || true
   rm -rf "${RN_STATE}" "${RN_RUN}"
