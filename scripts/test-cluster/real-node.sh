@@ -211,8 +211,9 @@ start_node() {
   write_kubelet_config
   ensure_network
   if ! pid_alive containerd; then
-    # Containers inherit the shim's rlimits. Above 20000 open files or processes, runc fails on
-    # this VM kind ("can't get final child's PID from pipe: EOF"; podman needs the same cap).
+    # Containers inherit the daemon's rlimits, and without CAP_SYS_RESOURCE (withheld on this VM
+    # kind) no hard limit can be raised again; pinned to a value under the VM's ceiling, as
+    # podman needs here too (nofile/nproc <= 20000).
     start_daemon containerd prlimit --nofile="${RN_RLIMIT}" --nproc="${RN_RLIMIT}" -- \
       "${RN_BIN_DIR}/containerd" --config "${RN_STATE}/containerd/config.toml"
   fi
