@@ -250,7 +250,7 @@ down() {
   [[ -d "${RN_STATE}" ]] || { say "no real node state for ${TC_CLUSTER_NAME}"; return 0; }
   stop_pid kubelet
   if pid_alive containerd; then
-    # Kill every container's task, then its shim goes with it.
+    # Kill every container's task while containerd runs: it then shuts each task's shim down.
     local c
     for c in $(ctr_ tasks ls -q 2>/dev/null); do
       timeout 10 "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" -n k8s.io tasks kill -s SIGKILL "${c}" 2>/dev/null || true
@@ -258,7 +258,6 @@ down() {
     sleep 1
   fi
   stop_pid containerd
-  pkill_shims
   kc delete node "${RN_NODE_NAME}" --ignore-not-found >&2 || true
   # Mounts left by containers and pods (overlay rootfs, projected volumes, netns) under state.
   awk -v a="${RN_STATE}/" -v b="${RN_RUN}/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts |
@@ -267,14 +266,6 @@ down() {
   ip addr del "${RN_NODE_IP}/32" dev lo 2>/dev/null || true
   rm -rf "${RN_STATE}" "${RN_RUN}"
   say "removed the real node of ${TC_CLUSTER_NAME}"
-}
-
-# Shims re-parent to init when containerd stops; only those started for this node's socket.
-pkill_shims() {
-  local pid
-  for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address ${RN_SOCK}( |$)" || true); do
-    kill -9 "${pid}" 2>/dev/null || true
-  done
 }
 
 main() {
