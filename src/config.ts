@@ -25,6 +25,42 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+/** `key=value,key2=value2`: the sandbox pod's nodeSelector. */
+const nodeSelector = list.transform((items, ctx) => {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const [key = '', value, ...rest] = item.split('=');
+    if (value === undefined || rest.length > 0 || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected label=value, got ${JSON.stringify(item)}` });
+      return z.NEVER;
+    }
+    out[key] = value;
+  }
+  return out;
+});
+export interface SandboxToleration {
+  key: string;
+  operator: 'Equal' | 'Exists';
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+/** `key=value:Effect` or `key:Effect` (any value), comma-separated: the sandbox pod's tolerations. */
+const tolerations = list.transform((items, ctx) => {
+  const out: SandboxToleration[] = [];
+  for (const item of items) {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(item);
+    if (m === null || !LABEL_KEY.test(m[1] as string) || (m[2] !== undefined && !LABEL_VALUE.test(m[2]))) {
+      ctx.addIssue({ code: 'custom', message: `expected key=value:Effect or key:Effect, got ${JSON.stringify(item)}` });
+      return z.NEVER;
+    }
+    const effect = m[3] as SandboxToleration['effect'];
+    out.push(m[2] === undefined ? { key: m[1] as string, operator: 'Exists', effect } : { key: m[1] as string, operator: 'Equal', value: m[2], effect });
+  }
+  return out;
+});
+
 /** name -> [zod type, description]. Order here is the order of the README table. */
 const fields = {
   NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
@@ -73,6 +109,8 @@ const fields = {
   SANDBOX_MEMORY_REQUEST: [z.string().default('256Mi'), 'Sandbox memory request.'],
   SANDBOX_MEMORY_LIMIT: [z.string().default('1Gi'), 'Sandbox memory limit.'],
   SANDBOX_EPHEMERAL_STORAGE_LIMIT: [z.string().default('4Gi'), 'Sandbox ephemeral-storage limit (also the workspace sizeLimit).'],
+  SANDBOX_NODE_SELECTOR: [nodeSelector, 'Comma-separated `label=value` pairs the sandbox pods\' nodes must carry (e.g. dedicated sandbox nodes). Unset: any node.'],
+  SANDBOX_TOLERATIONS: [tolerations, 'Comma-separated taints sandbox pods tolerate: `key=value:Effect`, or `key:Effect` for any value. Pair with SANDBOX_NODE_SELECTOR to keep other pods off sandbox nodes.'],
   SANDBOX_READY_TIMEOUT_SECONDS: [int(300, 5), 'Longest wait for a sandbox pod to become ready.'],
   SANDBOX_IMAGE_PULL_GRACE_SECONDS: [int(30, 0), 'How long an image pull failure may persist before the task fails.'],
   SANDBOX_UNSCHEDULABLE_GRACE_SECONDS: [int(120, 0), 'How long a sandbox pod may stay unschedulable.'],
@@ -180,6 +218,8 @@ export interface Config {
       namespace: string;
       image: string;
       resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string; ephemeralStorage: string };
+      nodeSelector: Record<string, string>;
+      tolerations: SandboxToleration[];
       readyTimeoutSeconds: number;
       imagePullGraceSeconds: number;
       unschedulableGraceSeconds: number;
@@ -346,6 +386,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           memoryLimit: e.SANDBOX_MEMORY_LIMIT,
           ephemeralStorage: e.SANDBOX_EPHEMERAL_STORAGE_LIMIT,
         },
+        nodeSelector: e.SANDBOX_NODE_SELECTOR,
+        tolerations: e.SANDBOX_TOLERATIONS,
         readyTimeoutSeconds: e.SANDBOX_READY_TIMEOUT_SECONDS,
         imagePullGraceSeconds: e.SANDBOX_IMAGE_PULL_GRACE_SECONDS,
         unschedulableGraceSeconds: e.SANDBOX_UNSCHEDULABLE_GRACE_SECONDS,

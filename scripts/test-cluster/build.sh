@@ -36,13 +36,8 @@ work="${TC_ROOT}/work"
 log="${TC_ROOT}/build.log"
 mkdir -p "${TC_BIN_DIR}" "${work}"
 
-export CGO_ENABLED=0
-# The wrapper modules resolve dependencies themselves; never let the toolchain switch itself.
-export GOTOOLCHAIN=local
-export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-buildvcs=false -mod=mod"
-build_flags=(-trimpath -p "${TC_BUILD_PARALLELISM:-$(nproc)}")
-
-logf() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" | tee -a "${log}" >&2; }
+# shellcheck source=scripts/test-cluster/go-build-lib.sh
+source "${here}/go-build-lib.sh"
 
 missing() {
   local b
@@ -50,57 +45,10 @@ missing() {
   return 1
 }
 
-# Runs one named step and records its wall time, so cold-build cost stays visible in the log.
-timed() {
-  local name="$1"; shift
-  local start=$SECONDS
-  logf "step ${name}: start"
-  if "$@" >>"${log}" 2>&1; then
-    logf "step ${name}: done in $((SECONDS - start))s"
-  else
-    logf "step ${name}: FAILED after $((SECONDS - start))s (see ${log})"
-    return 1
-  fi
-}
-
-new_wrapper() {
-  local dir="$1" name="$2"
-  rm -rf "${dir}" && mkdir -p "${dir}"
-  printf 'module ci-fixer.local/test-cluster/%s\n\ngo 1.26.0\n' "${name}" >"${dir}/go.mod"
-}
-
-# k8s.io/kubernetes replaces its staging modules with local paths, so it cannot be required as
-# is. The wrapper requires it and points every staging module it requires at the matching
-# published v0.x tag; the list comes from the real go.mod, so a new staging module is picked up.
 build_kubernetes() {
-  local dir="${work}/kubernetes"
-  new_wrapper "${dir}" kubernetes
-  local gomod
-  gomod="$(cd "${dir}" && go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/^\s*"GoMod": "\(.*\)",$/\1/p')"
-  local staging_version="v0.${K8S_VERSION#1.}"
-  {
-    echo
-    echo "require k8s.io/kubernetes v${K8S_VERSION}"
-    echo
-    echo "replace ("
-    awk '/=> \.\/staging\/src\// { print $1 }' "${gomod}" | while read -r mod; do
-      if grep -qE "^\s+${mod//./\\.} v0\.0\.0\$" "${gomod}"; then
-        echo "	${mod} => ${mod} ${staging_version}"
-      fi
-    done
-    echo ")"
-    # Kubernetes pins runtime behaviour with godebug; the main module's settings are what count.
-    grep -E '^godebug ' "${gomod}" || true
-  } >>"${dir}/go.mod"
-
-  local pkg=k8s.io/component-base/version
-  local cpkg=k8s.io/client-go/pkg/version
-  local minor="${K8S_VERSION#1.}"; minor="${minor%%.*}"
-  local ld="-s -w"
-  for p in "${pkg}" "${cpkg}"; do
-    ld+=" -X ${p}.gitVersion=v${K8S_VERSION} -X ${p}.gitMajor=1 -X ${p}.gitMinor=${minor}"
-    ld+=" -X ${p}.gitTreeState=clean -X ${p}.buildDate=1970-01-01T00:00:00Z"
-  done
+  local dir="${work}/kubernetes" ld
+  kubernetes_wrapper "${dir}"
+  ld="$(kubernetes_ldflags)"
   (cd "${dir}" &&
     go get k8s.io/kubernetes/cmd/kube-apiserver@"v${K8S_VERSION}" &&
     go build "${build_flags[@]}" -ldflags "${ld}" -o "${TC_BIN_DIR}/" \

@@ -16,3 +16,11 @@ TC_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd 
 KEDA_VERSION="${TC_KEDA_VERSION:-2.21.0}"
 KEDA_ROOT="${TC_CACHE}/test-cluster/keda-${KEDA_VERSION}"
 KEDA_BIN_DIR="${KEDA_ROOT}/bin"
+# The real node (scripts/test-cluster/real-node.sh): kubelet and kube-proxy from the same
+# k8s.io/kubernetes as the control plane, containerd 2.x with its runc shim. runc and the CNI
+# plugins come from Debian packages. Its own key, so the control-plane cache is never touched.
+CONTAINERD_VERSION="${TC_CONTAINERD_VERSION:-2.4.2}"
+RN_KEY="real-node_k8s-${K8S_VERSION}_containerd-${CONTAINERD_VERSION}"
+RN_ROOT="${TC_CACHE}/test-cluster/${RN_KEY}"
+RN_BIN_DIR="${RN_ROOT}/bin"
+RN_BINARIES=(kubelet kube-proxy containerd containerd-shim-runc-v2 ctr)

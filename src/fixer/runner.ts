@@ -35,6 +35,8 @@ export interface RunResult {
   stdoutLines: string[];
   /** Only with a command's own `timeoutMs`: it ran out of that bound (the task did not). */
   timedOut: boolean;
+  /** Set when the sandbox killed the command for memory: the plain report ("... out of memory (limit 1Gi)"). */
+  outOfMemory?: string;
 }
 
 /** Keeps the last `maxChars` characters' worth of lines. */
@@ -91,12 +93,20 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
     });
     commands.push({ command: shown, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });
     ctx.log('system', `exit ${result.exitCode} after ${result.durationMs} ms${result.timedOut ? ' (timed out)' : ''}`);
+    if (result.outOfMemory !== undefined) ctx.log('system', result.outOfMemory.message);
     if (result.timedOut && !ownBound) {
       throw new TaskError('task_timeout', `task ran out of its ${ctx.timeoutSeconds}s time budget during: ${shown}`, {
         details: { timeoutSeconds: ctx.timeoutSeconds },
       });
     }
-    return { exitCode: result.exitCode, durationMs: result.durationMs, output: tail.toString(), stdoutLines, timedOut: result.timedOut };
+    return {
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      output: tail.toString(),
+      stdoutLines,
+      timedOut: result.timedOut,
+      ...(result.outOfMemory === undefined ? {} : { outOfMemory: result.outOfMemory.message }),
+    };
   }
 
   return { run, commands };

@@ -23,6 +23,8 @@ export interface ExecResult {
   exitCode: number;
   timedOut: boolean;
   durationMs: number;
+  /** Set when the command was killed for exceeding the sandbox's memory limit (drivers that can tell). */
+  outOfMemory?: { limit: string | undefined; message: string };
 }
 
 export interface Sandbox {

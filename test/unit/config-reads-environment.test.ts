@@ -25,6 +25,23 @@ describe('config', () => {
     expect(loadConfig({ KUBECONFIG: '/tmp/kc', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
   });
 
+  it('places sandbox pods on the configured nodes and names the field of a malformed entry', () => {
+    const k = loadConfig({
+      SANDBOX_NODE_SELECTOR: 'ci-fixer.dev/real-node=true, pool=sandbox',
+      SANDBOX_TOLERATIONS: 'ci-fixer.dev/real-node=true:NoSchedule,dedicated:NoExecute',
+    }).sandbox.kubernetes;
+    expect(k.nodeSelector).toEqual({ 'ci-fixer.dev/real-node': 'true', pool: 'sandbox' });
+    expect(k.tolerations).toEqual([
+      { key: 'ci-fixer.dev/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+      { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' },
+    ]);
+    expect(loadConfig({}).sandbox.kubernetes).toMatchObject({ nodeSelector: {}, tolerations: [] });
+    expect(() => loadConfig({ SANDBOX_NODE_SELECTOR: 'pool' })).toThrow(/SANDBOX_NODE_SELECTOR/);
+    expect(() => loadConfig({ SANDBOX_NODE_SELECTOR: 'a=b=c' })).toThrow(/SANDBOX_NODE_SELECTOR/);
+    expect(() => loadConfig({ SANDBOX_TOLERATIONS: 'key=value:Sometimes' })).toThrow(/SANDBOX_TOLERATIONS/);
+    expect(() => loadConfig({ SANDBOX_TOLERATIONS: 'bad key:NoSchedule' })).toThrow(/SANDBOX_TOLERATIONS/);
+  });
+
   it('listens on every interface once real tokens are set, or where HOST says', () => {
     expect(loadConfig({ API_TOKENS: 'a1b2c3' }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');

@@ -121,3 +121,24 @@ describe('sandbox Job spec', () => {
     expect(JSON.stringify(job)).not.toMatch(/secretKeyRef|secretRef|"secret":|"projected":|password/i);
   });
 });
+
+describe('sandbox Job placement', () => {
+  it('adds no nodeSelector or tolerations unless configured', () => {
+    const spec = buildSandboxJob({ ...params, placement: { nodeSelector: {}, tolerations: [] } }).spec?.template.spec;
+    expect(spec).not.toHaveProperty('nodeSelector');
+    expect(spec).not.toHaveProperty('tolerations');
+    expect(buildSandboxJob(params).spec?.template.spec).not.toHaveProperty('nodeSelector');
+  });
+
+  it('pins the pod to the configured nodes and tolerates their taints', () => {
+    const spec = buildSandboxJob({
+      ...params,
+      placement: {
+        nodeSelector: { 'ci-fixer.dev/real-node': 'true' },
+        tolerations: [{ key: 'ci-fixer.dev/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+      },
+    }).spec?.template.spec;
+    expect(spec?.nodeSelector).toEqual({ 'ci-fixer.dev/real-node': 'true' });
+    expect(spec?.tolerations).toEqual([{ key: 'ci-fixer.dev/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+  });
+});

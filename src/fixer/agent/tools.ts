@@ -227,7 +227,7 @@ async function editFile(env: ToolEnv, args: z.infer<typeof schemas.edit_file>): 
 async function runCommand(env: ToolEnv, args: z.infer<typeof schemas.run>): Promise<ToolAnswer> {
   const timeoutMs = Math.min(env.runTimeoutMs, (args.timeout_seconds ?? Infinity) * 1000);
   const result = await env.run(args.command, { timeoutMs });
-  const status = result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `exit code ${result.exitCode}`;
+  const status = result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (result.outOfMemory ?? `exit code ${result.exitCode}`);
   const output = result.output.length > RUN_OUTPUT_CHARS ? `[output cut to its last ${RUN_OUTPUT_CHARS} characters]\n${result.output.slice(-RUN_OUTPUT_CHARS)}` : result.output;
   const check = await checkpoint(env);
   const note = check.undone === null ? '' : `\n${check.undone}`;

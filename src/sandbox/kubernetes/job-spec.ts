@@ -1,6 +1,7 @@
 // The sandbox Job, as a pure function of the task and the configured slice. Everything that makes
 // the sandbox safe to hand an untrusted repository is decided here, where a unit test sees it.
 import type { V1Job } from '@kubernetes/client-node';
+import type { SandboxToleration } from '../../config.js';
 import { ANNOTATION_TASK_ID, jobNameForTask, SANDBOX_CONTAINER, SANDBOX_SERVICE_ACCOUNT, sandboxLabels } from './labels.js';
 
 /** Fixed non-root ids; the default image's own user (`pn`) has uid and gid 1000. */
@@ -21,11 +22,18 @@ export interface SandboxResources {
   ephemeralStorage: string;
 }
 
+export interface SandboxPlacement {
+  nodeSelector: Record<string, string>;
+  tolerations: SandboxToleration[];
+}
+
 export interface SandboxJobParams {
   taskId: string;
   namespace: string;
   image: string;
   resources: SandboxResources;
+  /** Which nodes may run the pod (dedicated sandbox nodes); empty: any. */
+  placement?: SandboxPlacement;
   /** The task's budget; the Job may live this long plus the ready wait and a margin. */
   timeoutSeconds: number;
   readyTimeoutSeconds: number;
@@ -67,6 +75,7 @@ export function buildSandboxJob(params: SandboxJobParams): V1Job {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          ...placementSpec(params.placement),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: SANDBOX_UID,
@@ -102,5 +111,13 @@ export function buildSandboxJob(params: SandboxJobParams): V1Job {
         },
       },
     },
+  };
+}
+
+function placementSpec(placement: SandboxPlacement | undefined): { nodeSelector?: Record<string, string>; tolerations?: SandboxToleration[] } {
+  if (placement === undefined) return {};
+  return {
+    ...(Object.keys(placement.nodeSelector).length > 0 ? { nodeSelector: { ...placement.nodeSelector } } : {}),
+    ...(placement.tolerations.length > 0 ? { tolerations: placement.tolerations.map((t) => ({ ...t })) } : {}),
   };
 }

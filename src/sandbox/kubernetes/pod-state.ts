@@ -2,6 +2,7 @@
 // from the informer and the clock; tests feed it hand-written statuses.
 import type { V1Pod } from '@kubernetes/client-node';
 import { SANDBOX_CONTAINER } from './labels.js';
+import { memoryLimitOf, oomMessage, podOomKilled } from './oom.js';
 
 export type SandboxFailureCode =
   | 'sandbox_image_pull_failed'
@@ -11,6 +12,7 @@ export type SandboxFailureCode =
   | 'sandbox_evicted'
   | 'sandbox_deadline_exceeded'
   | 'sandbox_pod_failed'
+  | 'sandbox_oom_killed'
   | 'sandbox_pod_completed';
 
 export type PodAssessment =
@@ -32,6 +34,8 @@ function describe(reason: string | undefined, message: string | undefined): stri
 export function assessPod(pod: V1Pod): PodAssessment {
   const status = pod.status ?? {};
   if (pod.metadata?.deletionTimestamp) return { kind: 'fatal', code: 'sandbox_pod_deleted', detail: 'the sandbox pod is being deleted' };
+  // Before the phase: an OOM-killed container fails the pod, and "Failed" would hide why.
+  if (podOomKilled(pod)) return { kind: 'fatal', code: 'sandbox_oom_killed', detail: oomMessage(memoryLimitOf(pod)) };
   if (status.phase === 'Failed') {
     if (status.reason === 'Evicted') return { kind: 'fatal', code: 'sandbox_evicted', detail: describe('Evicted', status.message) };
     if (status.reason === 'DeadlineExceeded') return { kind: 'fatal', code: 'sandbox_deadline_exceeded', detail: describe('DeadlineExceeded', status.message) };

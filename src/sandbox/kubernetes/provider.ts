@@ -193,6 +193,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
       namespace,
       image: config.image,
       resources: config.resources,
+      placement: { nodeSelector: config.nodeSelector, tolerations: config.tolerations },
       timeoutSeconds: request.timeoutSeconds,
       readyTimeoutSeconds: config.readyTimeoutSeconds,
     });
@@ -212,6 +213,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
         target: { namespace, pod: podName, container: SANDBOX_CONTAINER },
         taskId: request.taskId,
         jobName: name,
+        memoryLimit: config.resources.memoryLimit,
         logger,
         tuning,
         deleteJob: () => inTaskScope(request.taskId, () => deleteJob(name, uid)),

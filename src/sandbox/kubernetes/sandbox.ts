@@ -12,6 +12,7 @@ import { openExecConnection, type ExecConnection, type ExecTarget } from './exec
 import { EXEC_ARGV, execStdin, killGroupCommand, NO_SUCH_FILE_EXIT_CODE, readFileCommand, resolveSandboxPath, writeFileCommand } from './exec-protocol.js';
 import { MarkerReader, TailBuffer } from './exec-streams.js';
 import { inTaskScope } from './kube-client.js';
+import { commandOomKilled, KILLED_EXIT_CODE, OOM_COUNT_COMMAND, oomMessage, parseOomKillCount } from './oom.js';
 
 export interface ExecTuning {
   /** SIGTERM to SIGKILL, inside the pod, when a command is stopped. */
@@ -26,6 +27,8 @@ export interface KubernetesSandboxDeps {
   target: ExecTarget;
   taskId: string;
   jobName: string;
+  /** The container's memory limit as configured ("1Gi"), for the out-of-memory report. */
+  memoryLimit?: string;
   logger: Logger;
   tuning: ExecTuning;
   /** Deletes the Job (propagationPolicy Background); called once by dispose. */
@@ -68,6 +71,8 @@ export class KubernetesSandbox implements Sandbox {
   private disposing: Promise<void> | undefined;
   private lostReason: string | undefined;
   private unwatch: (() => void) | undefined;
+  /** The container cgroup's OOM kill count as last read (init, then after each killed command). */
+  private oomKills: number | undefined;
 
   constructor(private readonly deps: KubernetesSandboxDeps) {
     this.id = `kubernetes:${deps.target.namespace}/${deps.jobName}`;
@@ -91,7 +96,8 @@ export class KubernetesSandbox implements Sandbox {
     const stdout: Buffer[] = [];
     const stderr = new TailBuffer();
     const outcome = await this.run({
-      command: 'pwd -P',
+      // The OOM count rides along, as the baseline a killed command is compared with.
+      command: `pwd -P; ${OOM_COUNT_COMMAND}`,
       dir: this.deps.jobName,
       mkdir: true,
       timeoutMs: FILE_BASE_TIMEOUT_MS,
@@ -99,7 +105,9 @@ export class KubernetesSandbox implements Sandbox {
       onStdout: (c) => stdout.push(c),
       onStderr: (c) => stderr.push(c),
     });
-    const path = Buffer.concat(stdout).toString('utf8').trim();
+    const output = Buffer.concat(stdout).toString('utf8');
+    const path = (output.split('\n')[0] ?? '').trim();
+    this.oomKills = parseOomKillCount(output);
     if (outcome.setupError !== undefined || outcome.exitCode !== 0 || !path.startsWith('/')) {
       throw new InfrastructureError(
         'sandbox_init_failed',
@@ -154,7 +162,34 @@ export class KubernetesSandbox implements Sandbox {
     if (outcome.setupError !== undefined) {
       throw new InfrastructureError('sandbox_exec_setup_failed', `command could not start in pod ${this.podName}: ${outcome.setupError}`);
     }
-    return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, durationMs: outcome.durationMs };
+    const result: ExecResult = { exitCode: outcome.exitCode, timedOut: outcome.timedOut, durationMs: outcome.durationMs };
+    if (outcome.exitCode === KILLED_EXIT_CODE && !outcome.timedOut && (await this.killedForMemory())) {
+      result.outOfMemory = { limit: this.deps.memoryLimit, message: oomMessage(this.deps.memoryLimit) };
+    }
+    return result;
+  }
+
+  /** After a SIGKILL'd command: did the container's OOM kill count go up since last read? */
+  private async killedForMemory(): Promise<boolean> {
+    const stdout: Buffer[] = [];
+    try {
+      const outcome = await this.run({
+        command: OOM_COUNT_COMMAND,
+        dir: '/',
+        timeoutMs: FILE_BASE_TIMEOUT_MS,
+        onStdout: (c) => stdout.push(c),
+        onStderr: () => undefined,
+      });
+      if (outcome.setupError !== undefined) return false;
+    } catch (err) {
+      // The answer only sharpens the report; the command's own result stands without it.
+      this.deps.logger.warn({ err, taskId: this.deps.taskId, pod: this.podName }, 'sandbox_oom_check_failed');
+      return false;
+    }
+    const before = this.oomKills;
+    const after = parseOomKillCount(Buffer.concat(stdout).toString('utf8'));
+    if (after !== undefined) this.oomKills = after;
+    return commandOomKilled(KILLED_EXIT_CODE, before, after);
   }
 
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
