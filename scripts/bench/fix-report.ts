@@ -1,4 +1,5 @@
 // bench:fix's figures and tables, from the measured cases (pure: the runner is scripts/bench/fix.ts).
+import type { ModelUsage } from '../../src/task.js';
 import type { BenchCase, CaseKind } from './corpus/index.js';
 
 export interface CaseResult {
@@ -15,6 +16,8 @@ export interface CaseResult {
   /** One run of the case's whole command: the passing run that proves a fix, else the reproduction. */
   commandRunMs: number;
   reason: string | null;
+  /** What the model fixer spent, when it ran (result.model). */
+  model: ModelUsage | null;
   /** Why a `fixed` is false (see fix.ts), else null. */
   falseFix: string | null;
   /** The task log's last lines, for an outcome that was not the expected one. */
@@ -46,6 +49,13 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** For each outcome that was not the expected one, the last lines of the task's log. */
+function printLogTails(results: CaseResult[], out: (line: string) => void): void {
+  const unexpected = results.filter((r) => !r.asExpected && r.logTail.length > 0);
+  if (unexpected.length > 0) out('\nnot as expected: the last lines of each task log');
+  for (const r of unexpected) out(`  ${r.case.name}${r.reason ? ` (${r.reason})` : ''}\n${r.logTail.map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
+}
+
 /** Prints the report to stdout; returns the number of false fixes. */
 export function printReport(results: CaseResult[], availableFixers: string[], totalMs: number): number {
   const available = new Set(availableFixers);
@@ -71,9 +81,7 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
     ),
   );
 
-  const unexpected = results.filter((r) => !r.asExpected && r.logTail.length > 0);
-  if (unexpected.length > 0) console.log('\nnot as expected: the last lines of each task log');
-  for (const r of unexpected) console.log(`  ${r.case.name}${r.reason ? ` (${r.reason})` : ''}\n${r.logTail.map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
+  printLogTails(results, (line) => console.log(line));
 
   // Fix rate: fixed among the cases whose command fails (green ones have nothing to fix).
   const failing = results.filter((r) => r.kind !== 'green');
@@ -119,4 +127,69 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   console.log(`  model-needed cases        ${results.filter((r) => r.case.needsModel).length} (not_fixed without a model)`);
   console.log(`  total                     ${seconds(totalMs)} s`);
   return falseFixes.length;
+}
+
+/** The model mode's figures (bench:fix --model). */
+export interface ModelSummary {
+  cases: number;
+  fixed: number;
+  falseFixes: number;
+  /** Prompt plus completion tokens of every case. */
+  tokens: number;
+  /** All tokens spent over the fixes made (what a fix costs, the cases it failed on included). */
+  tokensPerFix: number;
+  /** Mean prompt plus completion tokens of a fixed case. */
+  tokensPerFixedCase: number;
+  steps: number;
+  attempts: number;
+  modelTimeMs: number;
+}
+
+const tokensOf = (r: CaseResult): number => (r.model ? r.model.promptTokens + r.model.completionTokens : 0);
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** The model fixer's report on the model-needed cases; `endpoint` names what answered. */
+export function printModelReport(results: CaseResult[], totalMs: number, endpoint: string, out: (line: string) => void): ModelSummary {
+  out(`\nbench:fix --model cases (${endpoint})`);
+  out(
+    table(
+      ['case', 'category', 'expected', 'outcome', 'ok', 'steps', 'attempts', 'tokens', 'model s', 'wall s', 'note'],
+      results.map((r) => [
+        r.case.name,
+        r.case.category,
+        r.case.expect.outcome,
+        r.outcome,
+        r.asExpected ? 'yes' : 'NO',
+        String(r.model?.steps ?? '-'),
+        String(r.model?.attempts ?? '-'),
+        r.model ? String(tokensOf(r)) : '-',
+        seconds(r.model?.modelTimeMs ?? NaN),
+        seconds(r.wallMs),
+        r.falseFix ? `FALSE FIX: ${r.falseFix}` : r.outcome === 'fixed' ? '' : (r.reason ?? '').slice(0, 100),
+      ]),
+    ),
+  );
+  printLogTails(results, out);
+  const fixed = results.filter((r) => r.outcome === 'fixed');
+  const summary: ModelSummary = {
+    cases: results.length,
+    fixed: fixed.length,
+    falseFixes: results.filter((r) => r.falseFix !== null).length,
+    tokens: sum(results.map(tokensOf)),
+    tokensPerFix: fixed.length === 0 ? NaN : Math.round(sum(results.map(tokensOf)) / fixed.length),
+    tokensPerFixedCase: fixed.length === 0 ? NaN : Math.round(sum(fixed.map(tokensOf)) / fixed.length),
+    steps: sum(results.map((r) => r.model?.steps ?? 0)),
+    attempts: sum(results.map((r) => r.model?.attempts ?? 0)),
+    modelTimeMs: sum(results.map((r) => r.model?.modelTimeMs ?? 0)),
+  };
+  const per = (n: number) => (results.length === 0 ? '-' : (n / results.length).toFixed(1));
+  out('\nsummary (model fixer)');
+  out(`  model fix rate            ${summary.fixed}/${summary.cases} (${percent(summary.fixed, summary.cases)})`);
+  out(`  tokens per fix            ${Number.isFinite(summary.tokensPerFix) ? summary.tokensPerFix : '-'} (all ${summary.tokens} prompt + completion tokens / fixes)`);
+  out(`  tokens per fixed case     ${Number.isFinite(summary.tokensPerFixedCase) ? summary.tokensPerFixedCase : '-'} (mean)`);
+  out(`  steps / attempts          ${summary.steps} / ${summary.attempts} (per case ${per(summary.steps)} / ${per(summary.attempts)})`);
+  out(`  model time                ${seconds(summary.modelTimeMs)} s (waiting for the endpoint)`);
+  out(`  false fixes               ${summary.falseFixes}${summary.falseFixes ? `: ${results.filter((r) => r.falseFix).map((r) => r.case.name).join(', ')}` : ''}`);
+  out(`  total                     ${seconds(totalMs)} s`);
+  return summary;
 }

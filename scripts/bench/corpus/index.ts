@@ -7,4 +7,4 @@ import type { BenchCase } from './types.js';
 
 export const CORPUS: readonly BenchCase[] = [...javascriptCases, ...goCases, ...pythonCases, ...rustCases];
 
-export { buildCase, kindOf, type BenchCase, type CaseKind } from './types.js';
+export { buildCase, kindOf, type BenchCase, type CaseKind, type ModelFix } from './types.js';

@@ -76,6 +76,7 @@ export const javascriptCases: BenchCase[] = [
     command: 'node --test',
     files: () => base({ 'src/sum.js': SUM.replace('0);', '1);'), 'test/sum.test.js': SUM_TEST }),
     needsModel: true,
+    modelFix: { path: 'src/sum.js', old_string: 'value, 1);', new_string: 'value, 0);' },
     expect: { outcome: 'not_fixed' },
   },
   {
@@ -99,6 +100,7 @@ export const javascriptCases: BenchCase[] = [
         'src/price.ts': 'export interface Price { amount: number; currency: string }\n\nexport function total(prices: Price[]): number {\n  return prices.map((p) => p.currency).reduce((a, b) => a + b, 0);\n}\n',
       }),
     needsModel: true,
+    modelFix: { path: 'src/price.ts', old_string: 'p.currency)', new_string: 'p.amount)' },
     expect: { outcome: 'not_fixed' },
   },
   {

@@ -58,6 +58,7 @@ export const pythonCases: BenchCase[] = [
     command: 'black --check . && pytest -q',
     files: () => base({ 'stats.py': STATS.replace('len(values)', '(len(values) + 1)'), 'test_stats.py': STATS_TEST }),
     needsModel: true,
+    modelFix: { path: 'stats.py', old_string: '(len(values) + 1)', new_string: 'len(values)' },
     expect: { outcome: 'not_fixed' },
   },
   {

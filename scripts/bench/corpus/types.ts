@@ -22,8 +22,19 @@ export interface BenchCase {
   /** No deterministic tool can fix this one (a logic bug, a type error that needs thought): the
    * model-backed fixer's cases (issue 10), `not_fixed` without it. */
   needsModel?: true;
+  /** For `bench:fix --model --fake`: the edit a competent model would make (never to a test
+   * file), which the scripted endpoint plays as an edit_file call, then finish. A model-needed case
+   * without one gets a scripted give-up. */
+  modelFix?: ModelFix;
   /** The tool the fix (or the check) needs is absent here on purpose: `not_fixed`, saying so. */
   toolMissing?: true;
+}
+
+/** One edit_file replacement: `old_string` occurs exactly once in `path` of the case's files. */
+export interface ModelFix {
+  path: string;
+  old_string: string;
+  new_string: string;
 }
 
 export type CaseKind = 'one-fixer' | 'two-fixers' | 'needs-model' | 'green' | 'tool-missing';
