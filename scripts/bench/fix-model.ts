@@ -77,7 +77,7 @@ export async function runModelBench(options: ModelBenchOptions): Promise<ModelBe
     const { results, totalMs } = await runBench({ ...options, cases, env });
     const summary = printModelReport(results, totalMs, fake ? 'the scripted fake' : `${process.env.LLM_MODEL} at ${new URL(process.env.LLM_BASE_URL as string).origin}`, out);
     const violations = fake?.violations ?? [];
-    if (fake) out(`  fake wire-format violations ${violations.length}${violations.length ? `:\n${violations.map((v) => `    ${v}`).join('\n')}` : ''}`);
+    if (fake) out(`  wire-format violations    ${violations.length}${violations.length ? `:\n${violations.map((v) => `    ${v}`).join('\n')}` : ''}`);
     return { ...summary, violations };
   } finally {
     await fake?.close();
