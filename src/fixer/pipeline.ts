@@ -71,7 +71,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
   const composed = await composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
-    apply: (fixer, current) => applyFixer(ctx, fixer, current, run, runner),
+    apply: (fixer, current) => applyFixer(ctx, fixer, current, runner),
     changed: () => worktree.changedSinceCheckpoint(before),
     keep: () => worktree.checkpoint(before),
     revert: () => worktree.restore(before),
@@ -116,14 +116,28 @@ async function conclude(c: {
     ctx.log('system', `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
     return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
   }
-  if (end.fixers.length === 0 && composed.unchanged && end.model === null && (await runs.whole()) === null) {
-    // A fixer ran, found nothing to change, and the command now passes: a re-run was all it needed.
-    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible');
-    return result({ outcome: 'not_reproduced', diagnosis });
+  if (end.fixers.length === 0 && end.model === null && (composed.unchanged || mayBeFlaky(diagnosis)) && (await rerunPasses(ctx, runs))) {
+    // Nothing was changed and the command now passes: a re-run was all it needed.
+    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible (flaky)');
+    return result({ outcome: 'not_reproduced', diagnosis, reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure' });
   }
   const reason = end.reason ?? 'the command still fails';
   ctx.log('system', `not fixed: ${reason}`);
   return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/**
+ * Failures no tool recognises and failing tests are what flakes (a race, a network blip, a cold
+ * cache): one re-run on the unchanged tree tells a flaky failure from a real one. Formatters,
+ * linters and type checkers are deterministic and are not re-run.
+ */
+function mayBeFlaky(diagnosis: Diagnosis): boolean {
+  return diagnosis.category === 'test' || diagnosis.category === 'unknown';
+}
+
+async function rerunPasses(ctx: FixContext, runs: CommandRuns): Promise<boolean> {
+  ctx.log('system', 'nothing fixed it and nothing changed: re-running the command once to rule out a flaky failure');
+  return (await runs.whole()) === null;
 }
 
 /** The model fixer on the tree the tools left; the pipeline's own run of the whole command decides. */
@@ -175,11 +189,13 @@ async function packageScripts(ctx: FixContext): Promise<Record<string, string> |
   }
 }
 
-function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, run: RunInRepo, runner: CommandRunner) {
+/** A fixer runs where the failing step ran (after its `cd`), so its tool sees the same project and config. */
+function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: CommandRunner) {
+  const dir = failure.cwd ? `${REPO_DIR}/${failure.cwd.replace(/\/+$/, '')}` : REPO_DIR;
   const fixerCtx: FixerContext = {
-    run,
+    run: (command, options) => runner.run(command, { ...options, cwd: dir }),
     failure,
-    readFile: async (path) => (await ctx.sandbox.readFile(`${REPO_DIR}/${path}`).catch(() => null))?.toString('utf8') ?? null,
+    readFile: async (path) => (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
     hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
