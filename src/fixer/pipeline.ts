@@ -59,7 +59,9 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const failure = await runs.whole();
   if (failure === null) {
     ctx.log('system', 'the command passed: failure not reproduced');
-    return result({ outcome: 'not_reproduced' });
+    const hint = linesHint(runs);
+    if (hint !== null) ctx.log('system', hint);
+    return result({ outcome: 'not_reproduced', reason: hint });
   }
   const diagnosis = failure.diagnosis;
   ctx.log('system', `diagnosis: ${diagnosis.summary}`);
@@ -158,6 +160,17 @@ async function afterModel(
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
 }
 
+/**
+ * Lines of a command run as sh runs them: a failing line does not stop the next, and the last
+ * line's status is the command's. CI runners run a `run:` block with `set -e`, so a block copied
+ * from a workflow can pass here while it failed there; the user is told how to match.
+ */
+function linesHint(runs: CommandRuns): string | null {
+  if (!runs.steps.some((step) => step.separator === '\n')) return null;
+  if (/^\s*set\s+-\w*e/m.test(runs.steps[0]?.command ?? '')) return null;
+  return 'the command passed, but its lines run as sh runs them: a failing line does not stop the next, and only the last line\'s exit code counts (CI runners use `set -e`); start the command with `set -e` or join the lines with `&&` to reproduce a failure of an earlier line';
+}
+
 /** Phase changes only: a round that fixes and verifies again does not repeat them. */
 function phaseSetter(ctx: FixContext): (phase: TaskPhase) => Promise<void> {
   let last: TaskPhase | null = null;
@@ -192,11 +205,20 @@ async function packageScripts(ctx: FixContext): Promise<Record<string, string> |
 /** A fixer runs where the failing step ran (after its `cd`), so its tool sees the same project and config. */
 function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: CommandRunner) {
   const dir = failure.cwd ? `${REPO_DIR}/${failure.cwd.replace(/\/+$/, '')}` : REPO_DIR;
+  const commands = new Map<string, Promise<boolean>>();
   const fixerCtx: FixerContext = {
     run: (command, options) => runner.run(command, { ...options, cwd: dir }),
     failure,
     readFile: async (path) => (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
-    hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
+    // Asked once per fixer run: several checks of one fixer ask for the same command.
+    hasCommand: (name) => {
+      let known = commands.get(name);
+      if (known === undefined) {
+        known = runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR }).then((r) => r.exitCode === 0);
+        commands.set(name, known);
+      }
+      return known;
+    },
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };

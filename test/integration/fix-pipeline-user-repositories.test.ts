@@ -71,4 +71,25 @@ describe('user repositories', () => {
     expect(run.result!.reason).toMatch(/passed on a re-run with nothing changed: a flaky failure/);
     expect(run.result!.commands.filter((c) => c.command === 'sh test.sh').map((c) => c.exitCode)).toEqual([1, 0]);
   }, SLOW);
+
+  it('says why a workflow block whose earlier line fails passes here, and reproduces it with set -e', async () => {
+    const files = { 'check.sh': '#!/bin/sh\necho "lint: 2 problems" >&2\nexit 1\n' };
+    const lines = await userRepo('lines', files, 'echo installing\nsh check.sh\necho done');
+    const passed = await runPipeline(provider(), specFor(lines));
+    expect(passed.result).toMatchObject({ outcome: 'not_reproduced' });
+    expect(passed.result!.reason).toMatch(/its lines run as sh runs them: a failing line does not stop the next.*start the command with `set -e`/);
+
+    const strict = await userRepo('lines-set-e', files, 'set -e\necho installing\nsh check.sh\necho done');
+    const failed = await runPipeline(provider(), specFor(strict));
+    expect(failed.result).toMatchObject({ outcome: 'not_fixed' });
+    expect(failed.result!.diagnosis).toMatchObject({ step: { index: 2, command: 'sh check.sh' } });
+    expect(failed.result!.diagnosis!.excerpt).toContain('lint: 2 problems');
+  }, SLOW);
+
+  it('asks the sandbox for a command once per fixer run', async () => {
+    const repo = await userRepo('go-fmt', { 'go.mod': 'module example.com/qa\n\ngo 1.21\n', 'calc.go': 'package calc\n\nfunc Add(a int,b int) int {\n  return a+b\n}\n' }, 'go vet ./... && test -z "$(gofmt -l .)"');
+    const run = await runPipeline(provider(), specFor(repo));
+    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['gofmt'] });
+    expect(run.result!.commands.filter((c) => c.command === 'command -v go >/dev/null 2>&1')).toHaveLength(1);
+  }, SLOW);
 });
