@@ -92,4 +92,20 @@ describe('user repositories', () => {
     expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['gofmt'] });
     expect(run.result!.commands.filter((c) => c.command === 'command -v go >/dev/null 2>&1')).toHaveLength(1);
   }, SLOW);
+
+  it('formats only what the prettier check behind an npm script looked at', async () => {
+    const repo = await userRepo(
+      'prettier-script',
+      {
+        'package.json': '{ "name": "app", "private": true, "scripts": { "format:check": "npx prettier@3.3.3 --check \\"src/**/*.js\\"" } }\n',
+        'data.json': '{"not":"checked"}\n',
+        'src/a.js': 'export const a = {x:1,\n y:2}\n',
+      },
+      'npm run format:check',
+    );
+    const run = await runPipeline(provider(), specFor(repo));
+    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['prettier'] });
+    expect(run.result!.commands.map((c) => c.command).filter((c) => / --write /.test(c))).toEqual([expect.stringMatching(/prettier --write "src\/\*\*\/\*\.js"$/)]);
+    expect(run.result!.patch.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/src/a.js']);
+  }, SLOW);
 });
