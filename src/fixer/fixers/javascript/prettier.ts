@@ -23,9 +23,28 @@ export async function prettierWriteArgs(ctx: FixerContext): Promise<string> {
     scripts = undefined; // a broken package.json is the check's to report
   }
   const found = expandScripts(ctx.failure.command, scripts).flatMap((text) => invocations(text, PRETTIER));
-  const args = found.map((inv) => withoutFlags(inv.args, CHECK_ONLY).join(' '));
-  const distinct = [...new Set(args)];
-  return distinct.length === 1 && /(?:^|\s)[^-\s]/.test(distinct[0]!) ? `--write ${distinct[0]}` : '--write .';
+  const args = [...new Set(found.map((inv) => withoutFlags(inv.args, CHECK_ONLY).join(' ')))];
+  if (args.length !== 1) return '--write .';
+  const words = args[0]!.split(/\s+/).filter((w) => w !== '');
+  // The check's flags stay; without a path of its own it formats the folder it ran in.
+  return hasPath(words) ? `--write ${words.join(' ')}` : `--write ${[...words, '.'].join(' ')}`;
+}
+
+// Prettier's options that take a value as the next word.
+const VALUE_FLAGS = new Set([
+  '--log-level', '--loglevel', '--ignore-path', '--config', '--plugin', '--cache-location', '--cache-strategy', '--parser',
+  '--config-precedence', '--stdin-filepath', '--end-of-line', '--trailing-comma', '--print-width', '--tab-width',
+  '--arrow-parens', '--prose-wrap', '--quote-props', '--html-whitespace-sensitivity', '--embedded-language-formatting',
+  '--object-wrap', '--experimental-operator-position',
+]);
+
+function hasPath(words: readonly string[]): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (VALUE_FLAGS.has(word)) i++;
+    else if (!word.startsWith('-')) return true;
+  }
+  return false;
 }
 
 export const prettierFixer: Fixer = {
