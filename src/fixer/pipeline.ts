@@ -71,14 +71,26 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const before = fixable ? await worktree.untracked() : new Set<string>();
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
+  // Files a run of the command creates after a fix (a binary `go build` writes once it builds)
+  // are its output, not the fix: they join `before`, so the patch and checkpoints leave them out.
+  let afterFix = new Set<string>();
+  const outputsOf = async <T>(check: Promise<T>): Promise<T> => {
+    const outcome = await check;
+    if (fixable) for (const name of await worktree.untracked()) if (!afterFix.has(name)) before.add(name);
+    return outcome;
+  };
   const composed = await composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
-    apply: (fixer, current) => applyFixer(ctx, fixer, current, runner),
+    apply: async (fixer, current) => {
+      const outcome = await applyFixer(ctx, fixer, current, runner);
+      afterFix = await worktree.untracked();
+      return outcome;
+    },
     changed: () => worktree.changedSinceCheckpoint(before),
     keep: () => worktree.checkpoint(before),
     revert: () => worktree.restore(before),
-    recheck: (current) => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest)),
-    verify: () => runs.whole(),
+    recheck: (current) => outputsOf(runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
+    verify: () => outputsOf(runs.whole()),
     setPhase,
     log: (text) => ctx.log('system', text),
   });

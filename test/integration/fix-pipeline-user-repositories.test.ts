@@ -108,4 +108,19 @@ describe('user repositories', () => {
     expect(run.result!.commands.map((c) => c.command).filter((c) => / --write /.test(c))).toEqual([expect.stringMatching(/prettier --write "src\/\*\*\/\*\.js"$/)]);
     expect(run.result!.patch.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/src/a.js']);
   }, SLOW);
+
+  it('leaves out of the patch what the verifying build wrote (a go build binary), keeping the go.sum the fix wrote', async () => {
+    const repo = await userRepo(
+      'go-sum',
+      {
+        'go.mod': 'module example.com/qa/gosum\n\ngo 1.21\n\nrequire github.com/google/uuid v1.6.0\n',
+        'main.go': 'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/google/uuid"\n)\n\nfunc main() {\n\tfmt.Println(uuid.NewString())\n}\n',
+      },
+      // A single main package: `go build` writes the binary `gosum` once it builds.
+      'go build . && go vet ./...',
+    );
+    const run = await runPipeline(provider(), specFor(repo));
+    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['go-mod-tidy'] });
+    expect(run.result!.patch.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/go.sum']);
+  }, SLOW);
 });
