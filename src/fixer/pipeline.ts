@@ -59,7 +59,9 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const failure = await runs.whole();
   if (failure === null) {
     ctx.log('system', 'the command passed: failure not reproduced');
-    return result({ outcome: 'not_reproduced' });
+    const hint = linesHint(runs);
+    if (hint !== null) ctx.log('system', hint);
+    return result({ outcome: 'not_reproduced', reason: hint });
   }
   const diagnosis = failure.diagnosis;
   ctx.log('system', `diagnosis: ${diagnosis.summary}`);
@@ -69,14 +71,26 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const before = fixable ? await worktree.untracked() : new Set<string>();
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
+  // Files a run of the command creates after a fix (a binary `go build` writes once it builds)
+  // are its output, not the fix: they join `before`, so the patch and checkpoints leave them out.
+  let afterFix = new Set<string>();
+  const outputsOf = async <T>(check: Promise<T>): Promise<T> => {
+    const outcome = await check;
+    if (fixable) for (const name of await worktree.untracked()) if (!afterFix.has(name)) before.add(name);
+    return outcome;
+  };
   const composed = await composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
-    apply: (fixer, current) => applyFixer(ctx, fixer, current, run, runner),
+    apply: async (fixer, current) => {
+      const outcome = await applyFixer(ctx, fixer, current, runner);
+      afterFix = await worktree.untracked();
+      return outcome;
+    },
     changed: () => worktree.changedSinceCheckpoint(before),
     keep: () => worktree.checkpoint(before),
     revert: () => worktree.restore(before),
-    recheck: (current) => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest)),
-    verify: () => runs.whole(),
+    recheck: (current) => outputsOf(runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
+    verify: () => outputsOf(runs.whole()),
     setPhase,
     log: (text) => ctx.log('system', text),
   });
@@ -116,14 +130,28 @@ async function conclude(c: {
     ctx.log('system', `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
     return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
   }
-  if (end.fixers.length === 0 && composed.unchanged && end.model === null && (await runs.whole()) === null) {
-    // A fixer ran, found nothing to change, and the command now passes: a re-run was all it needed.
-    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible');
-    return result({ outcome: 'not_reproduced', diagnosis });
+  if (end.fixers.length === 0 && end.model === null && (composed.unchanged || mayBeFlaky(diagnosis)) && (await rerunPasses(ctx, runs))) {
+    // Nothing was changed and the command now passes: a re-run was all it needed.
+    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible (flaky)');
+    return result({ outcome: 'not_reproduced', diagnosis, reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure' });
   }
   const reason = end.reason ?? 'the command still fails';
   ctx.log('system', `not fixed: ${reason}`);
   return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/**
+ * Failures no tool recognises and failing tests are what flakes (a race, a network blip, a cold
+ * cache): one re-run on the unchanged tree tells a flaky failure from a real one. Formatters,
+ * linters and type checkers are deterministic and are not re-run.
+ */
+function mayBeFlaky(diagnosis: Diagnosis): boolean {
+  return diagnosis.category === 'test' || diagnosis.category === 'unknown';
+}
+
+async function rerunPasses(ctx: FixContext, runs: CommandRuns): Promise<boolean> {
+  ctx.log('system', 'nothing fixed it and nothing changed: re-running the command once to rule out a flaky failure');
+  return (await runs.whole()) === null;
 }
 
 /** The model fixer on the tree the tools left; the pipeline's own run of the whole command decides. */
@@ -142,6 +170,17 @@ async function afterModel(
   return passed
     ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
+}
+
+/**
+ * Lines of a command run as sh runs them: a failing line does not stop the next, and the last
+ * line's status is the command's. CI runners run a `run:` block with `set -e`, so a block copied
+ * from a workflow can pass here while it failed there; the user is told how to match.
+ */
+function linesHint(runs: CommandRuns): string | null {
+  if (!runs.steps.some((step) => step.separator === '\n')) return null;
+  if (/^\s*set\s+-\w*e/m.test(runs.steps[0]?.command ?? '')) return null;
+  return 'the command passed, but its lines run as sh runs them: a failing line does not stop the next, and only the last line\'s exit code counts (CI runners use `set -e`); start the command with `set -e` or join the lines with `&&` to reproduce a failure of an earlier line';
 }
 
 /** Phase changes only: a round that fixes and verifies again does not repeat them. */
@@ -175,12 +214,23 @@ async function packageScripts(ctx: FixContext): Promise<Record<string, string> |
   }
 }
 
-function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, run: RunInRepo, runner: CommandRunner) {
+/** A fixer runs where the failing step ran (after its `cd`), so its tool sees the same project and config. */
+function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: CommandRunner) {
+  const dir = failure.cwd ? `${REPO_DIR}/${failure.cwd.replace(/\/+$/, '')}` : REPO_DIR;
+  const commands = new Map<string, Promise<boolean>>();
   const fixerCtx: FixerContext = {
-    run,
+    run: (command, options) => runner.run(command, { ...options, cwd: dir }),
     failure,
-    readFile: async (path) => (await ctx.sandbox.readFile(`${REPO_DIR}/${path}`).catch(() => null))?.toString('utf8') ?? null,
-    hasCommand: async (name) => (await runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })).exitCode === 0,
+    readFile: async (path) => (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
+    // Asked once per fixer run: several checks of one fixer ask for the same command.
+    hasCommand: (name) => {
+      let known = commands.get(name);
+      if (known === undefined) {
+        known = runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR }).then((r) => r.exitCode === 0);
+        commands.set(name, known);
+      }
+      return known;
+    },
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };

@@ -27,6 +27,8 @@ export interface Failure {
   /** stdout and stderr lines in arrival order, capped to the most recent output. */
   output: string;
   diagnosis: Diagnosis;
+  /** The folder the failing step runs in, relative to the repository ("packages/web/"); absent: the root. */
+  cwd?: string;
 }
 
 /** Runs one shell command in the task's repository checkout, logged and recorded. */
@@ -38,7 +40,7 @@ export type Ecosystem = 'javascript' | 'go' | 'python' | 'rust' | 'other';
 export interface FixerContext {
   run: RunInRepo;
   failure: Failure;
-  /** A repository file as text (path relative to the repository root), or null when absent. */
+  /** A file as text, relative to the folder the failing step runs in (the repository root unless an earlier step `cd`s), or null when absent. */
   readFile(path: string): Promise<string | null>;
   /** Whether `name` is a command the sandbox can run (on PATH). */
   hasCommand(name: string): Promise<boolean>;

@@ -40,7 +40,35 @@ describe('diagnose', () => {
     const d = diagnose({ command: 'npx eslint .', exitCode: 1, output: ESLINT_OUTPUT, files, repoRoot: '/tmp/sbx-1/repo' }, recognizers);
     expect(d).toMatchObject({ tool: 'eslint', category: 'lint', step: null, locations: [{ path: 'lib/option.js', line: 12, column: 5 }] });
     expect(d.summary).toBe('eslint failed in lib/option.js:12 (lint)');
-    expect(d.excerpt).toEqual(['/tmp/sbx-1/repo/lib/option.js', '  12:5  error  Unexpected var  no-var']);
+    // The sandbox's checkout path means nothing to a reader: the excerpt names the repository's file.
+    expect(d.excerpt).toEqual(['lib/option.js', '  12:5  error  Unexpected var  no-var']);
+  });
+
+  it('reads paths a step printed after its cd relative to that folder first', () => {
+    const monorepo = new Set(['package.json', 'packages/web/package.json', 'packages/web/src/app.js']);
+    const raw = [{ path: 'package.json' }, { path: 'src/app.js' }];
+    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo', 'packages/web/').map((l) => l.path)).toEqual(['packages/web/package.json', 'packages/web/src/app.js']);
+    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo').map((l) => l.path)).toEqual(['package.json', 'packages/web/src/app.js']);
+  });
+
+  // Captured from the local sandbox: `ruff check .` and `tflint` on a machine without them, and
+  // `python3 -m pytest` without pytest installed.
+  it('diagnoses a command the shell could not find as the environment, whatever tool the step names', () => {
+    const cases = [
+      { command: 'ruff check .', exitCode: 127, output: 'sh: 1: ruff: not found\n', name: 'ruff' },
+      { command: 'tflint', exitCode: 127, output: '│ Warning: Unable to open CLI configuration file\n╵\n\nsh: 2: tflint: not found\n', name: 'tflint' },
+      { command: 'npm run lint', exitCode: 127, output: '> lint\n> eslint .\n\nbash: line 1: eslint: command not found\n', name: 'eslint' },
+      { command: 'python3 -m pytest -q', exitCode: 1, output: '/root/.pyenv/versions/3.11.7/bin/python3: No module named pytest\n', name: 'pytest' },
+    ];
+    for (const c of cases) {
+      const d = diagnose({ command: c.command, exitCode: c.exitCode, output: c.output, step: { index: 0, command: c.command } });
+      expect(d.category, c.command).toBe('environment');
+      expect(d.summary).toBe(`${c.name} not found in the sandbox (environment)`);
+      expect(d.excerpt).toHaveLength(1);
+    }
+    // A test whose own output mentions a missing command is still the test's failure.
+    const d = diagnose({ command: 'pytest -q', exitCode: 1, output: 'E   sh: 1: foo: not found\nFAILED tests/test_a.py::test_a - assert 1 == 2\n1 failed in 0.03s\n' });
+    expect(d.category).toBe('test');
   });
 
   it('names the tool from the failing step when the output says nothing, also through package.json scripts', () => {

@@ -22,7 +22,8 @@ describe('other recognizers on captured output', () => {
   it('shfmt -d: the file and its first changed line', () => {
     const d = diagnoseCaptured('shfmt', 'shfmt');
     expect(d).toMatchObject({ tool: 'shfmt', category: 'format', locations: [{ path: 'scripts/deploy.sh', line: 3 }] });
-    expect(d.excerpt).toEqual(['--- scripts/deploy.sh.orig']);
+    // The header and the first changed lines: what is wrong, not only where.
+    expect(d.excerpt).toEqual(['--- scripts/deploy.sh.orig', '-    echo  "deploying $1"', '+  echo "deploying $1"']);
   });
 
   it('shfmt -l: the listed files when the command lists', () => {

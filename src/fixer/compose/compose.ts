@@ -3,6 +3,7 @@
 // and in fixer applications; stops when a round helps nothing or a failure comes back.
 import { AppError } from '../../errors.js';
 import type { FixerName, TaskPhase } from '../../task.js';
+import { cleanLines, missingCommand } from '../diagnosis/index.js';
 import { applicableFixers } from '../fixers/index.js';
 import type { Failure, Fixer, FixerOutcome } from '../types.js';
 import { judge, signature } from './progress.js';
@@ -137,6 +138,10 @@ async function tryFixer(fixer: Fixer, current: Failure, deps: ComposeDeps, round
 
 function noFixerReason(kept: readonly FixerName[], current: Failure, allowed?: readonly FixerName[]): string {
   const limited = allowed ? ` the task allows (${allowed.join(', ')})` : '';
+  const after = kept.length > 0 ? ` after ${kept.join(', ')}` : '';
+  // No fixer can install a tool: the user needs to know which one, and where to add it.
+  const missing = current.diagnosis.category === 'environment' ? missingCommand(cleanLines(current.output)) : null;
+  if (missing !== null) return `tool missing${after}: ${missing.name} not found: add it to setup in .ci-fixer.yml (${missing.line})`;
   if (kept.length === 0) return `no fixer${limited} recognises this failure: ${current.diagnosis.summary}`;
   return `after ${kept.join(', ')} the command still fails and no fixer${limited} recognises it: ${current.diagnosis.summary}`;
 }

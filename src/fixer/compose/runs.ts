@@ -4,7 +4,7 @@ import type { Sandbox } from '../../sandbox/types.js';
 import { diagnose } from '../diagnosis/index.js';
 import { REPO_DIR } from '../git.js';
 import type { CommandRunner, RunResult } from '../runner.js';
-import { fromStep, instrumented } from '../steps/plan.js';
+import { fromStep, instrumented, stepKind } from '../steps/plan.js';
 import { splitSteps, type Step } from '../steps/split.js';
 import type { Failure } from '../types.js';
 import { SCRATCH_DIR } from '../worktree.js';
@@ -30,6 +30,7 @@ export interface Recheck {
 export class CommandRuns {
   readonly steps: Step[];
   private readonly markerPath: string;
+  private readonly dirs = new Map<number, Promise<string>>();
 
   constructor(private readonly options: CommandRunsOptions) {
     this.steps = splitSteps(options.command);
@@ -80,6 +81,7 @@ export class CommandRuns {
   async failureOf(result: RunResult): Promise<Failure> {
     const step = this.steps.length === 1 ? this.steps[0] : await this.markedStep();
     const { command, files, scripts, sandbox } = this.options;
+    const cwd = step ? await this.stepDir(step.index) : '';
     const diagnosis = diagnose({
       command,
       exitCode: result.exitCode,
@@ -87,9 +89,34 @@ export class CommandRuns {
       step: step ? { index: step.index, command: step.command } : null,
       files,
       repoRoot: `${sandbox.workdir.replace(/\/+$/, '')}/${REPO_DIR}`,
+      ...(cwd !== '' ? { cwd } : {}),
       ...(scripts ? { scripts } : {}),
     });
-    return { command: step?.command ?? command, exitCode: result.exitCode, output: result.output, diagnosis };
+    return { command: step?.command ?? command, exitCode: result.exitCode, output: result.output, diagnosis, ...(cwd !== '' ? { cwd } : {}) };
+  }
+
+  /**
+   * The folder (relative to the repository, "" or ending in "/") step `index` runs in, after the
+   * earlier steps that change shell state (`cd packages/web && npx prettier --check .`): its tool
+   * printed paths relative to it, and its fix must run there too. Asked of the shell itself, so
+   * `cd "$DIR"` and `pushd` count; the repository root when that fails or leaves the repository.
+   */
+  stepDir(index: number): Promise<string> {
+    let dir = this.dirs.get(index);
+    if (dir === undefined) {
+      dir = this.askStepDir(index);
+      this.dirs.set(index, dir);
+    }
+    return dir;
+  }
+
+  private async askStepDir(index: number): Promise<string> {
+    const state = this.steps.slice(0, index).filter((step) => stepKind(step.command) === 'state');
+    if (!state.some((step) => /(?:^|[\s;&|({])(?:cd|pushd|popd)(?:\s|$)/.test(step.command))) return '';
+    const script = `${state.map((step) => `{ ${step.command}\n} >/dev/null 2>&1 && `).join('')}git rev-parse --show-prefix`;
+    const result = await this.options.runner.run(script, { cwd: REPO_DIR, label: 'git rev-parse --show-prefix (the failing step\'s folder)' });
+    const prefix = result.output.trim().split('\n').pop() ?? '';
+    return result.exitCode === 0 && /^(?:[^\n\0]*\/)?$/.test(prefix) && !prefix.split('/').includes('..') ? prefix : '';
   }
 
   private async markedStep(): Promise<Step | undefined> {

@@ -47,6 +47,8 @@ export interface DiagnoseInput {
   files?: ReadonlySet<string>;
   /** The checkout's absolute path in the sandbox, for absolute paths in the output. */
   repoRoot?: string;
+  /** The folder the failing step ran in, relative to the repository ("packages/web/"): its relative paths start there. */
+  cwd?: string;
   /** package.json scripts, to see through `npm run X` to the tool it runs. */
   scripts?: Readonly<Record<string, string>>;
 }
@@ -84,11 +86,18 @@ function bestRecognition(lines: string[], command: string, texts: string[], exit
   return best;
 }
 
-function excerptOf(recognized: readonly string[] | undefined, lines: readonly string[]): string[] {
+/**
+ * The excerpt lines, bounded, with the checkout's absolute path made relative: the sandbox's
+ * temporary folder means nothing to a reader and takes the room of the message.
+ */
+function excerptOf(recognized: readonly string[] | undefined, lines: readonly string[], repoRoot?: string): string[] {
   const source = Array.isArray(recognized) && recognized.length > 0 ? recognized : lines.filter((l) => l.trim() !== '').slice(-10);
-  return source
-    .slice(0, MAX_EXCERPT_LINES)
-    .map((line) => String(line).replace(ANSI, '').replace(CONTROL, '').slice(0, MAX_EXCERPT_CHARS));
+  const root = repoRoot?.replace(/\/+$/, '');
+  return source.slice(0, MAX_EXCERPT_LINES).map((line) => {
+    let text = String(line).replace(ANSI, '').replace(CONTROL, '');
+    if (root) text = text.split(`${root}/`).join('').split(root).join('.');
+    return text.slice(0, MAX_EXCERPT_CHARS);
+  });
 }
 
 function summaryOf(diagnosis: Omit<Diagnosis, 'summary'>): string {
@@ -110,6 +119,43 @@ function namingCommand(input: DiagnoseInput): string | null {
   return splitSteps(input.command).length === 1 ? input.command : null;
 }
 
+// sh/dash "sh: 1: tflint: not found", bash "bash: line 1: tflint: command not found", zsh
+// "zsh: command not found: tflint", and `python -m` of a module that is not installed.
+const NOT_FOUND = [
+  /^(?:\S*\/)?(?:ba|da|k|z)?sh: (?:line )?(?:\d+: )?([^\s:]{1,100}): (?:command )?not found$/,
+  /^(?:\S*\/)?zsh: command not found: (\S{1,100})$/,
+  /^(?:\S*\/)?python[\d.]*: No module named ([\w.]{1,100})$/,
+];
+
+export interface MissingCommand {
+  /** The command or module the shell could not find, e.g. "tflint". */
+  name: string;
+  /** The output line that says so. */
+  line: string;
+}
+
+/** Pure: the first command the shell reported missing in these (cleaned) lines, or null. */
+export function missingCommand(lines: readonly string[]): MissingCommand | null {
+  for (const line of lines) {
+    const text = line.trim();
+    for (const re of NOT_FOUND) {
+      const m = re.exec(text);
+      if (m) return { name: m[1]!.split('/').pop()!, line: text };
+    }
+  }
+  return null;
+}
+
+/**
+ * A missing command decides the diagnosis when the shell said so with its 127, or when nothing
+ * recognised the output beyond the command's name (a tool that never ran printed nothing of its own).
+ */
+function missingCommandOf(lines: readonly string[], exitCode: number, best: Recognition | null): MissingCommand | null {
+  const missing = missingCommand(lines);
+  if (missing === null) return null;
+  return exitCode === 127 || best === null || best.confidence <= COMMAND_ONLY_CONFIDENCE ? missing : null;
+}
+
 /** Why the command failed, from its output; `unknown` when no recognizer knows it. Never throws. */
 export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[] = RECOGNIZERS): Diagnosis {
   const step = input.step ?? null;
@@ -123,9 +169,15 @@ export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[
       tool,
       category: tool === 'unknown' ? 'unknown' : (best?.category ?? TOOL_CATEGORY[tool]),
       step,
-      locations: repositoryLocations(Array.isArray(best?.locations) ? best.locations : [], input.files, input.repoRoot),
-      excerpt: excerptOf(best?.excerpt, lines),
+      locations: repositoryLocations(Array.isArray(best?.locations) ? best.locations : [], input.files, input.repoRoot, input.cwd),
+      excerpt: excerptOf(best?.excerpt, lines, input.repoRoot),
     } satisfies Omit<Diagnosis, 'summary'>;
+    const missing = missingCommandOf(lines, input.exitCode, best);
+    if (missing !== null) {
+      // A tool the sandbox lacks is the environment's failure, whatever tool the command names.
+      const env = { ...partial, category: 'environment', locations: [], excerpt: excerptOf([missing.line], lines, input.repoRoot) } satisfies Omit<Diagnosis, 'summary'>;
+      return { ...env, summary: `${missing.name} not found in the sandbox (environment)` };
+    }
     return { ...partial, summary: summaryOf(partial) };
   } catch {
     const fallback = { tool: 'unknown', category: 'unknown', step, locations: [], excerpt: [] } satisfies Omit<Diagnosis, 'summary'>;

@@ -28,7 +28,12 @@ class FileIndex {
   constructor(readonly files: ReadonlySet<string>) {}
 
   /** The repository file this path names: itself, a suffix of an absolute path, or the one file ending with it. */
-  resolve(p: string): string | null {
+  resolve(p: string, cwd = ''): string | null {
+    // A relative path is the step's folder's first (`cd packages/web && prettier --check .` names package.json).
+    if (!p.startsWith('/') && cwd !== '') {
+      const inCwd = path.posix.normalize(`${cwd}${p}`);
+      if (this.files.has(inCwd)) return inCwd;
+    }
     if (!p.startsWith('/') && this.files.has(p)) return p;
     const parts = p.split('/').filter((c) => c !== '').slice(-MAX_COMPONENTS);
     for (let i = p.startsWith('/') ? 0 : 1; i < parts.length; i++) {
@@ -62,7 +67,7 @@ const positive = (n: number | undefined): number | null => (typeof n === 'number
  * Pure: the recognizer's locations made repository-relative, deduplicated and bounded. With a
  * file list (as the pipeline always gives), only paths that exist in the repository are kept.
  */
-export function repositoryLocations(raw: readonly RawLocation[], files?: ReadonlySet<string>, repoRoot?: string): DiagnosisLocation[] {
+export function repositoryLocations(raw: readonly RawLocation[], files?: ReadonlySet<string>, repoRoot?: string, cwd?: string): DiagnosisLocation[] {
   const index = files ? new FileIndex(files) : undefined;
   const seen = new Set<string>();
   const out: DiagnosisLocation[] = [];
@@ -71,7 +76,7 @@ export function repositoryLocations(raw: readonly RawLocation[], files?: Readonl
     const normal = normalisePath(loc.path, repoRoot);
     if (normal === null) continue;
     // Without a file list nothing can be checked: the path is kept as the tool printed it, normalised.
-    const resolved = index ? index.resolve(normal) : normal;
+    const resolved = index ? index.resolve(normal, cwd) : normal;
     if (resolved === null) continue;
     const location = { path: resolved, line: positive(loc.line), column: positive(loc.column) };
     const key = `${location.path}:${location.line}:${location.column}`;

@@ -52,6 +52,7 @@ const SHFMT = /\bshfmt\b/;
 const SHFMT_ORIG = /^--- (.+)\.orig$/;
 const HUNK = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/;
 const SH_FILE = /^(\S+\.(?:sh|bash|mksh|bats))$/;
+const MAX_CHANGED_LINES = 4;
 
 function shellScript(file: string): boolean {
   const base = file.slice(file.lastIndexOf('/') + 1);
@@ -69,8 +70,16 @@ export const shfmtRecognizer: Recognizer = {
     // The first changed line of each file's first hunk: the hunk's start plus its leading context.
     let file: string | null = null;
     let hunkLine = 0;
+    // The first changed lines of each file go into the excerpt: a header alone says nothing.
+    let changes = 0;
     for (const line of lines) {
       let m: RegExpMatchArray | null;
+      if (changes > 0 && (line.startsWith('-') || line.startsWith('+')) && !line.startsWith('--- ')) {
+        found.line(line);
+        changes--;
+        continue;
+      }
+      changes = 0;
       // gofmt -d prints the same `--- f.orig` header: unless the command runs shfmt, only a shell
       // script (by extension, or none) is shfmt's.
       if ((m = line.match(SHFMT_ORIG)) && (SHFMT.test(command) || shellScript(m[1]!))) {
@@ -82,6 +91,8 @@ export const shfmtRecognizer: Recognizer = {
       } else if (file !== null && hunkLine > 0) {
         if (line.startsWith('-') || line.startsWith('+')) {
           found.at(file, hunkLine);
+          found.line(line);
+          changes = MAX_CHANGED_LINES - 1;
           file = null;
         } else hunkLine++;
       } else if (listed && (m = line.match(SH_FILE))) {

@@ -27,6 +27,9 @@ export async function goToolchainProblem(ctx: FixerContext): Promise<FixerOutcom
 
 /** The files a formatter check named (from the diagnosis), else the whole tree as `gofmt -l .` sees it. */
 export function formatTargets(ctx: FixerContext): string {
-  const files = [...new Set(ctx.failure.diagnosis.locations.map((l) => l.path).filter((p) => /\.go$/.test(p) && !p.startsWith('-')))];
+  // Locations are repository-relative; the fix runs in the failing step's folder.
+  const cwd = ctx.failure.cwd ?? '';
+  const files = [...new Set(ctx.failure.diagnosis.locations.map((l) => l.path).filter((p) => p.startsWith(cwd)).map((p) => p.slice(cwd.length)))]
+    .filter((p) => /\.go$/.test(p) && !p.startsWith('-'));
   return files.length > 0 ? files.map(shellQuote).join(' ') : '.';
 }
