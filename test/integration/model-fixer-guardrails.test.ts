@@ -68,6 +68,30 @@ describe('model fixer guardrails', () => {
     expect(await world.logText(task.id)).toContain('model fixer: refused: test/sum.test.js is a test file');
   });
 
+  it("lets the model fix Rust code beside its #[cfg(test)] module, but not the module's assertions", async () => {
+    const lib = 'pub fn add(a: i32, b: i32) -> i32 {\n    a * b\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn adds() {\n        assert_eq!(add(2, 3), 5);\n    }\n}\n';
+    world = await startModelWorld({
+      turns: [
+        { calls: [{ name: 'edit_file', arguments: { path: 'src/lib.rs', old_string: 'assert_eq!(add(2, 3), 5);', new_string: 'assert_eq!(add(2, 3), 6);' } }] },
+        (request) => {
+          expect(toolAnswers(request).at(-1)).toContain('refused and undone: src/lib.rs holds the failing tests beside its code');
+          return { calls: [{ name: 'edit_file', arguments: { path: 'src/lib.rs', old_string: '    a * b\n', new_string: '    a + b\n' } }] };
+        },
+        (request) => {
+          expect(toolAnswers(request).at(-1)).toBe('edited src/lib.rs');
+          return { calls: [{ name: 'finish', arguments: { summary: 'add multiplied; it now adds.' } }] };
+        },
+      ],
+    });
+    const repo = await world.repo({ 'Cargo.toml': '[package]\nname = "inline-tests"\nversion = "0.1.0"\nedition = "2021"\n', 'src/lib.rs': lib, '.gitignore': '/target\n' });
+    const task = await world.run(specOf(repo, { command: 'cargo test --quiet --offline' }));
+    expect(world.fake.violations).toEqual([]);
+    expect(task.result?.diagnosis).toMatchObject({ tool: 'cargo-test', category: 'test' });
+    expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model' });
+    expect(task.result?.patch).toContain('+    a + b');
+    expect(task.result?.patch).not.toContain('add(2, 3), 6');
+  });
+
   it('refuses paths outside the repository and through symlinks out of it', async () => {
     world = await startModelWorld({
       turns: [

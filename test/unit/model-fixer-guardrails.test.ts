@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callKey, isTestPath, looksLikeTestSource, protectedReason, RepeatGuard, repoPath, symlinkTarget } from '../../src/fixer/agent/guardrails.js';
+import { callKey, inlineTestCode, isTestPath, looksLikeTestSource, protectedReason, RepeatGuard, repoPath, symlinkTarget } from '../../src/fixer/agent/guardrails.js';
 
 const open = { protectTests: false, testFiles: new Set<string>() };
 const guarded = { protectTests: true, testFiles: new Set(['checks/sum-check.js']) };
@@ -57,5 +57,43 @@ describe('model fixer guardrails', () => {
     expect(guard.see('k')).toBe('ok');
     expect(guard.see('k')).toBe('repeat');
     expect(guard.see('k')).toBe('stop');
+  });
+});
+
+describe('inline tests (Rust keeps them beside the code)', () => {
+  const LIB = [
+    'pub fn add(a: i32, b: i32) -> i32 {',
+    '    a * b',
+    '}',
+    '',
+    '#[cfg(test)]',
+    'mod tests {',
+    '    use super::*;',
+    '    #[test]',
+    '    fn adds() {',
+    '        assert_eq!(add(2, 3), 5);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+
+  it('finds the #[cfg(test)] module whole, braces nested', () => {
+    const tests = inlineTestCode('src/lib.rs', LIB);
+    expect(tests).toContain('mod tests {');
+    expect(tests).toContain('assert_eq!(add(2, 3), 5);');
+    expect(tests).not.toContain('a * b');
+    expect(tests?.trimEnd().endsWith('}')).toBe(true);
+  });
+
+  it('sees a fix of the code as leaving the tests alone, and an edit of an assertion as touching them', () => {
+    const tests = inlineTestCode('src/lib.rs', LIB);
+    expect(inlineTestCode('src/lib.rs', LIB.replace('    a * b', '    a + b'))).toBe(tests);
+    expect(inlineTestCode('src/lib.rs', LIB.replace('add(2, 3), 5', 'add(2, 3), 6'))).not.toBe(tests);
+    expect(inlineTestCode('src/lib.rs', LIB.replace(/#\[cfg\(test\)\][^]*$/, ''))).toBeNull();
+  });
+
+  it('ends a `#[cfg(test)] use …;` at its semicolon, and knows only Rust files', () => {
+    expect(inlineTestCode('src/a.rs', '#[cfg(test)]\nuse std::fmt;\npub fn code() {}\n')).toBe('#[cfg(test)]\nuse std::fmt;');
+    expect(inlineTestCode('src/a.js', LIB)).toBeNull();
   });
 });

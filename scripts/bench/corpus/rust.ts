@@ -41,8 +41,8 @@ export const rustCases: BenchCase[] = [
     command: 'cargo fmt --check && cargo test --quiet',
     files: () => base({ 'src/lib.rs': LIB.replace('    a + b\n', '    a * b\n'), 'Cargo.lock': lock(['name = "bench-case"\nversion = "0.1.0"']) }),
     needsModel: true,
-    // The fix a person would make; the model fixer refuses it today (under protect-tests, a file
-    // the diagnosis names that holds tests is a test file, and here the tests live inside lib.rs).
+    // The fix a person would make: the code in lib.rs, beside its #[cfg(test)] module, which
+    // protect-tests keeps as it is.
     modelFix: { path: 'src/lib.rs', old_string: '    a * b\n', new_string: '    a + b\n' },
     expect: { outcome: 'not_fixed' },
   },

@@ -16,6 +16,11 @@ export interface ProtectOptions {
   protectTests: boolean;
   /** Test files the diagnosis names (already checked to look like tests). */
   testFiles: ReadonlySet<string>;
+  /**
+   * Files the diagnosis names that hold code and its tests together (Rust's `#[cfg(test)]`
+   * modules), with the text of their tests: the code may change, the tests must stay as they are.
+   */
+  inlineTests?: ReadonlyMap<string, string>;
 }
 
 /** Why `rel` (a real, repository-relative path) must not change, or null when it may. */
@@ -60,6 +65,39 @@ const TEST_SOURCE = [
 /** A file the diagnosis names counts as a test file when its source is a test's. */
 export function looksLikeTestSource(content: string): boolean {
   return TEST_SOURCE.some((re) => re.test(content));
+}
+
+const RUST_TEST_ATTR = /#\[(?:cfg\(test\)|test)\]/g;
+
+/**
+ * The test code inside a source file that also holds the code under test, or null when it has
+ * none: for Rust, every item marked `#[cfg(test)]` or `#[test]`, up to the end of its block (or
+ * of its `;` for a `use`). A brace inside a string may end a block early; the guard then covers
+ * less of the tests, never more of the code.
+ */
+export function inlineTestCode(rel: string, content: string): string | null {
+  if (!rel.endsWith('.rs')) return null;
+  const items: string[] = [];
+  RUST_TEST_ATTR.lastIndex = 0;
+  for (let m = RUST_TEST_ATTR.exec(content); m !== null; m = RUST_TEST_ATTR.exec(content)) {
+    const open = content.indexOf('{', m.index);
+    const semicolon = content.indexOf(';', m.index);
+    let end = content.length;
+    if (semicolon >= 0 && (open < 0 || semicolon < open)) end = semicolon + 1;
+    else if (open >= 0) {
+      let depth = 0;
+      for (let i = open; i < content.length; i++) {
+        if (content[i] === '{') depth++;
+        else if (content[i] === '}' && --depth === 0) {
+          end = i + 1;
+          break;
+        }
+      }
+    }
+    items.push(content.slice(m.index, end));
+    RUST_TEST_ATTR.lastIndex = end;
+  }
+  return items.length === 0 ? null : items.join('\n');
 }
 
 /** Where a symlink at `rel` pointing at `target` leads, relative to the repository; null if outside. */

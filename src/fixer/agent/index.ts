@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import { createRedactor } from '../../result/redact.js';
 import type { AgentBudgets, AgentContext, AgentResult, FixAgent } from '../types.js';
 import { createModelClient } from './client.js';
-import { looksLikeTestSource } from './guardrails.js';
+import { inlineTestCode, looksLikeTestSource, type ProtectOptions } from './guardrails.js';
 import { AgentLoop } from './loop.js';
 import type { ToolEnv } from './tools.js';
 import { Workspace } from './workspace.js';
@@ -41,7 +41,7 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
       workspace,
       run: ctx.run,
       runTimeoutMs: settings.runTimeoutMs,
-      protect: { protectTests: ctx.protectTests, testFiles: ctx.protectTests ? await diagnosedTestFiles(ctx, workspace) : new Set() },
+      protect: { protectTests: ctx.protectTests, ...(ctx.protectTests ? await diagnosedTestFiles(ctx, workspace) : { testFiles: new Set<string>() }) },
       patchMaxBytes: settings.patchMaxBytes,
       log: (text) => {
         ctx.log(text);
@@ -73,12 +73,19 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
   return { name: 'model', budgets: settings.budgets, run };
 }
 
-/** The diagnosis's locations whose source is a test's: protected along with the path conventions. */
-async function diagnosedTestFiles(ctx: AgentContext, workspace: Workspace): Promise<Set<string>> {
-  const found = new Set<string>();
+/**
+ * The diagnosis's locations whose source is a test's: protected along with the path conventions.
+ * A file that holds its code and its tests together (Rust) keeps only its tests protected.
+ */
+async function diagnosedTestFiles(ctx: AgentContext, workspace: Workspace): Promise<Pick<ProtectOptions, 'testFiles' | 'inlineTests'>> {
+  const testFiles = new Set<string>();
+  const inlineTests = new Map<string, string>();
   for (const path of new Set(ctx.failure.diagnosis.locations.map((l) => l.path)).values()) {
     const text = await workspace.readFile(path).then((b) => b.toString('utf8'), () => '');
-    if (looksLikeTestSource(text)) found.add(path);
+    if (!looksLikeTestSource(text)) continue;
+    const inline = inlineTestCode(path, text);
+    if (inline === null) testFiles.add(path);
+    else inlineTests.set(path, inline);
   }
-  return found;
+  return { testFiles, inlineTests };
 }

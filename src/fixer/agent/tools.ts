@@ -4,8 +4,8 @@
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import type { RunInRepo } from '../types.js';
-import { protectedReason, repoPath, symlinkTarget, type ProtectOptions } from './guardrails.js';
-import type { Workspace } from './workspace.js';
+import { inlineTestCode, protectedReason, repoPath, symlinkTarget, type ProtectOptions } from './guardrails.js';
+import type { TreeChange, Workspace } from './workspace.js';
 
 const READ_MAX_LINES = 400;
 const READ_MAX_CHARS = 30_000;
@@ -13,6 +13,8 @@ const LIST_MAX = 500;
 const SEARCH_MAX_MATCHES = 100;
 const SEARCH_LINE_CHARS = 300;
 const RUN_OUTPUT_CHARS = 8000;
+/** How much of a file with inline tests is read to compare its tests (a source file, not data). */
+const INLINE_TEST_FILE_CHARS = 4 * 1024 * 1024;
 const line = () => z.number().int().min(1).max(10_000_000);
 
 const schemas = {
@@ -235,6 +237,15 @@ async function runCommand(env: ToolEnv, args: z.infer<typeof schemas.run>): Prom
   return answer(`${status}\n${output}${note}`, { changed: check.changed });
 }
 
+/** A change to a file whose tests live beside its code (Rust) may fix the code, not the tests. */
+async function inlineTestsChanged(env: ToolEnv, change: TreeChange): Promise<string | null> {
+  const tests = env.protect.protectTests ? env.protect.inlineTests?.get(change.path) : undefined;
+  if (tests === undefined) return null;
+  const next = change.status === 'D' ? '' : await env.workspace.blob(change.newBlob, INLINE_TEST_FILE_CHARS);
+  if (inlineTestCode(change.path, next) === tests) return null;
+  return `${change.path} holds the failing tests beside its code: the code may change, its tests (the #[cfg(test)] and #[test] items) may not`;
+}
+
 function refuse(env: ToolEnv, message: string): ToolAnswer {
   env.log(`model fixer: ${message}`);
   return answer(message);
@@ -254,6 +265,7 @@ async function checkpoint(env: ToolEnv): Promise<{ changed: boolean; undone: str
   const badChanges = [];
   for (const change of changes) {
     let reason = protectedReason(change.path, env.protect);
+    if (reason === null) reason = await inlineTestsChanged(env, change);
     if (reason === null && change.newMode === '120000' && symlinkTarget(change.path, await workspace.blob(change.newBlob)) === null) {
       reason = `${change.path} would be a symlink out of the repository`;
     }
