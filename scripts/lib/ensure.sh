@@ -96,6 +96,9 @@ ensure_go_modules() {
 # stored output and need nothing here.
 ensure_fixer_tools() {
   local -a missing=()
+  # A rustup toolchain outside PATH (a non-login shell) is the machine's own: use it rather than
+  # install Debian's older cargo beside it.
+  if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
   command -v black >/dev/null || missing+=(black)
   command -v isort >/dev/null || missing+=(isort)
   command -v poetry >/dev/null || missing+=(python3-poetry)

@@ -52,4 +52,31 @@ describe('rust recognizers on captured output', () => {
     const old = diagnose({ command: 'cargo build --frozen', exitCode: 101, output: 'error: the lock file /r/Cargo.lock needs to be updated but --frozen was passed to prevent this\n' });
     expect(old).toMatchObject({ category: 'dependency', locations: [{ path: '/r/Cargo.lock' }, { path: 'Cargo.toml' }] });
   });
+
+  it("cargo test on Rust < 1.73 (Debian bookworm's rustc 1.63): the place ends a multi-line message", () => {
+    // As Debian's cargo 1.65 / rustc 1.63 print it (seen on this machine kind).
+    const output = [
+      'running 1 test',
+      'test tests::adds ... FAILED',
+      '',
+      'failures:',
+      '',
+      '---- tests::adds stdout ----',
+      "thread 'tests::adds' panicked at 'assertion failed: `(left == right)`",
+      '  left: `6`,',
+      " right: `5`', src/lib.rs:11:9",
+      'note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace',
+      '',
+      'test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s',
+    ].join('\n');
+    const d = diagnose({ command: 'cargo test', exitCode: 101, output });
+    expect(d).toMatchObject({ tool: 'cargo-test', category: 'test', locations: [{ path: 'src/lib.rs', line: 11, column: 9 }] });
+  });
+
+  it('cargo test --quiet on a recent toolchain names the failing test as "name --- FAILED"', () => {
+    const output = "running 1 test\ntests::adds --- FAILED\n\nfailures:\n\n---- tests::adds stdout ----\n\nthread 'tests::adds' (12669) panicked at src/lib.rs:7:9:\nassertion `left == right` failed\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
+    const d = diagnose({ command: 'cargo test --quiet', exitCode: 101, output });
+    expect(d.excerpt).toContain('tests::adds --- FAILED');
+    expect(d.locations).toEqual([{ path: 'src/lib.rs', line: 7, column: 9 }]);
+  });
 });

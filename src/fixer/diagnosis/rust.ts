@@ -108,9 +108,24 @@ export const clippyRecognizer: Recognizer = {
 // libtest: "test tests::adds ... FAILED", then per failure "thread 'tests::adds' (2083) panicked at
 // src/lib.rs:5:47:" and the message on the next line (Rust < 1.73: "thread 'tests::adds' panicked
 // at 'assertion failed…', src/lib.rs:5:47"), closing "test result: FAILED. 1 passed; 1 failed; …".
-const TEST_FAILED = /^test (\S+) \.\.\. FAILED$/;
+// `--quiet` on recent toolchains prints "tests::adds --- FAILED" instead.
+const TEST_FAILED = /^(?:test (\S+) \.\.\. FAILED|(\S+) --- FAILED)$/;
 const PANICKED = /^thread '[^']*'(?: \(\d+\))? panicked at /;
 const PANIC_PLACE = /([^\s',]+):(\d+):(\d+):?$/;
+// Before 1.73 a multi-line message comes first, and the place closes its last line: "right: `5`', src/lib.rs:11:9".
+const OLD_PANIC_END = /', ([^\s',]+):(\d+):(\d+)$/;
+const OLD_PANIC_LOOKAHEAD = 20;
+
+/** Where a panic happened: on its own line, or (Rust < 1.73) where its quoted message ends. */
+function panicPlace(lines: readonly string[], at: number): RegExpMatchArray | null {
+  const own = lines[at]!.match(PANIC_PLACE);
+  if (own) return own;
+  for (let j = at + 1; j < Math.min(lines.length, at + 1 + OLD_PANIC_LOOKAHEAD); j++) {
+    const end = lines[j]!.match(OLD_PANIC_END);
+    if (end) return end;
+  }
+  return null;
+}
 const TEST_SUMMARY = /^test result: FAILED\. \d+ passed; \d+ failed;.*$/;
 
 export const cargoTestRecognizer: Recognizer = {
@@ -126,7 +141,7 @@ export const cargoTestRecognizer: Recognizer = {
       if ((m = line.match(TEST_FAILED))) {
         failures++;
         found.line(line);
-      } else if (PANICKED.test(line) && (m = line.match(PANIC_PLACE))) {
+      } else if (PANICKED.test(line) && (m = panicPlace(lines, i))) {
         found.at(m[1]!, m[2], m[3]);
         found.line(line);
         const message = lines[i + 1];
