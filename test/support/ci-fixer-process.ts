@@ -39,7 +39,12 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
   });
   const exited = once(child, 'exit');
   // Wake every waiter on exit too, so one waiting for a log that will never come fails at once.
-  child.on('exit', () => waiters.splice(0).forEach((w) => w()));
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    waiters.splice(0).forEach((w) => w());
+    // A process that dies on its own takes its reasons with it: say them where the test run shows them.
+    if (!stopping) console.error(`ci-fixer ${mode} exited on its own (${code ?? signal}); stderr: ${stderr.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-8))}`);
+  });
 
   const waitForLog: CiFixerProcess['waitForLog'] = (msg, match = () => true, timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
@@ -70,6 +75,7 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
     waitForLog,
     async stop(signal = 'SIGTERM', timeoutMs = 60_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode ?? 'exited';
+      stopping = true;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const [code, sig] = (await exited) as [number | null, NodeJS.Signals | null];
