@@ -3,8 +3,8 @@
 // with the API's schemas, and ask access.ts which tasks the signed-in caller may see.
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { canReadTask, callerOf, readableBy } from '../api/access.js';
-import { requireScope } from '../api/auth.js';
+import { readableBy } from '../api/access.js';
+import { canRead, principalOf, requireScope } from '../api/auth.js';
 import type { IntakeLimits } from '../api/intake-limits.js';
 import type { AppEnv } from '../api/env.js';
 import { DEFAULT_LIST_PAGE, taskListQuerySchema, taskSpecRequestSchema } from '../api/schemas.js';
@@ -49,7 +49,7 @@ async function readable(c: Context<AppEnv>, tasks: TaskService): Promise<TaskRec
   const id = c.req.param('id') ?? '';
   if (!UUID.test(id)) return null;
   const task = await tasks.get(id);
-  return task !== null && canReadTask(callerOf(c), task) ? task : null;
+  return task !== null && canRead(principalOf(c), task) ? task : null;
 }
 
 function listQuery(filters: ListFilters, cursor: string | undefined): Omit<TaskListQuery, 'limit'> | string {
@@ -113,7 +113,7 @@ export function createPageRoutes(deps: PageDeps): Hono<AppEnv> {
       return c.html(<SubmitPage values={values} errors={errors} />, 400);
     }
     // The same gate as POST /api/v1/tasks: scope, rate limit and queue cap, submitter recorded.
-    const caller = callerOf(c);
+    const caller = principalOf(c);
     requireScope(caller, 'submit');
     await deps.limits?.admit(caller.name);
     const task = await tasks.submit(parsed.data, { submittedBy: caller.name });
@@ -136,7 +136,7 @@ export function createPageRoutes(deps: PageDeps): Hono<AppEnv> {
   app.post('/tasks/:id/cancel', async (c) => {
     const task = await readable(c, tasks);
     if (task === null) return notFound(c);
-    requireScope(callerOf(c), 'cancel');
+    requireScope(principalOf(c), 'cancel');
     try {
       await tasks.cancel(task.id);
       return c.redirect(`/tasks/${task.id}?notice=cancel-requested`, 303);

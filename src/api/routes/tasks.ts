@@ -5,8 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
-import { canReadTask, callerOf } from '../access.js';
-import { bearerTokens, principalOf, requireScope, type ApiToken } from '../auth.js';
+import { bearerTokens, canRead, principalOf, requireScope, type ApiToken } from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
 import type { TaskService } from '../../queue/types.js';
 import { isFinal } from '../../task.js';
@@ -146,9 +145,9 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   router.use('*', bodyLimit(deps.bodyLimitBytes));
 
   /** The task if this caller may read it; 404 otherwise, so other tenants' ids reveal nothing. */
-  const readable = async (c: Parameters<typeof callerOf>[0], id: string) => {
+  const readable = async (c: Parameters<typeof principalOf>[0], id: string) => {
     const task = await tasks.get(id);
-    if (task === null || !canReadTask(callerOf(c), task)) throw new NotFoundError('no such task');
+    if (task === null || !canRead(principalOf(c), task)) throw new NotFoundError('no such task');
     return task;
   };
 

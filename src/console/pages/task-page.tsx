@@ -2,18 +2,10 @@
 // A task's page: status and phases (kept live by console.js over SSE), the log, the result and
 // the actions. The result part is also served alone, for the script to swap in at the end.
 import { TASK_PHASES, isFinal, type Diagnosis, type TaskRecord } from '../../task.js';
+import { shellQuote } from '../../fixer/shell.js';
 import { Diff } from './diff.js';
 import { formatDuration, outcomeLabel, shortId, taskDuration } from './format.js';
 import { Layout, StateBadge } from './layout.js';
-
-/** `result.diagnosis`, when the fixer recorded one (records from before diagnosis have none). */
-function diagnosisOf(task: TaskRecord): Diagnosis | undefined {
-  return task.result?.diagnosis ?? undefined;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** A curl that submits this task's spec again; the token stays a variable, never on the page. */
 export function curlFor(task: TaskRecord, baseUrl: string): string {
@@ -77,7 +69,8 @@ function DiagnosisView(props: { diagnosis: Diagnosis }) {
 export function TaskResult(props: { task: TaskRecord }) {
   const { task } = props;
   const result = task.result;
-  const diagnosis = diagnosisOf(task);
+  // Records from before diagnosis have none.
+  const diagnosis = task.result?.diagnosis ?? undefined;
   return (
     <>
       {task.error !== null && (
