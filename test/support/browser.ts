@@ -59,6 +59,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Signs in through the form, by keyboard: the token field has focus on arrival. */
 export async function signIn(page: Page, baseUrl: string, token: string, next = '/'): Promise<void> {
   await page.goto(`${baseUrl}/login?next=${encodeURIComponent(next)}`);
+  // Chromium applies `autofocus` at a rendering step after the load event, so on a busy machine
+  // keys typed right after goto() land on <body>. Waiting for the focus still proves autofocus.
+  await page.locator('#token:focus').waitFor();
   await page.keyboard.type(token);
   await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.keyboard.press('Enter')]);
 }
