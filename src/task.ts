@@ -40,6 +40,9 @@ export const FIXER_NAMES = [
   'terraform-fmt',
   'shfmt',
   'clang-format',
+  // Any ecosystem: a "generate, then demand no diff" check, fixed by keeping what the command's
+  // own steps generate (src/fixer/fixers/generated/).
+  'generated',
   // An agent on an OpenAI-compatible endpoint (src/fixer/agent/), tried when no tool fixes it.
   'model',
 ] as const;
@@ -52,11 +55,14 @@ export const DIAGNOSIS_TOOLS = [
   'go-build', 'go-vet', 'go-test', 'gofmt', 'goimports', 'go-mod',
   'cargo-build', 'cargo-test', 'cargo-fmt', 'clippy',
   'terraform', 'shfmt', 'clang-format',
+  'git-diff',
   'unknown',
 ] as const;
 export type DiagnosisTool = (typeof DIAGNOSIS_TOOLS)[number];
 
-export const FAILURE_CATEGORIES = ['format', 'lint', 'type', 'test', 'build', 'dependency', 'environment', 'unknown'] as const;
+// generated: the checkout differs from what the command's own steps generate (`go mod tidy && git
+// diff --exit-code`): the fix is to commit their output.
+export const FAILURE_CATEGORIES = ['format', 'lint', 'type', 'test', 'build', 'dependency', 'generated', 'environment', 'unknown'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 export interface DiagnosisLocation {

@@ -13,7 +13,7 @@ import type { TaskRecord } from '../../src/task.js';
 // The e2e tests' process runner and HTTP client: the same way of starting built ci-fixer processes.
 import { startCiFixer, type CiFixerProcess } from '../../test/support/ci-fixer-process.js';
 import { taskClient, TERMINAL } from '../../test/support/task-client.js';
-import { applyPatch } from '../lib/apply-patch.js';
+import { commitPatch } from '../lib/apply-patch.js';
 import { buildCase, kindOf, type BenchCase } from './corpus/index.js';
 import { testFilesIn, type CaseResult } from './fix-report.js';
 
@@ -48,7 +48,8 @@ async function falseFixReason(c: BenchCase, patch: string, scratch: string, time
   if (tests.length > 0) return `patch touches test files: ${tests.join(', ')}`;
   const clean = await buildCase(scratch, c);
   try {
-    await applyPatch(clean.dir, patch);
+    // Committed, as CI checks a fix: `git diff --exit-code` in the command then sees a clean tree.
+    await commitPatch(clean.dir, patch);
   } catch (err) {
     return `patch does not apply to a clean copy: ${(err as Error).message}`;
   }

@@ -4,9 +4,12 @@
 import { TaskError } from '../errors.js';
 import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
 import { modelBudgets } from './agent/pipeline-step.js';
-import { modelAllowed, runAgent } from './compose/agent.js';
+import { modelAllowed, runAgent, type CandidateCheck } from './compose/agent.js';
 import { composeFixers, type ComposeResult } from './compose/compose.js';
+import { FixFiles } from './compose/files.js';
 import { CommandRuns } from './compose/runs.js';
+import { expandScripts } from './diagnosis/command-tools.js';
+import { namesTreeCheck } from './diagnosis/generated.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
@@ -56,6 +59,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const files = await worktree.files(MAX_FILES);
   const scripts = await packageScripts(ctx);
   const runs = new CommandRuns({ runner, sandbox: ctx.sandbox, command: ctx.spec.command, files: new Set(files), ...(scripts ? { scripts } : {}) });
+  // A tree check's fix may be a file the command generates: what was there before it ran tells.
+  const pristine = expandScripts(ctx.spec.command, scripts).some(namesTreeCheck) ? await worktree.untracked() : null;
   const failure = await runs.whole();
   if (failure === null) {
     ctx.log('system', 'the command passed: failure not reproduced');
@@ -69,34 +74,28 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   // Files the command itself created are not part of a fix; only looked up when a fix will run,
   // so a task that nothing can fix ends with its reproducing command.
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
-  const before = fixable ? await worktree.untracked() : new Set<string>();
+  const fixFiles = new FixFiles(worktree, fixable ? await worktree.untracked() : new Set<string>(), pristine, fixable);
+  const before = fixFiles.before;
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
-  // Files a run of the command creates after a fix (a binary `go build` writes once it builds)
-  // are its output, not the fix: they join `before`, so the patch and checkpoints leave them out.
-  let afterFix = new Set<string>();
-  const outputsOf = async <T>(check: Promise<T>): Promise<T> => {
-    const outcome = await check;
-    if (fixable) for (const name of await worktree.untracked()) if (!afterFix.has(name)) before.add(name);
-    return outcome;
-  };
   const composed = await composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
     apply: async (fixer, current) => {
-      const outcome = await applyFixer(ctx, fixer, current, runner);
-      afterFix = await worktree.untracked();
+      const outcome = await applyFixer(ctx, fixer, current, runner, fixFiles);
+      await fixFiles.applied(outcome);
       return outcome;
     },
     changed: () => worktree.changedSinceCheckpoint(before),
-    keep: () => worktree.checkpoint(before),
-    revert: () => worktree.restore(before),
-    recheck: (current) => outputsOf(runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
-    verify: () => outputsOf(runs.whole()),
+    keep: () => fixFiles.keep(),
+    revert: () => fixFiles.revert(),
+    recheck: (current) => fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
+    verify: () => fixFiles.check(() => runs.whole()),
     setPhase,
     log: (text) => ctx.log('system', text),
   });
+  const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
   const end = composed.passed || !modelAllowed(ctx)
     ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
-    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner });
+    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner, check });
 
   return conclude({ ctx, worktree, before, runs, composed, end, diagnosis, result });
 }
@@ -166,7 +165,7 @@ async function afterModel(
   await setPhase('fixing');
   const agent = await runAgent(ctx, { ...deps, budgets });
   await setPhase('verifying');
-  const passed = (await deps.runs.whole()) === null;
+  const passed = (await deps.check(() => deps.runs.whole())) === null;
   return passed
     ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
@@ -215,12 +214,14 @@ async function packageScripts(ctx: FixContext): Promise<Record<string, string> |
 }
 
 /** A fixer runs where the failing step ran (after its `cd`), so its tool sees the same project and config. */
-function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: CommandRunner) {
+function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: CommandRunner, fixFiles: FixFiles) {
   const dir = failure.cwd ? `${REPO_DIR}/${failure.cwd.replace(/\/+$/, '')}` : REPO_DIR;
   const commands = new Map<string, Promise<boolean>>();
   const fixerCtx: FixerContext = {
     run: (command, options) => runner.run(command, { ...options, cwd: dir }),
+    command: ctx.spec.command,
     failure,
+    createdByCommand: () => fixFiles.createdByCommand(),
     readFile: async (path) => (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
     // Asked once per fixer run: several checks of one fixer ask for the same command.
     hasCommand: (name) => {

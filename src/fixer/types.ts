@@ -39,7 +39,15 @@ export type Ecosystem = 'javascript' | 'go' | 'python' | 'rust' | 'other';
 /** What a fixer gets to work with; everything goes through the sandbox. */
 export interface FixerContext {
   run: RunInRepo;
+  /** The task's whole original command (`failure.command` is the failing step's). */
+  command: string;
   failure: Failure;
+  /**
+   * Untracked files the command's runs created (repository-relative), which a fix leaves out
+   * unless a fixer claims them (`include`). Empty unless the command names a tree check, the
+   * one kind of failure whose fix may be a generated file.
+   */
+  createdByCommand(): Promise<string[]>;
   /** A file as text, relative to the folder the failing step runs in (the repository root unless an earlier step `cd`s), or null when absent. */
   readFile(path: string): Promise<string | null>;
   /** Whether `name` is a command the sandbox can run (on PATH). */
@@ -50,8 +58,11 @@ export interface FixerContext {
 }
 
 export type FixerOutcome =
-  /** The fix command ran; the pipeline decides by re-running whether it helped. */
-  | { status: 'applied' }
+  /**
+   * The fix command ran; the pipeline decides by re-running whether it helped. `include`: files of
+   * createdByCommand() that are part of this fix (generated sources the check wants committed).
+   */
+  | { status: 'applied'; include?: string[] }
   /** The tool is not in the sandbox: `message` says how to get it, e.g. "black not found: add it to setup in .ci-fixer.yml". */
   | { status: 'tool_missing'; message: string }
   /** The fixer chose not to act after looking closer (e.g. nothing of its kind in the repository). */

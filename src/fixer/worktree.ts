@@ -1,5 +1,6 @@
 // The repository checkout between fixers: which files are new, how to undo a fixer that did not
-// help, and the patch of one that did. Lists travel through files (NUL-separated) rather than
+// help, how a candidate is checked (as a temporary commit, the way CI sees a fix), and the patch
+// of one that did. Lists travel through files (NUL-separated) rather than
 // command output, so any file name survives.
 import type { Sandbox } from '../sandbox/types.js';
 import { InfrastructureError, TaskError } from '../errors.js';
@@ -16,8 +17,21 @@ export const SCRATCH_DIR = '.ci-fixer';
 export const MAX_UNTRACKED_FILES = 20_000;
 /** Bound on the list's bytes: MAX_UNTRACKED_FILES paths of a generous average length. */
 const UNTRACKED_LIST_MAX_BYTES = MAX_UNTRACKED_FILES * 256;
+/** The temporary candidate commits' author and committer: fixed, so no host or repository config matters. */
+const CANDIDATE_IDENTITY = {
+  GIT_AUTHOR_NAME: 'ci-fixer',
+  GIT_AUTHOR_EMAIL: 'ci-fixer@localhost.invalid',
+  GIT_AUTHOR_DATE: '1700000000 +0000',
+  GIT_COMMITTER_NAME: 'ci-fixer',
+  GIT_COMMITTER_EMAIL: 'ci-fixer@localhost.invalid',
+  GIT_COMMITTER_DATE: '1700000000 +0000',
+};
+const S = `../${SCRATCH_DIR}`;
 
 export class Worktree {
+  /** The tree of the candidate the last check ran on (onCandidate): what a passing check proved. */
+  private checked: string | null = null;
+
   constructor(
     private readonly runner: CommandRunner,
     private readonly sandbox: Sandbox,
@@ -97,23 +111,72 @@ export class Worktree {
     return text.split('\0').filter((name) => name.length > 0).slice(0, max);
   }
 
-  /** Unified diff against HEAD, including files created since `before`, capped. */
-  async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
-    const added = await this.addedSince(before);
-    if (added.length > 0) {
-      await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
-      // Intent-to-add makes new files part of the diff without staging their content.
-      await this.mustRun(`git add --intent-to-add --pathspec-from-file=../${SCRATCH_DIR}/added --pathspec-file-nul`, {
-        GIT_LITERAL_PATHSPECS: '1',
-      });
+  /**
+   * Runs `check` the way CI checks a fix: committed. The candidate (the checkpoint, the tree's
+   * changes and the files created since `before`) becomes a temporary commit on the detached HEAD
+   * with the index matching it, so `git diff --exit-code`, `git status --porcelain` and `git diff
+   * HEAD` see a clean tree. Afterwards HEAD is the checkout again and the index the checkpoint;
+   * the worktree keeps whatever the check wrote. The commit runs no hooks and is never pushed.
+   */
+  async onCandidate<T>(before: Set<string>, check: () => Promise<T>): Promise<T> {
+    await this.commitCandidate(before);
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      await this.uncommit().catch(() => undefined); // the check's own error (a cancel, a timeout) is the one to report
+      throw error;
     }
-    await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ../${SCRATCH_DIR}/patch.diff`);
+    await this.uncommit();
+    return result;
+  }
+
+  private async commitCandidate(before: Set<string>): Promise<void> {
+    const added = await this.addedSince(before);
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+    const script = [
+      `git rev-parse --verify --quiet HEAD > ${S}/base`,
+      `git write-tree > ${S}/kept`,
+      'git add --update',
+      ...(added.length > 0 ? [`git add --pathspec-from-file=${S}/added --pathspec-file-nul`] : []),
+      `git write-tree > ${S}/candidate`,
+      `commit=$(git commit-tree --no-gpg-sign -p "$(cat ${S}/base)" -m 'ci-fixer: candidate fix (temporary, never pushed)' "$(cat ${S}/candidate)")`,
+      'git -c core.hooksPath=/dev/null update-ref --no-deref HEAD "$commit"',
+    ].join(' && ');
+    await this.mustRun(script, { ...CANDIDATE_IDENTITY, GIT_LITERAL_PATHSPECS: '1' }, 'git commit-tree (the candidate fix as a temporary commit)');
+    this.checked = (await this.sandbox.readFile(`${SCRATCH_DIR}/candidate`)).toString('utf8').trim();
+  }
+
+  private async uncommit(): Promise<void> {
+    // --reset keeps the index's stat data where content matches (no rehash of the whole tree), and
+    // unlike -m it does not refuse files the check changed in the worktree (they stay as they are).
+    const script = `git -c core.hooksPath=/dev/null update-ref --no-deref HEAD "$(cat ${S}/base)" && git read-tree --reset "$(cat ${S}/kept)"`;
+    await this.mustRun(script, undefined, 'git update-ref HEAD (back to the checkout and the checkpoint)');
+  }
+
+  /**
+   * The fix as a unified diff from the checkout, capped: of the candidate the last check ran on
+   * (what a passing check proved, without what that run itself wrote), else of the tree as it is,
+   * with the files created since `before`.
+   */
+  async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
+    if (this.checked !== null) {
+      await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${this.checked} > ${S}/patch.diff`);
+    } else {
+      const added = await this.addedSince(before);
+      if (added.length > 0) {
+        await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+        // Intent-to-add makes new files part of the diff without staging their content.
+        await this.mustRun(`git add --intent-to-add --pathspec-from-file=${S}/added --pathspec-file-nul`, { GIT_LITERAL_PATHSPECS: '1' });
+      }
+      await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
+    }
     // One byte past the cap is enough for capPatch to see that it must cut.
     return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes);
   }
 
-  private async mustRun(command: string, env?: Record<string, string>): Promise<void> {
-    const result = await this.runner.run(command, { cwd: REPO_DIR, ...(env ? { env } : {}) });
+  private async mustRun(command: string, env?: Record<string, string>, label?: string): Promise<void> {
+    const result = await this.runner.run(command, { cwd: REPO_DIR, ...(env ? { env } : {}), ...(label ? { label } : {}) });
     if (result.exitCode !== 0) {
       throw new InfrastructureError('worktree_command_failed', `command failed in the checkout: ${command}`, {
         cause: new Error(result.output.slice(-2000)),

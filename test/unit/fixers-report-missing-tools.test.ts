@@ -16,6 +16,8 @@ function context(command: string, tool: string, name: string, present: string[],
       ran.push(cmd);
       return { exitCode: failing.test(cmd) ? 1 : 0, durationMs: 1, output: '', stdoutLines: [], timedOut: false };
     },
+    command,
+    createdByCommand: async () => [],
     readFile: async () => null,
     hasCommand: async (word) => present.includes(word),
     log: () => undefined,

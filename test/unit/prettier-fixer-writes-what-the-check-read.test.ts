@@ -8,6 +8,8 @@ function ctxFor(command: string, packageJson: string | null): FixerContext {
   return {
     run: async () => ({ exitCode: 0, durationMs: 0, output: '', stdoutLines: [], timedOut: false }),
     failure: { command, exitCode: 1, output: '', diagnosis: { tool: 'prettier', category: 'format', step: null, locations: [], excerpt: [], summary: '' } },
+    command,
+    createdByCommand: async () => [],
     readFile: async (path) => (path === 'package.json' ? packageJson : null),
     hasCommand: async () => true,
     log: () => {},

@@ -20,6 +20,7 @@ export const goCases: BenchCase[] = [
   goCase('go-mod-updates', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
   goCase('go-vendor', { category: 'dependency', expect: { outcome: 'fixed', fixers: ['go-mod-tidy'] } }),
   goCase('gofmt-and-go-mod', { category: 'format', expect: { outcome: 'fixed', fixers: ['gofmt', 'go-mod-tidy'] } }),
+  goCase('go-mod-tidy-diff', { category: 'generated', expect: { outcome: 'fixed', fixers: ['generated'] } }),
   goCase('go-build', { category: 'build', needsModel: true, modelFix: calcFix('pkg/calc/calc.go', 'a + b + offset', 'a + b'), expect: { outcome: 'not_fixed' } }),
   goCase('go-vet', { category: 'lint', needsModel: true, modelFix: calcFix('pkg/calc/describe.go', '"%s", Add', '"%d", Add'), expect: { outcome: 'not_fixed' } }),
   goCase('go-test', { category: 'test', needsModel: true, modelFix: calcFix('pkg/calc/calc.go', 'a - b', 'a + b'), expect: { outcome: 'not_fixed' } }),

@@ -1,5 +1,6 @@
 // JavaScript/TypeScript cases. Tools come through npx (the npm registry), as a repository
 // without installed dependencies would get them in CI.
+import { GENERATED_FIXTURES, type GeneratedFixtureName } from '../../lib/fixtures/generated.js';
 import type { FileMap } from '../../lib/git-fixtures.js';
 import { json, type BenchCase } from './types.js';
 
@@ -12,6 +13,12 @@ const UNFORMATTED = 'export function sum( values ){\n    return values.reduce((t
 const ESLINT_CONFIG = "export default [{ rules: { 'no-var': 'error', 'prefer-const': 'error', eqeqeq: ['error', 'always'] } }];\n";
 /** Each rule here has an autofix (eqeqeq's is for typeof comparisons only, so it is left out). */
 const LINT_FIXABLE = "var limit = 3;\nlet label = 'items';\nexport function describe(count) {\n  return count > limit ? `many ${label}` : `few ${label}`;\n}\n";
+
+/** A "generate, then demand no diff" case on its fixture (scripts/lib/fixtures/generated.ts). */
+function generatedCase(fixture: GeneratedFixtureName, rest: Pick<BenchCase, 'name' | 'expect'> & Partial<BenchCase>): BenchCase {
+  const { files, command } = GENERATED_FIXTURES[fixture];
+  return { ecosystem: 'javascript', category: 'generated', command, files: () => ({ ...files }), ...rest };
+}
 
 export const javascriptCases: BenchCase[] = [
   {
@@ -103,6 +110,10 @@ export const javascriptCases: BenchCase[] = [
     modelFix: { path: 'src/price.ts', old_string: 'p.currency)', new_string: 'p.amount)' },
     expect: { outcome: 'not_fixed' },
   },
+  generatedCase('prettier-write-diff', { name: 'js-prettier-write-diff', expect: { outcome: 'fixed', fixers: ['generated'] } }),
+  generatedCase('status-porcelain', { name: 'js-generate-status-porcelain', expect: { outcome: 'fixed', fixers: ['generated'] } }),
+  // The diff check passes once prettier's output is committed; the test after it fails on a real bug.
+  generatedCase('diff-then-test-fails', { name: 'js-prettier-diff-then-test-bug', category: 'test', needsModel: true, expect: { outcome: 'not_fixed' } }),
   {
     name: 'js-green',
     ecosystem: 'javascript',

@@ -20,6 +20,15 @@ export const rustCases: BenchCase[] = [
     expect: { outcome: 'fixed', fixers: ['cargo-fmt'] },
   },
   {
+    name: 'rs-cargo-fmt-diff-quiet',
+    ecosystem: 'rust',
+    category: 'generated',
+    // cargo fmt is the CI's own step; `git diff --quiet` prints nothing, its exit code is all there is.
+    command: 'cargo fmt && git diff --quiet && cargo test --quiet',
+    files: () => base({ 'src/lib.rs': LIB_UNFORMATTED, 'Cargo.lock': lock(['name = "bench-case"\nversion = "0.1.0"']) }),
+    expect: { outcome: 'fixed', fixers: ['generated'] },
+  },
+  {
     name: 'rs-cargo-lock',
     ecosystem: 'rust',
     category: 'dependency',

@@ -19,6 +19,9 @@ export function modelAllowed(ctx: FixContext): boolean {
   return ctx.agent !== undefined && (ctx.spec.fixers === undefined || ctx.spec.fixers.includes('model' satisfies FixerName));
 }
 
+/** Runs a check of the candidate committed, as CI would (FixFiles.check). */
+export type CandidateCheck = <T>(verify: () => Promise<T>) => Promise<T>;
+
 export interface AgentRun {
   /** Null when the agent failed before reporting any. */
   usage: ModelUsage | null;
@@ -29,7 +32,7 @@ export interface AgentRun {
 
 export async function runAgent(
   ctx: FixContext,
-  deps: { failure: Failure; runs: CommandRuns; run: RunInRepo; files: string[]; repoDir: string; budgets: AgentBudgets },
+  deps: { failure: Failure; runs: CommandRuns; run: RunInRepo; files: string[]; repoDir: string; budgets: AgentBudgets; check: CandidateCheck },
 ): Promise<AgentRun> {
   const agent = ctx.agent;
   if (agent === undefined) throw new Error('runAgent without an agent');
@@ -41,7 +44,7 @@ export async function runAgent(
     sandbox: ctx.sandbox,
     run: deps.run,
     verify: async () => {
-      const result = await deps.runs.wholeResult();
+      const result = await deps.check(() => deps.runs.wholeResult());
       return { passed: result.exitCode === 0, exitCode: result.exitCode, output: result.output };
     },
     files: deps.files,

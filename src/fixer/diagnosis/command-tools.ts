@@ -12,6 +12,7 @@ export const TOOL_CATEGORY: Record<DiagnosisTool, FailureCategory> = {
   'go-build': 'build', 'go-vet': 'lint', 'go-test': 'test', gofmt: 'format', goimports: 'format', 'go-mod': 'dependency',
   'cargo-build': 'build', 'cargo-test': 'test', 'cargo-fmt': 'format', clippy: 'lint',
   terraform: 'format', shfmt: 'format', 'clang-format': 'format',
+  'git-diff': 'generated',
   unknown: 'unknown',
 };
 

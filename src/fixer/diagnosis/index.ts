@@ -5,6 +5,7 @@
 import type { Diagnosis, DiagnosisTool } from '../../task.js';
 import { splitSteps } from '../steps/split.js';
 import { expandScripts, TOOL_CATEGORY, toolFromCommand } from './command-tools.js';
+import { generatedRecognizers, treeSummary } from './generated.js';
 import { goRecognizers } from './go.js';
 import { javascriptRecognizers } from './javascript.js';
 import { repositoryLocations } from './locations.js';
@@ -19,6 +20,7 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   ...pythonRecognizers,
   ...rustRecognizers,
   ...otherRecognizers,
+  ...generatedRecognizers,
 ];
 
 /** Only the tail is read: tools print their summary last. */
@@ -101,6 +103,7 @@ function excerptOf(recognized: readonly string[] | undefined, lines: readonly st
 }
 
 function summaryOf(diagnosis: Omit<Diagnosis, 'summary'>): string {
+  if (diagnosis.tool === 'git-diff' && diagnosis.category === 'generated') return treeSummary(diagnosis);
   const first = diagnosis.locations[0];
   const where = first ? ` in ${first.path}${first.line ? `:${first.line}` : ''}` : '';
   const step = diagnosis.step?.command.replace(/\s+/g, ' ');

@@ -87,6 +87,11 @@ export function instrumented(steps: readonly Step[], markerPath: string): string
     .join('');
 }
 
+/** The steps as one plain script, each in a brace group, joined as the command joined them. */
+export function asScript(steps: readonly Step[]): string {
+  return steps.map((step, i) => `{ ${step.command}\n}${i === steps.length - 1 ? '' : joiner(step.separator)}`).join('');
+}
+
 export interface PartialRun {
   /** The script to run. */
   script: string;
