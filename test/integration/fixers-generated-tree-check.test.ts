@@ -76,6 +76,17 @@ describe('generated fixer: generate, then demand no diff', () => {
     await expectPatchPassesOnCleanCopy(run, () => generatedRepo('status-porcelain'));
   }, 120_000);
 
+  it('git diff --exit-code -- src/gen: keeps only what the check looks at, not the tracked build log the generator rewrites', async () => {
+    const repo = await generatedRepo('generate-pathspec');
+    const run = await runPipeline(provider(), specFor(repo));
+    expect(run.error).toBeUndefined();
+    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'], diagnosis: { locations: [{ path: 'src/gen/routes.js' }] } });
+    // The new module is untracked, which `git diff` does not see: only the stale table is the fix.
+    expect(patchedFiles(run)).toEqual(['src/gen/routes.js']);
+    await expectCheckoutRestored(run, repo);
+    await expectPatchPassesOnCleanCopy(run, () => generatedRepo('generate-pathspec'));
+  }, 120_000);
+
   it('a diff check that passes once committed, with a failing test after it, ends not_fixed', async () => {
     const run = await runPipeline(provider(), specFor(await generatedRepo('diff-then-test-fails')));
     expect(run.error).toBeUndefined();
@@ -92,5 +103,7 @@ describe('generated fixer: generate, then demand no diff', () => {
     expect(run.result).toMatchObject({ outcome: 'not_fixed', patch: '' });
     expect(run.logs).toContainEqual({ stream: 'system', text: 'fixer generated made it no better (same): reverted' });
     await expectCheckoutRestored(run, repo);
+    // Reverted: the index is the checkout's again, nothing of the candidate stays staged.
+    expect(await sh('git diff --cached --quiet', path.join(run.sandbox.workdir, 'repo'))).toMatchObject({ code: 0 });
   }, 120_000);
 });
