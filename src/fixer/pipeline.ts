@@ -1,5 +1,6 @@
 // The fix pipeline: clone -> reproduce and diagnose -> compose fixers round by round (each kept
-// only when it makes progress, checked by re-running from the failing step) -> the model fixer
+// only when it makes progress, checked by re-running from the failing step on a temporary commit
+// of the candidate, as CI checks a fix) -> the model fixer
 // when the tools are not enough -> prove it by running the whole original command -> patch.
 import { TaskError } from '../errors.js';
 import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
@@ -75,9 +76,25 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   // so a task that nothing can fix ends with its reproducing command.
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const fixFiles = new FixFiles(worktree, fixable ? await worktree.untracked() : new Set<string>(), pristine, fixable);
-  const before = fixFiles.before;
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
-  const composed = await composeFixers(failure, {
+  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase });
+  const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
+  const end = composed.passed || !modelAllowed(ctx)
+    ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
+    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner, check });
+
+  return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result });
+}
+
+/** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
+function fixRounds(
+  ctx: FixContext,
+  failure: Failure,
+  deps: { runner: CommandRunner; runs: CommandRuns; worktree: Worktree; fixFiles: FixFiles; setPhase: (phase: TaskPhase) => Promise<void> },
+): Promise<ComposeResult> {
+  const { runner, runs, worktree, fixFiles } = deps;
+  const before = fixFiles.before;
+  return composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
     apply: async (fixer, current) => {
       const outcome = await applyFixer(ctx, fixer, current, runner, fixFiles);
@@ -89,15 +106,9 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     revert: () => fixFiles.revert(),
     recheck: (current) => fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
     verify: () => fixFiles.check(() => runs.whole()),
-    setPhase,
+    setPhase: deps.setPhase,
     log: (text) => ctx.log('system', text),
   });
-  const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
-  const end = composed.passed || !modelAllowed(ctx)
-    ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
-    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner, check });
-
-  return conclude({ ctx, worktree, before, runs, composed, end, diagnosis, result });
 }
 
 interface End {
