@@ -1,10 +1,7 @@
 // The eslint and npm-lockfile fixers on real repositories, the task's fixer selection, and how
 // the checkout is diffed and reset between fixers.
 import { describe, expect, it } from 'vitest';
-import { checkoutRepo } from '../../src/fixer/git.js';
-import { createCommandRunner } from '../../src/fixer/runner.js';
-import { Worktree } from '../../src/fixer/worktree.js';
-import { runPipeline, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
+import { checkedOutWorktree, runPipeline, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
 
 const { fixtures, provider } = usePipelineEnvironment();
 
@@ -42,20 +39,7 @@ describe('fixers', () => {
 describe('worktree between fixers', () => {
   it('diffs new files made after the snapshot, but not earlier or ignored ones, and resets cleanly', async () => {
     const repo = await fixtures.repo('eslint');
-    const sandbox = await provider().create({ taskId: 'worktree', timeoutSeconds: 120 });
-    const runner = createCommandRunner({
-      taskId: 'worktree',
-      spec: specFor(repo),
-      timeoutSeconds: 120,
-      sandbox,
-      log: () => undefined,
-      setPhase: async () => undefined,
-      signal: new AbortController().signal,
-      patchMaxBytes: 1 << 20,
-    });
-    const worktree = new Worktree(runner, sandbox);
-    await worktree.prepare();
-    await checkoutRepo(runner, { url: repo.url, ref: 'main' });
+    const { sandbox, worktree } = await checkedOutWorktree(provider(), repo, 'worktree');
     await sandbox.writeFile('repo/made-by-ci-command.txt', 'artifact');
     const before = await worktree.untracked();
     expect([...before]).toEqual(['made-by-ci-command.txt']);

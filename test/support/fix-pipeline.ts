@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createFixtureRepo, type FixtureRepo, type FixtureVariant } from '../../scripts/lib/git-fixtures.js';
+import { checkoutRepo } from '../../src/fixer/git.js';
 import { runFixPipeline } from '../../src/fixer/pipeline.js';
+import { createCommandRunner, type CommandRunner } from '../../src/fixer/runner.js';
+import { Worktree } from '../../src/fixer/worktree.js';
 import type { FixContext } from '../../src/fixer/types.js';
 import type { LocalSandboxProviderOptions } from '../../src/sandbox/local.js';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.js';
@@ -49,6 +52,29 @@ export async function runPipeline(
   } catch (error) {
     return { result: undefined, error, logs, phases, sandbox };
   }
+}
+
+/** A sandbox with `repo` checked out as the pipeline does, and the Worktree over it, for tests of the checkout between fixers. */
+export async function checkedOutWorktree(
+  provider: SandboxProvider,
+  repo: FixtureRepo,
+  taskId: string,
+): Promise<{ sandbox: Sandbox; runner: CommandRunner; worktree: Worktree; sha: string }> {
+  const sandbox = await provider.create({ taskId, timeoutSeconds: 120 });
+  const runner = createCommandRunner({
+    taskId,
+    spec: specFor(repo),
+    timeoutSeconds: 120,
+    sandbox,
+    log: () => undefined,
+    setPhase: async () => undefined,
+    signal: new AbortController().signal,
+    patchMaxBytes: 1 << 20,
+  });
+  const worktree = new Worktree(runner, sandbox);
+  await worktree.prepare();
+  const sha = await checkoutRepo(runner, { url: repo.url, ref: repo.branch });
+  return { sandbox, runner, worktree, sha };
 }
 
 export function specFor(repo: FixtureRepo, extra: Partial<TaskSpec> = {}): TaskSpec {
