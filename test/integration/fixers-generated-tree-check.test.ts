@@ -87,6 +87,17 @@ describe('generated fixer: generate, then demand no diff', () => {
     await expectPatchPassesOnCleanCopy(run, () => generatedRepo('generate-pathspec'));
   }, 120_000);
 
+  it('make verify (generator and check in one target): recognised by git\'s diff in the output, fixed by running the target', async () => {
+    const repo = await generatedRepo('make-verify');
+    const run = await runPipeline(provider(), specFor(repo));
+    expect(run.error).toBeUndefined();
+    expect(run.result!.diagnosis).toMatchObject({ tool: 'git-diff', category: 'generated', locations: [{ path: 'src/gen/routes.js' }] });
+    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'] });
+    expect(patchedFiles(run)).toEqual(['src/gen/routes.js']);
+    await expectCheckoutRestored(run, repo);
+    await expectPatchPassesOnCleanCopy(run, () => generatedRepo('make-verify'));
+  }, 120_000);
+
   it('a diff check that passes once committed, with a failing test after it, ends not_fixed', async () => {
     const run = await runPipeline(provider(), specFor(await generatedRepo('diff-then-test-fails')));
     expect(run.error).toBeUndefined();
