@@ -127,6 +127,7 @@ ensure_container_tools() {
   command -v runc >/dev/null || missing+=(runc)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then log_step "the containers tier needs root and Debian's ${missing[*]} (apt-get install ${missing[*]})"; return 1; fi
     log_step "installing container tools: ${missing[*]}"
     apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
       DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
