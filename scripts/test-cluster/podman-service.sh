@@ -45,6 +45,8 @@ up() {
 client_env() {
   mkdir -p "${docker_config}/cli-plugins"
   ln -sfn "${CT_BIN_DIR}/docker-compose" "${docker_config}/cli-plugins/docker-compose"
+  # podman reads registry credentials from DOCKER_CONFIG too, and fails when the file is absent.
+  [[ -f "${docker_config}/config.json" ]] || echo '{}' >"${docker_config}/config.json"
   echo "DOCKER_HOST=unix://${PODMAN_SOCK}"
   echo "DOCKER_CONFIG=${docker_config}"
   # podman's API has no BuildKit: the docker CLI and Compose use the classic /build endpoint.

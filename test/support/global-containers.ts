@@ -13,8 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** DOCKER_HOST, DOCKER_CONFIG (with the compose plugin), DOCKER_BUILDKIT=0, … for docker clients. */
     dockerEnv: Record<string, string>;
-    /** Local image references: the node base the Dockerfile builds on, and the Redis 7 stand-in. */
-    localImages: { node: string; redis: string };
+    /** Local image references: the node base the Dockerfile builds on, the sandbox, the Redis 7 stand-in. */
+    localImages: { node: string; sandbox: string; redis: string };
   }
 }
 
@@ -54,7 +54,7 @@ export default async function setup(project: TestProject): Promise<void> {
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   const ref = async (name: string) => (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
-  const localImages = { node: await ref('node'), redis: await ref('redis') };
+  const localImages = { node: await ref('node'), sandbox: await ref('sandbox'), redis: await ref('redis') };
   for (const image of Object.values(localImages)) {
     if (await fails('podman', ['image', 'exists', image], { ...process.env, ...dockerEnv })) {
       problems.push(`image ${image} is not built (run: bash scripts/test-cluster/real-node/images.sh build-all)`);
