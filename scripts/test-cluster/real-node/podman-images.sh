@@ -115,5 +115,16 @@ build_podman_missing() {
     "build_${name//-/_}"
     echo "images: ${name} built in $((SECONDS - start))s" >&2
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${name} $(pimg_ref "${name}") $((SECONDS - start))s" >>"${IMG_DIR}/build-times.log"
+    untag_older "${name}"
+  done
+}
+
+# Every source change gives ci-fixer a new tag: drop the older tags of an image so podman's
+# storage does not grow with each one (layers still used by another image stay).
+untag_older() {
+  local current old
+  current="$(pimg_ref "$1")"
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=${current%:*}"); do
+    [[ "${old}" == "${current}" ]] || podman rmi "${old}" >/dev/null 2>&1 || true
   done
 }
