@@ -113,5 +113,5 @@ case "${1:-}" in
   names) echo "${PIMG_NAMES[*]}" ;;
   path) img_path "$2" ;;
   ref) if is_podman_image "$2"; then pimg_ref "$2"; else img_ref "$2"; fi ;;
-  *) echo "usage: images.sh build | build-all | path pause|base | ref pause|base|$(IFS="|"; echo "${PIMG_NAMES[*]}")" >&2; exit 2 ;;
+  *) echo "usage: images.sh build | build-all | names | path pause|base | ref pause|base|$(IFS="|"; echo "${PIMG_NAMES[*]}")" >&2; exit 2 ;;
 esac
