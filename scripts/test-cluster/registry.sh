@@ -5,7 +5,8 @@
 # storage under the cache, so pushed images survive a restart.
 #
 # Usage: registry.sh up       # start it, or reuse the one answering; prints its address
-#        registry.sh push     # up, build the missing images (images.sh build-all), push them;
+#        registry.sh push     # up, build the missing images (images.sh build-all), push those
+#                             # the registry does not serve as built here;
 #                             # prints "name ref" per image
 #        registry.sh down     # stop the registry this script started (storage is kept)
 #        registry.sh status   # exit 0 if it answers
@@ -56,13 +57,17 @@ up() {
   echo "${REGISTRY_ADDR}"
 }
 
-has_manifest() {
-  local ref="$1" repo tag
+# Whether the registry serves this very image under the ref: its manifest names the local
+# image's config digest. A rebuild from the same inputs gives the same tag but new layer
+# timestamps, so a manifest under the tag alone is not enough.
+serves_local_image() {
+  local ref="$1" repo tag id
   repo="${ref#"${REGISTRY_ADDR}"/}"; tag="${repo##*:}"; repo="${repo%:*}"
-  curl -sf --max-time 5 -o /dev/null -I \
+  id="$(podman image inspect --format '{{.Id}}' "${ref}")"
+  curl -sf --max-time 5 \
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-    "http://${REGISTRY_ADDR}/v2/${repo}/manifests/${tag}"
+    "http://${REGISTRY_ADDR}/v2/${repo}/manifests/${tag}" | grep -q "sha256:${id}"
 }
 
 push() {
@@ -72,7 +77,7 @@ push() {
   local name ref
   for name in $(bash "${here}/real-node/images.sh" names); do
     ref="$(bash "${here}/real-node/images.sh" ref "${name}")"
-    if ! has_manifest "${ref}"; then
+    if ! serves_local_image "${ref}"; then
       echo "registry: pushing ${ref}" >&2
       timeout 600 podman push -q --tls-verify=false "${ref}" >&2
     fi
