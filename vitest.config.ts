@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Five tiers, one file each for their shared services. Global setups resolve real
+// Six tiers, one file each for their shared services. Global setups resolve real
 // services (Redis, the test cluster) once per run and hand them to tests via inject(); the tiers
 // that run the built ci-fixer (e2e, k8s, browser) rebuild a stale dist/ first.
 export default defineConfig({
@@ -40,6 +40,19 @@ export default defineConfig({
           globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts', 'test/support/global-cluster.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // Real containers through podman's Docker API socket: the Dockerfile built and run, the
+        // testcontainers Redis path, `docker compose up --build`. One file at a time: each builds
+        // the image, which takes both cores.
+        test: {
+          name: 'containers',
+          include: ['test/containers/**/*.test.ts'],
+          globalSetup: ['test/support/global-redis.ts', 'test/support/global-containers.ts'],
+          testTimeout: 1_500_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       {

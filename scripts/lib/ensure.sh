@@ -114,3 +114,34 @@ ensure_fixer_tools() {
   apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
+
+# The containers tier (test/containers) and the real node's images: podman (its Docker API
+# socket; runc, since crun refuses cgroup v1 hybrid hosts) and debootstrap (the base image), from
+# Debian's packages, each only when missing. The docker CLI: the one on PATH (the machine image
+# ships one); else the client binary alone from Debian's docker.io package, unpacked into the
+# cache, so no Docker daemon is installed or started. (github.com/docker/cli does not build from
+# the Go module proxy: a dependency of it is not served.)
+ensure_container_tools() {
+  local -a missing=()
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then log_step "the containers tier needs root and Debian's ${missing[*]} (apt-get install ${missing[*]})"; return 1; fi
+    log_step "installing container tools: ${missing[*]}"
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+  fi
+  command -v docker >/dev/null && return 0
+  local dir="$CI_FIXER_CACHE/docker-cli"
+  if [ ! -x "$dir/docker" ]; then
+    log_step "no docker CLI on PATH: unpacking the client from Debian's docker.io package into $dir"
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download docker.io >&2 && dpkg-deb --fsys-tarfile docker.io_*.deb | tar -x ./usr/bin/docker) &&
+      mkdir -p "$dir" && mv "$tmp/usr/bin/docker" "$dir/docker"
+    rm -rf "$tmp"
+    [ -x "$dir/docker" ] || { log_step "could not unpack the docker CLI from docker.io"; return 1; }
+  fi
+  export PATH="$PATH:$dir"
+}

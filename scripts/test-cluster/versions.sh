@@ -24,3 +24,12 @@ RN_KEY="real-node_k8s-${K8S_VERSION}_containerd-${CONTAINERD_VERSION}"
 RN_ROOT="${TC_CACHE}/test-cluster/${RN_KEY}"
 RN_BIN_DIR="${RN_ROOT}/bin"
 RN_BINARIES=(kubelet kube-proxy containerd containerd-shim-runc-v2 ctr)
+# Container tools for the image tests (scripts/test-cluster/build-container-tools.sh): the
+# loopback registry the real node pulls from and Docker Compose v2 (a docker CLI plugin), both
+# from the Go module proxy. Their own key, like KEDA's.
+REGISTRY_VERSION="${TC_REGISTRY_VERSION:-3.1.2}"
+COMPOSE_VERSION="${TC_COMPOSE_VERSION:-2.40.3}"
+CT_KEY="container-tools_registry-${REGISTRY_VERSION}_compose-${COMPOSE_VERSION}"
+CT_ROOT="${TC_CACHE}/test-cluster/${CT_KEY}"
+CT_BIN_DIR="${CT_ROOT}/bin"
+CT_BINARIES=(registry docker-compose)

@@ -24,7 +24,11 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function fromTestcontainers(): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
+/**
+ * A Redis container through testcontainers, or undefined when it finds no Docker engine. The
+ * containers tier runs this against podman's socket with a local image (test/containers).
+ */
+export async function fromTestcontainers(image = 'redis:7-alpine'): Promise<{ url: string; id: string; stop: () => Promise<void> } | undefined> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();
@@ -32,8 +36,8 @@ async function fromTestcontainers(): Promise<{ url: string; stop: () => Promise<
     return undefined; // no Docker engine here
   }
   const { RedisContainer } = await import('@testcontainers/redis');
-  const container = await new RedisContainer('redis:7-alpine').start();
-  return { url: container.getConnectionUrl(), stop: async () => void (await container.stop()) };
+  const container = await new RedisContainer(image).start();
+  return { url: container.getConnectionUrl(), id: container.getId(), stop: async () => void (await container.stop()) };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

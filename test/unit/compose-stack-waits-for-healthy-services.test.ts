@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../scripts/lib/cluster-tools.js';
 
 interface Service {
   image?: string;
-  build?: string;
+  build?: { context: string; args?: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
@@ -53,6 +53,20 @@ describe('docker-compose.yml', () => {
     expect(worker?.image).toBe('ci-fixer:latest');
     expect(api?.command).toEqual(['api']);
     expect(worker?.command).toEqual(['worker']);
+  });
+
+  // The container tests run `docker compose up --build` on local images by setting NODE_IMAGE and
+  // REDIS_IMAGE; unset, the stack must build and run exactly what the Dockerfile and README name.
+  it('builds the app from the repository on the Dockerfile\'s own default base unless NODE_IMAGE is set', () => {
+    const dockerfileDefault = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(dockerfileDefault).toBe('node:24-bookworm-slim');
+    for (const app of [api, worker]) {
+      expect(app?.build?.context).toBe('.');
+      expect(interpolate(app?.build?.args ?? {}, {})).toEqual({ NODE_IMAGE: dockerfileDefault });
+      expect(interpolate(app?.build?.args ?? {}, { NODE_IMAGE: 'local/node:24' })).toEqual({ NODE_IMAGE: 'local/node:24' });
+    }
+    expect(interpolate({ image: redis?.image ?? '' }, {}).image).toBe('redis:7-alpine');
+    expect(interpolate({ image: redis?.image ?? '' }, { REDIS_IMAGE: 'local/redis:7' }).image).toBe('local/redis:7');
   });
 
   it('gives every service a healthcheck and starts the app only on a healthy Redis', () => {

@@ -41,6 +41,21 @@ describe('Dockerfile', () => {
     for (const from of stages) expect(resolveArgs(from.getImage() ?? '')).toMatch(/^node:(22|24)(\.[\d.]+)?-[a-z]+-slim$/);
   });
 
+  // The tests on the real node and the podman engine build this Dockerfile on a local base image
+  // (no public registry is reachable there) by passing NODE_IMAGE, so no stage may name an image
+  // literally, and the default must stay the public one a plain `docker build` uses.
+  it('takes every base image from a build argument declared before the first stage, defaulting to the public image', () => {
+    const firstStage = stages[0]!.getRange().start.line;
+    const globalArgs = dockerfile.getARGs().filter((a) => a.getRange().start.line < firstStage);
+    for (const from of stages) {
+      const match = /^\$\{(\w+)\}$/.exec(from.getImage() ?? '');
+      expect(match, `FROM ${from.getImage()} is not a build argument`).not.toBeNull();
+      const arg = globalArgs.find((a) => a.getProperty()?.getName() === match![1]);
+      expect(arg, `ARG ${match![1]} is not declared before the first FROM`).toBeDefined();
+    }
+    expect(args.get('NODE_IMAGE')).toBe('node:24-bookworm-slim');
+  });
+
   it('installs with npm ci and compiles in the build stage, and installs production deps only in the final stage', () => {
     expect(runs(0)).toContain('npm ci --no-audit --no-fund');
     expect(runs(0)).toContain('npm run build');

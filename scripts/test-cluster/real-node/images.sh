@@ -4,14 +4,20 @@
 # registry is reachable from the machines this runs on, so nothing is pulled:
 #   pause  the pod sandbox process (real-node/pause.go, static Go binary, one file)
 #   base   `debootstrap --variant=minbase bookworm` from the host's own Debian mirror
-# Usage: images.sh build        # build what is missing
+# and, with podman on that base (real-node/podman-images.sh), node, sandbox, redis and ci-fixer,
+# tagged for the loopback registry (scripts/test-cluster/registry.sh pushes them there).
+# Usage: images.sh build        # build the missing tarballs (pause, base)
+#        images.sh build-all    # and the missing podman images
+#        images.sh names        # the podman-built images, in build order
 #        images.sh path pause|base   # print the tarball path
-#        images.sh ref pause|base    # print the image reference
+#        images.sh ref pause|base|node|sandbox|redis|ci-fixer    # print the image reference
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/test-cluster/versions.sh
 source "${here}/../versions.sh"
+# shellcheck source=scripts/test-cluster/podman-lib.sh
+source "${here}/../podman-lib.sh"
 
 IMG_DIR="${TC_CACHE}/test-cluster/images"
 DEBIAN_SUITE="${TC_DEBIAN_SUITE:-bookworm}"
@@ -97,10 +103,15 @@ build_missing() {
   done
 }
 
+# shellcheck source=scripts/test-cluster/real-node/podman-images.sh
+source "${here}/podman-images.sh"
+
 command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
 case "${1:-}" in
   build) build_missing ;;
+  build-all) build_missing && build_podman_missing ;;
+  names) echo "${PIMG_NAMES[*]}" ;;
   path) img_path "$2" ;;
-  ref) img_ref "$2" ;;
-  *) echo "usage: images.sh build | path pause|base | ref pause|base" >&2; exit 2 ;;
+  ref) if is_podman_image "$2"; then pimg_ref "$2"; else img_ref "$2"; fi ;;
+  *) echo "usage: images.sh build | build-all | names | path pause|base | ref pause|base|$(IFS="|"; echo "${PIMG_NAMES[*]}")" >&2; exit 2 ;;
 esac

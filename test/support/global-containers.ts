@@ -1,0 +1,66 @@
+// Global setup of the containers tier (test/containers): a Docker-compatible engine, podman's
+// Docker API socket (scripts/test-cluster/podman-service.sh), and the local images built from the
+// debootstrap base (scripts/test-cluster/real-node/images.sh build-all): no public image registry
+// is reachable where these tests run. A missing tool or image fails the run with what to install
+// or build; the tier is never skipped. Builds are not started here (they take minutes cold):
+// scripts/test.sh runs them before the tests.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** DOCKER_HOST, DOCKER_CONFIG (with the compose plugin), DOCKER_BUILDKIT=0, … for docker clients. */
+    dockerEnv: Record<string, string>;
+    /** Local image references: the node base the Dockerfile builds on, the sandbox, the Redis 7 stand-in. */
+    localImages: { node: string; sandbox: string; redis: string };
+  }
+}
+
+const run = promisify(execFile);
+const scripts = resolve(import.meta.dirname, '../../scripts/test-cluster');
+
+async function fails(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    await run(file, args, { timeout: 30_000, env });
+    return undefined;
+  } catch (err) {
+    const e = err as { stderr?: string; message?: string };
+    return (e.stderr ?? '').trim().split('\n').pop() || (e.message ?? String(err));
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('containers tier: needs root (rootful podman and its socket under /run)');
+  const problems: string[] = [];
+  for (const [tool, install] of [
+    ['podman', 'apt-get install podman'],
+    ['runc', 'apt-get install runc'],
+    ['docker', 'a docker CLI (the machine image ships one; see docs/test-cluster.md)'],
+  ] as const) {
+    if (await fails('sh', ['-c', `command -v ${tool}`])) problems.push(`${tool} is missing (${install})`);
+  }
+  if (await fails('bash', [`${scripts}/build-container-tools.sh`, '--check'])) {
+    problems.push('the registry or docker-compose binary is missing (run: bash scripts/test-cluster/build-container-tools.sh)');
+  }
+  if (problems.length > 0) throw new Error(`containers tier: ${problems.join('; ')}`);
+
+  const { stdout } = await run('bash', [`${scripts}/podman-service.sh`, 'env'], { timeout: 60_000 });
+  const dockerEnv = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  const ref = async (name: string) => (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
+  const localImages = { node: await ref('node'), sandbox: await ref('sandbox'), redis: await ref('redis') };
+  for (const image of Object.values(localImages)) {
+    if (await fails('podman', ['image', 'exists', image], { ...process.env, ...dockerEnv })) {
+      problems.push(`image ${image} is not built (run: bash scripts/test-cluster/real-node/images.sh build-all)`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`containers tier: ${problems.join('; ')}`);
+  project.provide('dockerEnv', dockerEnv);
+  project.provide('localImages', localImages);
+}
