@@ -118,7 +118,7 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
   GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
-  REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
+  REDACT: [list, 'Extra comma-separated strings to redact from task logs and the process log.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
   GITHUB_WEBHOOK_SECRETS: [list, 'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.'],
