@@ -103,6 +103,10 @@ const fields = {
   KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
   KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
   SANDBOX_NAMESPACE: [z.string().default('default'), 'Namespace where sandbox Jobs run.'],
+  SANDBOX_INSTANCE: [
+    z.string().max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a Kubernetes label value').default('ci-fixer'),
+    'Names this install on its sandbox Jobs and pods (label `ci-fixer.dev/instance`). The reaper and the pod watch see only Jobs and pods with this value, so installs sharing a sandbox namespace never delete or count each other\'s; give each such install its own. The chart sets the release name.',
+  ],
   SANDBOX_IMAGE: [z.string().default('nikolaik/python-nodejs:python3.11-nodejs20-bullseye'), 'Sandbox container image.'],
   SANDBOX_CPU_REQUEST: [z.string().default('100m'), 'Sandbox CPU request.'],
   SANDBOX_CPU_LIMIT: [z.string().default('500m'), 'Sandbox CPU limit.'],
@@ -118,7 +122,7 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
   GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
-  REDACT: [list, 'Extra comma-separated strings to redact from task logs.'],
+  REDACT: [list, 'Extra comma-separated strings to redact from task logs and the process log.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
   GITHUB_WEBHOOK_SECRETS: [list, 'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.'],
@@ -216,6 +220,8 @@ export interface Config {
       kubeconfig: string | undefined;
       inCluster: boolean;
       namespace: string;
+      /** SANDBOX_INSTANCE: this install's value of the instance label on its Jobs and pods. */
+      instance: string;
       image: string;
       resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string; ephemeralStorage: string };
       nodeSelector: Record<string, string>;
@@ -378,6 +384,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         kubeconfig: e.KUBECONFIG,
         inCluster,
         namespace: e.SANDBOX_NAMESPACE,
+        instance: e.SANDBOX_INSTANCE,
         image: e.SANDBOX_IMAGE,
         resources: {
           cpuRequest: e.SANDBOX_CPU_REQUEST,

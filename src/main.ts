@@ -241,7 +241,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const logger = createLogger(config.logLevel);
+  // Every configured secret is hidden in the process log too, not only in task logs.
+  const logger = createLogger(config.logLevel, undefined, { secrets: config.secrets });
   let runtime: Runtime;
   try {
     runtime = await startRuntime(mode, config, logger);

@@ -156,3 +156,14 @@ checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha
 checksum/secret: {{ toYaml .Values.secret | sha256sum }}
 {{- end }}
 {{- end }}
+
+{{/* Rolls the bundled Redis when its password changes (it reads REDIS_PASSWORD only at start, so
+a new password in the Secret would otherwise lock out the api and worker pods, which roll on
+checksum/secret). Over the password value alone: rotating another credential must not restart
+Redis, whose data is lost on restart without persistence. A generated password is kept across
+upgrades, so "" stays "". Nothing with secret.existingSecret: the chart cannot see that Secret. */}}
+{{- define "ci-fixer.redisPasswordChecksum" -}}
+{{- if not .Values.secret.existingSecret -}}
+checksum/redis-password: {{ .Values.secret.redisPassword | sha256sum }}
+{{- end -}}
+{{- end }}

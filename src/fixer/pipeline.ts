@@ -65,9 +65,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const failure = await runs.whole();
   if (failure === null) {
     ctx.log('system', 'the command passed: failure not reproduced');
-    const hint = linesHint(runs);
-    if (hint !== null) ctx.log('system', hint);
-    return result({ outcome: 'not_reproduced', reason: hint });
+    return result({ outcome: 'not_reproduced' });
   }
   const diagnosis = failure.diagnosis;
   ctx.log('system', `diagnosis: ${diagnosis.summary}`);
@@ -180,17 +178,6 @@ async function afterModel(
   return passed
     ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
-}
-
-/**
- * Lines of a command run as sh runs them: a failing line does not stop the next, and the last
- * line's status is the command's. CI runners run a `run:` block with `set -e`, so a block copied
- * from a workflow can pass here while it failed there; the user is told how to match.
- */
-function linesHint(runs: CommandRuns): string | null {
-  if (!runs.steps.some((step) => step.separator === '\n')) return null;
-  if (/^\s*set\s+-\w*e/m.test(runs.steps[0]?.command ?? '')) return null;
-  return 'the command passed, but its lines run as sh runs them: a failing line does not stop the next, and only the last line\'s exit code counts (CI runners use `set -e`); start the command with `set -e` or join the lines with `&&` to reproduce a failure of an earlier line';
 }
 
 /** Phase changes only: a round that fixes and verifies again does not repeat them. */

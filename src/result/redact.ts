@@ -42,3 +42,29 @@ function expand(secrets: string[]): string[] {
   }
   return out;
 }
+
+// Credentials nobody configured, recognised by their shape: per-task GitHub installation tokens,
+// a clone URL's userinfo, an Authorization header quoted in an error, a PEM private key. Used for
+// the process log, where any library's error message may carry one; not for task logs, where a
+// repository's own output (a test printing a sample URL) must stay as it was.
+const CREDENTIAL_SHAPES: Array<[RegExp, (match: string, ...groups: string[]) => string]> = [
+  // -----BEGIN RSA PRIVATE KEY----- ... (its line breaks raw or JSON-escaped)
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, () => REDACTED],
+  // https://x-access-token:TOKEN@host keeps its user name; https://TOKEN@host loses it.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@"'\\]*):[^\s/@"'\\]+@/gi, (_, scheme, user) => `${scheme}${user}:${REDACTED}@`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@"'\\]+@/gi, (_, scheme) => `${scheme}${REDACTED}@`],
+  // Authorization: Bearer X, "authorization":"token X", authorization=Basic X
+  [
+    /\b((?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?)(?:(bearer|token|basic)\s+)?[^\s"'\\,;}]+/gi,
+    (_, key, scheme) => `${key}${scheme ? `${scheme} ` : ''}${REDACTED}`,
+  ],
+  // GitHub's token formats (ghs_ is an installation token, minted per task).
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, () => REDACTED],
+];
+
+/** Replaces credentials recognised by their shape (see CREDENTIAL_SHAPES). */
+export function redactCredentialShapes(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of CREDENTIAL_SHAPES) out = out.replace(pattern, replacement);
+  return out;
+}

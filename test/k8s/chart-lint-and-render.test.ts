@@ -1,6 +1,7 @@
 // helm lint --strict and helm template for both values files, and what every render must hold:
 // restricted security contexts, probes, standard labels, the seed's names, least-privilege RBAC
 // and a locked-down sandbox namespace.
+import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleProblems } from '../../scripts/verify-k8s-deployment.js';
 import { CONFIG_DOCS } from '../../src/config.js';
@@ -218,6 +219,20 @@ describe('chart secrets and NOTES', () => {
     // Every key is a variable src/config.ts reads: a renamed variable cannot leave a dead key here.
     const known = new Set(CONFIG_DOCS.map((d) => d.name));
     expect(Object.keys(decoded).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it('names the install on its sandbox objects after the release, or as sandbox.instance says', async () => {
+    const instanceOf = async (args: string[]) => {
+      const result = await helmOffline(['template', ...args, CHART, '--namespace', 'demo']);
+      expect(result.code).toBe(0);
+      const cm = parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject).find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'ci-fixer-config');
+      return cm?.data.SANDBOX_INSTANCE as string | undefined;
+    };
+    expect(await instanceOf(['blue'])).toBe('blue');
+    expect(await instanceOf(['blue', '--set', 'sandbox.instance=team-a'])).toBe('team-a');
+    const invalid = await helmOffline(['template', 'blue', CHART, '--set', 'sandbox.instance=not a label']);
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain('/sandbox/instance');
   });
 
   it('shows the seed port-forward in NOTES.txt', async () => {

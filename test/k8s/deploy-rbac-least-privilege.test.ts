@@ -69,6 +69,7 @@ describe('an installed chart grants least privilege', () => {
     const job = buildSandboxJob({
       taskId,
       namespace: cm.SANDBOX_NAMESPACE!,
+      instance: cm.SANDBOX_INSTANCE!,
       image: TEST_IMAGE,
       resources: {
         cpuRequest: cm.SANDBOX_CPU_REQUEST!,

@@ -6,21 +6,36 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+const OUTPUT_MAX_CHARS = 4 * 1024 * 1024;
 
-export interface CiFixerProcess {
+/** A ci-fixer process that may not have started (yet, or ever): see launchCiFixer. */
+export interface LaunchedCiFixer {
   child: ChildProcess;
-  port: number;
-  url: string;
-  /** Where /metrics is served (METRICS_PORT; never the API port). */
-  metricsUrl: string;
   logs: Array<Record<string, unknown>>;
+  /** Everything it wrote, stdout lines and stderr, as written (for what must never appear in it). */
+  output(): string;
   /** Resolves with the first log entry matching `msg` (and `match`), bounded by timeoutMs. */
   waitForLog(msg: string, match?: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends a signal and resolves with the exit code (or the signal's name). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
 
+export interface CiFixerProcess extends LaunchedCiFixer {
+  port: number;
+  url: string;
+  /** Where /metrics is served (METRICS_PORT; never the API port). */
+  metricsUrl: string;
+}
+
 export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string, string>, startTimeoutMs = 30_000): Promise<CiFixerProcess> {
+  const launched = launchCiFixer(mode, env);
+  const started = await launched.waitForLog('ci_fixer_started', () => true, startTimeoutMs);
+  const port = Number(started.port);
+  return { ...launched, port, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}` };
+}
+
+/** Spawns ci-fixer without waiting for it to start, for tests of what it does on the way (or instead). */
+export function launchCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string, string>): LaunchedCiFixer {
   const child = spawn(process.execPath, ['--enable-source-maps', MAIN, mode], {
     env: { ...process.env, LOG_LEVEL: 'debug', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,8 +43,20 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  // The most recent OUTPUT_MAX_CHARS, whole chunks: a long-running process must not grow it forever.
+  const output: string[] = [];
+  let outputChars = 0;
+  const record = (text: string) => {
+    output.push(text);
+    outputChars += text.length;
+    while (outputChars > OUTPUT_MAX_CHARS && output.length > 1) outputChars -= (output.shift() as string).length;
+  };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+    record(chunk.toString());
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    record(`${line}\n`);
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
@@ -64,14 +91,10 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
       check();
     });
 
-  const started = await waitForLog('ci_fixer_started', () => true, startTimeoutMs);
-  const port = Number(started.port);
   return {
     child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}`,
     logs,
+    output: () => output.join(''),
     waitForLog,
     async stop(signal = 'SIGTERM', timeoutMs = 60_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode ?? 'exited';

@@ -1,7 +1,7 @@
 // The e2e and k8s tiers run the built ci-fixer (dist/). `npx vitest run --project e2e` on a stale
 // dist/ would test old code, so this setup rebuilds first and says why; a failed build fails the run.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILD_STAMP, staleReason } from '../../scripts/lib/build-freshness.js';
 
@@ -17,5 +17,7 @@ export default function setup(): void {
   } catch (err) {
     throw new Error(`dist/ is stale (${reason}) and the rebuild failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // As `npm run build` does: the console's stylesheet and script are read from dist/ at start.
+  cpSync(path.join(ROOT, 'src/console/assets'), path.join(ROOT, 'dist/src/console/assets'), { recursive: true });
   writeFileSync(path.join(ROOT, BUILD_STAMP), '');
 }

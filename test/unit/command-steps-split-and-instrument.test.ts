@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromStep, instrumented, isManifest, stepKind } from '../../src/fixer/steps/plan.js';
+import { fromStep, instrumented, isManifest, SHELL_OPTIONS, stepKind } from '../../src/fixer/steps/plan.js';
 import { splitSteps } from '../../src/fixer/steps/split.js';
 
 const commands = (command: string) => splitSteps(command).map((s) => s.command);
@@ -81,7 +81,7 @@ describe('step kinds and partial runs', () => {
     const steps = splitSteps('cd web && npm ci && npm test && npm run check');
     const run = fromStep(steps, 3, '/m', false);
     expect(run).toMatchObject({ whole: false, skipped: [1, 2] });
-    expect(run.script).toBe("{ cd web\n} && { printf '%s' 3 2>/dev/null > /m; npm run check\n}");
+    expect(run.script).toBe(`${SHELL_OPTIONS}{ cd web\n} && { printf '%s' 3 2>/dev/null > /m; npm run check\n}`);
     expect(fromStep(steps, 3, '/m', true).skipped).toEqual([2]);
     expect(fromStep(steps, 0, '/m', false)).toMatchObject({ whole: true, skipped: [] });
   });
@@ -92,34 +92,38 @@ const SH_TIMEOUT = 60_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'ci-fixer-steps-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function sh(script: string): { status: number; out: string } {
-  const r = spawnSync('sh', ['-c', script], { cwd: work, encoding: 'utf8', timeout: 10_000 });
+function sh(script: string, shell = 'sh', options: string[] = []): { status: number; out: string } {
+  const r = spawnSync(shell, [...options, '-c', script], { cwd: work, encoding: 'utf8', timeout: 10_000 });
   return { status: r.status ?? -1, out: `${r.stdout}|${r.stderr}` };
 }
+/** The original command the way a CI runner runs it (`sh -e`): what the instrumented script must match. */
+const shE = (command: string) => sh(command, 'sh', ['-e']);
 
 describe('instrumented scripts under the real sh', () => {
   const marker = path.join(work, 'step');
   const stepArb = fc.constantFrom('echo one', 'true', 'false', 'exit 3', 'echo "a;b" >&2', 'cd /', 'echo $?', 'X=1', 'echo ${X:-unset}', 'pwd');
   const sepArb = fc.constantFrom(' && ', '; ', '\n');
 
-  it('behaves like the original command, and the marker names the last step that started', () => {
+  it('behaves like the original command under sh -e, and the marker names the last step that started', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(stepArb, sepArb), { minLength: 1, maxLength: 5 }), (parts) => {
         const command = parts.map(([step, sep], i) => (i === parts.length - 1 ? step : step + sep)).join('');
         const steps = splitSteps(command);
         expect(steps).toHaveLength(parts.length);
         writeFileSync(marker, '');
-        const original = sh(command);
+        const original = shE(command);
         const traced = sh(instrumented(steps, marker));
         expect(traced).toEqual(original);
-        // The last step that started: `&&` skips a step after a failure, `;` and lines don't.
+        // The last step that started: `&&` skips a step after a failure; a failure that ends its
+        // and-list (before `;` or a line break) stops the script, as errexit does.
         let expected = 0;
         let status = 0;
-        for (const [i, [step]] of parts.entries()) {
+        for (const [i, [step, sep]] of parts.entries()) {
           if (i > 0 && (parts[i - 1] as [string, string])[1] === ' && ' && status !== 0) continue;
           expected = i;
           if (step.startsWith('exit')) break;
           status = step === 'false' ? 1 : 0;
+          if (status !== 0 && sep !== ' && ') break;
         }
         expect(readFileSync(marker, 'utf8')).toBe(String(expected));
       }),
@@ -150,5 +154,26 @@ describe('instrumented scripts under the real sh', () => {
     expect(steps).toHaveLength(3);
     expect(sh(instrumented(steps, marker))).toEqual(sh(command));
     expect(execFileSync('cat', [marker], { encoding: 'utf8' })).toBe('2');
+  });
+
+  it('stops at a failing line though the next would pass, with the marker on the failing line', () => {
+    writeFileSync(marker, '');
+    const run = sh(instrumented(splitSteps('echo one\nexit_code() { return 4; }; exit_code\necho two'), marker));
+    expect(run).toEqual({ status: 4, out: 'one\n|' });
+    expect(readFileSync(marker, 'utf8')).toBe('2');
+  });
+
+  it('keeps $? for a step that reads it after a failed && chain, without errexit firing', () => {
+    expect(sh(instrumented(splitSteps('false && echo skipped\necho "rc=$?"'), marker))).toEqual({ status: 0, out: 'rc=1\n|' });
+  });
+
+  it('fails a pipeline whose first command fails where the shell has pipefail (bash), and runs on sh without it', () => {
+    const command = 'false | cat\necho after';
+    writeFileSync(marker, '');
+    expect(sh(instrumented(splitSteps(command), marker), 'bash')).toEqual({ status: 1, out: '|' });
+    expect(readFileSync(marker, 'utf8')).toBe('0');
+    // Debian's dash has no pipefail: the probe must not stop the script, and errexit still holds.
+    expect(sh(instrumented(splitSteps(command), marker))).toEqual(shE(command));
+    expect(sh(instrumented(splitSteps('set +e\nfalse\necho after'), marker))).toEqual({ status: 0, out: 'after\n|' });
   });
 });

@@ -42,6 +42,12 @@ describe('config', () => {
     expect(() => loadConfig({ SANDBOX_TOLERATIONS: 'bad key:NoSchedule' })).toThrow(/SANDBOX_TOLERATIONS/);
   });
 
+  it('names the install on its sandbox objects, a valid label value defaulting to ci-fixer', () => {
+    expect(loadConfig({}).sandbox.kubernetes.instance).toBe('ci-fixer');
+    expect(loadConfig({ SANDBOX_INSTANCE: 'team-a.ci-fixer' }).sandbox.kubernetes.instance).toBe('team-a.ci-fixer');
+    for (const bad of ['', 'has space', '-leading', 'x'.repeat(64), 'a,b=c']) expect(() => loadConfig({ SANDBOX_INSTANCE: bad })).toThrow(/SANDBOX_INSTANCE/);
+  });
+
   it('listens on every interface once real tokens are set, or where HOST says', () => {
     expect(loadConfig({ API_TOKENS: 'a1b2c3' }).http.host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');

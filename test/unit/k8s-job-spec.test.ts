@@ -3,8 +3,10 @@ import { activeDeadlineSeconds, buildSandboxJob, DEADLINE_MARGIN_SECONDS, SANDBO
 import {
   ANNOTATION_TASK_ID,
   APP_VALUE,
+  instanceSelector,
   jobNameForTask,
   LABEL_APP,
+  LABEL_INSTANCE,
   LABEL_MANAGED_BY,
   LABEL_TASK_ID,
   MANAGED_BY_VALUE,
@@ -15,6 +17,7 @@ import {
 const params: SandboxJobParams = {
   taskId: '0b6c2f0e-5d7a-4a8e-9d61-2f1f6f0c8a11',
   namespace: 'sandboxes',
+  instance: 'ci-fixer-blue',
   image: 'nikolaik/python-nodejs:python3.11-nodejs20-bullseye',
   resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '1Gi', ephemeralStorage: '4Gi' },
   timeoutSeconds: 900,
@@ -52,12 +55,26 @@ describe('sandbox Job names and labels', () => {
     expect(taskIdLabelValue(params.taskId)).toBe(params.taskId);
   });
 
-  it('labels Job and pod with the constants the watch and the reaper select on', () => {
+  it('labels Job and pod with the constants the watch and the reaper select on, and its install', () => {
     const job = buildSandboxJob(params);
     for (const labels of [job.metadata?.labels, job.spec?.template.metadata?.labels]) {
-      expect(labels).toEqual({ [LABEL_APP]: APP_VALUE, [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_TASK_ID]: params.taskId });
+      expect(labels).toEqual({ [LABEL_APP]: APP_VALUE, [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_INSTANCE]: 'ci-fixer-blue', [LABEL_TASK_ID]: params.taskId });
     }
     expect(SANDBOX_SELECTOR).toBe('app=ci-fixer-sandbox,app.kubernetes.io/managed-by=ci-fixer');
+    expect(LABEL_INSTANCE).toBe('ci-fixer.dev/instance');
+  });
+
+  it('selects one install\'s objects only: its own instance label on top of the shared ones', () => {
+    expect(instanceSelector('ci-fixer-blue')).toBe('app=ci-fixer-sandbox,app.kubernetes.io/managed-by=ci-fixer,ci-fixer.dev/instance=ci-fixer-blue');
+    const selects = (selector: string, labels: Record<string, string> | undefined) =>
+      selector.split(',').every((term) => {
+        const [key, value] = term.split('=');
+        return labels?.[key!] === value;
+      });
+    const blue = buildSandboxJob(params).spec?.template.metadata?.labels;
+    const green = buildSandboxJob({ ...params, instance: 'ci-fixer-green' }).spec?.template.metadata?.labels;
+    expect([selects(instanceSelector('ci-fixer-blue'), blue), selects(instanceSelector('ci-fixer-blue'), green)]).toEqual([true, false]);
+    expect([selects(SANDBOX_SELECTOR, blue), selects(SANDBOX_SELECTOR, green)]).toEqual([true, true]);
   });
 });
 

@@ -63,10 +63,22 @@ export function stepKind(command: string): StepKind {
   return 'work';
 }
 
-/** Runs `command` and leaves `$?` as it found it, for steps that read the previous one's status. */
+/**
+ * The shell options a chained command runs under, the way CI runners run a `run:` block (GitHub
+ * Actions' `bash` shell is `bash -eo pipefail`, its default `bash -e`): errexit, so a failing line
+ * fails the command instead of the last line deciding, and pipefail where the sandbox's `sh` has
+ * it (bash, busybox ash; Debian's dash has not). The probe runs in a subshell because an unknown
+ * `set -o` is a fatal error in dash; the `if` leaves `$?` at 0 for a first step that reads it.
+ */
+export const SHELL_OPTIONS = 'set -e; if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi\n';
+
+/**
+ * Writes the marker and leaves `$?` as it found it, for steps that read the previous one's status.
+ * `&& :` keeps the restored status from tripping errexit: a failure left of `&&` never does.
+ */
 function marker(index: number, markerPath: string, keepStatus: boolean): string {
   const write = `printf '%s' ${index} 2>/dev/null > ${shellQuote(markerPath)}`;
-  return keepStatus ? `__cifx_rc=$?; ${write}; (exit $__cifx_rc)` : write;
+  return keepStatus ? `__cifx_rc=$?; ${write}; (exit $__cifx_rc) && :` : write;
 }
 
 function joiner(separator: Separator): string {
@@ -74,11 +86,16 @@ function joiner(separator: Separator): string {
 }
 
 /**
- * The steps as one script, each in a brace group (which runs in the current shell, so `cd` and
- * `export` carry over) that first writes its index to `markerPath`. The newline before the closing
- * brace keeps a trailing comment or here-document intact.
+ * The steps as one script under SHELL_OPTIONS, each in a brace group (which runs in the current
+ * shell, so `cd` and `export` carry over) that first writes its index to `markerPath`: errexit
+ * stops the script inside the failing step's group, so the marker names it. The newline before the
+ * closing brace keeps a trailing comment or here-document intact.
  */
 export function instrumented(steps: readonly Step[], markerPath: string): string {
+  return SHELL_OPTIONS + groups(steps, markerPath);
+}
+
+function groups(steps: readonly Step[], markerPath: string): string {
   return steps
     .map((step, i) => {
       const group = `{ ${marker(step.index, markerPath, step.command.includes('$?'))}; ${step.command}\n}`;
@@ -120,5 +137,5 @@ export function fromStep(steps: readonly Step[], from: number, markerPath: strin
   // The replayed steps keep their own separators among themselves, and `&&` into the rest: a
   // failing `cd` must not run the checked step in the wrong folder.
   const head = prelude.map((step) => `{ ${step.command}\n} && `).join('');
-  return { script: head + instrumented(rest, markerPath), whole: false, skipped };
+  return { script: SHELL_OPTIONS + head + groups(rest, markerPath), whole: false, skipped };
 }

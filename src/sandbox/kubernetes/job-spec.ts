@@ -30,6 +30,8 @@ export interface SandboxPlacement {
 export interface SandboxJobParams {
   taskId: string;
   namespace: string;
+  /** SANDBOX_INSTANCE: the install the Job belongs to (LABEL_INSTANCE). */
+  instance: string;
   image: string;
   resources: SandboxResources;
   /** Which nodes may run the pod (dedicated sandbox nodes); empty: any. */
@@ -44,7 +46,7 @@ export function activeDeadlineSeconds(timeoutSeconds: number, readyTimeoutSecond
 }
 
 export function buildSandboxJob(params: SandboxJobParams): V1Job {
-  const labels = sandboxLabels(params.taskId);
+  const labels = sandboxLabels(params.taskId, params.instance);
   const deadline = activeDeadlineSeconds(params.timeoutSeconds, params.readyTimeoutSeconds);
   const r = params.resources;
   const dropAll = { drop: ['ALL'] };

@@ -10,12 +10,22 @@ export const MANAGED_BY_VALUE = 'ci-fixer';
 export const LABEL_TASK_ID = 'ci-fixer.dev/task-id';
 /** The exact task id, which may not fit a label value; the reaper reads this one. */
 export const ANNOTATION_TASK_ID = 'ci-fixer.dev/task-id';
+/**
+ * Which install made the object (SANDBOX_INSTANCE): installs sharing a sandbox namespace each
+ * reap, watch and replace only their own Jobs and pods.
+ */
+export const LABEL_INSTANCE = 'ci-fixer.dev/instance';
 
 export const SANDBOX_SERVICE_ACCOUNT = 'ci-fixer-sandbox';
 export const SANDBOX_CONTAINER = 'sandbox';
 
-/** Selects every sandbox object ci-fixer manages, across all workers. */
+/** Selects every sandbox object ci-fixer manages, across all workers and installs. */
 export const SANDBOX_SELECTOR = `${LABEL_APP}=${APP_VALUE},${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+/** Selects the sandbox objects of one install (its SANDBOX_INSTANCE), across all its workers. */
+export function instanceSelector(instance: string): string {
+  return `${SANDBOX_SELECTOR},${LABEL_INSTANCE}=${instance}`;
+}
 
 const JOB_PREFIX = 'ci-fixer-sandbox-';
 // Pod names are the Job name plus "-xxxxx"; keeping Job names at 57 characters or fewer means
@@ -49,10 +59,11 @@ export function taskIdLabelValue(taskId: string): string {
   return `${stem ? `${stem}-` : ''}${digest(taskId, 16)}`;
 }
 
-export function sandboxLabels(taskId: string): Record<string, string> {
+export function sandboxLabels(taskId: string, instance: string): Record<string, string> {
   return {
     [LABEL_APP]: APP_VALUE,
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    [LABEL_INSTANCE]: instance,
     [LABEL_TASK_ID]: taskIdLabelValue(taskId),
   };
 }

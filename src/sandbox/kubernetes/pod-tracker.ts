@@ -7,7 +7,7 @@ import { ListWatch, Watch, type CoreV1Api, type KubeConfig, type V1Pod, type V1P
 import { InfrastructureError } from '../../errors.js';
 import { apiMessage } from './api-errors.js';
 import type { Logger } from '../../logger.js';
-import { SANDBOX_SELECTOR } from './labels.js';
+import { instanceSelector } from './labels.js';
 import { assessPod } from './pod-state.js';
 import { waitForReadyPod, type WaitForReadyOptions } from './readiness.js';
 
@@ -16,6 +16,8 @@ export interface PodTrackerOptions {
   kc: KubeConfig;
   core: CoreV1Api;
   namespace: string;
+  /** SANDBOX_INSTANCE: only this install's sandbox pods are watched (and counted in flight). */
+  instance: string;
   logger: Logger;
   /** Re-list period while a sandbox waits or runs (default 30 s). */
   resyncIntervalMs?: number;
@@ -30,7 +32,7 @@ export interface PodTracker {
   waitForReady(options: WaitForReadyOptions): Promise<V1Pod>;
   /** Calls `onGone` once when the pod is deleted or fails; returns an unsubscribe function. */
   watchPod(jobUid: string, podName: string, onGone: (reason: string) => void): () => void;
-  /** Sandbox pods of any worker that are not finished: the cluster's in-flight sandboxes. */
+  /** Sandbox pods of any worker of this install that are not finished: its in-flight sandboxes. */
   inFlight(): number;
 }
 
@@ -56,6 +58,7 @@ function isNewer(incoming: V1Pod, current: V1Pod | undefined): boolean {
 
 export function createPodTracker(options: PodTrackerOptions): PodTracker {
   const { core, namespace, logger } = options;
+  const selector = instanceSelector(options.instance);
   const resyncMs = options.resyncIntervalMs ?? DEFAULT_RESYNC_MS;
   const pods = new Map<string, V1Pod>();
   /** Jobs someone follows: their listeners, and every pod name seen for them, so "its pod
@@ -108,7 +111,7 @@ export function createPodTracker(options: PodTrackerOptions): PodTracker {
   };
 
   const list = async (): Promise<V1PodList> => {
-    const result = await core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR });
+    const result = await core.listNamespacedPod({ namespace, labelSelector: selector });
     synced = true;
     restartDelay = RESTART_BASE_MS;
     return result;
@@ -170,7 +173,7 @@ export function createPodTracker(options: PodTrackerOptions): PodTracker {
     start() {
       starting ??= (async () => {
         const watch = new Watch(options.kc);
-        informer = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, watch, list, false, SANDBOX_SELECTOR);
+        informer = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, watch, list, false, selector);
         informer.on('add', fromWatch(upsert));
         informer.on('update', fromWatch(upsert));
         informer.on('delete', fromWatch(remove));

@@ -12,7 +12,7 @@ import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, 
 import { formatEvents, listEvents, podCreationFailure } from './events.js';
 import { buildSandboxJob } from './job-spec.js';
 import { inTaskScope, loadKubeConfig, type KubeRequestObserver } from './kube-client.js';
-import { SANDBOX_CONTAINER } from './labels.js';
+import { LABEL_INSTANCE, SANDBOX_CONTAINER } from './labels.js';
 import { createPodTracker } from './pod-tracker.js';
 import { SandboxPodError } from './readiness.js';
 import { createReaper, type ReapResult } from './reaper.js';
@@ -44,7 +44,7 @@ export interface KubernetesSandboxProviderOptions {
 
 export interface KubernetesSandboxProvider extends SandboxProvider {
   readonly kind: 'kubernetes';
-  /** Unfinished sandbox pods in the namespace, from the shared watch (all workers' pods). */
+  /** Unfinished sandbox pods of this install in the namespace, from the shared watch (all its workers' pods). */
   inFlight(): number;
   /** Runs one reaper pass now (serialised with the periodic ones). */
   reap(): Promise<ReapResult>;
@@ -71,7 +71,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   const kc = loadKubeConfig(config, options.onRequest, options.kubeConfig);
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
-  const tracker = createPodTracker({ kc, core, namespace, logger, resyncIntervalMs: tuning.resyncIntervalMs, startTimeoutMs: tuning.startTimeoutMs });
+  const tracker = createPodTracker({ kc, core, namespace, instance: config.instance, logger, resyncIntervalMs: tuning.resyncIntervalMs, startTimeoutMs: tuning.startTimeoutMs });
   const open = new Set<KubernetesSandbox>();
   /** Tasks between "create Job" and "sandbox open" in this process: not for the reaper. */
   const creating = new Set<string>();
@@ -81,6 +81,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   const reaper = createReaper({
     batch,
     namespace,
+    instance: config.instance,
     intervalMs: config.reaperIntervalSeconds * 1000,
     maxAgeMs: config.maxAgeSeconds * 1000,
     ...(options.isTaskActive ? { isTaskActive: options.isTaskActive } : {}),
@@ -116,6 +117,11 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
       throw kubernetesError('sandbox_create_failed', `could not read the existing sandbox Job ${name}`, err);
     }
     if (existing.metadata?.deletionTimestamp) return;
+    // Another install's Job of the same name (task ids are random, so hardly ever): never ours to delete.
+    const owner = existing.metadata?.labels?.[LABEL_INSTANCE];
+    if (owner !== config.instance) {
+      throw new InfrastructureError('sandbox_job_name_taken', `sandbox Job ${name} exists and belongs to another install (${LABEL_INSTANCE}=${owner ?? 'unset'}, this one is ${config.instance})`);
+    }
     logger.info({ job: name, uid: existing.metadata?.uid }, 'sandbox_job_replaced');
     await deleteJob(name, existing.metadata?.uid);
   }
@@ -191,6 +197,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
     const body = buildSandboxJob({
       taskId: request.taskId,
       namespace,
+      instance: config.instance,
       image: config.image,
       resources: config.resources,
       placement: { nodeSelector: config.nodeSelector, tolerations: config.tolerations },

@@ -5,11 +5,13 @@
 import type { BatchV1Api, V1Job } from '@kubernetes/client-node';
 import type { Logger } from '../../logger.js';
 import { apiStatusCode, backgroundDelete } from './api-errors.js';
-import { ANNOTATION_TASK_ID, SANDBOX_SELECTOR } from './labels.js';
+import { ANNOTATION_TASK_ID, instanceSelector } from './labels.js';
 
 export interface ReaperOptions {
   batch: BatchV1Api;
   namespace: string;
+  /** SANDBOX_INSTANCE: only this install's Jobs are listed, so another install's are never deleted. */
+  instance: string;
   intervalMs: number;
   maxAgeMs: number;
   /** True while a worker holds the task; undefined disables the check (max age only). */
@@ -54,7 +56,7 @@ export function createReaper(options: ReaperOptions): Reaper {
   let stopped = false;
 
   async function pass(): Promise<ReapResult> {
-    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: SANDBOX_SELECTOR });
+    const jobs = await batch.listNamespacedJob({ namespace, labelSelector: instanceSelector(options.instance) });
     const local = options.localTaskIds();
     const result: ReapResult = { examined: jobs.items.length, deleted: [] };
     for (const job of jobs.items) {
