@@ -107,6 +107,22 @@ async function kubectl(kubeconfigPath: string, args: string[], input?: string): 
   return r.stdout;
 }
 
+/**
+ * Polls until the CRDs are Established. Not `kubectl wait --for=condition=Established`: until the
+ * apiextensions controller has written any condition (seconds on a busy machine) that command
+ * fails at once with "<nil> is of the type <nil>" instead of waiting.
+ */
+async function waitEstablished(kubeconfigPath: string, crds: string[]): Promise<void> {
+  const jsonpath = '{range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}';
+  let last = '';
+  for (let attempt = 0; attempt < 60; attempt++) {
+    last = await kubectl(kubeconfigPath, ['get', 'crd', ...crds, '-o', `jsonpath=${jsonpath}`]);
+    if (last.split('\n').filter((status) => status === 'True').length === crds.length) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`CRDs ${crds.join(', ')} not Established after 60 s (statuses: ${JSON.stringify(last)})`);
+}
+
 function spawnLogged(bin: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -224,7 +240,7 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
   try {
     cleanups.push(await acquireLease(k, namespace));
     await kubectl(kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', join(bin, 'crds.yaml')]);
-    await kubectl(kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
+    await waitEstablished(kubeconfigPath, ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh']);
     await k.core.createNamespace({ body: { metadata: { name: namespace, labels: { 'ci-fixer.test/tier': 'k8s' } } } });
     cleanups.push(async () => void (await k.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' })));
     const veth: VethHost = await createVethHost();
