@@ -85,6 +85,14 @@ describe('user repositories', () => {
     }
   }, SLOW);
 
+  it('stops a single compound step spanning lines at its failing line, as set -e does in CI', async () => {
+    const files = { 'check.sh': '#!/bin/sh\necho "lint: 2 problems" >&2\nexit 1\n' };
+    const run = await runPipeline(provider(), specFor(await userRepo('block', files, 'if true; then\n  sh check.sh\n  echo done\nfi')));
+    expect(run.result).toMatchObject({ outcome: 'not_fixed' });
+    expect(run.result!.diagnosis!.excerpt).toContain('lint: 2 problems');
+    expect(run.logs.some((l) => l.text === 'done')).toBe(false);
+  }, SLOW);
+
   it('asks the sandbox for a command once per fixer run', async () => {
     const repo = await userRepo('go-fmt', { 'go.mod': 'module example.com/qa\n\ngo 1.21\n', 'calc.go': 'package calc\n\nfunc Add(a int,b int) int {\n  return a+b\n}\n' }, 'go vet ./... && test -z "$(gofmt -l .)"');
     const run = await runPipeline(provider(), specFor(repo));

@@ -4,7 +4,7 @@ import type { Sandbox } from '../../sandbox/types.js';
 import { diagnose } from '../diagnosis/index.js';
 import { REPO_DIR } from '../git.js';
 import type { CommandRunner, RunResult } from '../runner.js';
-import { fromStep, instrumented, stepKind } from '../steps/plan.js';
+import { fromStep, instrumented, SHELL_OPTIONS, stepKind } from '../steps/plan.js';
 import { splitSteps, type Step } from '../steps/split.js';
 import type { Failure } from '../types.js';
 import { SCRATCH_DIR } from '../worktree.js';
@@ -37,16 +37,24 @@ export class CommandRuns {
     this.markerPath = `${options.sandbox.workdir.replace(/\/+$/, '')}/${MARKER}`;
   }
 
-  /** The whole original command (a single step runs exactly as written). */
+  /** The whole original command. */
   async whole(): Promise<Failure | null> {
-    const { command } = this.options;
-    const script = this.steps.length > 1 ? instrumented(this.steps, this.markerPath) : command;
-    return this.run(script, command);
+    return this.run(this.wholeScript(), this.options.command);
   }
 
   /** The whole command as the model agent's verify() sees it. */
   async wholeResult(): Promise<RunResult> {
-    return this.exec(this.steps.length > 1 ? instrumented(this.steps, this.markerPath) : this.options.command, this.options.command);
+    return this.exec(this.wholeScript(), this.options.command);
+  }
+
+  /**
+   * Chained steps run instrumented; a single step exactly as written, under the CI shell options
+   * when it spans lines (an `if ... fi` block), so a failing line inside it fails it as in CI.
+   */
+  private wholeScript(): string {
+    const { command } = this.options;
+    if (this.steps.length > 1) return instrumented(this.steps, this.markerPath);
+    return command.trim().includes('\n') ? SHELL_OPTIONS + command : command;
   }
 
   /**
