@@ -24,3 +24,10 @@ RN_KEY="real-node_k8s-${K8S_VERSION}_containerd-${CONTAINERD_VERSION}"
 RN_ROOT="${TC_CACHE}/test-cluster/${RN_KEY}"
 RN_BIN_DIR="${RN_ROOT}/bin"
 RN_BINARIES=(kubelet kube-proxy containerd containerd-shim-runc-v2 ctr)
+# The real node's NetworkPolicy engine (scripts/test-cluster/build-netpol.sh): kube-router's
+# firewall controller alone. sigs.k8s.io/kube-network-policies needs nftables' queue expression,
+# which this machine kind's kernel lacks (docs/test-cluster.md). Its own key.
+KUBE_ROUTER_VERSION="${TC_KUBE_ROUTER_VERSION:-2.1.0}"
+NETPOL_KEY="netpol_kube-router-${KUBE_ROUTER_VERSION}"
+NETPOL_ROOT="${TC_CACHE}/test-cluster/${NETPOL_KEY}"
+NETPOL_BIN_DIR="${NETPOL_ROOT}/bin"
