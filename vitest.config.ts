@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Five tiers, one file each for their shared services. Global setups resolve real
+// Six tiers, one file each for their shared services. Global setups resolve real
 // services (Redis, the test cluster) once per run and hand them to tests via inject(); the tiers
 // that run the built ci-fixer (e2e, k8s, browser) rebuild a stale dist/ first.
 export default defineConfig({
@@ -40,6 +40,17 @@ export default defineConfig({
           globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts', 'test/support/global-cluster.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // Real containers on the real node (scripts/test-cluster/real-node.sh): isolation, limits,
+        // Services through kube-proxy, NetworkPolicy through kube-router. Its own cluster.
+        test: {
+          name: 'k8s-real',
+          include: ['test/k8s-real/**/*.test.ts'],
+          globalSetup: ['test/support/global-real-node.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {
