@@ -81,6 +81,15 @@ remove_network() {
     iptables -t nat -D POSTROUTING "${n}" || true
   done
   for c in ${chains}; do iptables -t nat -F "${c}" 2>/dev/null && iptables -t nat -X "${c}" 2>/dev/null || true; done
+  # The kubelet's own: KUBE-FIREWALL (drops non-loopback packets to 127/8) and its canaries.
+  iptables -D INPUT -j KUBE-FIREWALL 2>/dev/null || true
+  iptables -D OUTPUT -j KUBE-FIREWALL 2>/dev/null || true
+  local t
+  for t in filter nat mangle; do
+    for c in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+      iptables -t "${t}" -F "${c}" 2>/dev/null && iptables -t "${t}" -X "${c}" 2>/dev/null || true
+    done
+  done
   ip link del "${RN_BRIDGE}" 2>/dev/null || true
   ip addr del "${RN_NODE_IP}/32" dev lo 2>/dev/null || true
 }
