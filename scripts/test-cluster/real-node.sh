@@ -273,7 +273,16 @@ main() {
   mkdir -p "${RN_ROOT}"
   exec 9>"${RN_ROOT}/real-node-${TC_CLUSTER_NAME}.lock"
   flock -w 300 9 || { say "timed out waiting for another real-node.sh"; return 1; }
+  # Every daemon holds the cluster's CA and API port from when it started: a cluster recreated
+  # since (new CA, new port) means starting the node afresh, not reusing live processes.
+  local cluster_id
+  cluster_id="$(cat "${RN_PKI}/ca.crt" <(api_hostport) | sha256sum | cut -c1-16)"
+  if [[ -f "${RN_STATE}/cluster-id" && "$(cat "${RN_STATE}/cluster-id")" != "${cluster_id}" ]]; then
+    say "cluster ${TC_CLUSTER_NAME} was recreated since the node started; restarting the node"
+    down
+  fi
   mkdir -p "${RN_STATE}"
+  echo "${cluster_id}" >"${RN_STATE}/cluster-id"
   if all_alive && node_ready; then
     say "reusing Ready node ${RN_NODE_NAME}"
   else
