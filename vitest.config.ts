@@ -56,6 +56,17 @@ export default defineConfig({
         },
       },
       {
+        // Real containers on the real node (scripts/test-cluster/real-node.sh): isolation, limits,
+        // Services through kube-proxy, NetworkPolicy through kube-router. Its own cluster.
+        test: {
+          name: 'k8s-real',
+          include: ['test/k8s-real/**/*.test.ts'],
+          globalSetup: ['test/support/global-real-node.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // The console in Debian's chromium, against ci-fixer run as a built process (npm run build).
         test: {
           name: 'browser',

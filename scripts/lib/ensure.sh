@@ -145,3 +145,26 @@ ensure_container_tools() {
   fi
   export PATH="$PATH:$dir"
 }
+
+# The real node's host tools (scripts/test-cluster/real-node.sh, the k8s-real tier), from Debian's
+# packages, each only when missing: runc and the CNI plugins (containers and their network),
+# iptables, ipset and conntrack (kube-proxy and kube-router), socat (the API server's forwarder on
+# the node address) and debootstrap (the base image). The tier needs root, and so does this.
+ensure_real_node_tools() {
+  local -a missing=()
+  command -v runc >/dev/null || missing+=(runc)
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+  command -v iptables >/dev/null || missing+=(iptables)
+  command -v ipset >/dev/null || missing+=(ipset)
+  command -v conntrack >/dev/null || missing+=(conntrack)
+  command -v socat >/dev/null || missing+=(socat)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    log_step "the real-node tier needs root and Debian's ${missing[*]} (apt-get install ${missing[*]})"
+    return 1
+  fi
+  log_step "installing the real node's host tools: ${missing[*]}"
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

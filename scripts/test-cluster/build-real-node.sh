@@ -2,8 +2,8 @@
 # Builds the real node's binaries from the Go module proxy into a version-keyed cache outside
 # the repo: kubelet and kube-proxy from the same k8s.io/kubernetes as the control plane, and
 # containerd 2.x with ctr and containerd-shim-runc-v2 (Debian ships only containerd 1.6, and
-# kubelets past 1.35 need 2.x). runc and the CNI plugins are Debian's packages and are only
-# checked here. Idempotent: a binary that already exists is not rebuilt. Builds run under
+# kubelets past 1.35 need 2.x), and the NetworkPolicy engine (build-netpol.sh, its own key).
+# runc, the CNI plugins, iptables and socat are Debian's packages and are only checked here. Idempotent: a binary that already exists is not rebuilt. Builds run under
 # `nice` because the machines this runs on are shared.
 #
 # Usage: bash scripts/test-cluster/build-real-node.sh                  # build what is missing
@@ -15,10 +15,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/test-cluster/versions.sh
 source "${here}/versions.sh"
 
-# Debian packages the node runs from /usr: the OCI runtime and the bridge/host-local/loopback
-# CNI plugins. crun is not an option: it refuses cgroup v1 hybrid hosts.
+# Debian packages the node runs from /usr: the OCI runtime, the bridge/host-local/loopback CNI
+# plugins, iptables (kube-proxy, the node's own rules) and socat (the API server's forwarder on
+# the node address, real-node.sh). crun is not an option: it refuses cgroup v1 hybrid hosts.
+HOST_PACKAGES="runc containernetworking-plugins iptables socat"
 host_tools_present() {
-  command -v runc >/dev/null 2>&1 && [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]]
+  local t
+  for t in runc iptables-restore socat; do command -v "${t}" >/dev/null 2>&1 || return 1; done
+  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]]
 }
 
 case "${1:-}" in
@@ -26,7 +30,7 @@ case "${1:-}" in
   --check)
     for b in "${RN_BINARIES[@]}"; do [[ -x "${RN_BIN_DIR}/${b}" ]] || exit 1; done
     host_tools_present || exit 1
-    exit 0 ;;
+    exec bash "${here}/build-netpol.sh" --check ;;
 esac
 
 command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
@@ -79,7 +83,7 @@ main() {
   flock 9
   logf "build: versions ${RN_KEY}, bin dir ${RN_BIN_DIR}, $(go version)"
   if ! host_tools_present; then
-    logf "build: runc or the CNI plugins are missing; install Debian's runc and containernetworking-plugins"
+    logf "build: host tools missing; install Debian's ${HOST_PACKAGES}"
     return 1
   fi
   if missing kubelet kube-proxy; then timed kubelet build_kubelet; fi
@@ -88,6 +92,7 @@ main() {
     logf "build: binaries still missing in ${RN_BIN_DIR}"
     return 1
   fi
+  bash "${here}/build-netpol.sh"
   logf "build: all real-node binaries present ($((SECONDS - total_start))s this run)"
 }
 

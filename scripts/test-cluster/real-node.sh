@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Joins one real node to the local test cluster: containerd 2.x (runc), a kubelet and a bridge
-# CNI network, run as host processes beside the kwok nodes. Pods on it are real containers.
+# Joins one real node to the local test cluster: containerd 2.x (runc), a kubelet, a bridge CNI
+# network, kube-proxy and kube-router's NetworkPolicy firewall, run as host processes beside the
+# kwok nodes. Pods on it are real containers; Services route and NetworkPolicy is enforced.
 # Needs root (containerd and the kubelet manage mounts, cgroups and network namespaces).
 # Prints the kubeconfig path as the only line on stdout, like up.sh; progress goes to stderr.
 # Idempotent: a Ready node with live processes is reused, anything else is restarted.
@@ -10,20 +11,24 @@
 #
 # The node is labelled and tainted ci-fixer.dev/real-node=true(:NoSchedule), so only pods that
 # ask for it (nodeSelector + toleration) land there. Everything it needs lives below
-# <cache>/test-cluster/<real-node key>/state/<cluster>/; its only host-wide changes are the node
-# address on lo, the CNI bridge and that bridge's NAT/firewall rules.
+# /var/lib/ci-fixer-real-node/<cluster>/; its host-wide changes are the node address on lo, the
+# CNI bridge (which turns ip_forward on), and the iptables rules and ipsets of the bridge's NAT,
+# kube-proxy, kube-router and the pod-to-host guard (real-node/network.sh), all removed by --down.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/test-cluster/cluster-env.sh
 source "${here}/cluster-env.sh"
+# shellcheck source=scripts/test-cluster/real-node/network.sh
+source "${here}/real-node/network.sh"
 
 say() { echo "real-node: $*" >&2; }
 
-# The kubelet refuses a loopback node IP, so the node gets its own address on lo: 198.18.0.0/15
-# is reserved for benchmarking (RFC 2544) and collides with no real network. The API server
-# dials nodes by InternalIP first (kwok.yaml), so the node name needs no DNS.
-RN_NODE_IP="${TC_REAL_NODE_IP:-198.18.0.1}"
+# The kubelet refuses a loopback node IP, so the node gets its own address on lo, next to its pod
+# range. A private address like a real node's: the sandbox NetworkPolicy denies private ranges,
+# so it is tested as shipped (a public node address would need adding to its deniedCidrs). The
+# API server dials nodes by InternalIP first (kwok.yaml), so the node name needs no DNS.
+RN_NODE_IP="${TC_REAL_NODE_IP:-10.89.255.1}"
 RN_NODE_NAME="${TC_REAL_NODE_NAME:-ci-fixer-real-node-0}"
 RN_KUBELET_PORT="${TC_REAL_NODE_KUBELET_PORT:-10350}"
 RN_POD_CIDR="${TC_REAL_NODE_POD_CIDR:-10.89.0.0/24}"
@@ -36,9 +41,15 @@ RN_PKI="${KWOK_WORKDIR}/clusters/${TC_CLUSTER_NAME}/pki"
 RN_SOCK="${RN_RUN}/containerd.sock"
 RN_LABEL="ci-fixer.dev/real-node"
 RN_RLIMIT="${TC_REAL_NODE_RLIMIT:-20000}"
+# The loopback registry images are pushed to (plain HTTP; containerd pulls through hosts.toml).
+RN_REGISTRY="${TC_REAL_NODE_REGISTRY:-127.0.0.1:5001}"
 
 ctr_() { "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" --namespace k8s.io "$@"; }
 pid_alive() { [[ -f "${RN_STATE}/$1.pid" ]] && kill -0 "$(cat "${RN_STATE}/$1.pid")" 2>/dev/null; }
+all_alive() {
+  local d
+  for d in containerd kubelet kube-proxy kube-router api-forwarder; do pid_alive "${d}" || return 1; done
+}
 
 node_ready() {
   [[ "$(kc get node "${RN_NODE_NAME}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
@@ -56,37 +67,19 @@ wait_for() {
 # The kubelet authenticates to the API server as system:node:<name> (Node authorizer and
 # NodeRestriction apply), with a client certificate signed by the cluster's CA.
 write_kubelet_kubeconfig() {
-  local dir="${RN_STATE}/pki"
-  mkdir -p "${dir}"
-  if [[ ! -f "${dir}/kubelet.crt" ]] || ! openssl verify -CAfile "${RN_PKI}/ca.crt" "${dir}/kubelet.crt" >/dev/null 2>&1; then
-    openssl req -new -newkey rsa:2048 -nodes -keyout "${dir}/kubelet.key" -out "${dir}/kubelet.csr" \
-      -subj "/O=system:nodes/CN=system:node:${RN_NODE_NAME}" 2>/dev/null
-    printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >"${dir}/ext.cnf"
-    openssl x509 -req -in "${dir}/kubelet.csr" -CA "${RN_PKI}/ca.crt" -CAkey "${RN_PKI}/ca.key" \
-      -CAcreateserial -days 365 -extfile "${dir}/ext.cnf" -out "${dir}/kubelet.crt" 2>/dev/null
-  fi
-  local server
-  server="$(kc config view --raw -o jsonpath='{.clusters[0].cluster.server}')"
-  cat >"${RN_STATE}/kubelet.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster: { server: "${server}", certificate-authority: "${RN_PKI}/ca.crt" }
-users:
-- name: kubelet
-  user: { client-certificate: "${dir}/kubelet.crt", client-key: "${dir}/kubelet.key" }
-contexts:
-- name: local
-  context: { cluster: local, user: kubelet }
-current-context: local
-KC
+  write_client_kubeconfig kubelet "/O=system:nodes/CN=system:node:${RN_NODE_NAME}"
 }
 
 write_containerd_config() {
   local pause_ref
   pause_ref="$(bash "${here}/real-node/images.sh" ref pause)"
-  mkdir -p "${RN_STATE}/cni/net.d" "${RN_STATE}/containerd"
+  mkdir -p "${RN_STATE}/cni/net.d" "${RN_STATE}/containerd/certs.d/${RN_REGISTRY}"
+  # Plain HTTP, and only to pull: the registry listens on loopback only.
+  cat >"${RN_STATE}/containerd/certs.d/${RN_REGISTRY}/hosts.toml" <<HOSTS
+server = "http://${RN_REGISTRY}"
+[host."http://${RN_REGISTRY}"]
+  capabilities = ["pull", "resolve"]
+HOSTS
   cat >"${RN_STATE}/cni/net.d/10-cifixer.conflist" <<CNI
 {
   "cniVersion": "1.0.0",
@@ -116,6 +109,8 @@ state = "${RN_RUN}/containerd"
   snapshotter = "overlayfs"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = "${pause_ref}"
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = "${RN_STATE}/containerd/certs.d"
 [plugins.'io.containerd.cri.v1.runtime']
   # This VM kind withholds CAP_SYS_RESOURCE even from root, so no process may lower its
   # oom_score_adj (runc: "failed to update /proc/self/oom_score_adj: Permission denied").
@@ -154,7 +149,7 @@ healthzPort: 0
 podLogsDir: ${RN_STATE}/pod-logs
 # Only the API server (its kubelet client certificate, kwok.yaml) may exec or read logs; every
 # request is authorized through a SubjectAccessReview. The pod network is also firewalled off
-# from the node address (ensure_network).
+# from the host (ensure_network, real-node/network.sh).
 authentication:
   anonymous: { enabled: false }
   webhook: { enabled: true }
@@ -173,14 +168,6 @@ maxPods: 20
 YAML
 }
 
-ensure_network() {
-  ip addr show dev lo | grep -q " ${RN_NODE_IP}/32 " || ip addr add "${RN_NODE_IP}/32" dev lo
-  # Pods must not reach the kubelet (which serves anonymous exec) or anything else bound to
-  # the node address.
-  iptables -C INPUT -s "${RN_POD_CIDR}" -d "${RN_NODE_IP}" -j DROP 2>/dev/null ||
-    iptables -I INPUT -s "${RN_POD_CIDR}" -d "${RN_NODE_IP}" -j DROP
-}
-
 start_daemon() {
   local name="$1"; shift
   # setsid: the daemons outlive this script; fd 8/9 (callers' locks) are not inherited.
@@ -192,7 +179,7 @@ import_images() {
   local name ref
   for name in pause base; do
     ref="$(bash "${here}/real-node/images.sh" ref "${name}")"
-    if ! ctr_ images ls -q | grep -qxF "${ref}"; then
+    if ! grep -qxF "${ref}" <<<"$(ctr_ images ls -q)"; then
       ctr_ images import --no-unpack=false "$(bash "${here}/real-node/images.sh" path "${name}")" >&2
     fi
   done
@@ -233,6 +220,7 @@ start_node() {
     say "logs: ${RN_STATE}/kubelet.log ${RN_STATE}/containerd.log"
     return 1
   fi
+  start_network_daemons
 }
 
 stop_pid() {
@@ -248,6 +236,7 @@ stop_pid() {
 
 down() {
   [[ -d "${RN_STATE}" ]] || { say "no real node state for ${TC_CLUSTER_NAME}"; return 0; }
+  stop_network_daemons
   stop_pid kubelet
   if pid_alive containerd; then
     # Kill every container's task while containerd runs: it then shuts each task's shim down.
@@ -262,8 +251,7 @@ down() {
   # Mounts left by containers and pods (overlay rootfs, projected volumes, netns) under state.
   awk -v a="${RN_STATE}/" -v b="${RN_RUN}/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts |
     sort -r | while read -r m; do umount -l "${m}" || true; done
-  iptables -D INPUT -s "${RN_POD_CIDR}" -d "${RN_NODE_IP}" -j DROP 2>/dev/null || true
-  ip addr del "${RN_NODE_IP}/32" dev lo 2>/dev/null || true
+  remove_network
   rm -rf "${RN_STATE}" "${RN_RUN}"
   say "removed the real node of ${TC_CLUSTER_NAME}"
 }
@@ -285,8 +273,17 @@ main() {
   mkdir -p "${RN_ROOT}"
   exec 9>"${RN_ROOT}/real-node-${TC_CLUSTER_NAME}.lock"
   flock -w 300 9 || { say "timed out waiting for another real-node.sh"; return 1; }
+  # Every daemon holds the cluster's CA and API port from when it started: a cluster recreated
+  # since (new CA, new port) means starting the node afresh, not reusing live processes.
+  local cluster_id
+  cluster_id="$(cat "${RN_PKI}/ca.crt" <(api_hostport) | sha256sum | cut -c1-16)"
+  if [[ -f "${RN_STATE}/cluster-id" && "$(cat "${RN_STATE}/cluster-id")" != "${cluster_id}" ]]; then
+    say "cluster ${TC_CLUSTER_NAME} was recreated since the node started; restarting the node"
+    down
+  fi
   mkdir -p "${RN_STATE}"
-  if pid_alive containerd && pid_alive kubelet && node_ready; then
+  echo "${cluster_id}" >"${RN_STATE}/cluster-id"
+  if all_alive && node_ready; then
     say "reusing Ready node ${RN_NODE_NAME}"
   else
     start_node

@@ -33,3 +33,10 @@ CT_KEY="container-tools_registry-${REGISTRY_VERSION}_compose-${COMPOSE_VERSION}"
 CT_ROOT="${TC_CACHE}/test-cluster/${CT_KEY}"
 CT_BIN_DIR="${CT_ROOT}/bin"
 CT_BINARIES=(registry docker-compose)
+# The real node's NetworkPolicy engine (scripts/test-cluster/build-netpol.sh): kube-router's
+# firewall controller alone. sigs.k8s.io/kube-network-policies needs nftables' queue expression,
+# which this machine kind's kernel lacks (docs/test-cluster.md). Its own key.
+KUBE_ROUTER_VERSION="${TC_KUBE_ROUTER_VERSION:-2.1.0}"
+NETPOL_KEY="netpol_kube-router-${KUBE_ROUTER_VERSION}"
+NETPOL_ROOT="${TC_CACHE}/test-cluster/${NETPOL_KEY}"
+NETPOL_BIN_DIR="${NETPOL_ROOT}/bin"

@@ -1,7 +1,8 @@
-// Global setup of the real-node tier (vitest.real-node.config.ts, `npm run test:real-node`): a
-// test cluster with one real node (containerd + kubelet, scripts/test-cluster/real-node.sh)
-// beside the kwok nodes. It is its own cluster (CI_FIXER_REAL_NODE_CLUSTER_NAME, default
-// `ci-fixer-real-node`), so the kwok tier keeps a cluster of exactly its two simulated nodes.
+// Global setup of the k8s-real tier (project `k8s-real` of vitest.config.ts, part of `npm test`;
+// alone: `npm run test:real-node`): a test cluster with one real node (containerd, kubelet,
+// kube-proxy, kube-router's firewall; scripts/test-cluster/real-node.sh) beside the kwok nodes.
+// It is its own cluster (CI_FIXER_REAL_NODE_CLUSTER_NAME, default `ci-fixer-real-node`), so the
+// kwok tier keeps a cluster of exactly its two simulated nodes.
 // Missing binaries or no root fail the run with the reason; the tier is never skipped.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
