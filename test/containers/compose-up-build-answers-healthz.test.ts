@@ -39,13 +39,19 @@ describe('docker compose up --build through the podman socket', () => {
 
     const ps = await compose(['ps', '--format', '{{.Service}} {{.State}}']);
     expect(ps.stdout.trim().split('\n').sort(), tail(ps)).toEqual(['api running', 'redis running', 'worker running']);
-    const healthz = await waitFor(`/healthz of the compose API on 127.0.0.1:${port}`, () => getJson(`http://127.0.0.1:${port}/healthz`), { timeoutMs: 60_000, intervalMs: 500 });
+    // A wait that runs out says why: the services' states and last log lines go into the error.
+    const explained = async <T>(wait: Promise<T>): Promise<T> =>
+      wait.catch(async (err: unknown) => {
+        const [states, logs] = [await compose(['ps', '-a']), await compose(['logs', '--tail', '30'])];
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail(states)}\n${tail(logs)}`);
+      });
+    const healthz = await explained(waitFor(`/healthz of the compose API on 127.0.0.1:${port}`, () => getJson(`http://127.0.0.1:${port}/healthz`), { timeoutMs: 60_000, intervalMs: 500 }));
     expect(healthz).toEqual({ status: 200, body: { status: 'ok' } });
     // Ready means the API reached the password-protected Redis over the compose network.
-    const readyz = await waitFor('/readyz of the compose API', async () => {
+    const readyz = await explained(waitFor('/readyz of the compose API', async () => {
       const r = await getJson(`http://127.0.0.1:${port}/readyz`);
       return r?.status === 200 ? r : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    }, { timeoutMs: 60_000, intervalMs: 500 }));
     expect(readyz.body).toEqual({ status: 'ready' });
     const unauthenticated = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { signal: AbortSignal.timeout(5000) });
     expect(unauthenticated.status).toBe(401);
