@@ -80,12 +80,13 @@ async function main(): Promise<number> {
   let proxy: ApiProxy | undefined;
   let pods: ReadyPods | undefined;
   let cleaned: Promise<void> | undefined;
+  // Each step on its own and bounded: one that hangs (a watch that will not close) must not keep
+  // the namespace and the node in the cluster.
+  const step = (work: (() => Promise<unknown>) | undefined) =>
+    work === undefined ? Promise.resolve() : Promise.race([work().catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
   cleanup = () =>
     (cleaned ??= (async () => {
-      await pods?.stop().catch(() => undefined);
-      await proxy?.stop().catch(() => undefined);
-      await redis?.stop().catch(() => undefined);
-      await cluster?.cleanup().catch(() => undefined);
+      await Promise.all([step(cluster && (() => cluster!.cleanup())), step(pods && (() => pods!.stop())), step(proxy && (() => proxy!.stop())), step(redis && (() => redis!.stop()))]);
       await rm(dir, { recursive: true, force: true });
     })());
   try {

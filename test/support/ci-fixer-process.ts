@@ -64,7 +64,12 @@ export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<s
       check();
     });
 
-  const started = await waitForLog('ci_fixer_started', () => true, startTimeoutMs);
+  // A process that never says it started must not outlive the caller's failure.
+  const started = await waitForLog('ci_fixer_started', () => true, startTimeoutMs).catch((err: unknown) => {
+    stopping = true;
+    child.kill('SIGKILL');
+    throw err;
+  });
   const port = Number(started.port);
   return {
     child,

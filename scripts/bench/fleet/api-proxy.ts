@@ -42,6 +42,15 @@ export interface ApiProxy {
   perJob(): Map<string, ProxyCounts>;
   shared(): ProxyCounts & { byKind: Record<string, number> };
   execIntervals(): Map<string, ExecInterval[]>;
+  /**
+   * Sandbox Jobs that exist from the workers' side (a create answered 201, no delete answered yet),
+   * now and at most: the sandboxes tasks hold, which is what MAX_CONCURRENT_SANDBOXES bounds.
+   */
+  liveJobs(): { now: number; peak: number };
+  /** Forgets the peak (keeps the Jobs that are live). */
+  resetPeak(): void;
+  /** When each Job's create request (the first, if several) reached the proxy. */
+  jobCreated(): Map<string, number>;
   /** Upstream answers by status code (429s and 5xx from the real API server show here). */
   upstreamStatuses(): Record<string, number>;
   /** Forgets every count (between runs). */
@@ -96,6 +105,19 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
   let shared: ProxyCounts & { byKind: Record<string, number> } = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0, byKind: {} };
   let intervals = new Map<string, ExecInterval[]>();
   let statuses: Record<string, number> = {};
+  let created = new Map<string, number>();
+  const live = new Set<string>();
+  let peakLive = 0;
+  /** What an answer to a Job create or delete means for the set of live Jobs. */
+  const settle = (method: string | undefined, path: string, job: string | undefined, status: number | undefined): void => {
+    if (job === undefined || status === undefined) return;
+    if (method === 'POST' && /\/jobs$/.test(path) && status === 201) {
+      live.add(job);
+      peakLive = Math.max(peakLive, live.size);
+    } else if (method === 'DELETE' && /\/jobs\/[^/]+$/.test(path) && ((status >= 200 && status < 300) || status === 404)) {
+      live.delete(job);
+    }
+  };
   let window: { until: number; retryAfter: number; share: number; seen: number } | undefined;
   const sockets = new Set<Socket>();
 
@@ -129,6 +151,7 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
     const c = bucket(job);
     c.requests++;
     if (creating) c.jobCreates++;
+    if (creating && job !== undefined && !created.has(job)) created.set(job, Date.now());
     if (job === undefined) shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] = (shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] ?? 0) + 1;
     const retryAfter = rejectNow();
     if (retryAfter !== undefined) {
@@ -142,6 +165,7 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
       { host: upstream.url.hostname, port: upstream.url.port, method: req.method, path: req.url, headers, agent, timeout: watch ? 0 : 60_000 },
       (upRes) => {
         statuses[String(upRes.statusCode)] = (statuses[String(upRes.statusCode)] ?? 0) + 1;
+        settle(req.method, url.pathname, job, upRes.statusCode);
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         // A watch may send nothing for minutes; its client waits for the headers meanwhile.
         res.flushHeaders();
@@ -233,11 +257,15 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
     shared: () => shared,
     execIntervals: () => intervals,
     upstreamStatuses: () => statuses,
+    jobCreated: () => created,
+    liveJobs: () => ({ now: live.size, peak: peakLive }),
+    resetPeak: () => (peakLive = live.size),
     reset() {
       counts = new Map();
       shared = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0, byKind: {} };
       intervals = new Map();
       statuses = {};
+      created = new Map();
       jobs.clear();
     },
     async stop() {

@@ -90,12 +90,31 @@ export function writeWorkerKubeconfig(file: string, proxyUrl: string, ca: Buffer
   return file;
 }
 
+/** When the cluster did its part for one sandbox pod (API timestamps: whole seconds). */
+export interface PodTimes {
+  job: string;
+  created: number;
+  scheduled: number | undefined;
+  ready: number | undefined;
+}
+
 export interface ReadyPods {
+  /** Ready sandbox pods now (usable sandboxes). */
   current(): number;
+  /** Most sandbox pods in flight at once (created, not finished, not being deleted): what the cap bounds. */
   peak(): number;
+  /** Most ready sandbox pods at once. */
+  peakReady(): number;
   resetPeak(): void;
+  /** Every sandbox pod seen since the last resetPeak(), by name. */
+  times(): Map<string, PodTimes>;
   stop(): Promise<void>;
 }
+
+const transition = (pod: V1Pod, type: string): number | undefined => {
+  const at = pod.status?.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime;
+  return at === undefined ? undefined : new Date(at).getTime();
+};
 
 const isReady = (pod: V1Pod): boolean =>
   !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -103,23 +122,45 @@ const isReady = (pod: V1Pod): boolean =>
 /** Ready sandbox pods in the namespace, from one watch (straight to the API server, not the proxy). */
 export async function watchReadyPods(kc: KubeConfig, core: CoreV1Api, namespace: string): Promise<ReadyPods> {
   const ready = new Set<string>();
+  const inFlight = new Set<string>();
+  let times = new Map<string, PodTimes>();
   let peak = 0;
+  let peakReady = 0;
   const apply = (pod: V1Pod) => {
     const name = pod.metadata?.name ?? '';
     if (isReady(pod)) ready.add(name);
     else ready.delete(name);
-    peak = Math.max(peak, ready.size);
+    const phase = pod.status?.phase;
+    if (!pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') inFlight.add(name);
+    else inFlight.delete(name);
+    peak = Math.max(peak, inFlight.size);
+    peakReady = Math.max(peakReady, ready.size);
+    const job = pod.metadata?.labels?.['job-name'];
+    const created = pod.metadata?.creationTimestamp;
+    if (job !== undefined && created !== undefined) {
+      const seen = times.get(name);
+      times.set(name, { job, created: new Date(created).getTime(), scheduled: seen?.scheduled ?? transition(pod, 'PodScheduled'), ready: seen?.ready ?? transition(pod, 'Ready') });
+    }
   };
   const informer = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(kc), () => core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR }), false, SANDBOX_SELECTOR);
   informer.on('add', apply);
   informer.on('update', apply);
-  informer.on('delete', (pod) => ready.delete(pod.metadata?.name ?? ''));
+  informer.on('delete', (pod) => {
+    ready.delete(pod.metadata?.name ?? '');
+    inFlight.delete(pod.metadata?.name ?? '');
+  });
   informer.on('error', () => setTimeout(() => void informer.start().catch(() => undefined), 1000));
   await informer.start();
   return {
     current: () => ready.size,
     peak: () => peak,
-    resetPeak: () => (peak = ready.size),
+    peakReady: () => peakReady,
+    resetPeak: () => {
+      peak = inFlight.size;
+      peakReady = ready.size;
+      times = new Map();
+    },
+    times: () => times,
     stop: () => informer.stop(),
   };
 }

@@ -3,6 +3,7 @@
 import { jobNameForTask } from '../../../src/sandbox/kubernetes/labels.js';
 import { isFinal, type TaskRecord } from '../../../src/task.js';
 import type { ApiProxy, ExecInterval } from './api-proxy.js';
+import type { PodTimes } from './cluster.js';
 
 /** Kubernetes requests a task may make besides its execs, per sandbox Job (attempt): bench:k8s's budget. */
 export const BUDGET_PER_ATTEMPT = 6;
@@ -18,6 +19,8 @@ export interface RunFigures {
   runTwice: number;
   leaked: number;
   peakSandboxes: number;
+  peakPods: number;
+  peakReady: number;
   requestsPerTask: { p50: number; p95: number; max: number };
   execsPerTask: { p50: number; max: number };
   overBudget: number;
@@ -27,6 +30,8 @@ export interface RunFigures {
   upstreamStatuses: Record<string, number>;
   queueWaitMs: { p50: number; p95: number };
   readyMs: { p50: number; p95: number };
+  /** Where creation -> ready goes (API timestamps, whole seconds): Job create to its pod, pod to scheduled, scheduled to Ready. */
+  readySteps: { toPodS: number; toScheduledS: number; toReadyS: number };
   rss: { idleMiB: number; atPeakMiB: number; perSandboxMiB: number; sandboxesAtPeak: number };
   redisBytesPerTask: number;
   throughputPerMin: number;
@@ -34,8 +39,9 @@ export interface RunFigures {
   faults: string[];
   /** Worker log events that tell what went wrong on the way (attempt failures by error code, etc.). */
   events: Record<string, number>;
-  /** One message per final error code. */
+  /** One message per final error code, and per worker event. */
   errorSamples: Record<string, string>;
+  eventSamples: Record<string, string>;
 }
 
 /** Worker log messages worth counting in a run; task_attempt_failed is split by its error's code. */
@@ -56,6 +62,9 @@ export interface RunRecord {
   wallMs: number;
   leaked: number;
   peakSandboxes: number;
+  peakPods: number;
+  peakReady: number;
+  podTimes: Map<string, PodTimes>;
   rss: { idle: number; atPeak: number; sandboxesAtPeak: number };
   redisBytes: number;
   faults: string[];
@@ -78,6 +87,20 @@ export function overlapsAcrossPods(intervals: ExecInterval[], now = Date.now()):
     }
   }
   return false;
+}
+
+/** p50 of each step of pod start-up, in seconds (the API's timestamps have whole seconds). */
+function readySteps(pods: Map<string, PodTimes>, jobCreated: Map<string, number>): RunFigures['readySteps'] {
+  const toPod: number[] = [];
+  const toScheduled: number[] = [];
+  const toReady: number[] = [];
+  for (const p of pods.values()) {
+    const job = jobCreated.get(p.job);
+    if (job !== undefined) toPod.push((p.created - Math.floor(job / 1000) * 1000) / 1000);
+    if (p.scheduled !== undefined) toScheduled.push((p.scheduled - p.created) / 1000);
+    if (p.scheduled !== undefined && p.ready !== undefined) toReady.push((p.ready - p.scheduled) / 1000);
+  }
+  return { toPodS: quantile(toPod, 0.5), toScheduledS: quantile(toScheduled, 0.5), toReadyS: quantile(toReady, 0.5) };
 }
 
 const count = <T extends string>(items: T[]): Record<string, number> => items.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
@@ -109,6 +132,8 @@ export function computeFigures(r: RunRecord): RunFigures {
     runTwice: twice,
     leaked: r.leaked,
     peakSandboxes: r.peakSandboxes,
+    peakPods: r.peakPods,
+    peakReady: r.peakReady,
     requestsPerTask: { p50: quantile(perTask.map((c) => c.requests), 0.5), p95: quantile(perTask.map((c) => c.requests), 0.95), max: Math.max(...perTask.map((c) => c.requests)) },
     execsPerTask: { p50: quantile(perTask.map((c) => c.execs), 0.5), max: Math.max(...perTask.map((c) => c.execs)) },
     // A request the proxy answered 429 is repeated by the client: the repeat is the one counted.
@@ -123,6 +148,7 @@ export function computeFigures(r: RunRecord): RunFigures {
     upstreamStatuses: { ...r.proxy.upstreamStatuses() },
     queueWaitMs: { p50: quantile(waits, 0.5), p95: quantile(waits, 0.95) },
     readyMs: { p50: quantile(ready, 0.5), p95: quantile(ready, 0.95) },
+    readySteps: readySteps(r.podTimes, r.proxy.jobCreated()),
     rss: {
       idleMiB: mib(r.rss.idle),
       atPeakMiB: mib(r.rss.atPeak),
@@ -134,6 +160,11 @@ export function computeFigures(r: RunRecord): RunFigures {
     wallS: Math.round(r.wallMs / 100) / 10,
     faults: r.faults,
     events: count(r.logs.filter((e) => EVENTS.has(String(e.msg))).map(eventKey)),
+    eventSamples: Object.fromEntries(
+      r.logs
+        .filter((e) => EVENTS.has(String(e.msg)))
+        .map((e) => [eventKey(e), String((e.err as { message?: unknown } | undefined)?.message ?? e.reason ?? '').slice(0, 240)]),
+    ),
     errorSamples: Object.fromEntries(final.filter((t) => t.error).map((t) => [t.error!.code, t.error!.message.slice(0, 240)])),
   };
 }
@@ -153,7 +184,9 @@ export function formatTable(runs: RunFigures[], settings: { maxConcurrentSandbox
     ['run twice at once', (f) => f.runTwice, '= 0'],
     [`Jobs leaked after one reaper interval`, (f) => f.leaked, '= 0'],
     ['tasks retried (attempts > 1)', (f) => f.retried],
-    ['peak concurrent sandboxes', (f) => f.peakSandboxes, `= ${settings.maxConcurrentSandboxes}`],
+    ['peak concurrent sandboxes (Jobs held by tasks)', (f) => f.peakSandboxes, `= ${settings.maxConcurrentSandboxes}`],
+    ['  peak sandbox pods alive (incl. being torn down)', (f) => f.peakPods],
+    ['  peak sandbox pods ready', (f) => f.peakReady],
     ['API requests per task p50', (f) => f.requestsPerTask.p50],
     ['API requests per task p95', (f) => f.requestsPerTask.p95],
     ['API requests per task max', (f) => f.requestsPerTask.max],
@@ -165,6 +198,9 @@ export function formatTable(runs: RunFigures[], settings: { maxConcurrentSandbox
     ['queue wait p95 (s)', (f) => f.queueWaitMs.p95 / 1000],
     ['Job creation -> ready p50 (ms)', (f) => f.readyMs.p50],
     ['Job creation -> ready p95 (ms)', (f) => f.readyMs.p95],
+    ['  p50 Job create -> pod created (s)', (f) => f.readySteps.toPodS],
+    ['  p50 pod created -> scheduled (s)', (f) => f.readySteps.toScheduledS],
+    ['  p50 pod scheduled -> Ready (s)', (f) => f.readySteps.toReadyS],
     ['worker RSS idle, all workers (MiB)', (f) => f.rss.idleMiB],
     ['worker RSS at peak, all workers (MiB)', (f) => f.rss.atPeakMiB],
     ['worker RSS per concurrent sandbox (MiB)', (f) => f.rss.perSandboxMiB],
@@ -182,6 +218,7 @@ export function formatTable(runs: RunFigures[], settings: { maxConcurrentSandbox
     out.push(`${r.name}: shared requests ${r.sharedKinds || '-'}`);
     out.push(`${r.name}: worker events ${kv(r.events)}`);
     for (const [code, message] of Object.entries(r.errorSamples)) out.push(`${r.name}: error ${code}: ${message}`);
+    for (const [key, message] of Object.entries(r.eventSamples)) if (message) out.push(`${r.name}: e.g. ${key}: ${message}`);
     for (const f of r.faults) out.push(`${r.name}: fault: ${f}`);
   }
   return out.join('\n');

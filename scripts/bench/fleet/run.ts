@@ -122,11 +122,12 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
     const idleRss = workers.reduce((sum, w) => sum + rssBytes(w.child.pid), 0);
     const memoryBefore = await redis.usedMemory();
     pods.resetPeak();
+    proxy.resetPeak();
 
     let peakRss = { total: idleRss, sandboxes: 0 };
     sampler = setInterval(() => {
       const total = workers.reduce((sum, w) => sum + rssBytes(w.child.pid), 0);
-      const sandboxes = pods.current();
+      const sandboxes = proxy.liveJobs().now;
       if (sandboxes > peakRss.sandboxes || (sandboxes === peakRss.sandboxes && total > peakRss.total)) peakRss = { total, sandboxes };
     }, 1000);
 
@@ -153,10 +154,10 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       if (await at(0.15)) {
         const victim = 1 % workers.length;
         const old = workers[victim]!;
-        const active = pods.current();
+        const active = proxy.liveJobs().now;
         await old.stop('SIGKILL');
         retired.push(old);
-        faults.push(`worker ${victim} SIGKILLed at ${finished} finished (${active} sandboxes ready)`);
+        faults.push(`worker ${victim} SIGKILLed at ${finished} finished (${active} sandboxes held)`);
         await new Promise((r) => setTimeout(r, 5000));
         const fresh = await start('worker', workerEnv);
         workers[victim] = fresh;
@@ -180,7 +181,7 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       await poll().catch(() => undefined);
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
-        log(`${s.name}: ${finished}/${ids.length} finished, ${pods.current()} sandboxes ready (peak ${pods.peak()}), ${Math.round((Date.now() - started) / 1000)} s`);
+        log(`${s.name}: ${finished}/${ids.length} finished, ${proxy.liveJobs().now} sandboxes held (peak ${proxy.liveJobs().peak}), ${pods.current()} pods ready, ${Math.round((Date.now() - started) / 1000)} s`);
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -205,7 +206,10 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       logs,
       wallMs,
       leaked,
-      peakSandboxes: pods.peak(),
+      peakSandboxes: proxy.liveJobs().peak,
+      peakPods: pods.peak(),
+      peakReady: pods.peakReady(),
+      podTimes: pods.times(),
       rss: { idle: idleRss, atPeak: peakRss.total, sandboxesAtPeak: peakRss.sandboxes },
       redisBytes: memoryAfter - memoryBefore,
       faults,
