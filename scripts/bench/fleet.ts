@@ -58,6 +58,16 @@ function kubeconfigPath(): string {
     .pop()!;
 }
 
+/**
+ * The host folder where the test cluster's kwok ran a namespace's execs (scripts/test-cluster:
+ * <root>/kwok/clusters/<name>/kubeconfig.yaml beside <root>/state/<name>/exec); undefined for
+ * any other cluster.
+ */
+function kwokExecRoot(kubeconfig: string, namespace: string): string | undefined {
+  const m = /^(.*)\/kwok\/clusters\/([^/]+)\/kubeconfig\.yaml$/.exec(kubeconfig);
+  return m ? path.join(m[1]!, 'state', m[2]!, 'exec', namespace) : undefined;
+}
+
 function passed(f: RunFigures): string[] {
   const missed: string[] = [];
   if (f.lost !== 0) missed.push(`${f.name}: ${f.lost} tasks lost`);
@@ -88,9 +98,13 @@ async function main(): Promise<number> {
     (cleaned ??= (async () => {
       await Promise.all([step(cluster && (() => cluster!.cleanup())), step(pods && (() => pods!.stop())), step(proxy && (() => proxy!.stop())), step(redis && (() => redis!.stop()))]);
       await rm(dir, { recursive: true, force: true });
+      // kwok ran every exec in a folder per pod on this host (a clone each): about 0.4 MB a task.
+      const execRoot = cluster && kwokExecRoot(kubeconfig, cluster.namespace);
+      if (execRoot) await rm(execRoot, { recursive: true, force: true });
     })());
+  let kubeconfig = '';
   try {
-    const kubeconfig = kubeconfigPath();
+    kubeconfig = kubeconfigPath();
     cluster = await prepareCluster(kubeconfig, `ci-fixer-fleet-${randomBytes(3).toString('hex')}`, MAX_SANDBOXES);
     const serving = servingCertificate(dir);
     proxy = await startApiProxy(upstreamOf(cluster.kc), serving);
