@@ -29,7 +29,11 @@ export interface CiFixerProcess extends LaunchedCiFixer {
 
 export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string, string>, startTimeoutMs = 30_000): Promise<CiFixerProcess> {
   const launched = launchCiFixer(mode, env);
-  const started = await launched.waitForLog('ci_fixer_started', () => true, startTimeoutMs);
+  // A process that never says it started must not outlive the caller's failure.
+  const started = await launched.waitForLog('ci_fixer_started', () => true, startTimeoutMs).catch(async (err: unknown) => {
+    await launched.stop('SIGKILL', 10_000);
+    throw err;
+  });
   const port = Number(started.port);
   return { ...launched, port, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}` };
 }

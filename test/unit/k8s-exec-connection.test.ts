@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
+import { retryThrottled } from '../../src/sandbox/kubernetes/api-errors.js';
 import { execPath, openExecConnection, type ExecConnectionOptions } from '../../src/sandbox/kubernetes/exec-connection.js';
 
 interface FakeServer {
@@ -17,7 +18,14 @@ interface FakeServer {
   close(): Promise<void>;
 }
 
-async function fakeApiServer(options: { protocols?: string[]; autoPong?: boolean; refuse?: number; onConnection?: (ws: WebSocket) => void }): Promise<FakeServer> {
+async function fakeApiServer(options: {
+  protocols?: string[];
+  autoPong?: boolean;
+  refuse?: number;
+  /** The first `count` upgrades get 429 Too Many Requests with this Retry-After, as priority and fairness answers. */
+  throttleFirst?: { count: number; retryAfter: string };
+  onConnection?: (ws: WebSocket) => void;
+}): Promise<FakeServer> {
   const received: Buffer[] = [];
   const paths: string[] = [];
   const http: Server = createServer();
@@ -28,6 +36,11 @@ async function fakeApiServer(options: { protocols?: string[]; autoPong?: boolean
   });
   http.on('upgrade', (req, socket, head) => {
     paths.push(req.url ?? '');
+    if (options.throttleFirst !== undefined && paths.length <= options.throttleFirst.count) {
+      const body = JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'Too many requests, please try again later.', code: 429 });
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: ${options.throttleFirst.retryAfter}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      return;
+    }
     if (options.refuse !== undefined) {
       const body = JSON.stringify({ kind: 'Status', message: 'pods "p" is forbidden: nope' });
       socket.end(`HTTP/1.1 ${options.refuse} Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
@@ -162,6 +175,22 @@ describe('exec connection', () => {
     expect(err).toMatchObject({ code: 'sandbox_exec_refused' });
     expect((err as Error).message).toContain('HTTP 403');
     expect((err as Error).message).toContain('forbidden: nope');
+  });
+
+  it('a throttled upgrade (429) carries its Retry-After, and is opened again after that wait', async () => {
+    server = await fakeApiServer({ throttleFirst: { count: 2, retryAfter: '3' }, onConnection: (ws) => ws.send(status({ status: 'Success' })) });
+    const kc = server.kc;
+    const refused = await openExecConnection(options(kc)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'sandbox_exec_refused', statusCode: 429, retryAfterMs: 3000 });
+
+    const waits: number[] = [];
+    const conn = await retryThrottled(() => openExecConnection(options(kc)), { maxWaitMs: 60_000, maxDelayMs: 10_000, sleep: async (ms) => void waits.push(ms) });
+    expect(await conn.done).toEqual({ kind: 'exited', exitCode: 0 });
+    // One more refusal, waited out as asked (never less than Retry-After), then the command ran once.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(3000);
+    expect(waits[0]).toBeLessThanOrEqual(3750);
+    expect(server.paths).toHaveLength(3);
   });
 
   it('terminating settles the exec with the given reason', async () => {

@@ -1,6 +1,7 @@
 // Kubernetes API failures in ci-fixer's terms. A full namespace quota or a throttled / failing API
 // server means "not now", so the task waits (CapacityError, no attempt spent); anything else is an
 // infrastructure error the queue retries with backoff.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1DeleteOptions } from '@kubernetes/client-node';
 import { CapacityError, InfrastructureError } from '../../errors.js';
 
@@ -49,6 +50,73 @@ export function capacityDelayMs(consecutive: number, random: () => number = Math
   return Math.round(base * (0.75 + random() * 0.5));
 }
 
+/** A Retry-After header in milliseconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+export const THROTTLE_BASE_DELAY_MS = 500;
+
+/**
+ * How long to wait before repeating a request the API server throttled (429) or could not serve
+ * (503): what its Retry-After asks, never less, plus up to a quarter more so the many callers it
+ * refused at once do not all return in the same second; without the header, exponential from
+ * THROTTLE_BASE_DELAY_MS. Capped at maxMs either way.
+ */
+export function throttleDelayMs(retryAfter: number | undefined, attempt: number, maxMs: number, random: () => number = Math.random): number {
+  const base = retryAfter ?? THROTTLE_BASE_DELAY_MS * 2 ** Math.max(0, Math.min(attempt, 10));
+  return Math.round(Math.min(maxMs, base * (1 + random() * 0.25)));
+}
+
+/**
+ * A throttled (429) or unavailable (503) answer and the wait it asked for: from a REST call's
+ * ApiException (code, headers) or a refused exec upgrade (statusCode, retryAfterMs).
+ */
+export function throttledBy(err: unknown): { retryAfterMs: number | undefined } | undefined {
+  const status = apiStatusCode(err);
+  if (status !== 429 && status !== 503) return undefined;
+  const carried = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  return { retryAfterMs: typeof carried === 'number' ? carried : retryAfterMs(header(err, 'retry-after')) };
+}
+
+export interface ThrottleRetryPolicy {
+  /** Longest total wait across the retries; past it the last refusal is the call's error. */
+  maxWaitMs: number;
+  /** Longest single wait, whatever Retry-After asks. */
+  maxDelayMs: number;
+  signal?: AbortSignal;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Repeats `call` while the API server throttles it (429, as priority and fairness answers under
+ * load, or 503), each time after the wait its Retry-After asks for (throttleDelayMs), bounded in
+ * total. For calls that are safe to repeat: reads, deletes with a uid precondition, and exec
+ * upgrades (a refused upgrade never started its command). Any other error is thrown at once.
+ */
+export async function retryThrottled<T>(call: () => Promise<T>, policy: ThrottleRetryPolicy): Promise<T> {
+  const wait = policy.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : {}));
+  let waited = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const throttled = throttledBy(err);
+      if (throttled === undefined || policy.signal?.aborted) throw err;
+      const delay = throttleDelayMs(throttled.retryAfterMs, attempt, policy.maxDelayMs, policy.random);
+      if (waited + delay > policy.maxWaitMs) throw err;
+      waited += delay;
+      await wait(delay, policy.signal).catch(() => undefined);
+      if (policy.signal?.aborted) throw err;
+    }
+  }
+}
+
 export function isQuotaExceeded(err: unknown): boolean {
   return apiStatusCode(err) === 403 && /exceeded quota/i.test(apiMessage(err));
 }
@@ -63,8 +131,9 @@ export function classifyCreateError(err: unknown, consecutive: number, random?: 
     return new CapacityError(`sandbox quota exhausted: ${message}`, capacityDelayMs(consecutive, random), { cause: err });
   }
   if (status === 429 || (status !== undefined && status >= 500)) {
-    const retryAfter = Number(header(err, 'retry-after'));
-    const delay = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(CAPACITY_MAX_DELAY_MS, retryAfter * 1000) : capacityDelayMs(consecutive, random);
+    const retryAfter = retryAfterMs(header(err, 'retry-after'));
+    // Jittered upwards: the tasks one throttled moment refused must not all return in the same second.
+    const delay = retryAfter !== undefined && retryAfter > 0 ? throttleDelayMs(retryAfter, consecutive, CAPACITY_MAX_DELAY_MS, random) : capacityDelayMs(consecutive, random);
     return new CapacityError(`Kubernetes API busy (HTTP ${status}): ${message}`, delay, { cause: err });
   }
   if (status === undefined) return new InfrastructureError('kubernetes_unreachable', `Kubernetes API unreachable: ${message}`, { cause: err });

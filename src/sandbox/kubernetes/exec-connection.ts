@@ -12,6 +12,7 @@ import type { ClientOptions } from 'ws';
 import WebSocket from 'ws';
 import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../errors.js';
+import { retryAfterMs } from './api-errors.js';
 import { parseExecStatus, type ExitStatus } from './exec-protocol.js';
 
 export interface ExecTarget {
@@ -111,7 +112,8 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
         } catch {
           // not a v1.Status body
         }
-        fail(Object.assign(new InfrastructureError('sandbox_exec_refused', `exec into ${options.target.pod} refused (HTTP ${res.statusCode}): ${message}`), { statusCode: res.statusCode }));
+        const retryAfter = retryAfterMs(res.headers['retry-after']);
+        fail(Object.assign(new InfrastructureError('sandbox_exec_refused', `exec into ${options.target.pod} refused (HTTP ${res.statusCode}): ${message}`), { statusCode: res.statusCode, retryAfterMs: retryAfter }));
       });
       res.on('error', () => fail(new InfrastructureError('sandbox_exec_refused', `exec into ${options.target.pod} refused (HTTP ${res.statusCode})`)));
     });
@@ -163,3 +165,4 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
     },
   };
 }
+

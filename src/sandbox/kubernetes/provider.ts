@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import { CancelledError, CapacityError, InfrastructureError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Sandbox, SandboxProvider, SandboxRequest } from '../types.js';
-import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, kubernetesError } from './api-errors.js';
+import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, kubernetesError, retryThrottled } from './api-errors.js';
 import { formatEvents, listEvents, podCreationFailure } from './events.js';
 import { buildSandboxJob } from './job-spec.js';
 import { inTaskScope, loadKubeConfig, type KubeRequestObserver } from './kube-client.js';
@@ -55,12 +55,16 @@ const DEFAULT_TUNING: KubernetesSandboxTuning = {
   connectTimeoutMs: 30_000,
   heartbeatMs: 20_000,
   staleAfterMs: 60_000,
+  throttleWaitMs: 60_000,
   resyncIntervalMs: 30_000,
   noPodCheckMs: 10_000,
   startTimeoutMs: 30_000,
 };
 const REPLACE_ATTEMPTS = 10;
 const DELETE_ATTEMPTS = 3;
+/** A throttled read or delete of a task's Job waits (Retry-After) this long in total, one wait at most THROTTLE_MAX_DELAY_MS. */
+const THROTTLE_WAIT_MS = 60_000;
+const THROTTLE_MAX_DELAY_MS = 10_000;
 /** Capacity waits are remembered per task for backoff; this caps the map of a long-lived worker. */
 const MAX_TRACKED_WAITS = 10_000;
 
@@ -91,10 +95,13 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
+  const throttled = <T>(call: () => Promise<T>): Promise<T> => retryThrottled(call, { maxWaitMs: THROTTLE_WAIT_MS, maxDelayMs: THROTTLE_MAX_DELAY_MS });
+
   async function deleteJob(name: string, uid: string | undefined): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await batch.deleteNamespacedJob({ name, namespace, body: backgroundDelete(uid) });
+        // Throttling is waited out as the server asks; DELETE_ATTEMPTS count the other failures.
+        await throttled(() => batch.deleteNamespacedJob({ name, namespace, body: backgroundDelete(uid) }));
         logger.debug({ job: name, uid }, 'sandbox_job_deleted');
         return;
       } catch (err) {
@@ -111,7 +118,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   async function clearPrevious(name: string): Promise<void> {
     let existing: V1Job;
     try {
-      existing = await batch.readNamespacedJob({ name, namespace });
+      existing = await throttled(() => batch.readNamespacedJob({ name, namespace }));
     } catch (err) {
       if (apiStatusCode(err) === 404) return;
       throw kubernetesError('sandbox_create_failed', `could not read the existing sandbox Job ${name}`, err);

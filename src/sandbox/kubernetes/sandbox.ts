@@ -8,6 +8,7 @@ import { CancelledError, InfrastructureError, ValidationError } from '../../erro
 import type { Logger } from '../../logger.js';
 import { LineSplitter } from '../line-splitter.js';
 import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox } from '../types.js';
+import { retryThrottled } from './api-errors.js';
 import { openExecConnection, type ExecConnection, type ExecTarget } from './exec-connection.js';
 import { EXEC_ARGV, execStdin, killGroupCommand, NO_SUCH_FILE_EXIT_CODE, readFileCommand, resolveSandboxPath, writeFileCommand } from './exec-protocol.js';
 import { MarkerReader, TailBuffer } from './exec-streams.js';
@@ -20,6 +21,8 @@ export interface ExecTuning {
   connectTimeoutMs: number;
   heartbeatMs: number;
   staleAfterMs: number;
+  /** Longest total wait of one exec whose upgrade the API server throttled (429/503) before it fails. */
+  throttleWaitMs: number;
 }
 
 export interface KubernetesSandboxDeps {
@@ -41,6 +44,8 @@ const REMOTE_MARGIN_MS = 2_000;
 /** After a kill, how long the status may take before the connection is given up. */
 const STATUS_GRACE_MS = 10_000;
 const FILE_BASE_TIMEOUT_MS = 60_000;
+/** One throttled exec waits at most this long at a time, whatever Retry-After asks. */
+const THROTTLE_MAX_DELAY_MS = 10_000;
 const FILE_MS_PER_MIB = 2_000;
 
 interface RunRequest {
@@ -267,19 +272,20 @@ export class KubernetesSandbox implements Sandbox {
       killGraceMs: tuning.killGraceMs,
       stdinBytes: 0,
     };
-    return inTaskScope(this.deps.taskId, () =>
-      openExecConnection({
-        kc: this.deps.kc,
-        target: this.deps.target,
-        argv: EXEC_ARGV,
-        stdin: execStdin(spec, request.stdin),
-        onStdout,
-        onStderr,
-        connectTimeoutMs: tuning.connectTimeoutMs,
-        heartbeatMs: tuning.heartbeatMs,
-        staleAfterMs: tuning.staleAfterMs,
-      }),
-    );
+    const options = {
+      kc: this.deps.kc,
+      target: this.deps.target,
+      argv: EXEC_ARGV,
+      stdin: execStdin(spec, request.stdin),
+      onStdout,
+      onStderr,
+      connectTimeoutMs: tuning.connectTimeoutMs,
+      heartbeatMs: tuning.heartbeatMs,
+      staleAfterMs: tuning.staleAfterMs,
+    };
+    const policy = { maxWaitMs: tuning.throttleWaitMs, maxDelayMs: THROTTLE_MAX_DELAY_MS, ...(request.signal ? { signal: request.signal } : {}) };
+    // A throttled upgrade never started the command: it waits as told and opens again.
+    return inTaskScope(this.deps.taskId, () => retryThrottled(() => openExecConnection(options), policy));
   }
 
   /** Stops a command's process group from a second exec (closing our socket would not). */
