@@ -105,19 +105,23 @@ describe('worker with the kubernetes sandbox driver', () => {
     stack = createQueueStack();
     const redis = connect();
     try {
+      // An orphan: a sandbox Job whose task is not held by any worker (as after a SIGKILL). Both
+      // sandboxes exist before the reaping provider starts: its reaper ticks at start, and one
+      // running during another process's create() would find that task unheld too.
+      const orphanTask = randomUUID();
+      const heldTask = randomUUID();
+      const other = await startProvider(ns.name);
+      const orphan = await other.provider.create({ taskId: orphanTask, timeoutSeconds: 60 });
+      const held = await other.provider.create({ taskId: heldTask, timeoutSeconds: 60 });
+      await redis.set(`${stack.settings.prefix}:${stack.settings.name}:${heldTask}:lock`, 'token', 'PX', 60_000);
       const isTaskActive = taskHeldByWorker({ redis, prefix: stack.settings.prefix, queueName: stack.settings.name });
-      const { provider } = await startProvider(ns.name, {}, { isTaskActive });
+      // Its start tick and this pass are serialised; whichever reaps the orphan logs it.
+      const { provider, logs } = await startProvider(ns.name, { reaperIntervalSeconds: 3600 }, { isTaskActive });
       try {
-        // An orphan: a sandbox Job whose task is not held by any worker (as after a SIGKILL).
-        const orphanTask = randomUUID();
-        const heldTask = randomUUID();
-        const other = await startProvider(ns.name);
-        const orphan = await other.provider.create({ taskId: orphanTask, timeoutSeconds: 60 });
-        const held = await other.provider.create({ taskId: heldTask, timeoutSeconds: 60 });
-        await redis.set(`${stack.settings.prefix}:${stack.settings.name}:${heldTask}:lock`, 'token', 'PX', 60_000);
-        const result = await provider.reap();
-        expect(result.deleted.map((d) => d.taskId)).toContain(orphanTask);
-        expect(result.deleted.map((d) => d.taskId)).not.toContain(heldTask);
+        await provider.reap();
+        const reaped = logs.filter((l) => l.msg === 'sandbox_job_reaped').map((l) => l.taskId);
+        expect(reaped).toContain(orphanTask);
+        expect(reaped).not.toContain(heldTask);
         const left = (await sandboxJobs(ns.name)).map((j) => j.taskId);
         expect(left).not.toContain(orphanTask);
         expect(left).toContain(heldTask);
