@@ -108,19 +108,21 @@ async function kubectl(kubeconfigPath: string, args: string[], input?: string): 
 }
 
 /**
- * Polls until the CRDs are Established. Not `kubectl wait --for=condition=Established`: until the
- * apiextensions controller has written any condition (seconds on a busy machine) that command
- * fails at once with "<nil> is of the type <nil>" instead of waiting.
+ * Polls until the CRDs are Established. Not `kubectl wait --for=condition=Established`, nor a
+ * jsonpath filter: until the apiextensions controller has written any condition (seconds on a
+ * busy machine) both fail at once on the nil list ("<nil> is of the type <nil>") instead of
+ * waiting. The JSON is read here instead.
  */
 async function waitEstablished(kubeconfigPath: string, crds: string[]): Promise<void> {
-  const jsonpath = '{range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}';
-  let last = '';
+  type Crd = { status?: { conditions?: Array<{ type: string; status: string }> | null } };
+  const established = (crd: Crd) => (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+  let last: Crd[] = [];
   for (let attempt = 0; attempt < 60; attempt++) {
-    last = await kubectl(kubeconfigPath, ['get', 'crd', ...crds, '-o', `jsonpath=${jsonpath}`]);
-    if (last.split('\n').filter((status) => status === 'True').length === crds.length) return;
+    last = (JSON.parse(await kubectl(kubeconfigPath, ['get', 'crd', ...crds, '-o', 'json'])) as { items: Crd[] }).items;
+    if (last.length === crds.length && last.every(established)) return;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  throw new Error(`CRDs ${crds.join(', ')} not Established after 60 s (statuses: ${JSON.stringify(last)})`);
+  throw new Error(`CRDs ${crds.join(', ')} not Established after 60 s (conditions: ${JSON.stringify(last.map((c) => c.status?.conditions ?? null))})`);
 }
 
 function spawnLogged(bin: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
