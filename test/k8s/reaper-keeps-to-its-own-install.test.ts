@@ -61,7 +61,11 @@ describe('the sandbox reaper, with two installs in one namespace', () => {
     // are serialised, so the Job's absence is what tells.
     const greenReaper = await start('green');
     await greenReaper.reap();
-    await waitFor('the green reaper to delete the expired green Job', async () => ((await sandboxJobs(ns.name)).some((j) => j.taskId === greenTask) ? undefined : true), { timeoutMs: 30_000 });
+    // Deleted means gone, or marked for deletion while its pod is being removed.
+    await waitFor('the green reaper to delete the expired green Job', async () => {
+      const green = (await batch.listNamespacedJob({ namespace: ns.name })).items.find((j) => j.metadata?.annotations?.['ci-fixer.dev/task-id'] === greenTask);
+      return green === undefined || green.metadata?.deletionTimestamp !== undefined ? true : undefined;
+    }, { timeoutMs: 30_000 });
   });
 
   it('refuses to replace a Job of the same name that belongs to another install', async () => {
