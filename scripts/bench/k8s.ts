@@ -19,11 +19,13 @@ import { createLogger } from '../../src/logger.js';
 import type { KubeRequestInfo } from '../../src/sandbox/kubernetes/kube-client.js';
 import { SANDBOX_SERVICE_ACCOUNT } from '../../src/sandbox/kubernetes/labels.js';
 import { createKubernetesSandboxProvider } from '../../src/sandbox/kubernetes/provider.js';
+import { BUDGET_PER_ATTEMPT, quantile } from './fleet/figures.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 50);
 const EXECS = 3;
 const DELAY_SECONDS = Number(process.env.BENCH_DELAY_SECONDS ?? 20);
-const BUDGET = 6;
+// bench:fleet checks the same per-Job budget.
+const BUDGET = BUDGET_PER_ATTEMPT;
 
 function kubeconfigPath(): string {
   const explicit = process.env.KUBECONFIG ?? process.env.CI_FIXER_TEST_KUBECONFIG;
@@ -34,11 +36,6 @@ function kubeconfigPath(): string {
     .trim()
     .split('\n')
     .pop()!;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 function stats(values: number[]): string {
