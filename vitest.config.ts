@@ -1,4 +1,21 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import type { BrowserName } from './test/support/browser.js';
+
+function browserProject(name: string, browser: BrowserName): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name,
+      include: ['test/browser/**/*.test.ts'],
+      globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts'],
+      provide: { consoleBrowser: browser },
+      testTimeout: 240_000,
+      hookTimeout: 180_000,
+      // One file at a time, and (as every such project) never beside another such file: each
+      // runs a ci-fixer and a browser, on two cores.
+      fileParallelism: false,
+    },
+  };
+}
 
 // Six tiers, one file each for their shared services. Global setups resolve real
 // services (Redis, the test cluster) once per run and hand them to tests via inject(); the tiers
@@ -66,17 +83,10 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
-      {
-        // The console in Debian's chromium, against ci-fixer run as a built process (npm run build).
-        test: {
-          name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/support/global-redis.ts'],
-          testTimeout: 240_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
-        },
-      },
+      // The console in two browsers, against ci-fixer run as a built process (npm run build): Debian's
+      // chromium, and Debian's firefox-esr over WebDriver BiDi. The same files, one project each.
+      browserProject('browser', 'chromium'),
+      browserProject('browser-firefox', 'firefox'),
     ],
   },
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: every tier (unit, integration, e2e, browser, k8s, containers, k8s-real) on real
-# services. Installs what is missing, including the test cluster's and the real node's binaries
-# and the local images (a long first build; cached in ~/.cache/ci-fixer).
+# `npm test`: every tier (unit, integration, e2e, browser in chromium and firefox, k8s,
+# containers, k8s-real) on real services. Installs what is missing, including the test cluster's
+# and the real node's binaries and the local images (a long first build; cached in ~/.cache/ci-fixer).
 #
 # A whole run overlaps the long builds with the tiers that need none of them: the builds run in
 # the background under `nice` (they only fill the cores the tests leave idle) while unit,
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
 ensure_built_checkout
-ensure_chromium
+ensure_browsers
 # apt runs in the foreground: the background builds below must not race it for dpkg's lock.
 ensure_container_tools
 ensure_real_node_tools
@@ -46,7 +46,7 @@ trap 'kill "${builds}" 2>/dev/null || true' EXIT
 log_step "typechecking (tsc --noEmit, tests included)"
 npm run --silent typecheck
 status=0
-npx vitest run --project unit --project integration --project e2e --project browser || status=$?
+npx vitest run --project unit --project integration --project e2e --project browser --project browser-firefox || status=$?
 
 log_step "waiting for the prerequisite builds"
 if ! wait "${builds}"; then

@@ -42,15 +42,20 @@ ensure_build() {
   fi
 }
 
-# Debian's chromium, for the browser tier (test/browser drives it with playwright-core). Only the
-# distribution's package: no browser build is downloaded from anywhere else.
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return 0; fi
+# The browser tier's browsers (test/browser, driven by playwright-core): Debian's chromium and
+# firefox-esr (over WebDriver BiDi), each only when missing. Only the distribution's packages: no
+# browser build is downloaded from anywhere else.
+ensure_browsers() {
+  local -a missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log_step "installing chromium (apt-get) for the browser tests"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+    log_step "installing ${missing[*]} (apt-get) for the browser tests"
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >&2
   else
-    log_step "/usr/bin/chromium is missing: install Debian's chromium package (apt-get install chromium) for the browser tests"
+    log_step "the browser tests need Debian's ${missing[*]}: install them (apt-get install ${missing[*]})"
     return 1
   fi
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../scripts/lib/git-fixtures.js';
-import { logTexts, openChromium, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
+import { allowClipboardRead, logTexts, openBrowser, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
 import type { CiFixerProcess } from '../support/ci-fixer-process.js';
 import { E2E_TOKEN, useE2eStack } from '../support/e2e-stack.js';
 import { taskClient, type TaskClient } from '../support/task-client.js';
@@ -50,7 +50,7 @@ describe('the console follows tasks live', () => {
     prettier = await createFixtureRepo(path.join(stack.dir(), 'prettier'), 'prettier');
     app = await stack.start('all', { SANDBOX_DRIVER: 'local', WORKER_CONCURRENCY: '2' });
     client = taskClient(app.url, E2E_TOKEN);
-    browser = await openChromium();
+    browser = await openBrowser();
     await signIn(browser.page, app.url, E2E_TOKEN);
   });
   afterAll(async () => {
@@ -99,7 +99,7 @@ describe('the console follows tasks live', () => {
     expect(await page.locator('#diff tr.del').count()).toBeGreaterThan(0);
     expect(await page.locator('#diff .hljs-keyword, #diff .hljs-string').count()).toBeGreaterThan(0);
     // Copy as curl puts the spec on the clipboard, with the token left as a variable.
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+    await allowClipboardRead(browser, app.url);
     await page.getByRole('button', { name: 'Copy as curl' }).click();
     await page.waitForFunction(() => (document.getElementById('curl-status')?.textContent ?? '') !== '');
     await expect(page.locator('#curl-status').textContent()).resolves.toBe('Copied.');

@@ -3,7 +3,7 @@
 // loads behind it and refuses without it, and sign-out ends it. Everything comes from ci-fixer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXER_NAMES } from '../../src/task.js';
-import { openChromium, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
+import { openBrowser, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
 import type { CiFixerProcess } from '../support/ci-fixer-process.js';
 import { E2E_TOKEN, useE2eStack } from '../support/e2e-stack.js';
 
@@ -14,7 +14,7 @@ describe('console sign-in', () => {
 
   beforeAll(async () => {
     app = await stack.start('all', { SANDBOX_DRIVER: 'local' });
-    browser = await openChromium();
+    browser = await openBrowser();
   });
   afterAll(async () => {
     await browser?.close();
