@@ -131,6 +131,10 @@ ensure_container_tools() {
   command -v podman >/dev/null || missing+=(podman)
   command -v runc >/dev/null || missing+=(runc)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  # Name resolution between a compose project's containers (api and worker reach "redis"): podman's
+  # CNI backend adds it to a network only when this plugin is installed. podman merely recommends it,
+  # so --no-install-recommends leaves it out.
+  [ -x /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then log_step "the containers tier needs root and Debian's ${missing[*]} (apt-get install ${missing[*]})"; return 1; fi
     log_step "installing container tools: ${missing[*]}"
