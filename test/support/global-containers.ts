@@ -41,6 +41,10 @@ export default async function setup(project: TestProject): Promise<void> {
   ] as const) {
     if (await fails('sh', ['-c', `command -v ${tool}`])) problems.push(`${tool} is missing (${install})`);
   }
+  // Compose services find each other by name only through this CNI plugin (podman's CNI backend).
+  if (await fails('sh', ['-c', 'test -x /usr/lib/cni/dnsname || podman info --format "{{.Host.NetworkBackend}}" | grep -qx netavark'])) {
+    problems.push("podman's networks resolve no names (apt-get install golang-github-containernetworking-plugin-dnsname)");
+  }
   if (await fails('bash', [`${scripts}/build-container-tools.sh`, '--check'])) {
     problems.push('the registry or docker-compose binary is missing (run: bash scripts/test-cluster/build-container-tools.sh)');
   }
