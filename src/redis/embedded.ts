@@ -65,6 +65,9 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       const probe = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+      // Refused connects are expected until redis-server listens, and connect() rejects with them;
+      // without a listener ioredis would also print each one to stderr as an unhandled error.
+      probe.on('error', () => undefined);
       try {
         await probe.connect();
         await probe.ping();

@@ -1,10 +1,10 @@
 // `npm start` without REDIS_URL runs its own redis-server child; without one, it says how to get one.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { createEmbeddedRedis, REDIS_INSTALL_HINT } from '../../src/redis/embedded.js';
 
@@ -32,6 +32,22 @@ describe('embedded redis', () => {
     const after = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
     await expect(after.connect()).rejects.toThrow();
     after.disconnect();
+  });
+
+  it('prints nothing to stderr while it waits for a redis-server that is slow to listen', async () => {
+    // A redis-server that starts listening a second late: the first probes are refused for sure.
+    const dir = await tempDir();
+    const slow = path.join(dir, 'slow-redis-server');
+    await writeFile(slow, '#!/bin/sh\nsleep 1\nexec redis-server "$@"\n', { mode: 0o755 });
+    const printed = vi.spyOn(console, 'error');
+    const embedded = createEmbeddedRedis({ dir: path.join(dir, 'data'), logger: pino({ level: 'silent' }), binary: slow });
+    try {
+      expect(await embedded.start()).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+      expect(printed.mock.calls.map((args) => args.map(String).join(' '))).toEqual([]);
+    } finally {
+      printed.mockRestore();
+      await embedded.stop();
+    }
   });
 
   it('fails with install instructions when no redis-server binary exists', async () => {
