@@ -194,8 +194,10 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         hooks: githubHooks(config, logger.child({ component: 'github' })),
         ...(agent ? { agent } : {}),
       });
-      await worker.start();
+      // Registered before start: a start that fails half-way (Redis not answering as Redis) must
+      // still stop the sandbox provider it started, whose watch would keep the process alive.
       stops.push(() => worker.stop());
+      await worker.start();
     }
 
     // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
@@ -249,6 +251,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     logger.fatal({ err }, 'startup_failed');
     process.exitCode = 1;
+    // startRuntime stopped what it started; should anything still hold the event loop, a process
+    // that cannot serve must still exit, so its supervisor restarts it at once.
+    setTimeout(() => process.exit(1), 5_000).unref();
     return;
   }
   let signals = 0;
