@@ -122,6 +122,9 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
   GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
+  // A Git server behind a private CA (an internal GitLab, a mirror): the sandbox image's own
+  // bundle stays trusted, these certificates are added for the clone and fetch only.
+  GIT_CA_FILE: [optionalString, 'Path, in the worker, of a PEM bundle of extra CAs that git in the sandbox trusts for clones and fetches, added to the sandbox image\'s system bundle. Unset: the system bundle only.'],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs and the process log.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
@@ -233,7 +236,7 @@ export interface Config {
       maxAgeSeconds: number;
     };
   };
-  git: { token: string | undefined; tokenHosts: string[] };
+  git: { token: string | undefined; tokenHosts: string[]; caFile: string | undefined };
   github: {
     webhookSecrets: string[];
     webhookBodyLimitBytes: number;
@@ -402,7 +405,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
       },
     },
-    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost] },
+    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost], caFile: e.GIT_CA_FILE },
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,

@@ -10,6 +10,7 @@ import { createOpsApp } from './api/ops-app.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { createModelAgent } from './fixer/agent/index.js';
+import { loadGitCaBundle } from './fixer/git-ca.js';
 import { runFixPipeline } from './fixer/pipeline.js';
 import type { FixAgent } from './fixer/types.js';
 import { createGitHubCredentials } from './github/client.js';
@@ -174,6 +175,8 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
 
     if (workerSide !== undefined) {
       const { redis, store, hub } = workerSide;
+      // Read before any task runs: an unreadable GIT_CA_FILE is a setup error, not a task failure.
+      const gitCaBundle = config.git.caFile ? await loadGitCaBundle(config.git.caFile) : undefined;
       const sandboxes = await createSandboxProvider(config.sandbox, logger.child({ component: 'sandbox' }), {
         isTaskActive: taskHeldByWorker({ redis, prefix: config.queue.prefix, queueName: config.queue.name }),
       });
@@ -191,6 +194,7 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         logger: logger.child({ component: 'worker' }),
         secrets: config.secrets,
         ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
+        ...(gitCaBundle ? { gitCaBundle } : {}),
         hooks: githubHooks(config, logger.child({ component: 'github' })),
         ...(agent ? { agent } : {}),
       });

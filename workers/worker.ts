@@ -58,6 +58,8 @@ export interface FixWorkerOptions {
   secrets: string[];
   /** GIT_TOKEN and GIT_TOKEN_HOSTS: the clone token, sent only to repositories on those hosts. */
   gitToken?: ScopedToken;
+  /** GIT_CA_FILE's PEM text: extra CAs the sandbox's clone trusts (src/fixer/git-ca.ts). */
+  gitCaBundle?: string;
   hooks?: TaskHooks;
   /** The model-backed fixer (src/fixer/agent/), when LLM_BASE_URL configures one. */
   agent?: FixAgent;
@@ -296,6 +298,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         setPhase,
         signal,
         ...(gitToken ? { gitToken } : {}),
+        ...(options.gitCaBundle ? { gitCaBundle: options.gitCaBundle } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
         ...(options.agent ? { agent: options.agent } : {}),
       });

@@ -143,6 +143,11 @@ env:
         name: {{ include "ci-fixer.secretName" $ }}
         key: REDIS_URL
   {{- end }}
+  {{- if and (ne .component "api") $.Values.git.caBundle }}
+  # git.caBundle, mounted from the ConfigMap ci-fixer-git-ca by the worker alone.
+  - name: GIT_CA_FILE
+    value: /etc/ci-fixer/git-ca/ca.pem
+  {{- end }}
   {{- if not $.Values.sandbox.namespace.dedicated }}
   # Shared layout: sandboxes run in the pod's own namespace, whatever it is.
   - name: SANDBOX_NAMESPACE

@@ -284,6 +284,9 @@ main() {
   mkdir -p "${RN_STATE}"
   echo "${cluster_id}" >"${RN_STATE}/cluster-id"
   if all_alive && node_ready; then
+    # The guard's rules as this checkout has them (idempotent; a node started by an older
+    # checkout may lack a port the tests now use).
+    ensure_network
     say "reusing Ready node ${RN_NODE_NAME}"
   else
     start_node

@@ -47,15 +47,19 @@ export function classifyGitFailure(output: string): GitFailureKind {
  * Environment for git commands that contact the remote. The token goes in as an HTTP header
  * scoped to the repository's origin (so a redirect elsewhere doesn't carry it), via git's
  * GIT_CONFIG_* variables, which live only in that process's environment. Host credential helpers
- * and every prompt are switched off, so a missing or refused credential fails fast.
+ * and every prompt are switched off, so a missing or refused credential fails fast. `caInfo`: the
+ * CA bundle (a path in the sandbox) git verifies the https remote with.
  */
-export function gitRemoteEnv(repoUrl: string, token?: string): Record<string, string> {
+export function gitRemoteEnv(repoUrl: string, token?: string, caInfo?: string): Record<string, string> {
   const config: Array<[string, string]> = [['credential.helper', '']];
   const url = new URL(repoUrl);
   if (token !== undefined && token !== '' && url.protocol === 'https:') {
     const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
     config.push([`http.${url.origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
   }
+  // The bundle of git-ca.ts (system CAs + GIT_CA_FILE): set per command, so the checkout's own
+  // config and the task's commands never see it.
+  if (caInfo !== undefined && url.protocol === 'https:') config.push(['http.sslCAInfo', caInfo]);
   const env: Record<string, string> = {
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
@@ -123,9 +127,15 @@ async function revParse(runner: CommandRunner, name: string): Promise<string | u
   return result.exitCode === 0 && sha !== undefined && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
 }
 
+/** How the clone reaches the remote: its token, and the CA bundle (a sandbox path) that verifies it. */
+export interface RemoteAccess {
+  token?: string;
+  caInfo?: string;
+}
+
 /** Clones `spec.repo` into REPO_DIR and checks out its ref detached. Returns the commit sha. */
-export async function checkoutRepo(runner: CommandRunner, repo: TaskSpec['repo'], token?: string): Promise<string> {
-  const env = gitRemoteEnv(repo.url, token);
+export async function checkoutRepo(runner: CommandRunner, repo: TaskSpec['repo'], access: RemoteAccess = {}): Promise<string> {
+  const env = gitRemoteEnv(repo.url, access.token, access.caInfo);
   const clone = await runner.run(`git clone --no-checkout --quiet -- ${shellQuote(repo.url)} ${REPO_DIR}`, { env });
   if (clone.exitCode !== 0) throw remoteFailure(classifyGitFailure(clone.output), 'clone', repo.url, clone.output);
 

@@ -13,6 +13,7 @@ import { expandScripts } from './diagnosis/command-tools.js';
 import { namesTreeCheck } from './diagnosis/generated.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
+import { installGitCaBundle } from './git-ca.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
 import { shellQuote } from './shell.js';
 import { isManifest } from './steps/plan.js';
@@ -52,7 +53,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
 
   await setPhase('cloning');
   await worktree.prepare();
-  const sha = await checkoutRepo(runner, ctx.spec.repo, ctx.gitToken);
+  const caInfo = ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, ctx.sandbox, ctx.gitCaBundle);
+  const sha = await checkoutRepo(runner, ctx.spec.repo, { token: ctx.gitToken, caInfo });
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
 
   await setPhase('reproducing');

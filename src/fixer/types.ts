@@ -15,6 +15,8 @@ export interface FixContext {
   signal: AbortSignal;
   /** Sent to the git remote as a per-command HTTP header; never written to disk or argv. */
   gitToken?: string;
+  /** Extra CAs (PEM, from GIT_CA_FILE) the clone trusts besides the sandbox image's own bundle. */
+  gitCaBundle?: string;
   patchMaxBytes: number;
   /** The model-backed fixer, when one is configured (LLM_BASE_URL); tried after the tools. */
   agent?: FixAgent;

@@ -4,98 +4,14 @@
 // `kubectl port-forward deployment/ci-fixer-app` answers /healthz and `kubectl logs -l app=ci-fixer`
 // shows ci-fixer's startup lines. Unlike the kwok tier (test/k8s/deploy-helm-lifecycle.test.ts),
 // a container really starts here.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { k8sClients, useTestNamespace, waitFor } from '../support/k8s.js';
 import { CHART, RELEASE, helm, kubectl } from '../support/helm-release.js';
 import { renderChart } from '../support/chart-render.js';
-import { REAL_NODE_PLACEMENT } from '../support/real-node.js';
-import { toolPath } from '../../scripts/lib/cluster-tools.js';
+import { portForward, randomServiceIp, realNodeValuesFile, RESTRICTED } from '../support/real-deploy.js';
 
-const run = promisify(execFile);
-const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted' };
 const API_TOKEN = 'real-node-deploy-token';
-// An address in the test cluster's service range (kwokctl's 10.96.0.0/16), in its upper half,
-// which the allocator uses last; random so that a leftover release cannot hold it.
-const REDIS_IP = `10.96.${128 + Math.floor(Math.random() * 127)}.${1 + Math.floor(Math.random() * 254)}`;
-
-async function imageRef(name: string): Promise<{ repository: string; tag: string }> {
-  const { stdout } = await run('bash', ['scripts/test-cluster/real-node/images.sh', 'ref', name], { timeout: 10_000 });
-  const ref = stdout.trim();
-  const colon = ref.lastIndexOf(':');
-  return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-}
-
-/** Values (a JSON file, which is YAML) that put every pod of the release, and its sandboxes, on the real node. */
-async function realNodeValuesFile(): Promise<string> {
-  const [app, redis, sandbox] = await Promise.all([imageRef('ci-fixer'), imageRef('redis'), imageRef('sandbox')]);
-  const { nodeSelector, tolerations } = REAL_NODE_PLACEMENT;
-  const values = {
-    image: app,
-    nodeSelector,
-    tolerations,
-    // The test cluster runs no cluster DNS: the Redis Service gets a fixed address, and the pods
-    // an /etc/hosts entry for its name.
-    hostAliases: [{ ip: REDIS_IP, hostnames: ['ci-fixer-redis'] }],
-    // The node has 2 cores shared with everything else: small requests so all pods fit.
-    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-    redis: { bundled: { image: redis, service: { clusterIP: REDIS_IP }, resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '250m', memory: '256Mi' } } } },
-    sandbox: { image: `${sandbox.repository}:${sandbox.tag}` },
-    config: {
-      extraEnv: {
-        SANDBOX_NODE_SELECTOR: Object.entries(nodeSelector).map(([key, value]) => `${key}=${value}`).join(','),
-        SANDBOX_TOLERATIONS: tolerations.map((t) => `${t.key}=${t.value}:${t.effect}`).join(','),
-      },
-    },
-    secret: { apiTokens: API_TOKEN },
-  };
-  const dir = await mkdtemp(join(tmpdir(), 'ci-fixer-real-deploy-'));
-  const file = join(dir, 'values.json');
-  await writeFile(file, JSON.stringify(values, null, 2));
-  return file;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** `kubectl port-forward deployment/ci-fixer-app <port>:3001`, resolved once kubectl says it forwards. */
-async function portForward(namespace: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(await toolPath('kubectl'), ['--kubeconfig', inject('kubeconfig'), '-n', namespace, 'port-forward', 'deployment/ci-fixer-app', `${port}:3001`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`port-forward did not start within 30 s: ${output}`)), 30_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('Forwarding from')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`port-forward exited ${code}: ${output}`));
-    });
-  });
-  return { port, child };
-}
+const REDIS_IP = randomServiceIp();
 
 describe('chart values for a cluster without DNS', () => {
   it('renders hostAliases into the api, worker and Redis pods and pins the Redis Service address', async () => {
@@ -117,7 +33,7 @@ describe('helm install of the chart on the real node', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    await helm(['install', RELEASE, CHART, '-n', ns.name, '-f', await realNodeValuesFile(), '--wait', '--timeout', '160s']);
+    await helm(['install', RELEASE, CHART, '-n', ns.name, '-f', await realNodeValuesFile({ apiToken: API_TOKEN, redisIp: REDIS_IP }), '--wait', '--timeout', '160s']);
     console.log(`helm install → every pod Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -137,7 +53,10 @@ describe('helm install of the chart on the real node', () => {
       for (const c of containers) {
         expect(c.ready, `${component}/${c.name}`).toBe(true);
         // At most one restart: one fresh-clone CI run saw the worker restart once right after the
-        // install (cause not yet found; issue 14 keeps it open). A crash loop restarts again.
+        // install. A cause reproduced since: a first Redis connection made while the Redis ClusterIP
+        // does not yet lead to a Redis pod leaves through the pod NAT and meets this machine's
+        // egress proxy (an HTTP 400); startup fails, but the process lingers without /healthz until
+        // its startup probe kills it (exit 143 after 60 s). A crash loop restarts again.
         const last = c.lastState?.terminated;
         expect(c.restartCount, `${component}/${c.name}: last exit ${last?.reason ?? '-'} (${last?.exitCode ?? '-'}) ${last?.message ?? ''}`).toBeLessThanOrEqual(1);
         expect(c.containerID, `${component}/${c.name}`).toMatch(/^containerd:\/\//);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface GitHttpsServer {
-  /** https://127.0.0.1:<port>/ ; repositories are served under it by their folder name. */
+  /** https://<host>:<port>/ ; repositories are served under it by their folder name. */
   baseUrl: string;
   /** CA file that makes git trust this server (pass as GIT_SSL_CAINFO). */
   caFile: string;
@@ -26,6 +26,16 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
+export interface GitHttpsServerOptions {
+  /**
+   * IPv4 address to listen on, and the one the certificate is for (its subjectAltName). Default
+   * 127.0.0.1; the real node's address (10.89.255.1) lets sandbox pods clone from the host.
+   */
+  host?: string;
+  /** Port to listen on; default any free one. */
+  port?: number;
+}
+
 /**
  * Serves every git repository in `root`; only requests carrying `Basic base64(user:password)` get
  * in, or those `credentials` accepts when it is a function of the Authorization header.
@@ -33,12 +43,14 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
 export async function startGitHttpsServer(
   root: string,
   credentials: { user: string; password: string } | ((authorization: string | undefined) => boolean),
+  options: GitHttpsServerOptions = {},
 ): Promise<GitHttpsServer> {
+  const host = options.host ?? '127.0.0.1';
   const certDir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-tls-'));
   await run(
     'openssl',
     ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`],
     certDir,
   );
   const authorize =
@@ -103,11 +115,20 @@ export async function startGitHttpsServer(
       cgi.on('error', () => res.destroy());
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, resolve);
+    });
+  } catch (err) {
+    // A taken port: the caller may try another; leave no certificate behind.
+    await rm(certDir, { recursive: true, force: true });
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
 
   return {
-    baseUrl: `https://127.0.0.1:${port}/`,
+    baseUrl: `https://${host}:${port}/`,
     caFile: path.join(certDir, 'cert.pem'),
     authorizations,
     requests,

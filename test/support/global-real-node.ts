@@ -22,6 +22,8 @@ declare module 'vitest' {
 const run = promisify(execFile);
 const scripts = resolve(import.meta.dirname, '../../scripts/test-cluster');
 const UP_TIMEOUT_MS = 300_000;
+// A cold ci-fixer image build on 2 busy cores, and the push.
+const PUSH_TIMEOUT_MS = 900_000;
 export const REAL_NODE_NAME = 'ci-fixer-real-node-0';
 
 async function missing(script: string, build: string): Promise<string | undefined> {
@@ -50,6 +52,15 @@ export default async function setup(project: TestProject): Promise<void> {
   } catch (err) {
     const e = err as { stderr?: string; message?: string };
     throw new Error(`real-node tier: real-node.sh failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+  }
+  // The chart installs (helm-deploy-*.test.ts) pull the ci-fixer, sandbox and Redis images from the
+  // loopback registry: build what this checkout's sources changed and push what it does not serve
+  // yet (seconds when nothing changed; the ci-fixer image rebuilds when src/ did).
+  try {
+    await run('bash', [`${scripts}/registry.sh`, 'push'], { timeout: PUSH_TIMEOUT_MS, env });
+  } catch (err) {
+    const e = err as { stderr?: string; message?: string };
+    throw new Error(`real-node tier: registry.sh push failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
   }
   const kubeconfig = stdout.trim().split('\n').pop() ?? '';
   if (!existsSync(kubeconfig)) throw new Error(`real-node tier: real-node.sh printed no kubeconfig path (got "${kubeconfig}")`);

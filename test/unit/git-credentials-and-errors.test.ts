@@ -43,6 +43,16 @@ describe('gitRemoteEnv', () => {
   });
 });
 
+describe('gitRemoteEnv with a CA bundle', () => {
+  it('points only https remotes at the bundle, per command', () => {
+    const env = gitRemoteEnv('https://git.internal.test/r.git', undefined, '/workspace/.ci-fixer/git-ca-bundle.pem');
+    const pairs = Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i) => [env[`GIT_CONFIG_KEY_${i}`], env[`GIT_CONFIG_VALUE_${i}`]]);
+    expect(pairs).toContainEqual(['http.sslCAInfo', '/workspace/.ci-fixer/git-ca-bundle.pem']);
+    expect(JSON.stringify(gitRemoteEnv('file:///srv/r.git', undefined, '/x.pem'))).not.toContain('sslCAInfo');
+    expect(JSON.stringify(gitRemoteEnv('https://git.internal.test/r.git'))).not.toContain('sslCAInfo');
+  });
+});
+
 describe('refCandidates', () => {
   it('maps branches, tags, full refs and shas to what a clone knows', () => {
     expect(refCandidates('main')).toEqual(['refs/remotes/origin/main', 'refs/tags/main']);

@@ -12,6 +12,10 @@ RN_API_PORT="${TC_REAL_NODE_API_PORT:-6443}"
 RN_KUBE_PROXY_HEALTHZ="127.0.0.1:10351"
 RN_KUBE_PROXY_METRICS="127.0.0.1:10352"
 RN_GUARD_CHAIN="CIFIXER-POD-TO-HOST"
+# Ports on the node address that tests' own host-side servers use (the https git server the
+# whole-task tests clone from): the guard lets pods reach them, so the sandbox NetworkPolicy alone
+# decides (the chart denies private addresses unless sandbox.networkPolicy.extraEgress allows one).
+RN_TEST_SERVER_PORTS="${TC_REAL_NODE_TEST_SERVER_PORTS:-18440:18449}"
 RN_ENDPOINT_SLICE="kubernetes-ci-fixer-real-node"
 
 # The API server's host:port as the cluster's kubeconfig names it (https://127.0.0.1:<port>).
@@ -53,7 +57,8 @@ KC
 }
 
 # Pods may reach nothing on the host (the kubelet, anything bound to 0.0.0.0 or the bridge
-# gateway) but the API server forwarder, and replies to connections the host opened (probes).
+# gateway) but the API server forwarder, the test servers' ports, and replies to connections
+# the host opened (probes).
 # In mangle INPUT, i.e. after kube-proxy's DNAT and before kube-router's filter chains: a
 # NetworkPolicy that allows a host address (kube-router ACCEPTs) cannot open the host either.
 ensure_network() {
@@ -63,6 +68,7 @@ ensure_network() {
   iptables -t mangle -F "${RN_GUARD_CHAIN}"
   iptables -t mangle -A "${RN_GUARD_CHAIN}" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
   iptables -t mangle -A "${RN_GUARD_CHAIN}" -d "${RN_NODE_IP}" -p tcp --dport "${RN_API_PORT}" -j RETURN
+  iptables -t mangle -A "${RN_GUARD_CHAIN}" -d "${RN_NODE_IP}" -p tcp --dport "${RN_TEST_SERVER_PORTS}" -j RETURN
   iptables -t mangle -A "${RN_GUARD_CHAIN}" -j DROP
   iptables -t mangle -C INPUT -s "${RN_POD_CIDR}" -j "${RN_GUARD_CHAIN}" 2>/dev/null ||
     iptables -t mangle -I INPUT -s "${RN_POD_CIDR}" -j "${RN_GUARD_CHAIN}"
