@@ -55,8 +55,10 @@ describe('helm install of the chart on the real node', () => {
         // At most one restart: one fresh-clone CI run saw the worker restart once right after the
         // install. A cause reproduced since: a first Redis connection made while the Redis ClusterIP
         // does not yet lead to a Redis pod leaves through the pod NAT and meets this machine's
-        // egress proxy (an HTTP 400); startup fails, but the process lingers without /healthz until
-        // its startup probe kills it (exit 143 after 60 s). A crash loop restarts again.
+        // egress proxy (an HTTP 400), and startup fails. The worker used to linger without /healthz
+        // until its startup probe killed it (exit 143 after 60 s); it now exits at once (exit 1,
+        // test/k8s/worker-that-cannot-start-exits.test.ts) and its restart finds Redis. A crash
+        // loop restarts again.
         const last = c.lastState?.terminated;
         expect(c.restartCount, `${component}/${c.name}: last exit ${last?.reason ?? '-'} (${last?.exitCode ?? '-'}) ${last?.message ?? ''}`).toBeLessThanOrEqual(1);
         expect(c.containerID, `${component}/${c.name}`).toMatch(/^containerd:\/\//);
