@@ -22,18 +22,30 @@ docker_config="${PODMAN_STATE}/docker-config"
 
 answers() { [[ "$(curl -sf --max-time 2 --unix-socket "${PODMAN_SOCK}" http://podman/_ping)" == OK ]]; }
 
+# A service started from a checkout that was deleted since still answers _ping, but conmon, which
+# inherits its working directory, fails every container start ("Failed to get working directory",
+# the client sees "write child: broken pipe"). Such a service is stopped and started anew.
+cwd_gone() {
+  local pid
+  [[ -f "${pidfile}" ]] && pid="$(cat "${pidfile}")" && [[ "$(readlink "/proc/${pid}/cwd" 2>/dev/null)" == *" (deleted)" ]]
+}
+
 up() {
   podman_env
   mkdir -p "${PODMAN_RUN_DIR}"
   chmod 700 "${PODMAN_RUN_DIR}"
+  # Stopped before taking the lock: a service started by an older version of this script holds it.
+  if cwd_gone; then stop_pidfile "${pidfile}" podman; fi
   if ! answers; then
     exec 8>"${PODMAN_RUN_DIR}/service.lock"
     flock -w 60 8
     if ! answers; then
       rm -f "${PODMAN_SOCK}"
       # --time=0: no idle timeout; the service runs until `down` (tests reuse it between runs).
-      setsid nohup podman system service --time=0 "unix://${PODMAN_SOCK}" \
-        >>"${PODMAN_STATE}/service.log" 2>&1 </dev/null &
+      # From /, so the checkout that started it can go away without breaking it (see cwd_gone),
+      # and without fd 8: a service holding the lock would make the next restart wait in vain.
+      (cd / && exec setsid nohup podman system service --time=0 "unix://${PODMAN_SOCK}" \
+        >>"${PODMAN_STATE}/service.log" 2>&1 </dev/null 8>&-) &
       echo $! >"${pidfile}"
       wait_for "podman system service on ${PODMAN_SOCK} (log: ${PODMAN_STATE}/service.log)" 30 answers
     fi

@@ -170,8 +170,9 @@ YAML
 
 start_daemon() {
   local name="$1"; shift
-  # setsid: the daemons outlive this script; fd 8/9 (callers' locks) are not inherited.
-  setsid "$@" >>"${RN_STATE}/${name}.log" 2>&1 </dev/null 8>&- 9>&- &
+  # setsid: the daemons outlive this script; fd 8/9 (callers' locks) are not inherited. They run
+  # from /, never from the caller's checkout, which may be deleted while they live on.
+  (cd / && exec setsid "$@" >>"${RN_STATE}/${name}.log" 2>&1 </dev/null 8>&- 9>&-) &
   echo $! >"${RN_STATE}/${name}.pid"
 }
 

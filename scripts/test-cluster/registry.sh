@@ -50,8 +50,10 @@ up() {
   if registry_answers; then echo "${REGISTRY_ADDR}"; return 0; fi
   write_config
   # No tracing collector exists here: without this the registry keeps trying to export spans.
-  OTEL_TRACES_EXPORTER=none setsid nohup "${bin}" serve "${REGISTRY_STATE}/config.yml" \
-    >>"${REGISTRY_STATE}/registry.log" 2>&1 </dev/null &
+  # From /: a daemon must not keep the caller's checkout as its working directory (it may go),
+  # nor the lock on fd 8.
+  (cd / && OTEL_TRACES_EXPORTER=none exec setsid nohup "${bin}" serve "${REGISTRY_STATE}/config.yml" \
+    >>"${REGISTRY_STATE}/registry.log" 2>&1 </dev/null 8>&-) &
   echo $! >"${pidfile}"
   wait_for "registry on ${REGISTRY_ADDR} (log: ${REGISTRY_STATE}/registry.log)" 20 registry_answers
   echo "${REGISTRY_ADDR}"
