@@ -24,15 +24,9 @@ case "${1:-}" in
     exit 0 ;;
 esac
 
-command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
-command -v go >/dev/null 2>&1 || { echo "build-container-tools.sh: go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
-
-work="${CT_ROOT}/work"
-log="${CT_ROOT}/build.log"
-mkdir -p "${CT_BIN_DIR}" "${work}"
 # shellcheck source=scripts/test-cluster/go-build-lib.sh
 source "${here}/go-build-lib.sh"
-nice_go() { nice -n "${TC_BUILD_NICE:-15}" go "$@"; }
+go_build_init "${CT_ROOT}" "${CT_BIN_DIR}"
 
 # A wrapper module per tool, so the tool's own go.mod decides its dependencies (neither has
 # replace directives) and nothing of this repository's toolchain settings leaks in.

@@ -21,18 +21,9 @@ case "${1:-}" in
     exit 0 ;;
 esac
 
-command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
-command -v go >/dev/null 2>&1 || { echo "build-keda.sh: go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
-
-work="${KEDA_ROOT}/work"
-log="${KEDA_ROOT}/build.log"
-mkdir -p "${KEDA_BIN_DIR}" "${work}"
-
-export CGO_ENABLED=0
-export GOTOOLCHAIN=local
-export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-buildvcs=false -mod=mod"
-
-logf() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" | tee -a "${log}" >&2; }
+# shellcheck source=scripts/test-cluster/go-build-lib.sh
+source "${here}/go-build-lib.sh"
+go_build_init "${KEDA_ROOT}" "${KEDA_BIN_DIR}"
 
 # KEDA's go.mod carries a replace and an exclude that only apply when KEDA is the main module,
 # so it is built as the main module: from a writable copy of the published module (the module
@@ -50,7 +41,7 @@ build_keda() {
   chmod -R u+w "${dir}"
   local ld="-s -w -X github.com/kedacore/keda/v2/version.Version=${KEDA_VERSION} -X github.com/kedacore/keda/v2/version.GitCommit=v${KEDA_VERSION}"
   (cd "${dir}" &&
-    go build -trimpath -p "${TC_BUILD_PARALLELISM:-$(nproc)}" -ldflags "${ld}" -o "${work}/bin/" ./cmd/operator ./cmd/adapter)
+    go build "${build_flags[@]}" -ldflags "${ld}" -o "${work}/bin/" ./cmd/operator ./cmd/adapter)
   # The CRDs the operator needs, as one multi-document file from the same module version.
   local crds="${work}/crds.yaml"
   : >"${crds}"

@@ -21,22 +21,17 @@ case "${1:-}" in
   --check) [[ -x "${NETPOL_BIN_DIR}/kube-router" ]] && host_tools_present; exit $? ;;
 esac
 
-command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
-command -v go >/dev/null 2>&1 || { echo "build-netpol.sh: go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
-
-work="${NETPOL_ROOT}/work"
-log="${NETPOL_ROOT}/build.log"
-mkdir -p "${NETPOL_BIN_DIR}" "${work}"
 # shellcheck source=scripts/test-cluster/go-build-lib.sh
 source "${here}/go-build-lib.sh"
+go_build_init "${NETPOL_ROOT}" "${NETPOL_BIN_DIR}"
 
 build_kube_router() {
   local dir="${work}/kube-router" m=github.com/cloudnativelabs/kube-router/v2
   new_wrapper "${dir}" kube-router
   local ld="-s -w -X ${m}/pkg/version.Version=v${KUBE_ROUTER_VERSION} -X ${m}/pkg/version.BuildDate=1970-01-01T00:00:00Z"
   (cd "${dir}" &&
-    nice -n "${TC_BUILD_NICE:-15}" go get "${m}@v${KUBE_ROUTER_VERSION}" &&
-    nice -n "${TC_BUILD_NICE:-15}" go build "${build_flags[@]}" -ldflags "${ld}" -o "${NETPOL_BIN_DIR}/" "${m}/cmd/kube-router")
+    nice_go get "${m}@v${KUBE_ROUTER_VERSION}" &&
+    nice_go build "${build_flags[@]}" -ldflags "${ld}" -o "${NETPOL_BIN_DIR}/" "${m}/cmd/kube-router")
 }
 
 main() {

@@ -33,15 +33,9 @@ case "${1:-}" in
     exec bash "${here}/build-netpol.sh" --check ;;
 esac
 
-command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
-command -v go >/dev/null 2>&1 || { echo "build-real-node.sh: go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
-
-work="${RN_ROOT}/work"
-log="${RN_ROOT}/build.log"
-mkdir -p "${RN_BIN_DIR}" "${work}"
 # shellcheck source=scripts/test-cluster/go-build-lib.sh
 source "${here}/go-build-lib.sh"
-nice_go() { nice -n "${TC_BUILD_NICE:-15}" go "$@"; }
+go_build_init "${RN_ROOT}" "${RN_BIN_DIR}"
 
 missing() {
   local b

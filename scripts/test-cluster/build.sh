@@ -29,15 +29,9 @@ case "${1:-}" in
     exec bash "${here}/build-keda.sh" --check ;;
 esac
 
-command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
-command -v go >/dev/null 2>&1 || { echo "build.sh: go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
-
-work="${TC_ROOT}/work"
-log="${TC_ROOT}/build.log"
-mkdir -p "${TC_BIN_DIR}" "${work}"
-
 # shellcheck source=scripts/test-cluster/go-build-lib.sh
 source "${here}/go-build-lib.sh"
+go_build_init "${TC_ROOT}" "${TC_BIN_DIR}"
 
 missing() {
   local b

@@ -1,11 +1,27 @@
-# Sourced by build.sh and build-real-node.sh: wrapper modules and version stamps shared by the
-# control-plane and real-node builds. Expects versions.sh to be sourced and `work` to be set.
+# Sourced by every Go build script (build.sh, build-keda.sh, build-real-node.sh, build-netpol.sh,
+# build-container-tools.sh): the Go environment, the preamble past `--check` (go_build_init), and
+# the wrapper modules and version stamps the control-plane and real-node builds share. Expects
+# versions.sh to be sourced.
 
 export CGO_ENABLED=0
 # The wrapper modules resolve dependencies themselves; never let the toolchain switch itself.
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:+${GOFLAGS} }-buildvcs=false -mod=mod"
 build_flags=(-trimpath -p "${TC_BUILD_PARALLELISM:-$(nproc)}")
+
+# What every build does once past `--check`: Go on PATH (else fail, naming the script), then
+# `work` and `log` under the build's cache root, and its bin dir created.
+go_build_init() {
+  local root="$1" bin_dir="$2"
+  command -v go >/dev/null 2>&1 || PATH="/usr/local/go/bin:${PATH}"
+  command -v go >/dev/null 2>&1 || { echo "$(basename "$0"): go toolchain not found (need Go >= 1.26)" >&2; exit 1; }
+  work="${root}/work"
+  log="${root}/build.log"
+  mkdir -p "${bin_dir}" "${work}"
+}
+
+# The background builds only fill the cores the tests leave idle.
+nice_go() { nice -n "${TC_BUILD_NICE:-15}" go "$@"; }
 
 new_wrapper() {
   local dir="$1" name="$2"
