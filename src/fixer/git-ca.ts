@@ -8,7 +8,7 @@ import { ConfigError, InfrastructureError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { CommandRunner } from './runner.js';
 import { shellQuote } from './shell.js';
-import { SCRATCH_DIR } from './worktree.js';
+import { inWorkdir, SCRATCH_DIR } from './worktree.js';
 
 /** Where images keep their system bundle: Debian, Ubuntu and Alpine; Fedora and RHEL; others' cert.pem. */
 export const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'] as const;
@@ -46,5 +46,5 @@ export async function installGitCaBundle(runner: CommandRunner, sandbox: Sandbox
       cause: new Error(result.output.slice(-2000)),
     });
   }
-  return `${sandbox.workdir.replace(/\/+$/, '')}/${BUNDLE_FILE}`;
+  return inWorkdir(sandbox, BUNDLE_FILE);
 }

@@ -10,6 +10,11 @@ import type { CommandRunner } from './runner.js';
 
 /** Pipeline scratch files; a sibling of the checkout so they never show up in its diff. */
 export const SCRATCH_DIR = '.ci-fixer';
+
+/** The absolute path in the sandbox of `relative`, a path under its workdir (REPO_DIR, SCRATCH_DIR/...). */
+export function inWorkdir(sandbox: Pick<Sandbox, 'workdir'>, relative: string): string {
+  return `${sandbox.workdir.replace(/\/+$/, '')}/${relative}`;
+}
 /**
  * Most untracked files a checkout may hold while fixers run. The list lives in the worker's memory
  * (to tell a fixer's new files apart); a command that litters more than this fails the task.

@@ -7,7 +7,7 @@ import type { CommandRunner, RunResult } from '../runner.js';
 import { fromStep, instrumented, SHELL_OPTIONS, stepKind } from '../steps/plan.js';
 import { splitSteps, type Step } from '../steps/split.js';
 import type { Failure } from '../types.js';
-import { SCRATCH_DIR } from '../worktree.js';
+import { inWorkdir, SCRATCH_DIR } from '../worktree.js';
 
 const MARKER = `${SCRATCH_DIR}/step`;
 
@@ -34,7 +34,7 @@ export class CommandRuns {
 
   constructor(private readonly options: CommandRunsOptions) {
     this.steps = splitSteps(options.command);
-    this.markerPath = `${options.sandbox.workdir.replace(/\/+$/, '')}/${MARKER}`;
+    this.markerPath = inWorkdir(options.sandbox, MARKER);
   }
 
   /** The whole original command. */
@@ -96,7 +96,7 @@ export class CommandRuns {
       output: result.output,
       step: step ? { index: step.index, command: step.command } : null,
       files,
-      repoRoot: `${sandbox.workdir.replace(/\/+$/, '')}/${REPO_DIR}`,
+      repoRoot: inWorkdir(sandbox, REPO_DIR),
       ...(cwd !== '' ? { cwd } : {}),
       ...(scripts ? { scripts } : {}),
     });

@@ -60,6 +60,8 @@ export function retryAfterMs(value: string | undefined, now: number = Date.now()
 }
 
 export const THROTTLE_BASE_DELAY_MS = 500;
+/** One wait for a throttled call is at most this long, whatever Retry-After asks. */
+export const THROTTLE_MAX_DELAY_MS = 10_000;
 
 /**
  * How long to wait before repeating a request the API server throttled (429) or could not serve

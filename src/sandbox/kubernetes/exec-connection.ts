@@ -165,4 +165,3 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
     },
   };
 }
-

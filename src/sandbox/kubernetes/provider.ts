@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import { CancelledError, CapacityError, InfrastructureError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Sandbox, SandboxProvider, SandboxRequest } from '../types.js';
-import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, kubernetesError, retryThrottled } from './api-errors.js';
+import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, kubernetesError, retryThrottled, THROTTLE_MAX_DELAY_MS } from './api-errors.js';
 import { formatEvents, listEvents, podCreationFailure } from './events.js';
 import { buildSandboxJob } from './job-spec.js';
 import { inTaskScope, loadKubeConfig, type KubeRequestObserver } from './kube-client.js';
@@ -64,7 +64,6 @@ const REPLACE_ATTEMPTS = 10;
 const DELETE_ATTEMPTS = 3;
 /** A throttled read or delete of a task's Job waits (Retry-After) this long in total, one wait at most THROTTLE_MAX_DELAY_MS. */
 const THROTTLE_WAIT_MS = 60_000;
-const THROTTLE_MAX_DELAY_MS = 10_000;
 /** Capacity waits are remembered per task for backoff; this caps the map of a long-lived worker. */
 const MAX_TRACKED_WAITS = 10_000;
 

@@ -8,7 +8,7 @@ import { CancelledError, InfrastructureError, ValidationError } from '../../erro
 import type { Logger } from '../../logger.js';
 import { LineSplitter } from '../line-splitter.js';
 import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox } from '../types.js';
-import { retryThrottled } from './api-errors.js';
+import { retryThrottled, THROTTLE_MAX_DELAY_MS } from './api-errors.js';
 import { openExecConnection, type ExecConnection, type ExecTarget } from './exec-connection.js';
 import { EXEC_ARGV, execStdin, killGroupCommand, NO_SUCH_FILE_EXIT_CODE, readFileCommand, resolveSandboxPath, writeFileCommand } from './exec-protocol.js';
 import { MarkerReader, TailBuffer } from './exec-streams.js';
@@ -44,8 +44,6 @@ const REMOTE_MARGIN_MS = 2_000;
 /** After a kill, how long the status may take before the connection is given up. */
 const STATUS_GRACE_MS = 10_000;
 const FILE_BASE_TIMEOUT_MS = 60_000;
-/** One throttled exec waits at most this long at a time, whatever Retry-After asks. */
-const THROTTLE_MAX_DELAY_MS = 10_000;
 const FILE_MS_PER_MIB = 2_000;
 
 interface RunRequest {
