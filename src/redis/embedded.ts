@@ -44,11 +44,12 @@ async function stopLeftover(pidfile: string, logger: Logger): Promise<void> {
   process.kill(pid, 'SIGKILL');
 }
 
-export async function freePort(): Promise<number> {
+/** A port free on `host` right now (the OS picks it). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
     });

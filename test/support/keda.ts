@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiException, CoordinationV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT, runTool } from '../../scripts/lib/cluster-tools.js';
+import { freePort } from '../../src/redis/embedded.js';
 import { describeError, uniqueName, waitFor, type K8s } from './k8s.js';
 import { APISERVICE, LEASE, LEASE_SECONDS, TEST_APISERVICE_LABEL } from './keda-stale.js';
 import { createVethHost, type VethHost } from './veth-host.js';
@@ -48,17 +48,6 @@ async function kedaBinDir(): Promise<string> {
     if (!existsSync(join(dir, f))) throw new Error(`KEDA binaries missing in ${dir} (${f}); run: npm run cluster:build`);
   }
   return dir;
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**
