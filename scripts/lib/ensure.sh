@@ -42,6 +42,15 @@ ensure_build() {
   fi
 }
 
+# Debian packages from apt (root only), without their recommendations unless --with-recommends.
+# Another apt may hold the lock (a parallel setup): it is waited for rather than failed on.
+apt_install() {
+  local -a recommends=(--no-install-recommends)
+  if [ "${1:-}" = --with-recommends ]; then recommends=(); shift; fi
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${recommends[@]}" "$@" >&2
+}
+
 # The browser tier's browsers (test/browser, driven by playwright-core): Debian's chromium and
 # firefox-esr (over WebDriver BiDi), each only when missing. Only the distribution's packages: no
 # browser build is downloaded from anywhere else.
@@ -52,8 +61,7 @@ ensure_browsers() {
   if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log_step "installing ${missing[*]} (apt-get) for the browser tests"
-    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
-      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >&2
+    apt_install --with-recommends "${missing[@]}"
   else
     log_step "the browser tests need Debian's ${missing[*]}: install them (apt-get install ${missing[*]})"
     return 1
@@ -115,9 +123,7 @@ ensure_fixer_tools() {
   cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
   if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
   log_step "installing fixer tools: ${missing[*]}"
-  # Another apt may hold the lock (a parallel setup): wait for it rather than fail.
-  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
+  apt_install "${missing[@]}"
 }
 
 # The containers tier (test/containers) and the real node's images: podman (its Docker API
@@ -138,8 +144,7 @@ ensure_container_tools() {
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then log_step "the containers tier needs root and Debian's ${missing[*]} (apt-get install ${missing[*]})"; return 1; fi
     log_step "installing container tools: ${missing[*]}"
-    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
-      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2 || return 1
+    apt_install "${missing[@]}" || return 1
   fi
   command -v docker >/dev/null && return 0
   local dir="$CI_FIXER_CACHE/docker-cli"
@@ -174,6 +179,5 @@ ensure_real_node_tools() {
     return 1
   fi
   log_step "installing the real node's host tools: ${missing[*]}"
-  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 &&
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
+  apt_install "${missing[@]}"
 }
