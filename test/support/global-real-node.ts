@@ -46,22 +46,20 @@ export default async function setup(project: TestProject): Promise<void> {
     CI_FIXER_TEST_CLUSTER_NAME: process.env.CI_FIXER_REAL_NODE_CLUSTER_NAME ?? 'ci-fixer-real-node',
     TC_REAL_NODE_NAME: REAL_NODE_NAME,
   };
-  let stdout: string;
-  try {
-    ({ stdout } = await run('bash', [`${scripts}/real-node.sh`], { timeout: UP_TIMEOUT_MS, env }));
-  } catch (err) {
-    const e = err as { stderr?: string; message?: string };
-    throw new Error(`real-node tier: real-node.sh failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
-  }
+  /** Runs one of the tier's scripts; a failure names it, with the last lines it printed. */
+  const script = async (args: string[], timeout: number): Promise<string> => {
+    try {
+      return (await run('bash', [`${scripts}/${args[0]}`, ...args.slice(1)], { timeout, env })).stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; message?: string };
+      throw new Error(`real-node tier: ${args.join(' ')} failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+    }
+  };
+  const stdout = await script(['real-node.sh'], UP_TIMEOUT_MS);
   // The chart installs (helm-deploy-*.test.ts) pull the ci-fixer, sandbox and Redis images from the
   // loopback registry: build what this checkout's sources changed and push what it does not serve
   // yet (seconds when nothing changed; the ci-fixer image rebuilds when src/ did).
-  try {
-    await run('bash', [`${scripts}/registry.sh`, 'push'], { timeout: PUSH_TIMEOUT_MS, env });
-  } catch (err) {
-    const e = err as { stderr?: string; message?: string };
-    throw new Error(`real-node tier: registry.sh push failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
-  }
+  await script(['registry.sh', 'push'], PUSH_TIMEOUT_MS);
   const kubeconfig = stdout.trim().split('\n').pop() ?? '';
   if (!existsSync(kubeconfig)) throw new Error(`real-node tier: real-node.sh printed no kubeconfig path (got "${kubeconfig}")`);
   project.provide('kubeconfig', kubeconfig);
