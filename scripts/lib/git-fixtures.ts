@@ -23,7 +23,7 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const PACKAGE_JSON = json({ name: 'ci-fixer-demo', version: '1.0.0', private: true });
 const GITIGNORE = 'node_modules/\n';
 // Deliberately not what `prettier` would write: odd spacing, double quotes, no semicolons.
-const BADLY_FORMATTED_JS = 'const greeting   =   "hello"\nexport function greet( name ){return greeting+", "+name}\n';
+export const BADLY_FORMATTED_JS = 'const greeting   =   "hello"\nexport function greet( name ){return greeting+", "+name}\n';
 const BADLY_FORMATTED_JSON = '{"name":"demo",   "tags":["a","b"],\n"size":   3}\n';
 const FAILING_TEST = "console.error('expected 2 but got 3');\nprocess.exit(1);\n";
 

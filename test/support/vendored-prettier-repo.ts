@@ -6,13 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { commitRepo, type FixtureRepo } from '../../scripts/lib/git-fixtures.js';
+import { BADLY_FORMATTED_JS, commitRepo, type FixtureRepo } from '../../scripts/lib/git-fixtures.js';
 
 const run = promisify(execFile);
 /** The version npm installs into the repository (from the host's npm cache when it has it). */
 export const VENDORED_PRETTIER = '3.10.1';
-// Not what prettier would write: odd spacing, double quotes, no semicolons.
-const BADLY_FORMATTED_JS = 'const greeting   =   "hello"\nexport function greet( name ){return greeting+", "+name}\n';
 
 /** Creates the repository in `dir` with one commit on main; its `command` is `npx prettier --check .`. */
 export async function createVendoredPrettierRepo(dir: string): Promise<FixtureRepo> {
