@@ -54,7 +54,11 @@ export default defineConfig({
         test: {
           name: 'k8s',
           include: ['test/k8s/**/*.test.ts'],
-          globalSetup: ['test/support/global-build.ts', 'test/support/global-redis.ts', 'test/support/global-cluster.ts'],
+          globalSetup: [
+            'test/support/global-build.ts',
+            'test/support/global-redis.ts',
+            'test/support/global-cluster.ts',
+          ],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -55,10 +55,15 @@ const PLACEHOLDER_DIR = '/src/demo';
 function sh(command: string, cwd: string): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve) => {
     // One stream, so the order is the order the tool printed in.
-    execFile('sh', ['-c', `(${command}) 2>&1`], { cwd, timeout: 300_000, env: { ...process.env, GOTOOLCHAIN: 'local' } }, (err, stdout) => {
-      const exitCode = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ exitCode, output: stdout });
-    });
+    execFile(
+      'sh',
+      ['-c', `(${command}) 2>&1`],
+      { cwd, timeout: 300_000, env: { ...process.env, GOTOOLCHAIN: 'local' } },
+      (err, stdout) => {
+        const exitCode = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ exitCode, output: stdout });
+      },
+    );
   });
 }
 
@@ -70,7 +75,13 @@ async function main(): Promise<void> {
       const repo = await createGoFixture(path.join(root, capture.file.replace('/', '-')), capture.fixture);
       const command = capture.command ?? repo.command;
       const { exitCode, output } = await sh(command, repo.dir);
-      const record: CapturedOutput = { fixture: capture.fixture, command, exitCode, goVersion, output: output.replaceAll(repo.dir, PLACEHOLDER_DIR) };
+      const record: CapturedOutput = {
+        fixture: capture.fixture,
+        command,
+        exitCode,
+        goVersion,
+        output: output.replaceAll(repo.dir, PLACEHOLDER_DIR),
+      };
       const file = path.join(OUTPUTS_DIR, `${capture.file}.json`);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);

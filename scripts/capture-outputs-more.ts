@@ -38,7 +38,11 @@ interface Captured {
 /** Runs `command` in `cwd` with sh, as CI would, with a bound. */
 function capture(command: string, cwd: string, timeoutMs = 180_000): Promise<Captured> {
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, NO_COLOR: '1', CARGO_TERM_COLOR: 'never' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', CARGO_TERM_COLOR: 'never' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const append = (chunk: Buffer): void => void (output += chunk.toString('utf8'));
     child.stdout.on('data', append);
@@ -59,18 +63,27 @@ async function captureCase(name: string, fixture: FixtureCase): Promise<void> {
     const run = await capture(fixture.command, dir);
     // Never overwrite a good capture with a shell's "not found".
     if (run.exitCode === 127) {
-      console.error(`${fixture.tool}/${name}: not captured, the tool is missing here: ${run.output.trim().split('\n').at(-1)}`);
+      console.error(
+        `${fixture.tool}/${name}: not captured, the tool is missing here: ${run.output.trim().split('\n').at(-1)}`,
+      );
       process.exitCode = 1;
       return;
     }
     // The first line naming a version (terraform may lead with a configuration warning).
     const versionOutput = (await capture(VERSION_COMMANDS[fixture.tool] ?? 'true', dir)).output;
-    const version = versionOutput.split('\n').find((line) => /\d+\.\d+/.test(line))?.trim() ?? '';
+    const version =
+      versionOutput
+        .split('\n')
+        .find((line) => /\d+\.\d+/.test(line))
+        ?.trim() ?? '';
     const output = run.output.split(dir).join(REPO_PLACEHOLDER);
     const outDir = path.join(OUTPUTS_DIR, fixture.tool);
     await mkdir(outDir, { recursive: true });
     await writeFile(path.join(outDir, `${name}.txt`), output);
-    await writeFile(path.join(outDir, `${name}.json`), `${JSON.stringify({ command: fixture.command, exitCode: run.exitCode, version, source: 'captured' }, null, 2)}\n`);
+    await writeFile(
+      path.join(outDir, `${name}.json`),
+      `${JSON.stringify({ command: fixture.command, exitCode: run.exitCode, version, source: 'captured' }, null, 2)}\n`,
+    );
     console.log(`${fixture.tool}/${name}: exit ${run.exitCode}, ${output.length} chars (${version})`);
   } finally {
     await rm(parent, { recursive: true, force: true });

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { createFixtureRepo, FIXTURE_VARIANTS, type FixtureVariant } from './lib/git-fixtures.js';
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npx tsx scripts/make-demo-repo.ts [dir] [--variant ${FIXTURE_VARIANTS.join('|')}]\n`);
+  process.stderr.write(
+    `${message}\nusage: npx tsx scripts/make-demo-repo.ts [dir] [--variant ${FIXTURE_VARIANTS.join('|')}]\n`,
+  );
   process.exit(2);
 }
 
@@ -40,7 +42,9 @@ async function main(): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  process.stdout.write(`${repo.url}\n${JSON.stringify({ repo: { url: repo.url, ref: repo.branch }, command: repo.command })}\n`);
+  process.stdout.write(
+    `${repo.url}\n${JSON.stringify({ repo: { url: repo.url, ref: repo.branch }, command: repo.command })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

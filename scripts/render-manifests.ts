@@ -14,7 +14,11 @@ import { CHART_DIR, REPO_ROOT, runTool } from './lib/cluster-tools.js';
 
 export const APP_NAMESPACE = 'ci-fixer';
 export const SANDBOX_NAMESPACE = 'ci-fixer-sandboxes';
-export const MANIFEST_VALUES = ['sandbox.namespace.dedicated=true', `sandbox.namespace.name=${SANDBOX_NAMESPACE}`, 'secret.existingSecret=ci-fixer-secrets'];
+export const MANIFEST_VALUES = [
+  'sandbox.namespace.dedicated=true',
+  `sandbox.namespace.name=${SANDBOX_NAMESPACE}`,
+  'secret.existingSecret=ci-fixer-secrets',
+];
 
 /** Output file (relative to the repo) -> chart templates it is made of, in order. */
 export const MANIFEST_FILES: Record<string, string[]> = {

@@ -53,7 +53,10 @@ async function main(): Promise<number> {
     ok(`Job created successfully (${k8s.namespace}/${jobName}, pod ready)`);
 
     const lines: string[] = [];
-    const result = await sandbox.exec('echo "Hello from K8s sandbox!"', { timeoutMs: 30_000, onOutput: (_stream, line) => lines.push(line) });
+    const result = await sandbox.exec('echo "Hello from K8s sandbox!"', {
+      timeoutMs: 30_000,
+      onOutput: (_stream, line) => lines.push(line),
+    });
     if (result.exitCode !== 0 || !lines.includes('Hello from K8s sandbox!')) {
       fail(`Command failed: exit ${result.exitCode}, output ${JSON.stringify(lines)}`);
       return 1;

@@ -45,7 +45,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Grants of `rules` beyond EXPECTED_RULES, and expected grants they lack, as readable strings. */
 export function ruleProblems(rules: V1PolicyRule[]): { extra: string[]; missing: string[] } {
-  const key = (group: string, resource: string, verb: string) => `${verb} ${group === '' ? '' : `${group}/`}${resource}`;
+  const key = (group: string, resource: string, verb: string) =>
+    `${verb} ${group === '' ? '' : `${group}/`}${resource}`;
   const expected = new Set(EXPECTED_RULES.flatMap((r) => r.verbs.map((v) => key(r.group, r.resource, v))));
   const granted = new Set<string>();
   const extra: string[] = [];
@@ -104,15 +105,28 @@ function accessCases(ns: string, sbx: string): { appCases: AccessCase[]; sandbox
     { want: true, label: `get pods/log in ${sbx}`, attrs: inSbx('get', 'pods', '', 'log') },
     { want: false, label: 'delete nodes', attrs: { verb: 'delete', resource: 'nodes', group: '' } },
     { want: false, label: `list secrets in ${sbx}`, attrs: inSbx('list', 'secrets') },
-    { want: false, label: `get secrets in ${ns}`, attrs: { namespace: ns, verb: 'get', resource: 'secrets', group: '' } },
+    {
+      want: false,
+      label: `get secrets in ${ns}`,
+      attrs: { namespace: ns, verb: 'get', resource: 'secrets', group: '' },
+    },
     { want: false, label: `list configmaps in ${sbx}`, attrs: inSbx('list', 'configmaps') },
     { want: false, label: `create pods in ${sbx}`, attrs: inSbx('create', 'pods') },
     { want: false, label: 'list pods cluster-wide', attrs: { verb: 'list', resource: 'pods', group: '' } },
     { want: false, label: 'list namespaces', attrs: { verb: 'list', resource: 'namespaces', group: '' } },
-    { want: false, label: 'create clusterrolebindings', attrs: { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' } },
+    {
+      want: false,
+      label: 'create clusterrolebindings',
+      attrs: { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' },
+    },
     { want: false, label: 'do anything cluster-wide (* * *)', attrs: { verb: '*', resource: '*', group: '*' } },
   ];
-  if (ns !== sbx) appCases.push({ want: false, label: `create jobs in its own namespace ${ns}`, attrs: { namespace: ns, verb: 'create', resource: 'jobs', group: 'batch' } });
+  if (ns !== sbx)
+    appCases.push({
+      want: false,
+      label: `create jobs in its own namespace ${ns}`,
+      attrs: { namespace: ns, verb: 'create', resource: 'jobs', group: 'batch' },
+    });
   const sandboxCases: AccessCase[] = [
     { want: false, label: `get pods in ${sbx}`, attrs: inSbx('get', 'pods') },
     { want: false, label: `create jobs in ${sbx}`, attrs: inSbx('create', 'jobs', 'batch') },
@@ -144,21 +158,37 @@ export async function verifyDeployment(options: VerifyOptions): Promise<Check[]>
     }
   }
 
-  await exists(`ServiceAccount ${ns}/${APP_SA}`, () => core.readNamespacedServiceAccount({ name: APP_SA, namespace: ns }));
+  await exists(`ServiceAccount ${ns}/${APP_SA}`, () =>
+    core.readNamespacedServiceAccount({ name: APP_SA, namespace: ns }),
+  );
   const sandboxSa = await exists(`ServiceAccount ${sbx}/${SANDBOX_SA}`, () =>
     core.readNamespacedServiceAccount({ name: SANDBOX_SA, namespace: sbx }),
   );
   if (sandboxSa) {
     const noToken = sandboxSa.automountServiceAccountToken === false;
-    add(noToken, `${SANDBOX_SA} does not mount a token`, noToken ? '' : `automountServiceAccountToken: ${String(sandboxSa.automountServiceAccountToken)}`);
+    add(
+      noToken,
+      `${SANDBOX_SA} does not mount a token`,
+      noToken ? '' : `automountServiceAccountToken: ${String(sandboxSa.automountServiceAccountToken)}`,
+    );
   }
   const role = await exists(`Role ${sbx}/${ROLE}`, () => rbac.readNamespacedRole({ name: ROLE, namespace: sbx }));
   if (role) {
     const { extra, missing } = ruleProblems(role.rules ?? []);
-    add(extra.length === 0, `${ROLE} grants nothing beyond least privilege`, extra.length ? `extra: ${extra.join('; ')}` : '');
-    add(missing.length === 0, `${ROLE} grants what the worker needs`, missing.length ? `missing: ${missing.join('; ')}` : '');
+    add(
+      extra.length === 0,
+      `${ROLE} grants nothing beyond least privilege`,
+      extra.length ? `extra: ${extra.join('; ')}` : '',
+    );
+    add(
+      missing.length === 0,
+      `${ROLE} grants what the worker needs`,
+      missing.length ? `missing: ${missing.join('; ')}` : '',
+    );
   }
-  const binding = await exists(`RoleBinding ${sbx}/${ROLE_BINDING}`, () => rbac.readNamespacedRoleBinding({ name: ROLE_BINDING, namespace: sbx }));
+  const binding = await exists(`RoleBinding ${sbx}/${ROLE_BINDING}`, () =>
+    rbac.readNamespacedRoleBinding({ name: ROLE_BINDING, namespace: sbx }),
+  );
   if (binding) {
     const subjects = (binding.subjects ?? []).map((s) => `${s.kind}:${s.namespace || sbx}/${s.name}`);
     const onlyApp = subjects.length === 1 && subjects[0] === `ServiceAccount:${ns}/${APP_SA}`;
@@ -182,16 +212,29 @@ async function accessChecks(
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const { appCases, sandboxCases } = accessCases(ns, sbx);
-  for (const [name, cases] of [[APP_SA, appCases], [SANDBOX_SA, sandboxCases]] as const) {
+  for (const [name, cases] of [
+    [APP_SA, appCases],
+    [SANDBOX_SA, sandboxCases],
+  ] as const) {
     const saNs = name === APP_SA ? ns : sbx;
-    const subject = { user: `system:serviceaccount:${saNs}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${saNs}`, 'system:authenticated'] };
+    const subject = {
+      user: `system:serviceaccount:${saNs}:${name}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${saNs}`, 'system:authenticated'],
+    };
     for (const c of cases) {
       const check = `${name} ${c.want ? 'CAN' : 'CANNOT'} ${c.label}`;
       try {
-        const review = await call(check, authz.createSubjectAccessReview({ body: { spec: { ...subject, resourceAttributes: c.attrs } } }));
+        const review = await call(
+          check,
+          authz.createSubjectAccessReview({ body: { spec: { ...subject, resourceAttributes: c.attrs } } }),
+        );
         const allowed = review.status?.allowed === true;
         const reason = review.status?.reason ? `: ${review.status.reason}` : '';
-        checks.push({ ok: allowed === c.want, name: check, detail: allowed === c.want ? '' : `${allowed ? 'allowed' : 'denied'}${reason}` });
+        checks.push({
+          ok: allowed === c.want,
+          name: check,
+          detail: allowed === c.want ? '' : `${allowed ? 'allowed' : 'denied'}${reason}`,
+        });
       } catch (err) {
         checks.push({ ok: false, name: check, detail: `review failed: ${describe(err)}` });
       }
@@ -214,10 +257,13 @@ async function sandboxUnbound(
       s.kind === 'ServiceAccount' && s.name === SANDBOX_SA && (s.namespace || bindingNs) === sbx;
     for (const namespace of new Set([ns, sbx])) {
       const list = await call('list rolebindings', rbac.listNamespacedRoleBinding({ namespace }));
-      for (const b of list.items) if ((b.subjects ?? []).some((s) => isSandbox(s, namespace))) names.push(`RoleBinding ${namespace}/${b.metadata?.name}`);
+      for (const b of list.items)
+        if ((b.subjects ?? []).some((s) => isSandbox(s, namespace)))
+          names.push(`RoleBinding ${namespace}/${b.metadata?.name}`);
     }
     const cluster = await call('list clusterrolebindings', rbac.listClusterRoleBinding());
-    for (const b of cluster.items) if ((b.subjects ?? []).some((s) => isSandbox(s, ''))) names.push(`ClusterRoleBinding ${b.metadata?.name}`);
+    for (const b of cluster.items)
+      if ((b.subjects ?? []).some((s) => isSandbox(s, ''))) names.push(`ClusterRoleBinding ${b.metadata?.name}`);
     return { ok: names.length === 0, name, detail: names.join(', ') };
   } catch (err) {
     return { ok: false, name, detail: `could not list bindings: ${describe(err)}` };
@@ -235,7 +281,11 @@ export function formatTable(checks: Check[]): string {
 async function sandboxNamespaceFromConfig(kubeConfig: KubeConfig, namespace: string): Promise<string> {
   // The chart writes SANDBOX_NAMESPACE only for a dedicated sandbox namespace.
   try {
-    const cm = await withTimeout(kubeConfig.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'ci-fixer-config', namespace }), REQUEST_TIMEOUT_MS, 'read ConfigMap');
+    const cm = await withTimeout(
+      kubeConfig.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'ci-fixer-config', namespace }),
+      REQUEST_TIMEOUT_MS,
+      'read ConfigMap',
+    );
     return cm.data?.SANDBOX_NAMESPACE || namespace;
   } catch (err) {
     if (isNotFound(err)) return namespace;
@@ -256,13 +306,16 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: verify-k8s-deployment [--namespace NS] [--sandbox-namespace NS] [--kubeconfig PATH]\n`);
+    process.stderr.write(
+      `${err instanceof Error ? err.message : String(err)}\nusage: verify-k8s-deployment [--namespace NS] [--sandbox-namespace NS] [--kubeconfig PATH]\n`,
+    );
     return 2;
   }
   const kubeConfig = new KubeConfig();
   if (values.kubeconfig) kubeConfig.loadFromFile(values.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const namespace = values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+  const namespace =
+    values.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
   const sandboxNamespace = values['sandbox-namespace'] ?? (await sandboxNamespaceFromConfig(kubeConfig, namespace));
   process.stdout.write(`ci-fixer RBAC check: namespace ${namespace}, sandbox namespace ${sandboxNamespace}\n\n`);
   const checks = await verifyDeployment({ kubeConfig, namespace, sandboxNamespace });

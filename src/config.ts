@@ -56,34 +56,92 @@ const tolerations = list.transform((items, ctx) => {
       return z.NEVER;
     }
     const effect = m[3] as SandboxToleration['effect'];
-    out.push(m[2] === undefined ? { key: m[1] as string, operator: 'Exists', effect } : { key: m[1] as string, operator: 'Equal', value: m[2], effect });
+    out.push(
+      m[2] === undefined
+        ? { key: m[1] as string, operator: 'Exists', effect }
+        : { key: m[1] as string, operator: 'Equal', value: m[2], effect },
+    );
   }
   return out;
 });
 
 /** name -> [zod type, description]. Order here is the order of the README table. */
 const fields = {
-  NODE_ENV: [z.enum(['development', 'production', 'test']).default('development'), 'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).'],
-  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
-  HOST: [optionalString, 'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.'],
-  ALLOWED_HOSTS: [list, 'Extra Host header names served while the API is on loopback or the dev token (then only `localhost`, `127.0.0.1`, `[::1]` and the PUBLIC_URL host are: a DNS-rebinding guard).'],
+  NODE_ENV: [
+    z.enum(['development', 'production', 'test']).default('development'),
+    'Runtime mode. `production` refuses unsafe defaults (dev token, implicit local sandbox, embedded Redis).',
+  ],
+  LOG_LEVEL: [
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'pino log level.',
+  ],
+  HOST: [
+    optionalString,
+    'Address the HTTP server binds to. Unset: `0.0.0.0`, but `127.0.0.1` while the API runs on the dev token.',
+  ],
+  ALLOWED_HOSTS: [
+    list,
+    'Extra Host header names served while the API is on loopback or the dev token (then only `localhost`, `127.0.0.1`, `[::1]` and the PUBLIC_URL host are: a DNS-rebinding guard).',
+  ],
   PORT: [int(3001, 0, 65535), 'Port of the intake API (`api` and `all` modes).'],
-  METRICS_PORT: [int(9464, 0, 65535), 'Port of /healthz, /readyz and /metrics, in every mode (the API port serves no /metrics). Keep it cluster-internal.'],
+  METRICS_PORT: [
+    int(9464, 0, 65535),
+    'Port of /healthz, /readyz and /metrics, in every mode (the API port serves no /metrics). Keep it cluster-internal.',
+  ],
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
-  API_TOKENS: [list, 'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.'],
-  API_RATE_LIMIT_PER_MINUTE: [int(600, 0), 'Task submissions per API token per minute (shared across API replicas through Redis); 429 with Retry-After above it. 0: no limit.'],
-  MAX_QUEUED_TASKS: [int(1000, 0), 'Queued (not yet running) tasks above which `POST /api/v1/tasks` answers 429 with Retry-After. 0: no cap.'],
-  WEBHOOK_MAX_QUEUED_TASKS: [int(2000, 0), 'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.'],
+  API_TOKENS: [
+    list,
+    'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.',
+  ],
+  API_RATE_LIMIT_PER_MINUTE: [
+    int(600, 0),
+    'Task submissions per API token per minute (shared across API replicas through Redis); 429 with Retry-After above it. 0: no limit.',
+  ],
+  MAX_QUEUED_TASKS: [
+    int(1000, 0),
+    'Queued (not yet running) tasks above which `POST /api/v1/tasks` answers 429 with Retry-After. 0: no cap.',
+  ],
+  WEBHOOK_MAX_QUEUED_TASKS: [
+    int(2000, 0),
+    'The same cap for GitHub webhook deliveries, which get 503 (GitHub redelivers); higher, so API clients cannot crowd out CI failures. 0: no cap.',
+  ],
   API_BODY_LIMIT_BYTES: [int(1024 * 1024, 1024), 'Largest accepted request body.'],
-  CONSOLE_ENABLED: [bool(true), 'Serve the web console at `/` and Bull Board at `/admin/queues` (API process; sign in with an API token).'],
-  REDIS_URL: [optionalString, 'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.'],
-  REDIS_PASSWORD: [optionalString, 'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.'],
-  REDIS_API_TIMEOUT_MS: [int(3000, 100, 60_000), 'Longest wait of the API for one Redis command; during an outage requests get 503 after it, and it recovers by itself.'],
+  CONSOLE_ENABLED: [
+    bool(true),
+    'Serve the web console at `/` and Bull Board at `/admin/queues` (API process; sign in with an API token).',
+  ],
+  REDIS_URL: [
+    optionalString,
+    'Redis connection URL. Unset outside production: an embedded `redis-server` child on a free port.',
+  ],
+  REDIS_PASSWORD: [
+    optionalString,
+    'Password for REDIS_URL when the URL carries none; redacted like every secret. The chart sets it for its bundled Redis.',
+  ],
+  REDIS_API_TIMEOUT_MS: [
+    int(3000, 100, 60_000),
+    'Longest wait of the API for one Redis command; during an outage requests get 503 after it, and it recovers by itself.',
+  ],
   REDIS_EMBEDDED_DIR: [z.string().default('.data/redis'), 'Data folder of the embedded Redis (git-ignored).'],
-  QUEUE_NAME: [z.string().regex(/^[A-Za-z0-9_-]+$/).default('fix-tasks'), 'BullMQ queue name.'],
-  QUEUE_PREFIX: [z.string().regex(/^[A-Za-z0-9_:-]+$/).default('ci-fixer'), 'Prefix of every Redis key ci-fixer writes.'],
+  QUEUE_NAME: [
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('fix-tasks'),
+    'BullMQ queue name.',
+  ],
+  QUEUE_PREFIX: [
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:-]+$/)
+      .default('ci-fixer'),
+    'Prefix of every Redis key ci-fixer writes.',
+  ],
   TASK_RETENTION_SECONDS: [int(7 * 24 * 3600, 60), 'How long finished tasks, results and logs stay pollable.'],
-  TASK_UNFINISHED_TTL_SECONDS: [int(30 * 24 * 3600, 7 * 3600), 'Backstop TTL of a task record that is not final, refreshed on each write (a record whose worker vanished still expires).'],
+  TASK_UNFINISHED_TTL_SECONDS: [
+    int(30 * 24 * 3600, 7 * 3600),
+    'Backstop TTL of a task record that is not final, refreshed on each write (a record whose worker vanished still expires).',
+  ],
   TASK_ATTEMPTS: [int(3, 1, 20), 'Attempts per task for infrastructure errors (task errors are never retried).'],
   TASK_BACKOFF_MS: [int(5000, 0), 'First retry delay; doubles on each further attempt.'],
   TASK_DEFAULT_TIMEOUT_SECONDS: [int(900, 10, 6 * 3600), 'Task time budget when the request sets none.'],
@@ -92,75 +150,163 @@ const fields = {
   PATCH_MAX_BYTES: [int(1024 * 1024, 1024), 'Largest patch stored with a result; larger ones are cut and flagged.'],
   INTAKE_BATCH_MAX: [int(64, 1, 1000), 'Most tasks written to Redis in one round trip by the intake micro-batcher.'],
   WORKER_CONCURRENCY: [int(2, 1, 256), 'Tasks one worker process runs at once.'],
-  MAX_CONCURRENT_SANDBOXES: [int(10, 1, 10_000), 'Tasks running at once across all workers (BullMQ global concurrency).'],
+  MAX_CONCURRENT_SANDBOXES: [
+    int(10, 1, 10_000),
+    'Tasks running at once across all workers (BullMQ global concurrency).',
+  ],
   WORKER_DRAIN_SECONDS: [int(60, 0, 3600), 'On SIGTERM, how long active tasks may finish before the worker exits.'],
   WORKER_LOCK_MS: [int(30_000, 1000), 'Job lock duration; a worker that dies loses its tasks to others after this.'],
-  CAPACITY_WAIT_MAX_SECONDS: [int(1800, 0, 24 * 3600), 'Longest total wait for sandbox capacity (a full quota); then the task fails with the quota\'s message.'],
+  CAPACITY_WAIT_MAX_SECONDS: [
+    int(1800, 0, 24 * 3600),
+    "Longest total wait for sandbox capacity (a full quota); then the task fails with the quota's message.",
+  ],
   WORKER_STALLED_INTERVAL_MS: [int(30_000, 1000), 'How often workers look for tasks whose worker died.'],
-  SANDBOX_DRIVER: [z.enum(['auto', 'local', 'kubernetes']).default('auto'), '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).'],
-  ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: [bool(false), 'Let a worker on the local driver (no isolation: task code can read the worker\'s memory and environment) start with GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN set. Only for your own repositories.'],
+  SANDBOX_DRIVER: [
+    z.enum(['auto', 'local', 'kubernetes']).default('auto'),
+    '`auto`: kubernetes when KUBECONFIG or in-cluster config is present, else local (no isolation).',
+  ],
+  ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: [
+    bool(false),
+    "Let a worker on the local driver (no isolation: task code can read the worker's memory and environment) start with GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN set. Only for your own repositories.",
+  ],
   SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
   KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
   KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
   SANDBOX_NAMESPACE: [z.string().default('default'), 'Namespace where sandbox Jobs run.'],
   SANDBOX_INSTANCE: [
-    z.string().max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a Kubernetes label value').default('ci-fixer'),
-    'Names this install on its sandbox Jobs and pods (label `ci-fixer.dev/instance`). The reaper and the pod watch see only Jobs and pods with this value, so installs sharing a sandbox namespace never delete or count each other\'s; give each such install its own. The chart sets the release name.',
+    z
+      .string()
+      .max(63)
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a Kubernetes label value')
+      .default('ci-fixer'),
+    "Names this install on its sandbox Jobs and pods (label `ci-fixer.dev/instance`). The reaper and the pod watch see only Jobs and pods with this value, so installs sharing a sandbox namespace never delete or count each other's; give each such install its own. The chart sets the release name.",
   ],
-  SANDBOX_IMAGE: [z.string().default('nikolaik/python-nodejs:python3.11-nodejs20-bullseye'), 'Sandbox container image.'],
+  SANDBOX_IMAGE: [
+    z.string().default('nikolaik/python-nodejs:python3.11-nodejs20-bullseye'),
+    'Sandbox container image.',
+  ],
   SANDBOX_CPU_REQUEST: [z.string().default('100m'), 'Sandbox CPU request.'],
   SANDBOX_CPU_LIMIT: [z.string().default('500m'), 'Sandbox CPU limit.'],
   SANDBOX_MEMORY_REQUEST: [z.string().default('256Mi'), 'Sandbox memory request.'],
   SANDBOX_MEMORY_LIMIT: [z.string().default('1Gi'), 'Sandbox memory limit.'],
-  SANDBOX_EPHEMERAL_STORAGE_LIMIT: [z.string().default('4Gi'), 'Sandbox ephemeral-storage limit (also the workspace sizeLimit).'],
-  SANDBOX_NODE_SELECTOR: [nodeSelector, 'Comma-separated `label=value` pairs the sandbox pods\' nodes must carry (e.g. dedicated sandbox nodes). Unset: any node.'],
-  SANDBOX_TOLERATIONS: [tolerations, 'Comma-separated taints sandbox pods tolerate: `key=value:Effect`, or `key:Effect` for any value. Pair with SANDBOX_NODE_SELECTOR to keep other pods off sandbox nodes.'],
+  SANDBOX_EPHEMERAL_STORAGE_LIMIT: [
+    z.string().default('4Gi'),
+    'Sandbox ephemeral-storage limit (also the workspace sizeLimit).',
+  ],
+  SANDBOX_NODE_SELECTOR: [
+    nodeSelector,
+    "Comma-separated `label=value` pairs the sandbox pods' nodes must carry (e.g. dedicated sandbox nodes). Unset: any node.",
+  ],
+  SANDBOX_TOLERATIONS: [
+    tolerations,
+    'Comma-separated taints sandbox pods tolerate: `key=value:Effect`, or `key:Effect` for any value. Pair with SANDBOX_NODE_SELECTOR to keep other pods off sandbox nodes.',
+  ],
   SANDBOX_READY_TIMEOUT_SECONDS: [int(300, 5), 'Longest wait for a sandbox pod to become ready.'],
   SANDBOX_IMAGE_PULL_GRACE_SECONDS: [int(30, 0), 'How long an image pull failure may persist before the task fails.'],
   SANDBOX_UNSCHEDULABLE_GRACE_SECONDS: [int(120, 0), 'How long a sandbox pod may stay unschedulable.'],
   REAPER_INTERVAL_SECONDS: [int(60, 1), 'How often orphaned sandbox Jobs are looked for.'],
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
-  GIT_TOKEN: [optionalString, 'Token for cloning private https repositories; sent per command as an HTTP header, never stored.'],
-  GIT_TOKEN_HOSTS: [list, 'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.'],
+  GIT_TOKEN: [
+    optionalString,
+    'Token for cloning private https repositories; sent per command as an HTTP header, never stored.',
+  ],
+  GIT_TOKEN_HOSTS: [
+    list,
+    'Comma-separated hosts (`host[:port]`) GIT_TOKEN is sent to; any other repository is cloned without it. Unset: GITHUB_GIT_HOST.',
+  ],
   // A Git server behind a private CA (an internal GitLab, a mirror): the sandbox image's own
   // bundle stays trusted, these certificates are added for the clone and fetch only.
-  GIT_CA_FILE: [optionalString, 'Path, in the worker, of a PEM bundle of extra CAs that git in the sandbox trusts for clones and fetches, added to the sandbox image\'s system bundle. Unset: the system bundle only.'],
+  GIT_CA_FILE: [
+    optionalString,
+    "Path, in the worker, of a PEM bundle of extra CAs that git in the sandbox trusts for clones and fetches, added to the sandbox image's system bundle. Unset: the system bundle only.",
+  ],
   REDACT: [list, 'Extra comma-separated strings to redact from task logs and the process log.'],
   // GitHub intake (POST /webhooks/github) and reporting. Webhook tasks run without these; only
   // check runs and fix pull requests need credentials (an App, or a personal token).
-  GITHUB_WEBHOOK_SECRETS: [list, 'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.'],
+  GITHUB_WEBHOOK_SECRETS: [
+    list,
+    'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.',
+  ],
   GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
-  GITHUB_ALLOW: [list, 'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.'],
-  GITHUB_API_URL: [z.string().url().default('https://api.github.com'), 'GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).'],
-  GITHUB_GIT_HOST: [optionalString, 'Host (`host[:port]`) GitHub serves git from; a GitHub task whose clone URL is elsewhere gets no token. Unset: `github.com` for the public API, else the host of GITHUB_API_URL.'],
+  GITHUB_ALLOW: [
+    list,
+    'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.',
+  ],
+  GITHUB_API_URL: [
+    z.string().url().default('https://api.github.com'),
+    'GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`).',
+  ],
+  GITHUB_GIT_HOST: [
+    optionalString,
+    'Host (`host[:port]`) GitHub serves git from; a GitHub task whose clone URL is elsewhere gets no token. Unset: `github.com` for the public API, else the host of GITHUB_API_URL.',
+  ],
   GITHUB_APP_ID: [optionalString, 'GitHub App id; with GITHUB_APP_PRIVATE_KEY, tasks use per-installation tokens.'],
   GITHUB_APP_PRIVATE_KEY: [optionalString, 'GitHub App private key (PEM; `\\n` escapes allowed).'],
-  GITHUB_PERSONAL_TOKEN: [optionalString, 'Personal access token used instead of an App. Used by the worker only; sandbox clones use GIT_TOKEN.'],
-  GITHUB_CHECK_NAME: [z.string().min(1).max(100).default('ci-fixer'), 'Name of the check run reported on the failing commit.'],
+  GITHUB_PERSONAL_TOKEN: [
+    optionalString,
+    'Personal access token used instead of an App. Used by the worker only; sandbox clones use GIT_TOKEN.',
+  ],
+  GITHUB_CHECK_NAME: [
+    z.string().min(1).max(100).default('ci-fixer'),
+    'Name of the check run reported on the failing commit.',
+  ],
   GITHUB_CHECK_RUNS: [bool(true), 'Report each GitHub task as a check run on its head sha.'],
-  GITHUB_FIX_PULL_REQUESTS: [bool(true), 'On `fixed`, push a `ci-fixer/...` branch and open a pull request into the failing branch.'],
+  GITHUB_FIX_PULL_REQUESTS: [
+    bool(true),
+    'On `fixed`, push a `ci-fixer/...` branch and open a pull request into the failing branch.',
+  ],
   GITHUB_PR_COMMENTS: [bool(true), 'On `fixed`, comment on the failing pull request with the patch.'],
-  FORK_TIMEOUT_SECONDS: [int(600, 10, 6 * 3600), 'Most sandbox time a failure from a fork\'s pull request gets, whatever its .ci-fixer.yml says (fork authors control that file).'],
-  FORK_ALLOW_SETUP: [bool(false), 'Run the `setup` steps of a fork\'s .ci-fixer.yml; by default they are ignored (the command still runs).'],
+  FORK_TIMEOUT_SECONDS: [
+    int(600, 10, 6 * 3600),
+    "Most sandbox time a failure from a fork's pull request gets, whatever its .ci-fixer.yml says (fork authors control that file).",
+  ],
+  FORK_ALLOW_SETUP: [
+    bool(false),
+    "Run the `setup` steps of a fork's .ci-fixer.yml; by default they are ignored (the command still runs).",
+  ],
   GITHUB_ALLOW_WORKFLOW_CHANGES: [bool(false), 'Allow fixes that change files under `.github/workflows/`.'],
-  GITHUB_REPORT_ATTEMPTS: [int(3, 1, 10), 'Attempts to report a task back to GitHub; the task keeps its result either way.'],
+  GITHUB_REPORT_ATTEMPTS: [
+    int(3, 1, 10),
+    'Attempts to report a task back to GitHub; the task keeps its result either way.',
+  ],
   GITHUB_REQUEST_TIMEOUT_MS: [int(10_000, 100), 'Timeout of one GitHub API request.'],
   GITHUB_GIT_TIMEOUT_SECONDS: [int(300, 5), 'Timeout of one worker-side git command (fetch, push).'],
   // The model-backed fixer (src/fixer/agent/): an agent on any OpenAI-compatible endpoint, tried
   // when no deterministic fixer makes the command pass. Off unless LLM_BASE_URL is set. The budgets
   // are per task; a repository's .ci-fixer.yml may lower them, never raise them.
-  LLM_BASE_URL: [optionalString.pipe(z.string().url().optional()), 'OpenAI-compatible API base URL, e.g. `http://127.0.0.1:11434/v1` (Ollama) or `http://vllm:8000/v1`. Unset: the model fixer is off.'],
-  LLM_API_KEY: [optionalString, 'API key sent to the model endpoint (a secret: kept in the worker, redacted everywhere). Local servers often need none.'],
-  LLM_MODEL: [optionalString, 'Model name as the endpoint knows it, e.g. `qwen2.5-coder:14b`. Required with LLM_BASE_URL.'],
+  LLM_BASE_URL: [
+    optionalString.pipe(z.string().url().optional()),
+    'OpenAI-compatible API base URL, e.g. `http://127.0.0.1:11434/v1` (Ollama) or `http://vllm:8000/v1`. Unset: the model fixer is off.',
+  ],
+  LLM_API_KEY: [
+    optionalString,
+    'API key sent to the model endpoint (a secret: kept in the worker, redacted everywhere). Local servers often need none.',
+  ],
+  LLM_MODEL: [
+    optionalString,
+    'Model name as the endpoint knows it, e.g. `qwen2.5-coder:14b`. Required with LLM_BASE_URL.',
+  ],
   LLM_MAX_STEPS: [int(30, 1, 500), 'Model calls per task (every turn of the agent counts one).'],
   LLM_MAX_TOKENS: [int(300_000, 1000), 'Prompt plus completion tokens per task.'],
   LLM_MAX_WALL_SECONDS: [int(600, 10, 6 * 3600), 'Wall time of the model fixer per task, verification runs included.'],
-  LLM_MAX_ATTEMPTS: [int(3, 1, 20), 'Verification attempts per task: after a failed one the model sees the new output and tries again.'],
-  LLM_CONTEXT_TOKENS: [int(32_000, 2000), "The model's context window; older tool outputs are trimmed to stay inside it."],
+  LLM_MAX_ATTEMPTS: [
+    int(3, 1, 20),
+    'Verification attempts per task: after a failed one the model sees the new output and tries again.',
+  ],
+  LLM_CONTEXT_TOKENS: [
+    int(32_000, 2000),
+    "The model's context window; older tool outputs are trimmed to stay inside it.",
+  ],
   LLM_REQUEST_TIMEOUT_MS: [int(120_000, 1000), 'Timeout of one model request.'],
-  LLM_MAX_RETRIES: [int(3, 0, 10), 'Retries of a model request on 429, 5xx, timeouts and connection errors (exponential backoff, Retry-After honoured up to 60 s).'],
-  LLM_PATCH_MAX_BYTES: [int(64 * 1024, 256), 'Largest patch the model fixer may make; an edit or command that goes over it is undone.'],
-  LLM_RUN_TIMEOUT_SECONDS: [int(120, 1, 3600), "Timeout of one command the model runs with its `run` tool."],
+  LLM_MAX_RETRIES: [
+    int(3, 0, 10),
+    'Retries of a model request on 429, 5xx, timeouts and connection errors (exponential backoff, Retry-After honoured up to 60 s).',
+  ],
+  LLM_PATCH_MAX_BYTES: [
+    int(64 * 1024, 256),
+    'Largest patch the model fixer may make; an edit or command that goes over it is undone.',
+  ],
+  LLM_RUN_TIMEOUT_SECONDS: [int(120, 1, 3600), 'Timeout of one command the model runs with its `run` tool.'],
 } as const;
 
 type Fields = typeof fields;
@@ -192,7 +338,14 @@ export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number; metricsPort: number; publicUrl: string | undefined; bodyLimitBytes: number; allowedHosts: string[] };
+  http: {
+    host: string;
+    port: number;
+    metricsPort: number;
+    publicUrl: string | undefined;
+    bodyLimitBytes: number;
+    allowedHosts: string[];
+  };
   auth: { tokens: ApiToken[]; usingDevToken: boolean };
   limits: { perTokenPerMinute: number; maxQueued: number; webhookMaxQueued: number };
   console: { enabled: boolean };
@@ -226,7 +379,13 @@ export interface Config {
       /** SANDBOX_INSTANCE: this install's value of the instance label on its Jobs and pods. */
       instance: string;
       image: string;
-      resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string; ephemeralStorage: string };
+      resources: {
+        cpuRequest: string;
+        cpuLimit: string;
+        memoryRequest: string;
+        memoryLimit: string;
+        ephemeralStorage: string;
+      };
       nodeSelector: Record<string, string>;
       tolerations: SandboxToleration[];
       readyTimeoutSeconds: number;
@@ -306,7 +465,12 @@ function llmSettings(e: Env): LlmSettings | undefined {
     baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
     apiKey: e.LLM_API_KEY,
     model: e.LLM_MODEL,
-    budgets: { maxSteps: e.LLM_MAX_STEPS, maxTokens: e.LLM_MAX_TOKENS, maxWallSeconds: e.LLM_MAX_WALL_SECONDS, maxAttempts: e.LLM_MAX_ATTEMPTS },
+    budgets: {
+      maxSteps: e.LLM_MAX_STEPS,
+      maxTokens: e.LLM_MAX_TOKENS,
+      maxWallSeconds: e.LLM_MAX_WALL_SECONDS,
+      maxAttempts: e.LLM_MAX_ATTEMPTS,
+    },
     contextTokens: e.LLM_CONTEXT_TOKENS,
     requestTimeoutMs: e.LLM_REQUEST_TIMEOUT_MS,
     maxRetries: e.LLM_MAX_RETRIES,
@@ -324,12 +488,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
-  if (production && mode !== 'worker' && e.API_TOKENS.length === 0) throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
+  if (production && mode !== 'worker' && e.API_TOKENS.length === 0)
+    throw new ConfigError('API_TOKENS is required when NODE_ENV=production');
   if (production && e.REDIS_URL === undefined) throw new ConfigError('REDIS_URL is required when NODE_ENV=production');
   const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
-  const driver = e.SANDBOX_DRIVER === 'auto' ? (e.KUBECONFIG !== undefined || inCluster ? 'kubernetes' : 'local') : e.SANDBOX_DRIVER;
+  const driver =
+    e.SANDBOX_DRIVER === 'auto' ? (e.KUBECONFIG !== undefined || inCluster ? 'kubernetes' : 'local') : e.SANDBOX_DRIVER;
   if (production && driver === 'local' && e.SANDBOX_DRIVER !== 'local') {
-    throw new ConfigError('no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation');
+    throw new ConfigError(
+      'no Kubernetes configured and NODE_ENV=production: set SANDBOX_DRIVER=local explicitly to accept running tasks without isolation',
+    );
   }
   // The API only needs the App's id (to recognise its own check runs); the key stays with the worker.
   const keyNeeded = mode !== 'api' || e.GITHUB_APP_PRIVATE_KEY !== undefined;
@@ -351,11 +519,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     // The dev token is public knowledge and the local sandbox runs commands unisolated: with both,
     // listening beyond loopback would hand this machine to anyone on the network.
-    http: { host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'), port: e.PORT, metricsPort: e.METRICS_PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimitBytes: e.API_BODY_LIMIT_BYTES, allowedHosts: e.ALLOWED_HOSTS },
+    http: {
+      host: e.HOST ?? (usingDevToken ? '127.0.0.1' : '0.0.0.0'),
+      port: e.PORT,
+      metricsPort: e.METRICS_PORT,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+      allowedHosts: e.ALLOWED_HOSTS,
+    },
     auth: { tokens, usingDevToken },
-    limits: { perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE, maxQueued: e.MAX_QUEUED_TASKS, webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS },
+    limits: {
+      perTokenPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      maxQueued: e.MAX_QUEUED_TASKS,
+      webhookMaxQueued: e.WEBHOOK_MAX_QUEUED_TASKS,
+    },
     console: { enabled: e.CONSOLE_ENABLED },
-    redis: { url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD), embeddedDir: e.REDIS_EMBEDDED_DIR, apiTimeoutMs: e.REDIS_API_TIMEOUT_MS },
+    redis: {
+      url: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD),
+      embeddedDir: e.REDIS_EMBEDDED_DIR,
+      apiTimeoutMs: e.REDIS_API_TIMEOUT_MS,
+    },
     queue: {
       name: e.QUEUE_NAME,
       prefix: e.QUEUE_PREFIX,
@@ -405,7 +588,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
       },
     },
-    git: { token: e.GIT_TOKEN, tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost], caFile: e.GIT_CA_FILE },
+    git: {
+      token: e.GIT_TOKEN,
+      tokenHosts: e.GIT_TOKEN_HOSTS.length > 0 ? e.GIT_TOKEN_HOSTS : [gitHost],
+      caFile: e.GIT_CA_FILE,
+    },
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,

@@ -12,10 +12,30 @@ export interface LoggerOptions {
 // before serialising. Values inside other text (an error message quoting a clone URL, a library
 // echoing a header) are caught on the serialised line instead, see redactLine.
 const REDACT_PATHS = [
-  'token', '*.token', 'gitToken', '*.gitToken', 'password', '*.password', 'secret', '*.secret', 'secrets', '*.secrets',
-  'privateKey', '*.privateKey', 'apiKey', '*.apiKey', 'webhookSecrets', '*.webhookSecrets',
-  'authorization', '*.authorization', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
-  'request.headers.authorization', '*.request.headers.authorization',
+  'token',
+  '*.token',
+  'gitToken',
+  '*.gitToken',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'privateKey',
+  '*.privateKey',
+  'apiKey',
+  '*.apiKey',
+  'webhookSecrets',
+  '*.webhookSecrets',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'request.headers.authorization',
+  '*.request.headers.authorization',
 ];
 
 /** Built once in main.ts; components receive `logger.child({ component })`. */
@@ -46,7 +66,8 @@ function lineRedactor(secrets: readonly string[]): (line: string) => string {
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return redact(value);
     if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
     return value;
   };
   return (line) => {

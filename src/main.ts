@@ -43,7 +43,8 @@ export interface Runtime {
  * API recovers by itself.
  */
 function redisClient(url: string, name: string, logger: Logger, role: 'api' | 'worker', apiTimeoutMs: number): Redis {
-  const bounds = role === 'api' ? { maxRetriesPerRequest: 1, commandTimeout: apiTimeoutMs } : { maxRetriesPerRequest: null };
+  const bounds =
+    role === 'api' ? { maxRetriesPerRequest: 1, commandTimeout: apiTimeoutMs } : { maxRetriesPerRequest: null };
   const client = new Redis(url, { ...bounds, connectionName: `ci-fixer:${role}:${name}`, connectTimeout: 5000 });
   client.on('error', (err) => logger.warn({ err: err.message, connection: `${role}:${name}` }, 'redis_error'));
   return client;
@@ -73,7 +74,10 @@ function modelAgent(config: Config, metrics: Metrics, logger: Logger): FixAgent 
     logger.info({ variable: 'LLM_BASE_URL' }, 'model_fixer_disabled');
     return undefined;
   }
-  logger.info({ endpoint: new URL(config.llm.baseUrl).origin, model: config.llm.model, budgets: config.llm.budgets }, 'model_fixer_enabled');
+  logger.info(
+    { endpoint: new URL(config.llm.baseUrl).origin, model: config.llm.model, budgets: config.llm.budgets },
+    'model_fixer_enabled',
+  );
   return createModelAgent(config.llm, {
     logger,
     metrics: {
@@ -85,7 +89,11 @@ function modelAgent(config: Config, metrics: Metrics, logger: Logger): FixAgent 
 
 function githubHooks(config: Config, logger: Logger) {
   const settings = config.github;
-  const credentials = createGitHubCredentials(settings, { apiUrl: settings.apiUrl, requestTimeoutMs: settings.requestTimeoutMs, logger });
+  const credentials = createGitHubCredentials(settings, {
+    apiUrl: settings.apiUrl,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    logger,
+  });
   if (credentials === undefined) logger.info('github_reporting_disabled_no_credentials');
   return createGitHubTaskHooks({
     settings,
@@ -99,7 +107,12 @@ function githubHooks(config: Config, logger: Logger) {
 /** Refuses, or warns about, setups that hand more away than they should. */
 export function checkStartupSafety(mode: Mode, config: Config, logger: Logger): void {
   const { github } = config;
-  if (mode !== 'api' && config.sandbox.driver === 'local' && (github.app !== undefined || github.personalToken !== undefined) && !config.sandbox.local.allowWithCredentials) {
+  if (
+    mode !== 'api' &&
+    config.sandbox.driver === 'local' &&
+    (github.app !== undefined || github.personalToken !== undefined) &&
+    !config.sandbox.local.allowWithCredentials
+  ) {
     // Task code runs unisolated next to the worker and could read the key or token from it.
     throw new ConfigError(
       'the local sandbox driver does not isolate task code from the worker, which holds GITHUB_APP_PRIVATE_KEY or GITHUB_PERSONAL_TOKEN: use SANDBOX_DRIVER=kubernetes, unset them, or set ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS=true',
@@ -110,7 +123,11 @@ export function checkStartupSafety(mode: Mode, config: Config, logger: Logger): 
   }
 }
 
-async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+async function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  host: string,
+  port: number,
+): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
@@ -130,14 +147,18 @@ function closeServer(server: ServerType): Promise<void> {
 export async function startRuntime(mode: Mode, config: Config, logger: Logger): Promise<Runtime> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown_step_failed'));
+    for (const stop of stops.reverse())
+      await stop().catch((err: unknown) => logger.error({ err }, 'shutdown_step_failed'));
   };
   try {
     checkStartupSafety(mode, config, logger);
     let redisUrl = config.redis.url;
     let embedded: EmbeddedRedis | undefined;
     if (redisUrl === undefined) {
-      embedded = createEmbeddedRedis({ dir: config.redis.embeddedDir, logger: logger.child({ component: 'embedded-redis' }) });
+      embedded = createEmbeddedRedis({
+        dir: config.redis.embeddedDir,
+        logger: logger.child({ component: 'embedded-redis' }),
+      });
       redisUrl = await embedded.start();
       stops.push(() => embedded!.stop());
     }
@@ -167,7 +188,13 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     };
     const workerSide = mode === 'api' ? undefined : connect('worker');
     const apiSide = mode === 'worker' ? workerSide! : connect('api');
-    const tasks = new RedisTaskService({ queue: config.queue, redis: apiSide.redis, store: apiSide.store, hub: apiSide.hub, logger: logger.child({ component: 'queue' }) });
+    const tasks = new RedisTaskService({
+      queue: config.queue,
+      redis: apiSide.redis,
+      store: apiSide.store,
+      hub: apiSide.hub,
+      logger: logger.child({ component: 'queue' }),
+    });
     stops.push(() => tasks.close());
     const metrics = createMetrics({ onCollectError: (err) => logger.warn({ err }, 'metrics_collect_failed') });
     metrics.setQueueCountsSource(() => tasks.counts());
@@ -205,7 +232,11 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     }
 
     // Probes and /metrics on METRICS_PORT in every mode; the API port serves no metrics.
-    const ops = await listen(createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }), scaling: () => tasks.scaling() }), config.http.host, config.http.metricsPort);
+    const ops = await listen(
+      createOpsApp({ tasks, metrics, logger: logger.child({ component: 'ops' }), scaling: () => tasks.scaling() }),
+      config.http.host,
+      config.http.metricsPort,
+    );
     stops.push(() => closeServer(ops.server));
     let port = ops.port;
     const consoleOn = mode !== 'worker' && config.console.enabled;
@@ -215,14 +246,22 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         config: { auth: config.auth, http: config.http, github: config.github },
         logger: logger.child({ component: 'api' }),
         metrics,
-        limits: createIntakeLimits({ ...config.limits, redis: apiSide.redis, prefix: config.queue.prefix, counts: () => tasks.counts() }),
+        limits: createIntakeLimits({
+          ...config.limits,
+          redis: apiSide.redis,
+          prefix: config.queue.prefix,
+          counts: () => tasks.counts(),
+        }),
         ...(consoleOn ? { console: { queue: tasks.queue } } : {}),
       });
       const http = await listen(app, config.http.host, config.http.port);
       stops.push(() => closeServer(http.server));
       port = http.port;
     }
-    logger.info({ mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver, console: consoleOn }, 'ci_fixer_started');
+    logger.info(
+      { mode, host: config.http.host, port, metricsPort: ops.port, sandbox: config.sandbox.driver, console: consoleOn },
+      'ci_fixer_started',
+    );
 
     let stopping: Promise<void> | undefined;
     return { port, metricsPort: ops.port, stop: () => (stopping ??= stopAll()) };

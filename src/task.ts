@@ -50,11 +50,37 @@ export type FixerName = (typeof FIXER_NAMES)[number];
 
 /** The tool a failure is attributed to (src/fixer/diagnosis/). */
 export const DIAGNOSIS_TOOLS = [
-  'prettier', 'eslint', 'biome', 'tsc', 'node-test', 'jest', 'vitest', 'mocha', 'npm', 'yarn', 'pnpm',
-  'pytest', 'mypy', 'ruff', 'black', 'isort', 'poetry', 'uv',
-  'go-build', 'go-vet', 'go-test', 'gofmt', 'goimports', 'go-mod',
-  'cargo-build', 'cargo-test', 'cargo-fmt', 'clippy',
-  'terraform', 'shfmt', 'clang-format',
+  'prettier',
+  'eslint',
+  'biome',
+  'tsc',
+  'node-test',
+  'jest',
+  'vitest',
+  'mocha',
+  'npm',
+  'yarn',
+  'pnpm',
+  'pytest',
+  'mypy',
+  'ruff',
+  'black',
+  'isort',
+  'poetry',
+  'uv',
+  'go-build',
+  'go-vet',
+  'go-test',
+  'gofmt',
+  'goimports',
+  'go-mod',
+  'cargo-build',
+  'cargo-test',
+  'cargo-fmt',
+  'clippy',
+  'terraform',
+  'shfmt',
+  'clang-format',
   'git-diff',
   'unknown',
 ] as const;
@@ -62,7 +88,17 @@ export type DiagnosisTool = (typeof DIAGNOSIS_TOOLS)[number];
 
 // generated: the checkout differs from what the command's own steps generate (`go mod tidy && git
 // diff --exit-code`): the fix is to commit their output.
-export const FAILURE_CATEGORIES = ['format', 'lint', 'type', 'test', 'build', 'dependency', 'generated', 'environment', 'unknown'] as const;
+export const FAILURE_CATEGORIES = [
+  'format',
+  'lint',
+  'type',
+  'test',
+  'build',
+  'dependency',
+  'generated',
+  'environment',
+  'unknown',
+] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 export interface DiagnosisLocation {
@@ -125,9 +161,21 @@ export const taskSpecSchema = z.object({
   }),
   command: z.string().trim().min(1).max(4096),
   fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
-  timeoutSeconds: z.number().int().min(10).max(6 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(6 * 3600)
+    .optional(),
   labels: z
-    .record(z.string().min(1).max(63).regex(/^[A-Za-z0-9._\/-]+$/), z.string().max(256))
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(63)
+        .regex(/^[A-Za-z0-9._\/-]+$/),
+      z.string().max(256),
+    )
     .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels')
     .optional(),
 });

@@ -18,7 +18,17 @@ import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixAgent, FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
 import type { Sandbox } from '../src/sandbox/types.js';
-import { isFinal, type Diagnosis, type FixerName, type FixResult, type Outcome, type TaskErrorInfo, type TaskPhase, type TaskSpec, type TaskState } from '../src/task.js';
+import {
+  isFinal,
+  type Diagnosis,
+  type FixerName,
+  type FixResult,
+  type Outcome,
+  type TaskErrorInfo,
+  type TaskPhase,
+  type TaskSpec,
+  type TaskState,
+} from '../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
 
 export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
@@ -101,13 +111,27 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
    * Every state write of an attempt goes through here: fenced once the attempt owns the record,
    * and a refused write is logged and counted rather than silently lost.
    */
-  async function write(attempt: Attempt, from: readonly TaskState[], patch: TransitionPatch): Promise<TransitionOutcome> {
+  async function write(
+    attempt: Attempt,
+    from: readonly TaskState[],
+    patch: TransitionPatch,
+  ): Promise<TransitionOutcome> {
     const outcome = await store.transition(attempt.taskId, from, patch, attempt.owned ? attempt.owner : undefined);
     if (!outcome.applied) {
       const reason = outcome.refused ?? 'state';
-      logger.warn({ taskId: attempt.taskId, reason, state: outcome.previous, wanted: patch.state ?? null, phase: patch.phase ?? null }, 'task_write_refused');
+      logger.warn(
+        {
+          taskId: attempt.taskId,
+          reason,
+          state: outcome.previous,
+          wanted: patch.state ?? null,
+          phase: patch.phase ?? null,
+        },
+        'task_write_refused',
+      );
       options.metrics.writeRefused(reason);
-      if (reason === 'fenced' && !attempt.controller.signal.aborted) attempt.controller.abort(new AbortReason('superseded'));
+      if (reason === 'fenced' && !attempt.controller.signal.aborted)
+        attempt.controller.abort(new AbortReason('superseded'));
     }
     return outcome;
   }
@@ -118,10 +142,12 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     // leaves for GitHub.
     let patch = redactEnd(end, attempt.redact);
     if (attempt.hookCtx !== undefined && options.hooks?.onFinish !== undefined) {
-      const extra = await options.hooks.onFinish(attempt.hookCtx, { ...patch, spec: attempt.spec ?? attempt.hookCtx.spec }).catch((err: unknown) => {
-        logger.error({ err, taskId }, 'task_hook_finish_failed');
-        return undefined;
-      });
+      const extra = await options.hooks
+        .onFinish(attempt.hookCtx, { ...patch, spec: attempt.spec ?? attempt.hookCtx.spec })
+        .catch((err: unknown) => {
+          logger.error({ err, taskId }, 'task_hook_finish_failed');
+          return undefined;
+        });
       if (extra !== undefined && patch.result !== null) patch = { ...patch, result: { ...patch.result, ...extra } };
     }
     // The hook's own fields (a GitHub error) can echo a secret as well.
@@ -131,7 +157,12 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     if (!(await write(attempt, ['queued', 'running'], { ...patch, phase: null, finishedAt: now() })).applied) return;
     const outcome = patch.state === 'cancelled' ? 'cancelled' : (patch.result?.outcome ?? 'error');
     options.metrics.taskFinished(outcome, (Date.now() - attempt.startedMs) / 1000);
-    const fields = patch.result ? { fixers: patch.result.fixers ?? (patch.result.fixer ? [patch.result.fixer] : []), tool: patch.result.diagnosis?.tool ?? null } : {};
+    const fields = patch.result
+      ? {
+          fixers: patch.result.fixers ?? (patch.result.fixer ? [patch.result.fixer] : []),
+          tool: patch.result.diagnosis?.tool ?? null,
+        }
+      : {};
     logger.info({ taskId, state: patch.state, outcome, ...fields }, 'task_finished');
   }
 
@@ -144,7 +175,11 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     throw new DelayedError();
   }
 
-  async function processJob(job: Job<TaskJobData>, token: string | undefined, jobSignal?: AbortSignal): Promise<Outcome | 'cancelled'> {
+  async function processJob(
+    job: Job<TaskJobData>,
+    token: string | undefined,
+    jobSignal?: AbortSignal,
+  ): Promise<Outcome | 'cancelled'> {
     const controller = new AbortController();
     const onJobAbort = () => controller.abort(new AbortReason('cancel'));
     jobSignal?.addEventListener('abort', onJobAbort, { once: true });
@@ -175,7 +210,12 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       redact,
       owner: randomUUID(),
       owned: false,
-      log: createTaskLogWriter({ store, taskId, redact: (text) => attempt.redact(text), onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed') }),
+      log: createTaskLogWriter({
+        store,
+        taskId,
+        redact: (text) => attempt.redact(text),
+        onError: (err) => logger.warn({ err, taskId }, 'task_log_write_failed'),
+      }),
       guard: undefined,
     };
     armGuard(attempt);
@@ -185,7 +225,10 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
   // The pipeline bounds every command; this guard bounds everything else (sandbox start, hooks).
   function armGuard(attempt: Attempt): void {
     clearTimeout(attempt.guard);
-    attempt.guard = setTimeout(() => attempt.controller.abort(new AbortReason('timeout')), (attempt.timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000);
+    attempt.guard = setTimeout(
+      () => attempt.controller.abort(new AbortReason('timeout')),
+      (attempt.timeoutSeconds + TIMEOUT_MARGIN_SECONDS) * 1000,
+    );
   }
 
   /** Marks the task running and runs the start hooks; returns a value when the task must not run. */
@@ -212,10 +255,20 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     attempt.owned = true;
     attempt.log.write('system', `attempt ${job.attemptsMade + 1} started`);
     if (options.hooks === undefined) return undefined;
-    attempt.hookCtx = { taskId, attempt: job.attemptsMade + 1, spec: job.data.spec, signal: attempt.controller.signal, log: (stream, text) => attempt.log.write(stream, text) };
+    attempt.hookCtx = {
+      taskId,
+      attempt: job.attemptsMade + 1,
+      spec: job.data.spec,
+      signal: attempt.controller.signal,
+      log: (stream, text) => attempt.log.write(stream, text),
+    };
     const start = await options.hooks.onStart?.(attempt.hookCtx);
     if (start?.secrets !== undefined || start?.gitToken !== undefined) {
-      attempt.redact = createRedactor([...baseSecrets, ...(start.secrets ?? []), ...(start.gitToken ? [start.gitToken] : [])]);
+      attempt.redact = createRedactor([
+        ...baseSecrets,
+        ...(start.secrets ?? []),
+        ...(start.gitToken ? [start.gitToken] : []),
+      ]);
     }
     if (start?.gitToken !== undefined) attempt.gitToken = start.gitToken;
     if (start?.spec !== undefined) {
@@ -252,16 +305,25 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
           ? err
           : undefined;
     if (taskError !== undefined) {
-      const info = { code: isAppError(taskError) ? taskError.code : 'task_failed', message: attempt.redact(taskError.message) };
+      const info = {
+        code: isAppError(taskError) ? taskError.code : 'task_failed',
+        message: attempt.redact(taskError.message),
+      };
       log.write('system', `task failed: ${info.message}`);
       await finish(attempt, { state: 'failed', result: errorResult(), error: info });
       throw new UnrecoverableError(info.message);
     }
     // Infrastructure: BullMQ retries with backoff while attempts remain.
-    const info = { code: isAppError(err) ? err.code : 'infrastructure_error', message: attempt.redact(errorMessage(err)) };
+    const info = {
+      code: isAppError(err) ? err.code : 'infrastructure_error',
+      message: attempt.redact(errorMessage(err)),
+    };
     const attempts = job.opts.attempts ?? 1;
     const willRetry = job.attemptsMade + 1 < attempts;
-    log.write('system', `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`);
+    log.write(
+      'system',
+      `attempt ${job.attemptsMade + 1} of ${attempts} failed: ${info.message}${willRetry ? '; retrying' : ''}`,
+    );
     if (willRetry) {
       await log.flush();
       await write(attempt, ['running'], { state: 'queued', phase: null, error: info });
@@ -276,7 +338,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     const { taskId, log, timeoutSeconds } = attempt;
     const signal = attempt.controller.signal;
     const spec = attempt.spec ?? attempt.job.data.spec;
-    if (spec.command === undefined) throw new TaskError('command_unresolved', 'the task has no command and nothing resolved one');
+    if (spec.command === undefined)
+      throw new TaskError('command_unresolved', 'the task has no command and nothing resolved one');
     const createdMs = Date.now();
     const sandbox = await createSandbox(attempt);
     try {
@@ -302,13 +365,22 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         patchMaxBytes: options.tasks.patchMaxBytes,
         ...(options.agent ? { agent: options.agent } : {}),
       });
-      if (result.outcome === 'fixed') options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
+      if (result.outcome === 'fixed')
+        options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
       await setPhase('reporting');
       const fixers = result.fixers && result.fixers.length > 0 ? result.fixers : result.fixer ? [result.fixer] : [];
-      log.write('system', `outcome ${result.outcome}${fixers.length > 0 ? ` (${fixers.length > 1 ? 'fixers' : 'fixer'} ${fixers.join(', ')})` : ''}`);
+      log.write(
+        'system',
+        `outcome ${result.outcome}${fixers.length > 0 ? ` (${fixers.length > 1 ? 'fixers' : 'fixer'} ${fixers.join(', ')})` : ''}`,
+      );
       const patch = attempt.redact(result.patch);
-      if (patch !== result.patch) log.write('system', 'the patch contained a configured secret; it was redacted and will not be delivered');
-      await finish(attempt, { state: 'succeeded', result: { ...result, patch, ...(patch === result.patch ? {} : { patchRedacted: true }) }, error: null });
+      if (patch !== result.patch)
+        log.write('system', 'the patch contained a configured secret; it was redacted and will not be delivered');
+      await finish(attempt, {
+        state: 'succeeded',
+        result: { ...result, patch, ...(patch === result.patch ? {} : { patchRedacted: true }) },
+        error: null,
+      });
       return result.outcome;
     } finally {
       // Exactly one sandbox per task, always released, whatever happened above.
@@ -333,9 +405,16 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         if (!(err instanceof CapacityError) || controller.signal.aborted) throw err;
         const waited = Date.now() - waitStarted;
         if (waited + err.retryAfterMs > maxWaitMs) {
-          throw new TaskError('sandbox_capacity_exhausted', `no sandbox capacity within ${Math.round(maxWaitMs / 1000)} s: ${err.message}`, { cause: err });
+          throw new TaskError(
+            'sandbox_capacity_exhausted',
+            `no sandbox capacity within ${Math.round(maxWaitMs / 1000)} s: ${err.message}`,
+            { cause: err },
+          );
         }
-        attempt.log.write('system', `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`);
+        attempt.log.write(
+          'system',
+          `waiting for capacity: ${attempt.redact(err.message)}; retrying in ${Math.round(err.retryAfterMs / 1000)} s`,
+        );
         clearTimeout(attempt.guard);
         await sleep(err.retryAfterMs, undefined, { signal: controller.signal }).catch(() => undefined);
         armGuard(attempt);
@@ -356,7 +435,13 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
       message: `the task's worker stopped responding ${MAX_STALLED_COUNT + 1} times (killed, out of memory, or blocked); it is not retried again`,
     };
     await store.appendLog(taskId, [{ ts: now(), stream: 'system', text: `task failed: ${error.message}` }]);
-    const outcome = await store.transition(taskId, ['queued', 'running'], { state: 'failed', phase: null, finishedAt: now(), result: errorResult(), error });
+    const outcome = await store.transition(taskId, ['queued', 'running'], {
+      state: 'failed',
+      phase: null,
+      finishedAt: now(),
+      result: errorResult(),
+      error,
+    });
     if (!outcome.applied) return;
     options.metrics.taskFinished('error', (Date.now() - (job.processedOn ?? Date.now())) / 1000);
     logger.warn({ taskId, code: error.code }, 'task_failed_stalled');
@@ -387,7 +472,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         worker.on('error', (err) => logger.error({ err }, 'worker_error'));
         worker.on('failed', (job) => {
           if (job?.deferredFailure === undefined) return;
-          finishStalled(job).catch((err: unknown) => logger.error({ err, taskId: job.data.taskId }, 'task_stalled_record_failed'));
+          finishStalled(job).catch((err: unknown) =>
+            logger.error({ err, taskId: job.data.taskId }, 'task_stalled_record_failed'),
+          );
         });
         await worker.waitUntilReady();
         // The cluster-wide cap lives on the queue, so every worker sees the same limit.
@@ -398,7 +485,14 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
           await queue.close();
         }
         void worker.run();
-        logger.info({ concurrency: options.worker.concurrency, maxConcurrentSandboxes: options.worker.maxConcurrentSandboxes, driver: options.sandboxes.kind }, 'worker_started');
+        logger.info(
+          {
+            concurrency: options.worker.concurrency,
+            maxConcurrentSandboxes: options.worker.maxConcurrentSandboxes,
+            driver: options.sandboxes.kind,
+          },
+          'worker_started',
+        );
       })();
       return startPromise;
     },
@@ -451,7 +545,10 @@ interface Attempt {
 }
 
 /** Commands and error messages can echo a secret too (a token in a command line, a git error). */
-function redactEnd(end: Pick<TaskEnd, 'state' | 'result' | 'error'>, redact: Redactor): Pick<TaskEnd, 'state' | 'result' | 'error'> {
+function redactEnd(
+  end: Pick<TaskEnd, 'state' | 'result' | 'error'>,
+  redact: Redactor,
+): Pick<TaskEnd, 'state' | 'result' | 'error'> {
   const info = (e: TaskErrorInfo | null) => (e === null ? null : { ...e, message: redact(e.message) });
   const result = end.result;
   return {
@@ -466,7 +563,14 @@ function redactEnd(end: Pick<TaskEnd, 'state' | 'result' | 'error'>, redact: Red
             // The diagnosis quotes the command's output; the reason and the model's summary may too.
             ...(result.diagnosis ? { diagnosis: redactDiagnosis(result.diagnosis, redact) } : {}),
             ...(result.reason ? { reason: redact(result.reason) } : {}),
-            ...(result.model ? { model: { ...result.model, summary: result.model.summary === null ? null : redact(result.model.summary) } } : {}),
+            ...(result.model
+              ? {
+                  model: {
+                    ...result.model,
+                    summary: result.model.summary === null ? null : redact(result.model.summary),
+                  },
+                }
+              : {}),
             ...(result.github === undefined ? {} : { github: { ...result.github, error: info(result.github.error) } }),
           },
   };

@@ -23,7 +23,13 @@ export interface ModelBench extends ModelSummary {
 export function modelCases(cases: readonly BenchCase[], fake: boolean): BenchCase[] {
   return cases
     .filter((c) => c.needsModel)
-    .map((c) => ({ ...c, expect: !fake || c.modelFix ? { outcome: 'fixed' as const, fixers: ['model' as const] } : { outcome: 'not_fixed' as const } }));
+    .map((c) => ({
+      ...c,
+      expect:
+        !fake || c.modelFix
+          ? { outcome: 'fixed' as const, fixers: ['model' as const] }
+          : { outcome: 'not_fixed' as const },
+    }));
 }
 
 /** A fenced block after `label` in the agent's task prompt (fences are three or more backticks). */
@@ -46,7 +52,8 @@ export function caseOfRequest(cases: readonly BenchCase[], request: RecordedChat
     .sort((a, b) => Object.keys(b.files()).length - Object.keys(a.files()).length);
   const [best, next] = candidates;
   if (best === undefined) throw new Error(`no case has the command ${JSON.stringify(command)} and these files`);
-  if (next !== undefined && Object.keys(next.files()).length === Object.keys(best.files()).length) throw new Error(`cases ${best.name} and ${next.name} look the same`);
+  if (next !== undefined && Object.keys(next.files()).length === Object.keys(best.files()).length)
+    throw new Error(`cases ${best.name} and ${next.name} look the same`);
   return best;
 }
 
@@ -55,7 +62,8 @@ export function scriptedModel(cases: readonly BenchCase[]): (request: RecordedCh
   return (request) => {
     const c = caseOfRequest(cases, request);
     const turns = request.body.messages.filter((m: { role: string }) => m.role === 'assistant').length;
-    if (c.modelFix === undefined) return { calls: [{ name: 'finish', arguments: { summary: `cannot fix ${c.name}: no scripted fix` } }] };
+    if (c.modelFix === undefined)
+      return { calls: [{ name: 'finish', arguments: { summary: `cannot fix ${c.name}: no scripted fix` } }] };
     if (turns === 0) return { calls: [{ name: 'edit_file', arguments: { ...c.modelFix } }] };
     return { calls: [{ name: 'finish', arguments: { summary: `${c.name}: edited ${c.modelFix.path}` } }] };
   };
@@ -67,17 +75,29 @@ export async function runModelBench(options: ModelBenchOptions): Promise<ModelBe
   const cases = modelCases(options.cases, options.fake);
   if (cases.length === 0) throw new Error('bench:fix --model: no model-needed case selected');
   if (!options.fake && !process.env.LLM_BASE_URL) {
-    throw new Error('bench:fix --model needs a model endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if it wants one), or add --fake for the scripted one');
+    throw new Error(
+      'bench:fix --model needs a model endpoint: set LLM_BASE_URL and LLM_MODEL (and LLM_API_KEY if it wants one), or add --fake for the scripted one',
+    );
   }
   if (!options.fake && !process.env.LLM_MODEL) throw new Error('bench:fix --model needs LLM_MODEL with LLM_BASE_URL');
   const key = `sk-bench-${randomBytes(8).toString('hex')}`;
   const fake = options.fake ? await startFakeOpenAI({ apiKey: key, respond: scriptedModel(cases) }) : undefined;
   try {
-    const env: Record<string, string> = fake ? { LLM_BASE_URL: fake.url, LLM_MODEL: 'scripted-coder', LLM_API_KEY: key } : {};
+    const env: Record<string, string> = fake
+      ? { LLM_BASE_URL: fake.url, LLM_MODEL: 'scripted-coder', LLM_API_KEY: key }
+      : {};
     const { results, totalMs } = await runBench({ ...options, cases, env });
-    const summary = printModelReport(results, totalMs, fake ? 'the scripted fake' : `${process.env.LLM_MODEL} at ${new URL(process.env.LLM_BASE_URL as string).origin}`, out);
+    const summary = printModelReport(
+      results,
+      totalMs,
+      fake ? 'the scripted fake' : `${process.env.LLM_MODEL} at ${new URL(process.env.LLM_BASE_URL as string).origin}`,
+      out,
+    );
     const violations = fake?.violations ?? [];
-    if (fake) out(`  wire-format violations    ${violations.length}${violations.length ? `:\n${violations.map((v) => `    ${v}`).join('\n')}` : ''}`);
+    if (fake)
+      out(
+        `  wire-format violations    ${violations.length}${violations.length ? `:\n${violations.map((v) => `    ${v}`).join('\n')}` : ''}`,
+      );
     return { ...summary, violations };
   } finally {
     await fake?.close();

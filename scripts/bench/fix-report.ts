@@ -25,27 +25,37 @@ export interface CaseResult {
 }
 
 /** Test files by the conventions of each ecosystem: a fix must never touch one. */
-const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|[._-](test|spec)\.[cm]?[jt]sx?$|_test\.go$|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
+const TEST_FILE =
+  /(^|\/)(tests?|__tests__|spec)\/|[._-](test|spec)\.[cm]?[jt]sx?$|_test\.go$|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
 
 /** The test files a unified git diff touches. */
 export function testFilesIn(patch: string): string[] {
-  return [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)].map((m) => m[1] as string).filter((file) => TEST_FILE.test(file));
+  return [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)]
+    .map((m) => m[1] as string)
+    .filter((file) => TEST_FILE.test(file));
 }
 
 export function median(values: number[]): number {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '-');
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '-';
 const seconds = (ms: number): string => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '-');
 const percent = (n: number, of: number): string => (of === 0 ? '-' : `${Math.round((100 * n) / of)}%`);
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -53,7 +63,10 @@ function table(header: string[], rows: string[][]): string {
 function printLogTails(results: CaseResult[], out: (line: string) => void): void {
   const unexpected = results.filter((r) => !r.asExpected && r.logTail.length > 0);
   if (unexpected.length > 0) out('\nnot as expected: the last lines of each task log');
-  for (const r of unexpected) out(`  ${r.case.name}${r.reason ? ` (${r.reason})` : ''}\n${r.logTail.map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
+  for (const r of unexpected)
+    out(
+      `  ${r.case.name}${r.reason ? ` (${r.reason})` : ''}\n${r.logTail.map((l) => `    ${l.slice(0, 200)}`).join('\n')}`,
+    );
 }
 
 /** Prints the report to stdout; returns the number of false fixes. */
@@ -63,7 +76,20 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   console.log('\nbench:fix cases');
   console.log(
     table(
-      ['case', 'kind', 'category', 'expected', 'outcome', 'fixers', 'ok', 'wall s', 'cmds s', 'overhead', 'x command', 'note'],
+      [
+        'case',
+        'kind',
+        'category',
+        'expected',
+        'outcome',
+        'fixers',
+        'ok',
+        'wall s',
+        'cmds s',
+        'overhead',
+        'x command',
+        'note',
+      ],
       results.map((r) => [
         r.case.name,
         r.kind,
@@ -76,7 +102,11 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
         seconds(r.commandsMs),
         ratio(r.wallMs, r.commandsMs),
         ratio(r.wallMs, r.commandRunMs),
-        r.falseFix ? `FALSE FIX: ${r.falseFix}` : awaiting(r).length > 0 && r.outcome !== 'fixed' ? `fixer not on this branch: ${awaiting(r).join(', ')}` : '',
+        r.falseFix
+          ? `FALSE FIX: ${r.falseFix}`
+          : awaiting(r).length > 0 && r.outcome !== 'fixed'
+            ? `fixer not on this branch: ${awaiting(r).join(', ')}`
+            : '',
       ]),
     ),
   );
@@ -100,7 +130,15 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   console.log(
     table(
       ['category', 'cases', 'fixed', 'fix rate', 'tool-fixable', 'of those fixed'],
-      [...categories.map((cat) => rateRow(cat, failing.filter((r) => r.case.category === cat))), rateRow('overall', failing)],
+      [
+        ...categories.map((cat) =>
+          rateRow(
+            cat,
+            failing.filter((r) => r.case.category === cat),
+          ),
+        ),
+        rateRow('overall', failing),
+      ],
     ),
   );
 
@@ -109,7 +147,9 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   console.log(
     table(
       ['kind', 'cases', 'as expected'],
-      kinds.map((k) => results.filter((r) => r.kind === k)).map((rs, i) => [kinds[i] as string, String(rs.length), String(rs.filter((r) => r.asExpected).length)]),
+      kinds
+        .map((k) => results.filter((r) => r.kind === k))
+        .map((rs, i) => [kinds[i] as string, String(rs.length), String(rs.filter((r) => r.asExpected).length)]),
     ),
   );
 
@@ -117,14 +157,22 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   const oneRound = fixed(results).filter((r) => r.fixers.length === 1);
   const oneRoundRatios = oneRound.map((r) => r.wallMs / r.commandRunMs);
   console.log('\nsummary');
-  console.log(`  overall fix rate          ${fixed(failing).length}/${failing.length} (${percent(fixed(failing).length, failing.length)})`);
+  console.log(
+    `  overall fix rate          ${fixed(failing).length}/${failing.length} (${percent(fixed(failing).length, failing.length)})`,
+  );
   console.log(`  as expected               ${results.filter((r) => r.asExpected).length}/${results.length}`);
-  console.log(`  false fixes               ${falseFixes.length}${falseFixes.length ? `: ${falseFixes.map((r) => r.case.name).join(', ')}` : ''}`);
-  console.log(`  median overhead ratio     ${median(results.map((r) => r.wallMs / r.commandsMs)).toFixed(2)} (task wall time / summed command time)`);
+  console.log(
+    `  false fixes               ${falseFixes.length}${falseFixes.length ? `: ${falseFixes.map((r) => r.case.name).join(', ')}` : ''}`,
+  );
+  console.log(
+    `  median overhead ratio     ${median(results.map((r) => r.wallMs / r.commandsMs)).toFixed(2)} (task wall time / summed command time)`,
+  );
   console.log(
     `  one-round fixes x command median ${median(oneRoundRatios).toFixed(2)}, max ${oneRoundRatios.length ? Math.max(...oneRoundRatios).toFixed(2) : '-'} (aim <= 2.2; ${oneRound.length} fixes)`,
   );
-  console.log(`  model-needed cases        ${results.filter((r) => r.case.needsModel).length} (not_fixed without a model)`);
+  console.log(
+    `  model-needed cases        ${results.filter((r) => r.case.needsModel).length} (not_fixed without a model)`,
+  );
   console.log(`  total                     ${seconds(totalMs)} s`);
   return falseFixes.length;
 }
@@ -149,7 +197,12 @@ const tokensOf = (r: CaseResult): number => (r.model ? r.model.promptTokens + r.
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** The model fixer's report on the model-needed cases; `endpoint` names what answered. */
-export function printModelReport(results: CaseResult[], totalMs: number, endpoint: string, out: (line: string) => void): ModelSummary {
+export function printModelReport(
+  results: CaseResult[],
+  totalMs: number,
+  endpoint: string,
+  out: (line: string) => void,
+): ModelSummary {
   out(`\nbench:fix --model cases (${endpoint})`);
   out(
     table(
@@ -185,11 +238,26 @@ export function printModelReport(results: CaseResult[], totalMs: number, endpoin
   const per = (n: number) => (results.length === 0 ? '-' : (n / results.length).toFixed(1));
   out('\nsummary (model fixer)');
   out(`  model fix rate            ${summary.fixed}/${summary.cases} (${percent(summary.fixed, summary.cases)})`);
-  out(`  tokens per fix            ${Number.isFinite(summary.tokensPerFix) ? summary.tokensPerFix : '-'} (all ${summary.tokens} prompt + completion tokens / fixes)`);
-  out(`  tokens per fixed case     ${Number.isFinite(summary.tokensPerFixedCase) ? summary.tokensPerFixedCase : '-'} (mean)`);
-  out(`  steps / attempts          ${summary.steps} / ${summary.attempts} (per case ${per(summary.steps)} / ${per(summary.attempts)})`);
+  out(
+    `  tokens per fix            ${Number.isFinite(summary.tokensPerFix) ? summary.tokensPerFix : '-'} (all ${summary.tokens} prompt + completion tokens / fixes)`,
+  );
+  out(
+    `  tokens per fixed case     ${Number.isFinite(summary.tokensPerFixedCase) ? summary.tokensPerFixedCase : '-'} (mean)`,
+  );
+  out(
+    `  steps / attempts          ${summary.steps} / ${summary.attempts} (per case ${per(summary.steps)} / ${per(summary.attempts)})`,
+  );
   out(`  model time                ${seconds(summary.modelTimeMs)} s (waiting for the endpoint)`);
-  out(`  false fixes               ${summary.falseFixes}${summary.falseFixes ? `: ${results.filter((r) => r.falseFix).map((r) => r.case.name).join(', ')}` : ''}`);
+  out(
+    `  false fixes               ${summary.falseFixes}${
+      summary.falseFixes
+        ? `: ${results
+            .filter((r) => r.falseFix)
+            .map((r) => r.case.name)
+            .join(', ')}`
+        : ''
+    }`,
+  );
   out(`  total                     ${seconds(totalMs)} s`);
   return summary;
 }

@@ -59,9 +59,11 @@ async function falseFixReason(c: BenchCase, patch: string, scratch: string, time
 
 function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' | 'logTail'> {
   const result = record.result;
-  const outcome = record.state === 'succeeded' && result ? result.outcome : `${record.state}:${record.error?.code ?? '?'}`;
+  const outcome =
+    record.state === 'succeeded' && result ? result.outcome : `${record.state}:${record.error?.code ?? '?'}`;
   const fixers = result?.fixers ?? (result?.fixer ? [result.fixer] : []);
-  const wallMs = record.startedAt && record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : NaN;
+  const wallMs =
+    record.startedAt && record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : NaN;
   const commands = result?.commands ?? [];
   const commandsMs = commands.reduce((sum, cmd) => sum + cmd.durationMs, 0);
   // One run of the whole command: the passing proof of a fix (a failing reproduction may stop at
@@ -69,22 +71,53 @@ function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' 
   const runs = commands.filter((cmd) => cmd.command === c.command);
   const commandRunMs = (outcome === 'fixed' ? runs.at(-1) : runs[0])?.durationMs ?? NaN;
   const expectedFixers = [...(c.expect.fixers ?? [])].sort().join(',');
-  const asExpected = outcome === c.expect.outcome && (c.expect.outcome !== 'fixed' || expectedFixers === [...fixers].sort().join(','));
+  const asExpected =
+    outcome === c.expect.outcome && (c.expect.outcome !== 'fixed' || expectedFixers === [...fixers].sort().join(','));
   const reason = result?.reason ?? record.error?.message ?? null;
-  return { case: c, kind: kindOf(c), outcome, fixers, asExpected, wallMs, commandsMs, commandRunMs, reason, model: result?.model ?? null };
+  return {
+    case: c,
+    kind: kindOf(c),
+    outcome,
+    fixers,
+    asExpected,
+    wallMs,
+    commandsMs,
+    commandRunMs,
+    reason,
+    model: result?.model ?? null,
+  };
 }
 
-async function runCase(c: BenchCase, root: string, client: ReturnType<typeof taskClient>, options: BenchRunOptions): Promise<CaseResult> {
+async function runCase(
+  c: BenchCase,
+  root: string,
+  client: ReturnType<typeof taskClient>,
+  options: BenchRunOptions,
+): Promise<CaseResult> {
   const timeout = options.taskTimeoutSeconds;
   const repo = await buildCase(path.join(root, 'repos'), c);
-  const { id } = await client.submit({ repo: { url: repo.url, ref: repo.branch }, command: c.command, timeoutSeconds: timeout });
+  const { id } = await client.submit({
+    repo: { url: repo.url, ref: repo.branch },
+    command: c.command,
+    timeoutSeconds: timeout,
+  });
   const record = await client.waitFor(id, TERMINAL, (timeout + 120) * 1000);
   const measured = measure(c, record);
-  const falseFix = measured.outcome === 'fixed' ? await falseFixReason(c, record.result?.patch ?? '', path.join(root, 'clean'), timeout * 1000) : null;
+  const falseFix =
+    measured.outcome === 'fixed'
+      ? await falseFixReason(c, record.result?.patch ?? '', path.join(root, 'clean'), timeout * 1000)
+      : null;
   // What the task said last, for a reader to see why an outcome was not the expected one.
-  const logTail = measured.asExpected ? [] : (await client.readAllLogs(id, 500, 60_000)).lines.filter((l) => l.text.trim() !== '').slice(-8).map((l) => `${l.stream}: ${l.text}`);
+  const logTail = measured.asExpected
+    ? []
+    : (await client.readAllLogs(id, 500, 60_000)).lines
+        .filter((l) => l.text.trim() !== '')
+        .slice(-8)
+        .map((l) => `${l.stream}: ${l.text}`);
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
-  progress(`bench:fix ${c.name}: ${measured.outcome}${measured.fixers.length ? ` (${measured.fixers.join(' + ')})` : ''}${falseFix ? ` FALSE FIX: ${falseFix}` : ''}`);
+  progress(
+    `bench:fix ${c.name}: ${measured.outcome}${measured.fixers.length ? ` (${measured.fixers.join(' + ')})` : ''}${falseFix ? ` FALSE FIX: ${falseFix}` : ''}`,
+  );
   return { ...measured, falseFix, logTail };
 }
 
@@ -103,7 +136,11 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) =>
 }
 
 function connectRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, retryStrategy: (times) => (times > 2 ? null : 200) });
+  return new Redis(url, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5000,
+    retryStrategy: (times) => (times > 2 ? null : 200),
+  });
 }
 
 async function assertRedis(url: string): Promise<void> {
@@ -112,7 +149,9 @@ async function assertRedis(url: string): Promise<void> {
   try {
     await redis.ping();
   } catch (err) {
-    throw new Error(`bench:fix needs Redis at ${url} (set REDIS_URL, or start redis-server on 127.0.0.1:6379): ${(err as Error).message}`);
+    throw new Error(
+      `bench:fix needs Redis at ${url} (set REDIS_URL, or start redis-server on 127.0.0.1:6379): ${(err as Error).message}`,
+    );
   } finally {
     redis.disconnect();
   }
@@ -140,7 +179,15 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
   const prefix = `bench-fix-${randomBytes(4).toString('hex')}`;
   const token = `bench-${randomBytes(8).toString('hex')}`;
   const root = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-bench-fix-'));
-  const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, API_TOKENS: token, SANDBOX_DRIVER: 'local', WORKER_CONCURRENCY: String(concurrency), LOG_LEVEL: 'info', ...options.env };
+  const env = {
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    API_TOKENS: token,
+    SANDBOX_DRIVER: 'local',
+    WORKER_CONCURRENCY: String(concurrency),
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
   const processes: CiFixerProcess[] = [];
   try {
     const api = await startCiFixer('api', env);
@@ -154,7 +201,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
     return { results, totalMs: Date.now() - started };
   } finally {
     await Promise.all(processes.map((p) => p.stop('SIGTERM', 30_000)));
-    await deletePrefix(redisUrl, prefix).catch((err: unknown) => console.error(`bench:fix: could not delete ${prefix}:* keys: ${String(err)}`));
+    await deletePrefix(redisUrl, prefix).catch((err: unknown) =>
+      console.error(`bench:fix: could not delete ${prefix}:* keys: ${String(err)}`),
+    );
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -29,7 +29,8 @@ const model = fake || args.includes('--model') || process.env.BENCH_MODEL === '1
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function main(): Promise<number> {
-  if (unknown.length > 0) throw new Error(`unknown arguments ${unknown.join(' ')} (bench:fix takes --model and --fake)`);
+  if (unknown.length > 0)
+    throw new Error(`unknown arguments ${unknown.join(' ')} (bench:fix takes --model and --fake)`);
   const cases = CORPUS.filter((c) => ONLY === null || ONLY.test(c.name));
   if (cases.length === 0) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} matches no case`);
   const options: BenchRunOptions = {
@@ -43,7 +44,13 @@ async function main(): Promise<number> {
     return run.falseFixes > 0 || run.violations.length > 0 ? 1 : 0;
   }
   const { results, totalMs } = await runBench(options);
-  return printReport(results, FIXERS.map((f) => f.name), totalMs) > 0 ? 1 : 0;
+  return printReport(
+    results,
+    FIXERS.map((f) => f.name),
+    totalMs,
+  ) > 0
+    ? 1
+    : 0;
 }
 
 main().then(

@@ -25,7 +25,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { createFixtureRepo } from '../lib/git-fixtures.js';
 import { startApiProxy, type ApiProxy } from './fleet/api-proxy.js';
-import { prepareCluster, servingCertificate, upstreamOf, watchReadyPods, writeWorkerKubeconfig, type BenchCluster, type ReadyPods } from './fleet/cluster.js';
+import {
+  prepareCluster,
+  servingCertificate,
+  upstreamOf,
+  watchReadyPods,
+  writeWorkerKubeconfig,
+  type BenchCluster,
+  type ReadyPods,
+} from './fleet/cluster.js';
 import { BUDGET_PER_ATTEMPT, formatTable, type RunFigures } from './fleet/figures.js';
 import { startBenchRedis, type BenchRedis } from './fleet/redis.js';
 import { killLiveProcesses, runFleet, type RunSettings } from './fleet/run.js';
@@ -73,9 +81,12 @@ function passed(f: RunFigures): string[] {
   if (f.lost !== 0) missed.push(`${f.name}: ${f.lost} tasks lost`);
   if (f.runTwice !== 0) missed.push(`${f.name}: ${f.runTwice} tasks ran twice at once`);
   if (f.leaked !== 0) missed.push(`${f.name}: ${f.leaked} Jobs leaked`);
-  if (f.peakSandboxes < Math.min(MAX_SANDBOXES, TASKS)) missed.push(`${f.name}: peak ${f.peakSandboxes} sandboxes < ${Math.min(MAX_SANDBOXES, TASKS)}`);
-  if (f.peakSandboxes > MAX_SANDBOXES) missed.push(`${f.name}: peak ${f.peakSandboxes} sandboxes above the cap ${MAX_SANDBOXES}`);
-  if (f.overBudget !== 0) missed.push(`${f.name}: ${f.overBudget} tasks over the request budget (${BUDGET_PER_ATTEMPT}/attempt + 1/exec)`);
+  if (f.peakSandboxes < Math.min(MAX_SANDBOXES, TASKS))
+    missed.push(`${f.name}: peak ${f.peakSandboxes} sandboxes < ${Math.min(MAX_SANDBOXES, TASKS)}`);
+  if (f.peakSandboxes > MAX_SANDBOXES)
+    missed.push(`${f.name}: peak ${f.peakSandboxes} sandboxes above the cap ${MAX_SANDBOXES}`);
+  if (f.overBudget !== 0)
+    missed.push(`${f.name}: ${f.overBudget} tasks over the request budget (${BUDGET_PER_ATTEMPT}/attempt + 1/exec)`);
   return missed;
 }
 
@@ -93,10 +104,17 @@ async function main(): Promise<number> {
   // Each step on its own and bounded: one that hangs (a watch that will not close) must not keep
   // the namespace and the node in the cluster.
   const step = (work: (() => Promise<unknown>) | undefined) =>
-    work === undefined ? Promise.resolve() : Promise.race([work().catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    work === undefined
+      ? Promise.resolve()
+      : Promise.race([work().catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
   cleanup = () =>
     (cleaned ??= (async () => {
-      await Promise.all([step(cluster && (() => cluster!.cleanup())), step(pods && (() => pods!.stop())), step(proxy && (() => proxy!.stop())), step(redis && (() => redis!.stop()))]);
+      await Promise.all([
+        step(cluster && (() => cluster!.cleanup())),
+        step(pods && (() => pods!.stop())),
+        step(proxy && (() => proxy!.stop())),
+        step(redis && (() => redis!.stop())),
+      ]);
       await rm(dir, { recursive: true, force: true });
       // kwok ran every exec in a folder per pod on this host (a clone each): about 0.4 MB a task.
       const execRoot = cluster && kwokExecRoot(kubeconfig, cluster.namespace);
@@ -133,7 +151,9 @@ async function main(): Promise<number> {
     if (only !== 'faulted') runs.push(await runFleet(ctx, settings('baseline', false)));
     if (only !== 'baseline') runs.push(await runFleet(ctx, settings('faulted', true)));
 
-    console.log(`\n== bench:fleet: ${TASKS} tasks, ${settings('', false).workers} workers x concurrency ${settings('', false).workerConcurrency}, MAX_CONCURRENT_SANDBOXES=${MAX_SANDBOXES} ==`);
+    console.log(
+      `\n== bench:fleet: ${TASKS} tasks, ${settings('', false).workers} workers x concurrency ${settings('', false).workerConcurrency}, MAX_CONCURRENT_SANDBOXES=${MAX_SANDBOXES} ==`,
+    );
     console.log(`task: ${COMMAND}  (file:// repo; outcome not_fixed after reproduce + re-run)`);
     console.log(formatTable(runs, { maxConcurrentSandboxes: MAX_SANDBOXES }));
     const missed = runs.flatMap(passed);

@@ -24,7 +24,13 @@ function bare(): { fetch: (req: Request) => Response | Promise<Response> } {
 
 function ciFixer(): { fetch: (req: Request) => Response | Promise<Response> } {
   const redis = new Redis(redisUrl!, { maxRetriesPerRequest: null });
-  const store = new TaskStore({ redis, prefix: prefix!, retentionSeconds: 600, logMaxLines: 10_000, logMaxBytes: 5 << 20 });
+  const store = new TaskStore({
+    redis,
+    prefix: prefix!,
+    retentionSeconds: 600,
+    logMaxLines: 10_000,
+    logMaxBytes: 5 << 20,
+  });
   const logger = pino({ level: 'warn' });
   const tasks = new RedisTaskService({
     queue: { name: 'fix-tasks', prefix: prefix!, retentionSeconds: 600, attempts: 3, backoffMs: 1000, batchMax: 64 },
@@ -37,7 +43,10 @@ function ciFixer(): { fetch: (req: Request) => Response | Promise<Response> } {
     tasks,
     metrics: createMetrics(),
     logger,
-    config: { auth: { tokens: ['bench-token'], usingDevToken: false }, http: { publicUrl: undefined, bodyLimitBytes: 1 << 20 } },
+    config: {
+      auth: { tokens: ['bench-token'], usingDevToken: false },
+      http: { publicUrl: undefined, bodyLimitBytes: 1 << 20 },
+    },
   });
 }
 

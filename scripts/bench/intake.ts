@@ -27,7 +27,9 @@ function body(): string {
 }
 
 async function startServer(mode: 'bare' | 'ci-fixer') {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, mode, REDIS_URL, PREFIX], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, mode, REDIS_URL, PREFIX], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return { port: Number(line), stop: () => child.kill('SIGTERM') };
 }
@@ -54,7 +56,9 @@ async function measure(mode: 'bare' | 'ci-fixer', payload: string) {
 }
 
 const payload = body();
-console.log(`intake benchmark: ${Buffer.byteLength(payload)} B body, ${CONNECTIONS} connections, ${SECONDS} s per server, loopback`);
+console.log(
+  `intake benchmark: ${Buffer.byteLength(payload)} B body, ${CONNECTIONS} connections, ${SECONDS} s per server, loopback`,
+);
 const base = await measure('bare', payload);
 const real = await measure('ci-fixer', payload);
 const redis = new Redis(REDIS_URL);
@@ -66,7 +70,10 @@ do {
 } while (cursor !== '0');
 redis.disconnect();
 
-const row = (name: string, r: typeof base) => `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}`;
+const row = (name: string, r: typeof base) =>
+  `${name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${String(r.p99).padStart(4)} ms   non-2xx ${r.non2xx}`;
 console.log(row('bare Hono handler (baseline)', base));
 console.log(row('ci-fixer POST /api/v1/tasks', real));
-console.log(`ratio (ci-fixer / baseline): ${(real.rps / base.rps).toFixed(2)} throughput, ${(real.p99 / Math.max(base.p99, 1)).toFixed(2)} p99`);
+console.log(
+  `ratio (ci-fixer / baseline): ${(real.rps / base.rps).toFixed(2)} throughput, ${(real.p99 / Math.max(base.p99, 1)).toFixed(2)} p99`,
+);

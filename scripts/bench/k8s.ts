@@ -32,7 +32,11 @@ function kubeconfigPath(): string {
   if (explicit) return explicit;
   const root = path.resolve(import.meta.dirname, '../..');
   console.error('bench:k8s: no KUBECONFIG; starting the local test cluster (npm run cluster:up)');
-  return execFileSync('bash', [path.join(root, 'scripts/test-cluster/up.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 })
+  return execFileSync('bash', [path.join(root, 'scripts/test-cluster/up.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  })
     .trim()
     .split('\n')
     .pop()!;
@@ -51,9 +55,14 @@ interface Scenario {
 
 async function runScenario(kubeconfig: string, namespace: string, scenario: Scenario): Promise<boolean> {
   const requests: KubeRequestInfo[] = [];
-  const base = loadConfig({ SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: kubeconfig, SANDBOX_NAMESPACE: namespace }).sandbox.kubernetes;
+  const base = loadConfig({ SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: kubeconfig, SANDBOX_NAMESPACE: namespace })
+    .sandbox.kubernetes;
   const provider = createKubernetesSandboxProvider({
-    config: { ...base, resources: { ...base.resources, cpuRequest: scenario.cpuRequest, cpuLimit: scenario.cpuRequest }, unschedulableGraceSeconds: 600 },
+    config: {
+      ...base,
+      resources: { ...base.resources, cpuRequest: scenario.cpuRequest, cpuLimit: scenario.cpuRequest },
+      unschedulableGraceSeconds: 600,
+    },
     // The reaper runs without a queue here (max age only); its warning about that is expected.
     logger: createLogger('error'),
     onRequest: (info) => requests.push(info),
@@ -98,19 +107,34 @@ async function runScenario(kubeconfig: string, namespace: string, scenario: Scen
   const perTask = ids.map((id) => requests.filter((r) => r.taskId === id).length);
   const shared = requests.filter((r) => r.taskId === undefined);
   const kinds = (list: KubeRequestInfo[]) =>
-    Object.entries(list.reduce<Record<string, number>>((acc, r) => ((acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] = (acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] ?? 0) + 1), acc), {}))
+    Object.entries(
+      list.reduce<Record<string, number>>(
+        (acc, r) => (
+          (acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] =
+            (acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] ?? 0) + 1),
+          acc
+        ),
+        {},
+      ),
+    )
       .map(([k, n]) => `${k}=${n}`)
       .join(', ');
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
   console.log(`\n== ${scenario.name}: ${TASKS} concurrent sandboxes x ${EXECS} commands ==`);
   console.log(`wall time                      ${(wallMs / 1000).toFixed(1)} s, failures ${failures.length}`);
-  console.log(`API requests per task          ${stats(perTask)}  (budget ${BUDGET} + ${EXECS} execs = ${BUDGET + EXECS})`);
+  console.log(
+    `API requests per task          ${stats(perTask)}  (budget ${BUDGET} + ${EXECS} execs = ${BUDGET + EXECS})`,
+  );
   console.log(`  of one task                  ${kinds(requests.filter((r) => r.taskId === ids[0]))}`);
-  console.log(`API requests shared (process)  ${shared.length} total, ${(shared.length / TASKS).toFixed(2)} per task: ${kinds(shared)}`);
+  console.log(
+    `API requests shared (process)  ${shared.length} total, ${(shared.length / TASKS).toFixed(2)} per task: ${kinds(shared)}`,
+  );
   console.log(`Job creation -> ready (ms)     ${stats(ready)}`);
   console.log(`exec duration (ms)             ${stats(execMs)}`);
-  console.log(`worker RSS                     baseline ${mib(rssBaseline)}, peak ${mib(rssPeak)} (+${mib(rssPeak - rssBaseline)})`);
+  console.log(
+    `worker RSS                     baseline ${mib(rssBaseline)}, peak ${mib(rssPeak)} (+${mib(rssPeak - rssBaseline)})`,
+  );
   for (const failure of failures.slice(0, 5)) console.log(`  failure: ${failure}`);
   return failures.length === 0 && Math.max(...perTask) <= BUDGET + EXECS;
 }
@@ -123,7 +147,10 @@ async function main(): Promise<number> {
   const namespace = `ci-fixer-bench-${randomBytes(3).toString('hex')}`;
   const bigNode = `${namespace}-node`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: SANDBOX_SERVICE_ACCOUNT }, automountServiceAccountToken: false } });
+  await core.createNamespacedServiceAccount({
+    namespace,
+    body: { metadata: { name: SANDBOX_SERVICE_ACCOUNT }, automountServiceAccountToken: false },
+  });
   try {
     const prompt = await runScenario(kubeconfig, namespace, { name: 'pods ready at once', cpuRequest: '100m' });
     const delayed = await runScenario(kubeconfig, namespace, {
@@ -132,9 +159,17 @@ async function main(): Promise<number> {
       cpuRequest: '33',
       release: async () => {
         await new Promise((r) => setTimeout(r, DELAY_SECONDS * 1000));
-        const capacity = { cpu: String(40 * TASKS), memory: '1Ti', pods: String(TASKS + 10), 'ephemeral-storage': '10Ti' };
+        const capacity = {
+          cpu: String(40 * TASKS),
+          memory: '1Ti',
+          pods: String(TASKS + 10),
+          'ephemeral-storage': '10Ti',
+        };
         await core.createNode({
-          body: { metadata: { name: bigNode, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok' } }, status: { allocatable: capacity, capacity } },
+          body: {
+            metadata: { name: bigNode, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok' } },
+            status: { allocatable: capacity, capacity },
+          },
         });
       },
     });

@@ -5,11 +5,17 @@ import { git } from './git-fixtures.js';
 /** `git apply` of `patch` in `dir`; rejects with git's message when it does not apply. */
 export function applyPatch(dir: string, patch: string, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['apply', '--whitespace=nowarn', '-'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], timeout: timeoutMs });
+    const child = spawn('git', ['apply', '--whitespace=nowarn', '-'], {
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      timeout: timeoutMs,
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git apply failed (${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`git apply failed (${code}): ${stderr.trim()}`)),
+    );
     child.stdin.end(patch);
   });
 }

@@ -15,9 +15,9 @@ const OVERRIDE: Record<Tool, string> = { helm: 'HELM_BIN', kubectl: 'KUBECTL_BIN
 
 let binDir: Promise<string> | undefined;
 function testClusterBinDir(): Promise<string> {
-  binDir ??= run('bash', [join(REPO_ROOT, 'scripts/test-cluster/build.sh'), '--print-bin-dir'], { timeout: 10_000 }).then(
-    ({ stdout }) => stdout.trim(),
-  );
+  binDir ??= run('bash', [join(REPO_ROOT, 'scripts/test-cluster/build.sh'), '--print-bin-dir'], {
+    timeout: 10_000,
+  }).then(({ stdout }) => stdout.trim());
   return binDir;
 }
 
@@ -50,7 +50,8 @@ export async function runTool(
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    if (typeof e.code !== 'number') throw new Error(`${tool} ${args.slice(0, 2).join(' ')} did not finish (${bin}): ${e.message}`, { cause: err });
+    if (typeof e.code !== 'number')
+      throw new Error(`${tool} ${args.slice(0, 2).join(' ')} did not finish (${bin}): ${e.message}`, { cause: err });
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }

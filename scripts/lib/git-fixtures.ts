@@ -5,7 +5,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const FIXTURE_VARIANTS = ['prettier', 'eslint', 'npm-lockfile', 'unfixable', 'prettier-still-failing', 'passing'] as const;
+export const FIXTURE_VARIANTS = [
+  'prettier',
+  'eslint',
+  'npm-lockfile',
+  'unfixable',
+  'prettier-still-failing',
+  'passing',
+] as const;
 export type FixtureVariant = (typeof FIXTURE_VARIANTS)[number];
 
 export interface FixtureRepo {
@@ -23,7 +30,8 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const PACKAGE_JSON = json({ name: 'ci-fixer-demo', version: '1.0.0', private: true });
 const GITIGNORE = 'node_modules/\n';
 // Deliberately not what `prettier` would write: odd spacing, double quotes, no semicolons.
-export const BADLY_FORMATTED_JS = 'const greeting   =   "hello"\nexport function greet( name ){return greeting+", "+name}\n';
+export const BADLY_FORMATTED_JS =
+  'const greeting   =   "hello"\nexport function greet( name ){return greeting+", "+name}\n';
 const BADLY_FORMATTED_JSON = '{"name":"demo",   "tags":["a","b"],\n"size":   3}\n';
 const FAILING_TEST = "console.error('expected 2 but got 3');\nprocess.exit(1);\n";
 
@@ -50,8 +58,10 @@ function filesFor(variant: FixtureVariant): { files: Record<string, string>; com
         files: {
           ...base,
           // Self-contained flat config (no plugin imports), so a bare `npx eslint` can load it.
-          'eslint.config.mjs': "export default [{ rules: { 'no-var': 'error', 'prefer-const': 'error', curly: 'error' } }];\n",
-          'src/count.js': 'var count = 1;\nlet unchanged = 2;\nif (count) count++;\nexport default count + unchanged;\n',
+          'eslint.config.mjs':
+            "export default [{ rules: { 'no-var': 'error', 'prefer-const': 'error', curly: 'error' } }];\n",
+          'src/count.js':
+            'var count = 1;\nlet unchanged = 2;\nif (count) count++;\nexport default count + unchanged;\n',
         },
         command: 'npx eslint .',
       };
@@ -59,7 +69,12 @@ function filesFor(variant: FixtureVariant): { files: Record<string, string>; com
       return {
         files: {
           ...base,
-          'package.json': json({ name: 'ci-fixer-demo', version: '1.0.0', private: true, dependencies: { 'demo-dep': 'file:vendor/demo-dep' } }),
+          'package.json': json({
+            name: 'ci-fixer-demo',
+            version: '1.0.0',
+            private: true,
+            dependencies: { 'demo-dep': 'file:vendor/demo-dep' },
+          }),
           // The lock predates the dependency: `npm ci` refuses to install.
           'package-lock.json': lockFile(),
           'vendor/demo-dep/package.json': json({ name: 'demo-dep', version: '1.0.0' }),
@@ -78,9 +93,18 @@ export function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
-      ['-c', 'user.name=ci-fixer fixtures', '-c', 'user.email=fixtures@ci-fixer.invalid', '-c', 'commit.gpgsign=false', ...args],
+      [
+        '-c',
+        'user.name=ci-fixer fixtures',
+        '-c',
+        'user.email=fixtures@ci-fixer.invalid',
+        '-c',
+        'commit.gpgsign=false',
+        ...args,
+      ],
       { cwd, timeout: 30_000, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } },
-      (err, stdout, stderr) => (err ? reject(new Error(`git ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout.trim())),
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`git ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout.trim()),
     );
   });
 }

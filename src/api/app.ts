@@ -41,7 +41,8 @@ export interface AppDeps {
     auth: { tokens: ReadonlyArray<string | ApiToken>; usingDevToken: boolean };
     http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> & Partial<Pick<Config['http'], 'host' | 'allowedHosts'>>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
-    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'> & Partial<Pick<Config['github'], 'appId'>>;
+    github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'> &
+      Partial<Pick<Config['github'], 'appId'>>;
   };
   logger: Logger;
   metrics: Metrics;
@@ -89,7 +90,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   }
   // The console's live stream reads /api/v1 with its session cookie (GET only; see session.ts).
   if (deps.console !== undefined) app.use('/api/v1/*', sessionCookieAsBearer());
-  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }));
+  app.route(
+    '/',
+    createHealthRoutes({
+      ping: () => deps.tasks.ping(),
+      metrics: deps.metrics,
+      logger: deps.logger,
+      readyTimeoutMs: deps.readyTimeoutMs,
+    }),
+  );
   app.route(
     TASKS_PATH,
     createTaskRoutes({
@@ -112,13 +121,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       bodyLimitBytes: github?.webhookBodyLimitBytes ?? deps.config.http.bodyLimitBytes,
       allow: github?.allow ?? [],
       checkName: github?.checkName ?? 'ci-fixer',
-      ...((github?.appId ?? github?.app?.id) === undefined ? {} : { appId: (github?.appId ?? github?.app?.id) as string }),
+      ...((github?.appId ?? github?.app?.id) === undefined
+        ? {}
+        : { appId: (github?.appId ?? github?.app?.id) as string }),
       publicUrl: deps.config.http.publicUrl,
       ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
   if (deps.console !== undefined) {
-    app.route('/', createConsole({ tasks: deps.tasks, tokens: deps.config.auth.tokens, publicUrl: deps.config.http.publicUrl, ...deps.console, ...(deps.limits === undefined ? {} : { limits: deps.limits }) }));
+    app.route(
+      '/',
+      createConsole({
+        tasks: deps.tasks,
+        tokens: deps.config.auth.tokens,
+        publicUrl: deps.config.http.publicUrl,
+        ...deps.console,
+        ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+      }),
+    );
   }
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
@@ -138,13 +158,20 @@ export function createBaseApp(logger: Logger): OpenAPIHono<AppEnv> {
     c.set('log', log);
     const started = performance.now();
     await next();
-    const fields = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) };
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    };
     // Probes arrive every few seconds; they would drown the useful lines.
     if (PROBE_PATHS.has(c.req.path) && c.res.status < 400) log.debug(fields, 'http_request');
     else log.info(fields, 'http_request');
   });
 
-  app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.onError((err, c) => errorResponse(err, c, logger));
   return app;
 }
@@ -155,14 +182,18 @@ function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response
     const status = STATUS_BY_ERROR.find(([type]) => err instanceof type)?.[1];
     if (status !== undefined) {
       if (status === 401) c.header('WWW-Authenticate', wwwAuthenticate(c));
-      if (err instanceof TooManyRequestsError || err instanceof OverloadedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof TooManyRequestsError || err instanceof OverloadedError)
+        c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json<ErrorBody>({ error: err.toJSON() }, status);
     }
     if (err.retryable) {
       // Redis or another dependency is down: the client may retry; the cause stays in our log.
       log.error({ err }, 'request_unavailable');
       c.header('Retry-After', '5');
-      return c.json<ErrorBody>({ error: { code: 'unavailable', message: 'a dependency is unavailable; retry later' } }, 503);
+      return c.json<ErrorBody>(
+        { error: { code: 'unavailable', message: 'a dependency is unavailable; retry later' } },
+        503,
+      );
     }
   }
   if (err instanceof HTTPException && err.status < 500) {
@@ -182,5 +213,7 @@ function errorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response
 
 /** RFC 6750: no error code when the client sent no credentials, `invalid_token` otherwise. */
 function wwwAuthenticate(c: Context<AppEnv>): string {
-  return c.req.header('Authorization') === undefined ? 'Bearer realm="ci-fixer"' : 'Bearer realm="ci-fixer", error="invalid_token"';
+  return c.req.header('Authorization') === undefined
+    ? 'Bearer realm="ci-fixer"'
+    : 'Bearer realm="ci-fixer", error="invalid_token"';
 }

@@ -62,30 +62,42 @@ function parseEntry(entry: string, position: number): ApiToken {
   checkToken(token, where);
   if (rest.length === 0) return { name, token, scopes: ALL_SCOPES };
   // Scopes themselves contain ':' (read:own), so everything after the token is the scope list.
-  const scopes = rest.join(':').split(/[+\s]+/).filter((s) => s !== '');
+  const scopes = rest
+    .join(':')
+    .split(/[+\s]+/)
+    .filter((s) => s !== '');
   const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown !== undefined || scopes.length === 0) {
-    throw new ConfigError(`${where}: scopes are ${SCOPES.join(', ')} joined by +${unknown === undefined ? '' : `; got ${JSON.stringify(unknown)}`}`);
+    throw new ConfigError(
+      `${where}: scopes are ${SCOPES.join(', ')} joined by +${unknown === undefined ? '' : `; got ${JSON.stringify(unknown)}`}`,
+    );
   }
   return { name, token, scopes: [...new Set(scopes as Scope[])] };
 }
 
 function checkToken(token: string, where: string): void {
   // A token outside this alphabet could never authenticate; say so at startup, not at the first 401.
-  if (!TOKEN_FORMAT.test(token)) throw new ConfigError(`${where}: tokens may only contain letters, digits and . _ ~ + / - (and trailing =)`);
+  if (!TOKEN_FORMAT.test(token))
+    throw new ConfigError(`${where}: tokens may only contain letters, digits and . _ ~ + / - (and trailing =)`);
 }
 
 /** Authenticates the bearer token and sets c.var.principal. */
-export function bearerTokens(entries: ReadonlyArray<string | ApiToken>): MiddlewareHandler<{ Variables: { principal: Principal } }> {
+export function bearerTokens(
+  entries: ReadonlyArray<string | ApiToken>,
+): MiddlewareHandler<{ Variables: { principal: Principal } }> {
   const tokens = parseApiTokens(entries);
   if (tokens.length === 0) throw new ConfigError('at least one API token is required');
-  const expected = tokens.map((t) => ({ hash: digest(t.token), principal: { name: t.name, scopes: new Set(t.scopes) } satisfies Principal }));
+  const expected = tokens.map((t) => ({
+    hash: digest(t.token),
+    principal: { name: t.name, scopes: new Set(t.scopes) } satisfies Principal,
+  }));
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (header === undefined) throw new UnauthorizedError('missing bearer token');
     if (!PREFIX.test(header)) throw new UnauthorizedError('malformed Authorization header; expected "Bearer <token>"');
     const presented = header.replace(PREFIX, '');
-    if (!TOKEN_FORMAT.test(presented)) throw new UnauthorizedError('malformed Authorization header; expected "Bearer <token>"');
+    if (!TOKEN_FORMAT.test(presented))
+      throw new UnauthorizedError('malformed Authorization header; expected "Bearer <token>"');
     const actual = digest(presented);
     let found: Principal | undefined;
     for (const candidate of expected) if (timingSafeEqual(actual, candidate.hash)) found ??= candidate.principal;
@@ -104,7 +116,8 @@ export function principalOf(c: Context): Principal {
 
 /** Throws 403 unless the caller holds `scope`. */
 export function requireScope(principal: Principal, scope: Scope): void {
-  if (!principal.scopes.has(scope)) throw new ForbiddenError(`this token lacks the ${scope} scope`, { details: { scope } });
+  if (!principal.scopes.has(scope))
+    throw new ForbiddenError(`this token lacks the ${scope} scope`, { details: { scope } });
 }
 
 /**
@@ -140,7 +153,10 @@ export function loopbackHostOnly(extra: readonly string[] = []): MiddlewareHandl
       throw new ForbiddenError('the Host header is not a host name');
     }
     if (!allowed.has(name)) {
-      throw new ForbiddenError(`host ${JSON.stringify(name)} is not served: this API listens on loopback; add the name to ALLOWED_HOSTS to serve it`, { details: { host: name } });
+      throw new ForbiddenError(
+        `host ${JSON.stringify(name)} is not served: this API listens on loopback; add the name to ALLOWED_HOSTS to serve it`,
+        { details: { host: name } },
+      );
     }
     await next();
   };

@@ -37,7 +37,11 @@ export function createIntakeLimits(options: IntakeLimitsOptions): IntakeLimits {
   const cacheMs = options.countsCacheMs ?? 1000;
   const retrySeconds = options.queueFullRetrySeconds ?? 30;
   const timeoutMs = options.timeoutMs ?? 2000;
-  const limiterOptions = { keyPrefix: `${options.prefix}:ratelimit:submit`, points: options.perTokenPerMinute, duration: 60 };
+  const limiterOptions = {
+    keyPrefix: `${options.prefix}:ratelimit:submit`,
+    points: options.perTokenPerMinute,
+    duration: 60,
+  };
   const limiter: RateLimiterAbstract | undefined =
     options.perTokenPerMinute === 0
       ? undefined
@@ -65,18 +69,32 @@ export function createIntakeLimits(options: IntakeLimitsOptions): IntakeLimits {
           if (err instanceof InfrastructureError) throw err;
           if (err instanceof RateLimiterRes) {
             const wait = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-            throw new TooManyRequestsError(`rate limit of ${options.perTokenPerMinute} submissions per minute reached for this token`, wait);
+            throw new TooManyRequestsError(
+              `rate limit of ${options.perTokenPerMinute} submissions per minute reached for this token`,
+              wait,
+            );
           }
-          throw new InfrastructureError('rate_limiter_unavailable', 'the rate limiter could not be reached', { cause: err });
+          throw new InfrastructureError('rate_limiter_unavailable', 'the rate limiter could not be reached', {
+            cause: err,
+          });
         }
       }
       if (options.maxQueued > 0 && (await withTimeout(queued(), timeoutMs, 'queue count')) >= options.maxQueued) {
-        throw new TooManyRequestsError(`the queue holds MAX_QUEUED_TASKS (${options.maxQueued}) tasks; retry later`, retrySeconds);
+        throw new TooManyRequestsError(
+          `the queue holds MAX_QUEUED_TASKS (${options.maxQueued}) tasks; retry later`,
+          retrySeconds,
+        );
       }
     },
     async admitWebhook() {
-      if (options.webhookMaxQueued > 0 && (await withTimeout(queued(), timeoutMs, 'queue count')) >= options.webhookMaxQueued) {
-        throw new OverloadedError(`the queue holds WEBHOOK_MAX_QUEUED_TASKS (${options.webhookMaxQueued}) tasks; redeliver later`, retrySeconds);
+      if (
+        options.webhookMaxQueued > 0 &&
+        (await withTimeout(queued(), timeoutMs, 'queue count')) >= options.webhookMaxQueued
+      ) {
+        throw new OverloadedError(
+          `the queue holds WEBHOOK_MAX_QUEUED_TASKS (${options.webhookMaxQueued}) tasks; redeliver later`,
+          retrySeconds,
+        );
       }
     },
   };

@@ -24,7 +24,17 @@ export interface OpsAppDeps {
 export function createOpsApp(deps: OpsAppDeps): OpenAPIHono<AppEnv> {
   const logger = deps.logger ?? createLogger('silent');
   const app = createBaseApp(logger);
-  app.route('/', createHealthRoutes({ ping: () => deps.tasks.ping(), metrics: deps.metrics, logger, readyTimeoutMs: deps.readyTimeoutMs, serveMetrics: true }));
-  if (deps.scaling !== undefined) app.route('/', createScalingRoutes({ scaling: deps.scaling, logger, timeoutMs: deps.readyTimeoutMs }));
+  app.route(
+    '/',
+    createHealthRoutes({
+      ping: () => deps.tasks.ping(),
+      metrics: deps.metrics,
+      logger,
+      readyTimeoutMs: deps.readyTimeoutMs,
+      serveMetrics: true,
+    }),
+  );
+  if (deps.scaling !== undefined)
+    app.route('/', createScalingRoutes({ scaling: deps.scaling, logger, timeoutMs: deps.readyTimeoutMs }));
   return app;
 }

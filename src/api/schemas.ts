@@ -2,7 +2,17 @@
 // OpenAPI document is generated from them, so the two cannot drift apart.
 import { z } from '@hono/zod-openapi';
 import { TASK_SOURCES } from '../queue/types.js';
-import { COMMAND_SOURCES, DIAGNOSIS_TOOLS, FAILURE_CATEGORIES, FIXER_NAMES, githubOriginSchema, OUTCOMES, TASK_PHASES, TASK_STATES, taskSpecSchema } from '../task.js';
+import {
+  COMMAND_SOURCES,
+  DIAGNOSIS_TOOLS,
+  FAILURE_CATEGORIES,
+  FIXER_NAMES,
+  githubOriginSchema,
+  OUTCOMES,
+  TASK_PHASES,
+  TASK_STATES,
+  taskSpecSchema,
+} from '../task.js';
 
 export const BEARER_SCHEME = 'bearerAuth';
 /** The security requirement of every /api/v1 route. */
@@ -96,7 +106,9 @@ const commandRecordSchema = z.object({
 
 const diagnosisSchema = z
   .object({
-    tool: z.enum(DIAGNOSIS_TOOLS).openapi({ description: 'The tool the failure is attributed to; `unknown` when no recognizer knows it.' }),
+    tool: z
+      .enum(DIAGNOSIS_TOOLS)
+      .openapi({ description: 'The tool the failure is attributed to; `unknown` when no recognizer knows it.' }),
     category: z.enum(FAILURE_CATEGORIES),
     step: z
       .object({ index: z.number().int().min(0), command: z.string() })
@@ -104,9 +116,16 @@ const diagnosisSchema = z
       .openapi({ description: 'For a chained command (`a && b`, several lines): the step that failed, 0-based.' }),
     locations: z
       .array(z.object({ path: z.string(), line: z.number().int().nullable(), column: z.number().int().nullable() }))
-      .openapi({ description: 'Files and lines the output names, relative to the repository and checked to exist there (at most 20).' }),
-    excerpt: z.array(z.string()).openapi({ description: 'The few error lines that matter (at most 15), never the whole log.' }),
-    summary: z.string().openapi({ description: 'One line for people, e.g. "eslint failed in lib/option.js:12 (lint)".' }),
+      .openapi({
+        description:
+          'Files and lines the output names, relative to the repository and checked to exist there (at most 20).',
+      }),
+    excerpt: z
+      .array(z.string())
+      .openapi({ description: 'The few error lines that matter (at most 15), never the whole log.' }),
+    summary: z
+      .string()
+      .openapi({ description: 'One line for people, e.g. "eslint failed in lib/option.js:12 (lint)".' }),
   })
   .openapi('Diagnosis');
 
@@ -125,11 +144,17 @@ const modelUsageSchema = z
 const fixResultSchema = z
   .object({
     outcome: z.enum(OUTCOMES),
-    fixer: z.enum(FIXER_NAMES).nullable().openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
+    fixer: z
+      .enum(FIXER_NAMES)
+      .nullable()
+      .openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
     fixers: z
       .array(z.enum(FIXER_NAMES))
       .optional()
-      .openapi({ description: 'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.' }),
+      .openapi({
+        description:
+          'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
+      }),
     // Null when the failure did not reproduce.
     diagnosis: diagnosisSchema.nullable().optional(),
     reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),
@@ -137,7 +162,10 @@ const fixResultSchema = z
     model: modelUsageSchema.nullable().optional(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
     patchTruncated: z.boolean(),
-    patchRedacted: z.boolean().optional().openapi({ description: 'The patch contained a configured secret (now redacted); it was not delivered.' }),
+    patchRedacted: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'The patch contained a configured secret (now redacted); it was not delivered.' }),
     commands: z.array(commandRecordSchema),
     commandSource: z.enum(COMMAND_SOURCES).optional(),
     github: z
@@ -172,7 +200,10 @@ const taskProgressSchema = z.object({
 export const taskRecordSchema = taskProgressSchema
   .extend({
     spec: storedTaskSpecSchema,
-    submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
+    submittedBy: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
     result: fixResultSchema.nullable(),
     error: errorInfoSchema.nullable(),
   })
@@ -207,16 +238,30 @@ export const MAX_LIST_PAGE = 100;
 export const DEFAULT_LIST_PAGE = 25;
 
 export const taskListQuerySchema = z.object({
-  state: z.enum(TASK_STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tasks in this state.' }),
-  repo: z.string().min(1).max(2048).optional().openapi({
-    param: { name: 'repo', in: 'query' },
-    description: 'Only tasks whose repository URL contains this (case-insensitive).',
-  }),
-  source: z.enum(TASK_SOURCES).optional().openapi({ param: { name: 'source', in: 'query' }, description: '`api` (submitted) or `github` (a webhook).' }),
-  since: z.iso.datetime({ offset: true }).optional().openapi({
-    param: { name: 'since', in: 'query' },
-    description: 'Only tasks created at or after this ISO 8601 time.',
-  }),
+  state: z
+    .enum(TASK_STATES)
+    .optional()
+    .openapi({ param: { name: 'state', in: 'query' }, description: 'Only tasks in this state.' }),
+  repo: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .openapi({
+      param: { name: 'repo', in: 'query' },
+      description: 'Only tasks whose repository URL contains this (case-insensitive).',
+    }),
+  source: z
+    .enum(TASK_SOURCES)
+    .optional()
+    .openapi({ param: { name: 'source', in: 'query' }, description: '`api` (submitted) or `github` (a webhook).' }),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      param: { name: 'since', in: 'query' },
+      description: 'Only tasks created at or after this ISO 8601 time.',
+    }),
   cursor: z
     .string()
     .max(200)
@@ -228,7 +273,13 @@ export const taskListQuerySchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_LIST_PAGE, `must be at most ${MAX_LIST_PAGE}`))
     .optional()
-    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', minimum: 1, maximum: MAX_LIST_PAGE, default: DEFAULT_LIST_PAGE }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_LIST_PAGE,
+      default: DEFAULT_LIST_PAGE,
+    }),
 });
 
 export const taskSummarySchema = taskProgressSchema
@@ -239,7 +290,10 @@ export const taskSummarySchema = taskProgressSchema
     outcome: z.enum(OUTCOMES).nullable(),
     fixer: z.enum(FIXER_NAMES).nullable(),
     error: errorInfoSchema.nullable(),
-    submittedBy: z.string().nullable().openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
+    submittedBy: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
   })
   .openapi('TaskSummary');
 
@@ -247,7 +301,8 @@ export const taskListSchema = z
   .object({
     tasks: z.array(taskSummarySchema),
     nextCursor: z.string().nullable().openapi({
-      description: 'Pass back as `cursor` for the next (older) page; null at the end. Tasks added meanwhile never shift it.',
+      description:
+        'Pass back as `cursor` for the next (older) page; null at the end. Tasks added meanwhile never shift it.',
     }),
   })
   .openapi('TaskList');
@@ -259,9 +314,21 @@ export const statsQuerySchema = z.object({
     .string()
     .regex(/^\d{1,8}$/, `must be an integer from 60 to ${MAX_STATS_WINDOW_SECONDS}`)
     .transform(Number)
-    .pipe(z.number().int().min(60, 'must be at least 60').max(MAX_STATS_WINDOW_SECONDS, `must be at most ${MAX_STATS_WINDOW_SECONDS}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(60, 'must be at least 60')
+        .max(MAX_STATS_WINDOW_SECONDS, `must be at most ${MAX_STATS_WINDOW_SECONDS}`),
+    )
     .optional()
-    .openapi({ param: { name: 'windowSeconds', in: 'query' }, type: 'integer', minimum: 60, maximum: MAX_STATS_WINDOW_SECONDS, default: 86400 }),
+    .openapi({
+      param: { name: 'windowSeconds', in: 'query' },
+      type: 'integer',
+      minimum: 60,
+      maximum: MAX_STATS_WINDOW_SECONDS,
+      default: 86400,
+    }),
 });
 
 const countsOf = <T extends readonly [string, ...string[]]>(names: T) =>
@@ -273,12 +340,16 @@ export const statsSchema = z
     from: z.string(),
     to: z.string(),
     total: z.number().int().openapi({ description: 'Tasks created in the window that were counted.' }),
-    truncated: z.boolean().openapi({ description: 'More tasks were created in the window than one read counts (10000).' }),
+    truncated: z
+      .boolean()
+      .openapi({ description: 'More tasks were created in the window than one read counts (10000).' }),
     states: countsOf(TASK_STATES),
     outcomes: countsOf(OUTCOMES),
-    fixers: z.array(z.object({ fixer: z.enum(FIXER_NAMES).nullable(), total: z.number().int(), fixed: z.number().int() })).openapi({
-      description: 'Per fixer used (null: none applied), tasks whose failure reproduced, and how many it fixed.',
-    }),
+    fixers: z
+      .array(z.object({ fixer: z.enum(FIXER_NAMES).nullable(), total: z.number().int(), fixed: z.number().int() }))
+      .openapi({
+        description: 'Per fixer used (null: none applied), tasks whose failure reproduced, and how many it fixed.',
+      }),
     queue: z.object({
       waiting: z.number().int(),
       prioritized: z.number().int(),

@@ -119,7 +119,8 @@ class EventStreamRun {
 
       const now = Date.now();
       await wakeup.wait(Math.min(options.pollMs, this.lastWriteAt + options.keepAliveMs - now, this.deadline - now));
-      if (!stream.aborted && Date.now() - this.lastWriteAt >= options.keepAliveMs) await this.write(stream.write(': keep-alive\n\n'));
+      if (!stream.aborted && Date.now() - this.lastWriteAt >= options.keepAliveMs)
+        await this.write(stream.write(': keep-alive\n\n'));
     }
   }
 
@@ -128,7 +129,11 @@ class EventStreamRun {
     const { tasks, id, stream, options } = this.input;
     const task = await tasks.get(id);
     if (task === null) {
-      await this.send({ event: 'end', id: String(this.cursor), data: JSON.stringify({ reason: 'gone', cursor: this.cursor }) });
+      await this.send({
+        event: 'end',
+        id: String(this.cursor),
+        data: JSON.stringify({ reason: 'gone', cursor: this.cursor }),
+      });
       return { end: 'gone' };
     }
     await this.sendState(task);

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 
 const DIR = new URL('./assets/', import.meta.url);
-const FILES = { css: ['console.css', 'text/css; charset=utf-8'], js: ['console.js', 'text/javascript; charset=utf-8'] } as const;
+const FILES = {
+  css: ['console.css', 'text/css; charset=utf-8'],
+  js: ['console.js', 'text/javascript; charset=utf-8'],
+} as const;
 
 type Asset = { path: string; body: string; type: string };
 

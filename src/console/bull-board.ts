@@ -13,7 +13,11 @@ const EXTERNAL_FONT = /<link[^>]*href="https:\/\/fonts\.googleapis\.com[^>]*>/g;
 
 export function createBullBoardRoutes(queue: Queue): Hono {
   const adapter = new HonoAdapter(serveStatic);
-  createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode: true })], serverAdapter: adapter, options: { uiConfig: { boardTitle: 'ci-fixer queues' } } });
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
+    serverAdapter: adapter,
+    options: { uiConfig: { boardTitle: 'ci-fixer queues' } },
+  });
   adapter.setBasePath(BULL_BOARD_PATH);
   const app = new Hono();
   app.use('*', async (c, next) => {

@@ -29,7 +29,8 @@ export interface ConsoleDeps {
 const PAGE_PATHS = ['/', '/tasks', '/tasks/*'];
 
 const PAGE_SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
 };
@@ -52,7 +53,9 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
     c.res.headers.set('Cache-Control', 'no-store');
   });
   // Forms post back to this host: a request from another origin (Origin header) is refused.
-  const sameOrigin = csrf({ origin: (origin, c) => URL.canParse(origin) && new URL(origin).host === c.req.header('Host') });
+  const sameOrigin = csrf({
+    origin: (origin, c) => URL.canParse(origin) && new URL(origin).host === c.req.header('Host'),
+  });
   for (const path of PAGE_PATHS) app.use(path, sameOrigin);
   app.use('/login', sameOrigin);
   app.use('/logout', sameOrigin);
@@ -63,7 +66,9 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
     app.use(
       `${BULL_BOARD_PATH}/*`,
       requireSession(auth, (c) =>
-        c.req.path.startsWith(`${BULL_BOARD_PATH}/api/`) ? c.json({ error: { code: 'unauthorized', message: 'sign in at /login first' } }, 401) : toSignIn(c),
+        c.req.path.startsWith(`${BULL_BOARD_PATH}/api/`)
+          ? c.json({ error: { code: 'unauthorized', message: 'sign in at /login first' } }, 401)
+          : toSignIn(c),
       ),
     );
     app.use(BULL_BOARD_PATH, requireSession(auth, toSignIn));
@@ -73,6 +78,13 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
   // Only the console's own paths: anything else (an unknown /api/v1 path) keeps the API's JSON 404.
   const signedIn = requireSession(auth, toSignIn);
   for (const path of PAGE_PATHS) app.use(path, signedIn);
-  app.route('/', createPageRoutes({ tasks: deps.tasks, publicUrl: deps.publicUrl, ...(deps.limits === undefined ? {} : { limits: deps.limits }) }));
+  app.route(
+    '/',
+    createPageRoutes({
+      tasks: deps.tasks,
+      publicUrl: deps.publicUrl,
+      ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+    }),
+  );
   return app;
 }

@@ -15,7 +15,10 @@ export function createLoginRoutes(deps: { auth: MiddlewareHandler }): Hono<AppEn
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const next = safeReturnPath(typeof body.next === 'string' ? body.next : undefined);
     if (token === '' || token.length > MAX_TOKEN_LENGTH || !(await tokenAccepted(c, deps.auth, token))) {
-      return c.html(<LoginPage next={next} error="That token is not accepted. Paste one of the server's API tokens." />, 401);
+      return c.html(
+        <LoginPage next={next} error="That token is not accepted. Paste one of the server's API tokens." />,
+        401,
+      );
     }
     startSession(c, token);
     return c.redirect(next, 303);

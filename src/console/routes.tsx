@@ -54,8 +54,16 @@ async function readable(c: Context<AppEnv>, tasks: TaskService): Promise<TaskRec
 
 function listQuery(filters: ListFilters, cursor: string | undefined): Omit<TaskListQuery, 'limit'> | string {
   const since = SINCE_CHOICES.find(([value]) => value === filters.since)?.[2];
-  const parsed = taskListQuerySchema.safeParse({ state: filters.state, repo: filters.repo, source: filters.source, cursor });
-  if (!parsed.success) return fieldIssues(parsed.error).map((i) => `${i.field}: ${i.message}`).join('; ');
+  const parsed = taskListQuerySchema.safeParse({
+    state: filters.state,
+    repo: filters.repo,
+    source: filters.source,
+    cursor,
+  });
+  if (!parsed.success)
+    return fieldIssues(parsed.error)
+      .map((i) => `${i.field}: ${i.message}`)
+      .join('; ');
   const q = parsed.data;
   return {
     ...(q.state ? { state: q.state } : {}),
@@ -72,7 +80,13 @@ function submitValues(body: Record<string, string | File | (string | File)[]>): 
     return typeof value === 'string' ? value : '';
   };
   const fixers = ([] as unknown[]).concat(body.fixers ?? []).filter((v): v is string => typeof v === 'string');
-  return { 'repo.url': text('repo.url').trim(), 'repo.ref': text('repo.ref').trim(), command: text('command'), timeoutSeconds: text('timeoutSeconds').trim(), fixers };
+  return {
+    'repo.url': text('repo.url').trim(),
+    'repo.ref': text('repo.ref').trim(),
+    command: text('command'),
+    timeoutSeconds: text('timeoutSeconds').trim(),
+    fixers,
+  };
 }
 
 export function createPageRoutes(deps: PageDeps): Hono<AppEnv> {
@@ -82,14 +96,22 @@ export function createPageRoutes(deps: PageDeps): Hono<AppEnv> {
   app.get('/', async (c) => c.html(<OverviewPage stats={await tasks.stats(24 * 3600, readableBy(c))} />));
 
   app.get('/tasks', async (c) => {
-    const filters: ListFilters = { state: c.req.query('state'), repo: c.req.query('repo'), source: c.req.query('source'), since: c.req.query('since') };
+    const filters: ListFilters = {
+      state: c.req.query('state'),
+      repo: c.req.query('repo'),
+      source: c.req.query('source'),
+      since: c.req.query('since'),
+    };
     for (const key of Object.keys(filters) as Array<keyof ListFilters>) if (!filters[key]) delete filters[key];
     const cursor = c.req.query('cursor') || undefined;
     const query = listQuery(filters, cursor);
-    if (typeof query === 'string') return c.html(<TaskListPage tasks={[]} nextCursor={null} filters={filters} paged={false} error={query} />, 400);
+    if (typeof query === 'string')
+      return c.html(<TaskListPage tasks={[]} nextCursor={null} filters={filters} paged={false} error={query} />, 400);
     try {
       const page = await tasks.list({ ...query, limit: DEFAULT_LIST_PAGE, visible: readableBy(c) });
-      return c.html(<TaskListPage tasks={page.tasks} nextCursor={page.nextCursor} filters={filters} paged={cursor !== undefined} />);
+      return c.html(
+        <TaskListPage tasks={page.tasks} nextCursor={page.nextCursor} filters={filters} paged={cursor !== undefined} />,
+      );
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       return c.html(<TaskListPage tasks={[]} nextCursor={null} filters={filters} paged error={err.message} />, 400);

@@ -64,7 +64,10 @@ export function endSession(c: Context): void {
  * Lets a request through only with a session whose token `auth` accepts; otherwise `refuse`
  * answers (a redirect to sign-in for pages, a 401 for Bull Board's API).
  */
-export function requireSession(auth: MiddlewareHandler, refuse: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
+export function requireSession(
+  auth: MiddlewareHandler,
+  refuse: (c: Context) => Response | Promise<Response>,
+): MiddlewareHandler {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token === undefined || token === '') return refuse(c);

@@ -11,7 +11,11 @@ import { shellQuote } from './shell.js';
 import { inWorkdir, SCRATCH_DIR } from './worktree.js';
 
 /** Where images keep their system bundle: Debian, Ubuntu and Alpine; Fedora and RHEL; others' cert.pem. */
-export const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'] as const;
+export const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/cert.pem',
+] as const;
 const EXTRA_FILE = `${SCRATCH_DIR}/git-ca-extra.pem`;
 const BUNDLE_FILE = `${SCRATCH_DIR}/git-ca-bundle.pem`;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
@@ -24,7 +28,8 @@ export async function loadGitCaBundle(file: string): Promise<string> {
   } catch (cause) {
     throw new ConfigError(`GIT_CA_FILE ${file} cannot be read`, { cause });
   }
-  if (!PEM_CERTIFICATE.test(text)) throw new ConfigError(`GIT_CA_FILE ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (!PEM_CERTIFICATE.test(text))
+    throw new ConfigError(`GIT_CA_FILE ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
@@ -32,7 +37,11 @@ export async function loadGitCaBundle(file: string): Promise<string> {
  * Pure: the shell command that writes `bundle` as the first system bundle of `systemBundles` that
  * exists (none in a bare image), followed by `extra`.
  */
-export function combineCaCommand(extra: string, bundle: string, systemBundles: readonly string[] = SYSTEM_CA_BUNDLES): string {
+export function combineCaCommand(
+  extra: string,
+  bundle: string,
+  systemBundles: readonly string[] = SYSTEM_CA_BUNDLES,
+): string {
   const candidates = systemBundles.map(shellQuote).join(' ');
   return `{ for f in ${candidates}; do if [ -s "$f" ]; then cat "$f"; echo; break; fi; done; cat ${shellQuote(extra)}; } > ${shellQuote(bundle)}`;
 }
@@ -40,11 +49,17 @@ export function combineCaCommand(extra: string, bundle: string, systemBundles: r
 /** Writes the extra CAs and the combined bundle into the sandbox; returns the bundle's absolute path there. */
 export async function installGitCaBundle(runner: CommandRunner, sandbox: Sandbox, pem: string): Promise<string> {
   await sandbox.writeFile(EXTRA_FILE, pem);
-  const result = await runner.run(combineCaCommand(EXTRA_FILE, BUNDLE_FILE), { label: "combine the sandbox's CA bundle with GIT_CA_FILE" });
+  const result = await runner.run(combineCaCommand(EXTRA_FILE, BUNDLE_FILE), {
+    label: "combine the sandbox's CA bundle with GIT_CA_FILE",
+  });
   if (result.exitCode !== 0) {
-    throw new InfrastructureError('git_ca_bundle_failed', `could not write the git CA bundle in the sandbox (exit ${result.exitCode})`, {
-      cause: new Error(result.output.slice(-2000)),
-    });
+    throw new InfrastructureError(
+      'git_ca_bundle_failed',
+      `could not write the git CA bundle in the sandbox (exit ${result.exitCode})`,
+      {
+        cause: new Error(result.output.slice(-2000)),
+      },
+    );
   }
   return inWorkdir(sandbox, BUNDLE_FILE);
 }

@@ -116,13 +116,23 @@ function remoteFailure(kind: GitFailureKind, what: string, url: string, output: 
   const details = { url };
   const cause = new Error(output.slice(-2000));
   if (kind === 'unreachable') {
-    return new TaskError('repo_unreachable', `repository ${url} cannot be read (missing, not a git repository, or access refused)`, { details, cause });
+    return new TaskError(
+      'repo_unreachable',
+      `repository ${url} cannot be read (missing, not a git repository, or access refused)`,
+      { details, cause },
+    );
   }
-  return new InfrastructureError(kind === 'transient' ? 'git_network_error' : 'git_failed', `${what} of ${url} failed`, { details, cause });
+  return new InfrastructureError(
+    kind === 'transient' ? 'git_network_error' : 'git_failed',
+    `${what} of ${url} failed`,
+    { details, cause },
+  );
 }
 
 async function revParse(runner: CommandRunner, name: string): Promise<string | undefined> {
-  const result = await runner.run(`git rev-parse --verify --quiet ${shellQuote(`${name}^{commit}`)}`, { cwd: REPO_DIR });
+  const result = await runner.run(`git rev-parse --verify --quiet ${shellQuote(`${name}^{commit}`)}`, {
+    cwd: REPO_DIR,
+  });
   const sha = result.stdoutLines[0]?.trim();
   return result.exitCode === 0 && sha !== undefined && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
 }
@@ -134,7 +144,11 @@ export interface RemoteAccess {
 }
 
 /** Clones `spec.repo` into REPO_DIR and checks out its ref detached. Returns the commit sha. */
-export async function checkoutRepo(runner: CommandRunner, repo: TaskSpec['repo'], access: RemoteAccess = {}): Promise<string> {
+export async function checkoutRepo(
+  runner: CommandRunner,
+  repo: TaskSpec['repo'],
+  access: RemoteAccess = {},
+): Promise<string> {
   const env = gitRemoteEnv(repo.url, access.token, access.caInfo);
   const clone = await runner.run(`git clone --no-checkout --quiet -- ${shellQuote(repo.url)} ${REPO_DIR}`, { env });
   if (clone.exitCode !== 0) throw remoteFailure(classifyGitFailure(clone.output), 'clone', repo.url, clone.output);
@@ -147,19 +161,28 @@ export async function checkoutRepo(runner: CommandRunner, repo: TaskSpec['repo']
   if (sha === undefined) {
     // Not a branch, tag or known commit: a commit only reachable from other refs (a pull request
     // head) can still be fetched by name from hosts that allow it.
-    const fetch = await runner.run(`git fetch --quiet --no-tags origin ${shellQuote(repo.ref)}`, { cwd: REPO_DIR, env });
+    const fetch = await runner.run(`git fetch --quiet --no-tags origin ${shellQuote(repo.ref)}`, {
+      cwd: REPO_DIR,
+      env,
+    });
     const kind = fetch.exitCode === 0 ? undefined : classifyGitFailure(fetch.output);
     if (kind === 'transient') throw remoteFailure(kind, 'fetch', repo.url, fetch.output);
     if (kind === undefined) sha = await revParse(runner, 'FETCH_HEAD');
   }
   if (sha === undefined) {
-    throw new TaskError('ref_not_found', `ref ${JSON.stringify(repo.ref)} is not a branch, tag or commit of ${repo.url}`, {
-      details: { url: repo.url, ref: repo.ref },
-    });
+    throw new TaskError(
+      'ref_not_found',
+      `ref ${JSON.stringify(repo.ref)} is not a branch, tag or commit of ${repo.url}`,
+      {
+        details: { url: repo.url, ref: repo.ref },
+      },
+    );
   }
   const checkout = await runner.run(`git checkout --quiet --detach ${sha}`, { cwd: REPO_DIR });
   if (checkout.exitCode !== 0) {
-    throw new InfrastructureError('git_checkout_failed', `checkout of ${sha} failed`, { cause: new Error(checkout.output.slice(-2000)) });
+    throw new InfrastructureError('git_checkout_failed', `checkout of ${sha} failed`, {
+      cause: new Error(checkout.output.slice(-2000)),
+    });
   }
   return sha;
 }

@@ -53,7 +53,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
 
   await setPhase('cloning');
   await worktree.prepare();
-  const caInfo = ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, ctx.sandbox, ctx.gitCaBundle);
+  const caInfo =
+    ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, ctx.sandbox, ctx.gitCaBundle);
   const sha = await checkoutRepo(runner, ctx.spec.repo, { token: ctx.gitToken, caInfo });
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
 
@@ -61,7 +62,13 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   await runSetup(ctx, runner);
   const files = await worktree.files(MAX_FILES);
   const scripts = await packageScripts(ctx);
-  const runs = new CommandRuns({ runner, sandbox: ctx.sandbox, command: ctx.spec.command, files: new Set(files), ...(scripts ? { scripts } : {}) });
+  const runs = new CommandRuns({
+    runner,
+    sandbox: ctx.sandbox,
+    command: ctx.spec.command,
+    files: new Set(files),
+    ...(scripts ? { scripts } : {}),
+  });
   // A tree check's fix may be a file the command generates: what was there before it ran tells.
   const pristine = expandScripts(ctx.spec.command, scripts).some(namesTreeCheck) ? await worktree.untracked() : null;
   const failure = await runs.whole();
@@ -79,9 +86,18 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
   const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase });
   const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
-  const end = composed.passed || !modelAllowed(ctx)
-    ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
-    : await afterModel(ctx, setPhase, composed, { failure: composed.failure ?? failure, runs, run, files, repoDir: REPO_DIR, runner, check });
+  const end =
+    composed.passed || !modelAllowed(ctx)
+      ? { passed: composed.passed, fixers: composed.kept, reason: composed.reason, model: null }
+      : await afterModel(ctx, setPhase, composed, {
+          failure: composed.failure ?? failure,
+          runs,
+          run,
+          files,
+          repoDir: REPO_DIR,
+          runner,
+          check,
+        });
 
   return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result });
 }
@@ -90,7 +106,13 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
 function fixRounds(
   ctx: FixContext,
   failure: Failure,
-  deps: { runner: CommandRunner; runs: CommandRuns; worktree: Worktree; fixFiles: FixFiles; setPhase: (phase: TaskPhase) => Promise<void> },
+  deps: {
+    runner: CommandRunner;
+    runs: CommandRuns;
+    worktree: Worktree;
+    fixFiles: FixFiles;
+    setPhase: (phase: TaskPhase) => Promise<void>;
+  },
 ): Promise<ComposeResult> {
   const { runner, runs, worktree, fixFiles } = deps;
   const before = fixFiles.before;
@@ -104,7 +126,8 @@ function fixRounds(
     changed: () => worktree.changedSinceCheckpoint(before),
     keep: () => fixFiles.keep(),
     revert: () => fixFiles.revert(),
-    recheck: (current) => fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
+    recheck: (current) =>
+      fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
     verify: () => fixFiles.check(() => runs.whole()),
     setPhase: deps.setPhase,
     log: (text) => ctx.log('system', text),
@@ -137,13 +160,25 @@ async function conclude(c: {
       ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
       return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
     }
-    ctx.log('system', `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`);
+    ctx.log(
+      'system',
+      `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
+    );
     return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
   }
-  if (end.fixers.length === 0 && end.model === null && (composed.unchanged || mayBeFlaky(diagnosis)) && (await rerunPasses(ctx, runs))) {
+  if (
+    end.fixers.length === 0 &&
+    end.model === null &&
+    (composed.unchanged || mayBeFlaky(diagnosis)) &&
+    (await rerunPasses(ctx, runs))
+  ) {
     // Nothing was changed and the command now passes: a re-run was all it needed.
     ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible (flaky)');
-    return result({ outcome: 'not_reproduced', diagnosis, reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure' });
+    return result({
+      outcome: 'not_reproduced',
+      diagnosis,
+      reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure',
+    });
   }
   const reason = end.reason ?? 'the command still fails';
   ctx.log('system', `not fixed: ${reason}`);
@@ -196,7 +231,8 @@ function phaseSetter(ctx: FixContext): (phase: TaskPhase) => Promise<void> {
 async function runSetup(ctx: FixContext, runner: CommandRunner): Promise<void> {
   for (const [index, step] of (ctx.spec.setup ?? []).entries()) {
     const setup = await runner.run(step, { cwd: REPO_DIR });
-    if (setup.exitCode !== 0) throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
+    if (setup.exitCode !== 0)
+      throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
   }
 }
 
@@ -207,7 +243,9 @@ async function packageScripts(ctx: FixContext): Promise<Record<string, string> |
   try {
     const scripts = (JSON.parse(raw.toString('utf8')) as { scripts?: unknown }).scripts;
     if (typeof scripts !== 'object' || scripts === null) return undefined;
-    return Object.fromEntries(Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    return Object.fromEntries(
+      Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
   } catch {
     return undefined;
   }
@@ -222,12 +260,15 @@ function applyFixer(ctx: FixContext, fixer: Fixer, failure: Failure, runner: Com
     command: ctx.spec.command,
     failure,
     createdByCommand: () => fixFiles.createdByCommand(),
-    readFile: async (path) => (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
+    readFile: async (path) =>
+      (await ctx.sandbox.readFile(`${dir}/${path}`).catch(() => null))?.toString('utf8') ?? null,
     // Asked once per fixer run: several checks of one fixer ask for the same command.
     hasCommand: (name) => {
       let known = commands.get(name);
       if (known === undefined) {
-        known = runner.run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR }).then((r) => r.exitCode === 0);
+        known = runner
+          .run(`command -v ${shellQuote(name)} >/dev/null 2>&1`, { cwd: REPO_DIR })
+          .then((r) => r.exitCode === 0);
         commands.set(name, known);
       }
       return known;

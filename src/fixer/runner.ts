@@ -91,7 +91,12 @@ export function createCommandRunner(ctx: FixContext, now: () => number = Date.no
         }
       },
     });
-    commands.push({ command: shown, exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut });
+    commands.push({
+      command: shown,
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      timedOut: result.timedOut,
+    });
     ctx.log('system', `exit ${result.exitCode} after ${result.durationMs} ms${result.timedOut ? ' (timed out)' : ''}`);
     if (result.outOfMemory !== undefined) ctx.log('system', result.outOfMemory.message);
     if (result.timedOut && !ownBound) {

@@ -52,9 +52,15 @@ export class Worktree {
     // head bounds the list in the sandbox; one file past the cap is enough to know it is over.
     await this.mustRun(`git ls-files -z --others --exclude-standard | head -z -n ${MAX_UNTRACKED_FILES + 1} > ${out}`);
     const bytes = await this.sandbox.readFile(`${SCRATCH_DIR}/untracked`, UNTRACKED_LIST_MAX_BYTES + 1);
-    const names = bytes.toString('utf8').split('\0').filter((name) => name.length > 0);
+    const names = bytes
+      .toString('utf8')
+      .split('\0')
+      .filter((name) => name.length > 0);
     if (names.length > MAX_UNTRACKED_FILES || bytes.length > UNTRACKED_LIST_MAX_BYTES) {
-      throw new TaskError('too_many_untracked_files', `the checkout holds more than ${MAX_UNTRACKED_FILES} untracked files (or their names exceed ${UNTRACKED_LIST_MAX_BYTES} bytes) after the command ran; add them to .gitignore`);
+      throw new TaskError(
+        'too_many_untracked_files',
+        `the checkout holds more than ${MAX_UNTRACKED_FILES} untracked files (or their names exceed ${UNTRACKED_LIST_MAX_BYTES} bytes) after the command ran; add them to .gitignore`,
+      );
     }
     return new Set(names);
   }
@@ -79,7 +85,9 @@ export class Worktree {
     const added = await this.addedSince(before);
     if (added.length === 0) return;
     await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
-    await this.mustRun(`git add --pathspec-from-file=../${SCRATCH_DIR}/added --pathspec-file-nul`, { GIT_LITERAL_PATHSPECS: '1' });
+    await this.mustRun(`git add --pathspec-from-file=../${SCRATCH_DIR}/added --pathspec-file-nul`, {
+      GIT_LITERAL_PATHSPECS: '1',
+    });
   }
 
   /** Back to the last checkpoint: tracked files from the index, files created since removed. */
@@ -98,7 +106,8 @@ export class Worktree {
   /** Whether anything changed since the last checkpoint (content, not timestamps). */
   async changedSinceCheckpoint(before: Set<string>): Promise<boolean> {
     const diff = await this.runner.run('git diff --quiet --no-ext-diff', { cwd: REPO_DIR });
-    if (diff.exitCode > 1) throw new InfrastructureError('worktree_command_failed', 'git diff --quiet failed in the checkout');
+    if (diff.exitCode > 1)
+      throw new InfrastructureError('worktree_command_failed', 'git diff --quiet failed in the checkout');
     return diff.exitCode === 1 || (await this.addedSince(before)).length > 0;
   }
 
@@ -113,7 +122,10 @@ export class Worktree {
   async files(max: number): Promise<string[]> {
     await this.mustRun(`git ls-files -z --cached --others --exclude-standard > ../${SCRATCH_DIR}/files`);
     const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/files`)).toString('utf8');
-    return text.split('\0').filter((name) => name.length > 0).slice(0, max);
+    return text
+      .split('\0')
+      .filter((name) => name.length > 0)
+      .slice(0, max);
   }
 
   /**
@@ -148,7 +160,11 @@ export class Worktree {
       `commit=$(git commit-tree --no-gpg-sign -p "$(cat ${S}/base)" -m 'ci-fixer: candidate fix (temporary, never pushed)' "$(cat ${S}/candidate)")`,
       'git -c core.hooksPath=/dev/null update-ref --no-deref HEAD "$commit"',
     ].join(' && ');
-    await this.mustRun(script, { ...CANDIDATE_IDENTITY, GIT_LITERAL_PATHSPECS: '1' }, 'git commit-tree (the candidate fix as a temporary commit)');
+    await this.mustRun(
+      script,
+      { ...CANDIDATE_IDENTITY, GIT_LITERAL_PATHSPECS: '1' },
+      'git commit-tree (the candidate fix as a temporary commit)',
+    );
     this.checked = (await this.sandbox.readFile(`${SCRATCH_DIR}/candidate`)).toString('utf8').trim();
   }
 
@@ -166,13 +182,17 @@ export class Worktree {
    */
   async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
     if (this.checked !== null) {
-      await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${this.checked} > ${S}/patch.diff`);
+      await this.mustRun(
+        `git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${this.checked} > ${S}/patch.diff`,
+      );
     } else {
       const added = await this.addedSince(before);
       if (added.length > 0) {
         await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
         // Intent-to-add makes new files part of the diff without staging their content.
-        await this.mustRun(`git add --intent-to-add --pathspec-from-file=${S}/added --pathspec-file-nul`, { GIT_LITERAL_PATHSPECS: '1' });
+        await this.mustRun(`git add --intent-to-add --pathspec-from-file=${S}/added --pathspec-file-nul`, {
+          GIT_LITERAL_PATHSPECS: '1',
+        });
       }
       await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
     }
@@ -181,7 +201,11 @@ export class Worktree {
   }
 
   private async mustRun(command: string, env?: Record<string, string>, label?: string): Promise<void> {
-    const result = await this.runner.run(command, { cwd: REPO_DIR, ...(env ? { env } : {}), ...(label ? { label } : {}) });
+    const result = await this.runner.run(command, {
+      cwd: REPO_DIR,
+      ...(env ? { env } : {}),
+      ...(label ? { label } : {}),
+    });
     if (result.exitCode !== 0) {
       throw new InfrastructureError('worktree_command_failed', `command failed in the checkout: ${command}`, {
         cause: new Error(result.output.slice(-2000)),

@@ -10,7 +10,10 @@ export function createAllowList(entries: readonly string[]): AllowList {
   const repos = new Set<string>();
   const owners = new Set<string>();
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase().replace(/\/\*?$/, '');
+    const entry = raw
+      .trim()
+      .toLowerCase()
+      .replace(/\/\*?$/, '');
     if (entry === '') continue;
     if (entry.includes('/')) repos.add(entry);
     else owners.add(entry);

@@ -37,17 +37,31 @@ export async function findCheckRun(t: CheckRunTarget): Promise<CheckRunRef | und
 }
 
 export async function startCheckRun(t: CheckRunTarget, taskUrl: string): Promise<CheckRunRef> {
-  const output = { title: 'Reproducing the failure', summary: `ci-fixer is working on this failure.\n\n**Task:** ${taskUrl}` };
+  const output = {
+    title: 'Reproducing the failure',
+    summary: `ci-fixer is working on this failure.\n\n**Task:** ${taskUrl}`,
+  };
   const existing = await findCheckRun(t);
   const details = t.detailsUrl === undefined ? {} : { details_url: t.detailsUrl };
   if (existing !== undefined) {
-    await t.octokit.rest.checks.update({ ...ownerAndRepo(t.origin), check_run_id: existing.id, status: 'in_progress', output, ...details });
+    await t.octokit.rest.checks.update({
+      ...ownerAndRepo(t.origin),
+      check_run_id: existing.id,
+      status: 'in_progress',
+      output,
+      ...details,
+    });
     return existing;
   }
   return createCheckRun(t, { status: 'in_progress', started_at: new Date().toISOString(), output, ...details });
 }
 
-export async function completeCheckRun(t: CheckRunTarget, known: CheckRunRef | null, outcome: TaskOutcome, links: ReportLinks): Promise<CheckRunRef> {
+export async function completeCheckRun(
+  t: CheckRunTarget,
+  known: CheckRunRef | null,
+  outcome: TaskOutcome,
+  links: ReportLinks,
+): Promise<CheckRunRef> {
   const fields = {
     status: 'completed' as const,
     conclusion: checkConclusion(outcome),
@@ -63,10 +77,19 @@ export async function completeCheckRun(t: CheckRunTarget, known: CheckRunRef | n
   return createCheckRun(t, fields);
 }
 
-type CreateFields = Omit<Parameters<Octokit['rest']['checks']['create']>[0] & object, 'owner' | 'repo' | 'name' | 'head_sha' | 'external_id'>;
+type CreateFields = Omit<
+  Parameters<Octokit['rest']['checks']['create']>[0] & object,
+  'owner' | 'repo' | 'name' | 'head_sha' | 'external_id'
+>;
 
 /** A check run of ours: named, on the head sha, and tagged with the task id to be found again. */
 async function createCheckRun(t: CheckRunTarget, fields: CreateFields): Promise<CheckRunRef> {
-  const { data } = await t.octokit.rest.checks.create({ ...ownerAndRepo(t.origin), name: t.checkName, head_sha: t.origin.headSha, external_id: t.taskId, ...fields });
+  const { data } = await t.octokit.rest.checks.create({
+    ...ownerAndRepo(t.origin),
+    name: t.checkName,
+    head_sha: t.origin.headSha,
+    external_id: t.taskId,
+    ...fields,
+  });
   return { id: data.id, url: data.html_url ?? null };
 }

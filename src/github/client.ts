@@ -60,17 +60,27 @@ function repoName(origin: GitHubOrigin): string {
 
 function requireInstallation(origin: GitHubOrigin): number {
   if (origin.installationId === null) {
-    throw new TaskError('github_no_installation', `the delivery for ${origin.repository.fullName} names no App installation`);
+    throw new TaskError(
+      'github_no_installation',
+      `the delivery for ${origin.repository.fullName} names no App installation`,
+    );
   }
   return origin.installationId;
 }
 
 /** undefined when neither an App nor a personal token is configured (reporting is then off). */
-export function createGitHubCredentials(config: Pick<Config['github'], 'app' | 'personalToken'>, options: GitHubClientOptions): GitHubCredentials | undefined {
+export function createGitHubCredentials(
+  config: Pick<Config['github'], 'app' | 'personalToken'>,
+  options: GitHubClientOptions,
+): GitHubCredentials | undefined {
   if (config.app !== undefined) {
     const unauthenticated = createOctokit(undefined, options);
     // auth-app caches installation tokens until shortly before they expire.
-    const auth = createAppAuth({ appId: config.app.id, privateKey: config.app.privateKey, request: unauthenticated.request });
+    const auth = createAppAuth({
+      appId: config.app.id,
+      privateKey: config.app.privateKey,
+      request: unauthenticated.request,
+    });
     const verified = new Map<string, number>();
     return {
       mode: 'app',
@@ -89,7 +99,10 @@ export function createGitHubCredentials(config: Pick<Config['github'], 'app' | '
           if ((err as { status?: unknown }).status !== 404) throw err;
         }
         if (actual !== installationId) {
-          throw new TaskError('github_installation_mismatch', `installation ${installationId} does not cover ${origin.repository.fullName}; no token was made`);
+          throw new TaskError(
+            'github_installation_mismatch',
+            `installation ${installationId} does not cover ${origin.repository.fullName}; no token was made`,
+          );
         }
         verified.set(key, Date.now());
         while (verified.size > 1000) verified.delete(verified.keys().next().value as string);

@@ -61,7 +61,10 @@ const repositorySchema = z.object({
   clone_url: httpsCloneUrl,
   default_branch: branch.nullish(),
 });
-const pullRequestsSchema = z.array(z.object({ number: positiveInt })).max(100).nullish();
+const pullRequestsSchema = z
+  .array(z.object({ number: positiveInt }))
+  .max(100)
+  .nullish();
 const installationSchema = z.object({ id: positiveInt }).nullish();
 
 const actionSchema = z.object({ action: z.string().max(100) });
@@ -116,7 +119,8 @@ export function decide(delivery: Delivery, options: DecideOptions): WebhookDecis
       details: { in: 'webhook payload', issues: [{ field: '', message: 'must be a JSON object' }] },
     });
   }
-  if (parse(actionSchema, payload, event).action !== 'completed') return { kind: 'ignored', reason: 'action_not_completed' };
+  if (parse(actionSchema, payload, event).action !== 'completed')
+    return { kind: 'ignored', reason: 'action_not_completed' };
   return event === 'workflow_run' ? fromWorkflowRun(delivery, options) : fromCheckRun(delivery, options);
 }
 
@@ -131,7 +135,11 @@ function fromWorkflowRun(delivery: Delivery, options: DecideOptions): WebhookDec
   return toTask(delivery, options, {
     event: 'workflow_run',
     deliveryId: delivery.deliveryId,
-    repository: { fullName: p.repository.full_name, cloneUrl: p.repository.clone_url, defaultBranch: p.repository.default_branch ?? null },
+    repository: {
+      fullName: p.repository.full_name,
+      cloneUrl: p.repository.clone_url,
+      defaultBranch: p.repository.default_branch ?? null,
+    },
     headSha: run.head_sha,
     headBranch: run.head_branch ?? null,
     headRepository: run.head_repository?.full_name ?? null,
@@ -147,7 +155,8 @@ function fromWorkflowRun(delivery: Delivery, options: DecideOptions): WebhookDec
 function fromCheckRun(delivery: Delivery, options: DecideOptions): WebhookDecision {
   const { payload, event } = delivery;
   const conclusion = parse(checkRunDecisionSchema, payload, event).check_run.conclusion;
-  if (conclusion === null || !CHECK_RUN_FAILURES.has(conclusion)) return { kind: 'ignored', reason: 'conclusion_not_failure' };
+  if (conclusion === null || !CHECK_RUN_FAILURES.has(conclusion))
+    return { kind: 'ignored', reason: 'conclusion_not_failure' };
   const p = parse(checkRunSchema, payload, event);
   const run = p.check_run;
   if (run.name === options.checkName || (options.appId !== undefined && String(run.app?.id) === options.appId)) {
@@ -156,7 +165,11 @@ function fromCheckRun(delivery: Delivery, options: DecideOptions): WebhookDecisi
   return toTask(delivery, options, {
     event: 'check_run',
     deliveryId: delivery.deliveryId,
-    repository: { fullName: p.repository.full_name, cloneUrl: p.repository.clone_url, defaultBranch: p.repository.default_branch ?? null },
+    repository: {
+      fullName: p.repository.full_name,
+      cloneUrl: p.repository.clone_url,
+      defaultBranch: p.repository.default_branch ?? null,
+    },
     headSha: run.head_sha,
     headBranch: run.check_suite?.head_branch ?? null,
     headRepository: null,
@@ -184,6 +197,8 @@ function toTask(delivery: Delivery, options: DecideOptions, origin: GitHubOrigin
 
 /** One failure: repository + head sha + workflow or check name. Hashed to a fixed-size id. */
 export function failureKey(fullName: string, headSha: string, what: string): string {
-  const digest = createHash('sha256').update(JSON.stringify([fullName.toLowerCase(), headSha, what])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([fullName.toLowerCase(), headSha, what]))
+    .digest('hex');
   return `github-failure:${digest}`;
 }

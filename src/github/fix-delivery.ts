@@ -60,10 +60,17 @@ export function assertFixBranch(branch: string, origin: GitHubOrigin): void {
 
 /** The failing commit lives in another repository than the one that ran CI (a fork's pull request). */
 export function isFork(origin: GitHubOrigin): boolean {
-  return origin.headRepository !== null && origin.headRepository.toLowerCase() !== origin.repository.fullName.toLowerCase();
+  return (
+    origin.headRepository !== null && origin.headRepository.toLowerCase() !== origin.repository.fullName.toLowerCase()
+  );
 }
 
-export async function deliverFix(input: FixDeliveryInput, options: FixDeliveryOptions, progress: DeliveryProgress, report: GitHubReport): Promise<void> {
+export async function deliverFix(
+  input: FixDeliveryInput,
+  options: FixDeliveryOptions,
+  progress: DeliveryProgress,
+  report: GitHubReport,
+): Promise<void> {
   const { origin, result } = input;
   if (result.patch === '' || progress.refusal !== null) return;
   const refuse = (code: string, message: string) => {
@@ -72,13 +79,17 @@ export async function deliverFix(input: FixDeliveryInput, options: FixDeliveryOp
   };
   if (result.patchRedacted === true) {
     // Pushing the redacted text would silently change the fix; pushing the original would publish the secret.
-    refuse('patch_contains_secret', 'the fix contains a configured secret (redacted from the stored patch), so it is neither pushed nor posted');
+    refuse(
+      'patch_contains_secret',
+      'the fix contains a configured secret (redacted from the stored patch), so it is neither pushed nor posted',
+    );
     return;
   }
   const canPush = options.fixPullRequests && !result.patchTruncated && origin.headBranch !== null && !isFork(origin);
   if (options.fixPullRequests && !canPush) {
     if (result.patchTruncated) refuse('patch_truncated', 'the patch was cut at the size limit, so it is not pushed');
-    else if (isFork(origin)) refuse('head_in_fork', `the failing commit is in the fork ${origin.headRepository}, where ci-fixer cannot push`);
+    else if (isFork(origin))
+      refuse('head_in_fork', `the failing commit is in the fork ${origin.headRepository}, where ci-fixer cannot push`);
     else refuse('no_branch', 'the failure has no branch to open a pull request into');
   }
   if (canPush) {
@@ -93,7 +104,12 @@ export async function deliverFix(input: FixDeliveryInput, options: FixDeliveryOp
   if (options.prComments) await commentOnPullRequests(input, progress, report);
 }
 
-async function pushAndOpenPullRequest(input: FixDeliveryInput, options: FixDeliveryOptions, progress: DeliveryProgress, report: GitHubReport): Promise<void> {
+async function pushAndOpenPullRequest(
+  input: FixDeliveryInput,
+  options: FixDeliveryOptions,
+  progress: DeliveryProgress,
+  report: GitHubReport,
+): Promise<void> {
   const { origin, octokit } = input;
   const base = origin.headBranch as string;
   const branch = fixBranchName(origin.headSha, input.taskId);
@@ -110,10 +126,16 @@ async function pushAndOpenPullRequest(input: FixDeliveryInput, options: FixDeliv
     });
     try {
       const message = commitMessage(input.taskId, origin, input.result, input.command);
-      const { commit, paths } = await repo.commitPatch(origin.headSha, input.result.patch, message, { ...options.identity, date: input.commitDate });
+      const { commit, paths } = await repo.commitPatch(origin.headSha, input.result.patch, message, {
+        ...options.identity,
+        date: input.commitDate,
+      });
       const workflowFiles = paths.filter((p) => p.startsWith(WORKFLOWS_PREFIX));
       if (workflowFiles.length > 0 && !options.allowWorkflowChanges) {
-        throw new TaskError('workflow_change_refused', `the fix changes ${workflowFiles.join(', ')}; set GITHUB_ALLOW_WORKFLOW_CHANGES=true to allow it`);
+        throw new TaskError(
+          'workflow_change_refused',
+          `the fix changes ${workflowFiles.join(', ')}; set GITHUB_ALLOW_WORKFLOW_CHANGES=true to allow it`,
+        );
       }
       await repo.push(commit, branch);
       report.branch = branch;
@@ -150,7 +172,11 @@ async function pushAndOpenPullRequest(input: FixDeliveryInput, options: FixDeliv
   progress.pullRequest = true;
 }
 
-async function commentOnPullRequests(input: FixDeliveryInput, progress: DeliveryProgress, report: GitHubReport): Promise<void> {
+async function commentOnPullRequests(
+  input: FixDeliveryInput,
+  progress: DeliveryProgress,
+  report: GitHubReport,
+): Promise<void> {
   const { origin, octokit } = input;
   const body = commentBody(input.taskUrl, origin, input.result, report.pullRequestUrl);
   for (const number of origin.pullRequests.slice(0, MAX_COMMENTED_PRS)) {

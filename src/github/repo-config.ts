@@ -33,7 +33,12 @@ export const ciFixerFileSchema = z
   .object({
     command: command.optional(),
     fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
-    timeoutSeconds: z.number().int().min(10).max(6 * 3600).optional(),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(6 * 3600)
+      .optional(),
     setup: z.union([command, z.array(command).max(20)]).optional(),
     model: modelSettingsSchema.optional(),
   })
@@ -48,7 +53,9 @@ export interface CiFixerFile {
 }
 
 function invalid(line: number, message: string): TaskError {
-  return new TaskError('ci_fixer_yml_invalid', `${CI_FIXER_FILE} line ${line}: ${message}`, { details: { file: CI_FIXER_FILE, line } });
+  return new TaskError('ci_fixer_yml_invalid', `${CI_FIXER_FILE} line ${line}: ${message}`, {
+    details: { file: CI_FIXER_FILE, line },
+  });
 }
 
 /** Parses and validates .ci-fixer.yml; a bad file is the task's error, naming the line. */
@@ -63,7 +70,8 @@ export function parseCiFixerFile(text: string): CiFixerFile {
     const range = (node as Node | null | undefined)?.range;
     return range ? lineCounter.linePos(range[0]).line : 1;
   };
-  if (!isMap(doc.contents)) throw invalid(lineOf(doc.contents), 'must be a mapping of command, fixers, timeoutSeconds, setup');
+  if (!isMap(doc.contents))
+    throw invalid(lineOf(doc.contents), 'must be a mapping of command, fixers, timeoutSeconds, setup');
   const parsed = ciFixerFileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
@@ -73,7 +81,10 @@ export function parseCiFixerFile(text: string): CiFixerFile {
     let node: unknown;
     for (let depth = path.length; depth >= 0 && node === undefined; depth--) {
       const at = path.slice(0, depth);
-      node = at.length === 0 ? doc.contents : (doc.getIn(at, true) ?? (at.length > 0 ? keyNode(doc.contents, at) : undefined));
+      node =
+        at.length === 0
+          ? doc.contents
+          : (doc.getIn(at, true) ?? (at.length > 0 ? keyNode(doc.contents, at) : undefined));
     }
     const field = path.join('.');
     throw invalid(lineOf(node), field === '' ? issue.message : `${field}: ${issue.message}`);
@@ -145,8 +156,15 @@ export function jobCommandFromWorkflow(workflowYaml: string, failedJob: string |
   if (doc.errors.length > 0) return undefined;
   const jobs = (doc.toJS() as { jobs?: unknown } | null)?.jobs;
   if (typeof jobs !== 'object' || jobs === null) return undefined;
-  const entries = Object.entries(jobs as Record<string, WorkflowJob>).filter(([, job]) => typeof job === 'object' && job !== null);
-  const found = failedJob === null ? (entries.length === 1 ? entries[0] : undefined) : entries.find(([id, job]) => jobMatches(id, job, failedJob));
+  const entries = Object.entries(jobs as Record<string, WorkflowJob>).filter(
+    ([, job]) => typeof job === 'object' && job !== null,
+  );
+  const found =
+    failedJob === null
+      ? entries.length === 1
+        ? entries[0]
+        : undefined
+      : entries.find(([id, job]) => jobMatches(id, job, failedJob));
   if (found === undefined) return undefined;
   const [id, job] = found;
   const defaultDir = job.defaults?.run?.['working-directory'];
@@ -155,7 +173,12 @@ export function jobCommandFromWorkflow(workflowYaml: string, failedJob: string |
   let skippedSteps = 0;
   for (const step of steps) {
     if (typeof step !== 'object' || step === null || typeof step.run !== 'string' || step.run.trim() === '') continue;
-    const dir = typeof step['working-directory'] === 'string' ? step['working-directory'] : typeof defaultDir === 'string' ? defaultDir : undefined;
+    const dir =
+      typeof step['working-directory'] === 'string'
+        ? step['working-directory']
+        : typeof defaultDir === 'string'
+          ? defaultDir
+          : undefined;
     if (step.run.includes('${{') || dir?.includes('${{')) {
       skippedSteps += 1;
       continue;
@@ -163,7 +186,11 @@ export function jobCommandFromWorkflow(workflowYaml: string, failedJob: string |
     parts.push(stepCommand(step.run.trim(), dir));
   }
   if (parts.length === 0) return undefined;
-  return { job: typeof job.name === 'string' ? job.name : id, command: parts.length === 1 ? (parts[0] as string) : parts.join(' && '), skippedSteps };
+  return {
+    job: typeof job.name === 'string' ? job.name : id,
+    command: parts.length === 1 ? (parts[0] as string) : parts.join(' && '),
+    skippedSteps,
+  };
 }
 
 function stepCommand(run: string, dir: string | undefined): string {
@@ -181,7 +208,10 @@ export function isWorkflowFile(path: string): boolean {
 
 const DEFAULTS: ReadonlyArray<{ files: readonly string[]; command: string }> = [
   { files: ['package.json'], command: 'npm test' },
-  { files: ['pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', 'pytest.ini', 'tox.ini'], command: 'pytest' },
+  {
+    files: ['pyproject.toml', 'setup.py', 'setup.cfg', 'requirements.txt', 'pytest.ini', 'tox.ini'],
+    command: 'pytest',
+  },
   { files: ['go.mod'], command: 'go test ./...' },
 ];
 

@@ -75,7 +75,10 @@ export interface ReportLinks {
   note?: string | null;
 }
 
-export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: string; summary: string; text?: string } {
+export function checkOutput(
+  outcome: TaskOutcome,
+  links: ReportLinks,
+): { title: string; summary: string; text?: string } {
   const r = outcome.result;
   const lines = [`**Outcome:** ${outcome.state === 'succeeded' ? (r?.outcome ?? 'error') : outcome.state}`];
   if (r?.fixer) lines.push(`**${(r.fixers?.length ?? 0) > 1 ? 'Fixers' : 'Fixer'}:** ${fixerNames(r)}`);
@@ -84,7 +87,8 @@ export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: 
   // The model's own lines carry its summary and the same proof.
   lines.push(...modelReportLines(r));
   if (r?.outcome === 'fixed' && !r.model) lines.push('Verified by re-running the command on the fixed tree.');
-  if (outcome.spec.command !== undefined) lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
+  if (outcome.spec.command !== undefined)
+    lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
   if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
   if (links.pullRequestUrl) lines.push(`**Pull request:** ${links.pullRequestUrl}`);
   else if (links.branch) lines.push(`**Branch:** \`${links.branch}\``);
@@ -93,7 +97,9 @@ export function checkOutput(outcome: TaskOutcome, links: ReportLinks): { title: 
   if (r && r.commands.length > 0) {
     lines.push('', '| Command | Exit code | Seconds |', '| --- | --- | --- |');
     for (const c of r.commands.slice(0, 50)) {
-      lines.push(`| ${cell(c.command)} | ${c.timedOut ? 'timed out' : c.exitCode} | ${(c.durationMs / 1000).toFixed(1)} |`);
+      lines.push(
+        `| ${cell(c.command)} | ${c.timedOut ? 'timed out' : c.exitCode} | ${(c.durationMs / 1000).toFixed(1)} |`,
+      );
     }
   }
   if (r?.diagnosis && r.diagnosis.excerpt.length > 0 && r.outcome !== 'fixed') {
@@ -115,7 +121,8 @@ function stepNote(diagnosis: Diagnosis, command: string | undefined): string {
 function patchBlock(result: FixResult, limit: number): string {
   const cutHere = result.patch.length > limit;
   const body = cutHere ? result.patch.slice(0, result.patch.lastIndexOf('\n', limit) + 1) : result.patch;
-  const note = cutHere || result.patchTruncated ? '\n_The patch was cut at the size limit; the full patch is in the task._' : '';
+  const note =
+    cutHere || result.patchTruncated ? '\n_The patch was cut at the size limit; the full patch is in the task._' : '';
   return `${fenced(body, 'diff')}${note}`;
 }
 
@@ -138,7 +145,9 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
       `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
       ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
-      ...(result.model ? ['', ...modelReportLines(result)] : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),
+      ...(result.model
+        ? ['', ...modelReportLines(result)]
+        : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),
@@ -147,7 +156,12 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
   );
 }
 
-export function commentBody(taskUrl: string, origin: GitHubOrigin, result: FixResult, pullRequestUrl: string | null): string {
+export function commentBody(
+  taskUrl: string,
+  origin: GitHubOrigin,
+  result: FixResult,
+  pullRequestUrl: string | null,
+): string {
   const head = [
     `ci-fixer fixed the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)} with **${fixerNames(result)}**.`,
     pullRequestUrl ? `Fix pull request: ${pullRequestUrl}` : 'Apply the patch below with `git apply`.',
@@ -165,9 +179,14 @@ export function modelReportLines(result: FixResult | null): string[] {
   const model = result?.model;
   if (!model) return [];
   const tokens = model.promptTokens + model.completionTokens;
-  const lines = [`**Model:** ${model.model} (${model.steps} steps, ${model.attempts} attempt${model.attempts === 1 ? '' : 's'}, ${tokens} tokens)`];
+  const lines = [
+    `**Model:** ${model.model} (${model.steps} steps, ${model.attempts} attempt${model.attempts === 1 ? '' : 's'}, ${tokens} tokens)`,
+  ];
   // Model text is untrusted: one paragraph, bounded, and no @-mentions pinging people.
-  if (model.summary) lines.push(`**Model's summary:** ${model.summary.replace(/\s+/g, ' ').trim().slice(0, 1000).replace(/@/g, '@\u200b')}`);
+  if (model.summary)
+    lines.push(
+      `**Model's summary:** ${model.summary.replace(/\s+/g, ' ').trim().slice(0, 1000).replace(/@/g, '@\u200b')}`,
+    );
   if (result.outcome === 'fixed') lines.push('**Verified** by re-running the command: it passed on the fixed tree.');
   return lines;
 }

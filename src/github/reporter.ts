@@ -68,7 +68,9 @@ export function isRetryable(err: unknown): boolean {
   const status = (err as { status?: unknown }).status;
   if (typeof status !== 'number') return true;
   if (status === 429 || status >= 500) return true;
-  const remaining = (err as { response?: { headers?: Record<string, unknown> } }).response?.headers?.['x-ratelimit-remaining'];
+  const remaining = (err as { response?: { headers?: Record<string, unknown> } }).response?.headers?.[
+    'x-ratelimit-remaining'
+  ];
   return status === 403 && remaining === '0';
 }
 
@@ -80,7 +82,11 @@ function errorInfo(err: unknown, redact: (text: string) => string): TaskErrorInf
 
 export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHooks {
   const { settings, credentials } = options;
-  const clientOptions: GitHubClientOptions = { apiUrl: settings.apiUrl, requestTimeoutMs: settings.requestTimeoutMs, logger: options.logger };
+  const clientOptions: GitHubClientOptions = {
+    apiUrl: settings.apiUrl,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    logger: options.logger,
+  };
   const gitTimeoutMs = settings.gitTimeoutSeconds * 1000;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const states = new Map<string, TaskState>();
@@ -94,7 +100,12 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
   });
 
   /** Runs `step` up to reportAttempts times while its failures are retryable. */
-  async function withRetries<T>(what: string, ctx: TaskHookContext, redact: (t: string) => string, step: (attempt: number) => Promise<T>): Promise<{ value?: T; error: TaskErrorInfo | null; attempts: number }> {
+  async function withRetries<T>(
+    what: string,
+    ctx: TaskHookContext,
+    redact: (t: string) => string,
+    step: (attempt: number) => Promise<T>,
+  ): Promise<{ value?: T; error: TaskErrorInfo | null; attempts: number }> {
     let error: TaskErrorInfo | null = null;
     for (let attempt = 1; attempt <= settings.reportAttempts; attempt++) {
       try {
@@ -102,7 +113,10 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
       } catch (err) {
         error = errorInfo(err, redact);
         const again = attempt < settings.reportAttempts && isRetryable(err);
-        ctx.log('system', `github: ${what} failed (attempt ${attempt} of ${settings.reportAttempts}): ${error.message}${again ? '; retrying' : ''}`);
+        ctx.log(
+          'system',
+          `github: ${what} failed (attempt ${attempt} of ${settings.reportAttempts}): ${error.message}${again ? '; retrying' : ''}`,
+        );
         options.logger.warn({ taskId: ctx.taskId, code: error.code, attempt }, 'github_report_failed');
         if (!again) return { error, attempts: attempt };
         await sleep(retryDelayMs * 2 ** (attempt - 1));
@@ -136,7 +150,9 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     if (writeToken !== undefined) {
       const octokit = createOctokit(writeToken, clientOptions);
       if (settings.checkRuns) {
-        const started = await withRetries('check run start', ctx, redact, () => startCheckRun(target(octokit, origin as GitHubOrigin, ctx.taskId), taskUrl(ctx.taskId)));
+        const started = await withRetries('check run start', ctx, redact, () =>
+          startCheckRun(target(octokit, origin as GitHubOrigin, ctx.taskId), taskUrl(ctx.taskId)),
+        );
         state.checkRun = started.value ?? null;
         state.error = started.error;
         if (started.value) ctx.log('system', `github: check run ${started.value.id} in progress`);
@@ -149,7 +165,13 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const readToken = await credentials?.readToken(origin);
     const tokens = [readToken, writeToken].filter((t): t is string => t !== undefined);
     try {
-      return await resolveWithRepo(ctx, origin, readToken ?? writeToken ?? tokenFor(origin.repository.cloneUrl, options.gitToken), readToken, tokens);
+      return await resolveWithRepo(
+        ctx,
+        origin,
+        readToken ?? writeToken ?? tokenFor(origin.repository.cloneUrl, options.gitToken),
+        readToken,
+        tokens,
+      );
     } catch (err) {
       // The worker cannot redact tokens it was never told about: scrub them from the error here.
       if (err instanceof Error && tokens.length > 0) err.message = createRedactor(tokens)(err.message);
@@ -157,7 +179,13 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     }
   }
 
-  async function resolveWithRepo(ctx: TaskHookContext, origin: GitHubOrigin, fetchToken: string | undefined, readToken: string | undefined, secrets: string[]): Promise<TaskStart> {
+  async function resolveWithRepo(
+    ctx: TaskHookContext,
+    origin: GitHubOrigin,
+    fetchToken: string | undefined,
+    readToken: string | undefined,
+    secrets: string[],
+  ): Promise<TaskStart> {
     const repo = await WorkerRepo.fetch({
       url: origin.repository.cloneUrl,
       sha: origin.headSha,
@@ -170,7 +198,12 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     try {
       const log = (text: string) => ctx.log('system', text);
       const resolved = await resolveTaskSpec(repo, { ...ctx.spec, github: origin }, origin, log);
-      const spec = applyForkLimits(resolved, origin, { timeoutSeconds: settings.forkTimeoutSeconds, allowSetup: settings.forkAllowSetup }, log);
+      const spec = applyForkLimits(
+        resolved,
+        origin,
+        { timeoutSeconds: settings.forkTimeoutSeconds, allowSetup: settings.forkAllowSetup },
+        log,
+      );
       return { spec, ...(readToken === undefined ? {} : { gitToken: readToken }), secrets };
     } finally {
       await repo.dispose();
@@ -179,7 +212,12 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
 
   async function failedJobName(octokit: Octokit, origin: GitHubOrigin, ctx: TaskHookContext): Promise<string | null> {
     try {
-      const { data } = await octokit.rest.actions.listJobsForWorkflowRun({ ...ownerAndRepo(origin), run_id: origin.runId as number, filter: 'latest', per_page: 100 });
+      const { data } = await octokit.rest.actions.listJobsForWorkflowRun({
+        ...ownerAndRepo(origin),
+        run_id: origin.runId as number,
+        filter: 'latest',
+        per_page: 100,
+      });
       const failed = data.jobs.find((job) => job.conclusion === 'failure' || job.conclusion === 'timed_out');
       if (failed !== undefined) ctx.log('system', `github: failed job "${failed.name}"`);
       return failed?.name ?? null;
@@ -190,7 +228,10 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     }
   }
 
-  async function onFinish(ctx: TaskHookContext, end: TaskEnd): Promise<{ commandSource?: TaskEnd['spec']['commandSource']; github: GitHubReport } | undefined> {
+  async function onFinish(
+    ctx: TaskHookContext,
+    end: TaskEnd,
+  ): Promise<{ commandSource?: TaskEnd['spec']['commandSource']; github: GitHubReport } | undefined> {
     const origin = end.spec.github ?? ctx.spec.github;
     if (origin === undefined) return undefined;
     const state = states.get(ctx.taskId) ?? { checkRun: null, error: null };
@@ -205,9 +246,15 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
       attempts: 0,
       error: state.error,
     };
-    const kept = { ...(end.spec.commandSource === undefined ? {} : { commandSource: end.spec.commandSource }), github: report };
+    const kept = {
+      ...(end.spec.commandSource === undefined ? {} : { commandSource: end.spec.commandSource }),
+      github: report,
+    };
     if (credentials === undefined) {
-      report.error = { code: 'github_not_configured', message: 'no GitHub App or token is configured; nothing was reported' };
+      report.error = {
+        code: 'github_not_configured',
+        message: 'no GitHub App or token is configured; nothing was reported',
+      };
       return kept;
     }
     try {
@@ -223,24 +270,50 @@ export function createGitHubTaskHooks(options: GitHubTaskHooksOptions): TaskHook
     const commitDate = new Date().toISOString();
     let checkDone = !settings.checkRuns;
     let redact = (text: string) => text;
-    const outcome = await withRetries('report', ctx, (t) => redact(t), async () => {
-      const token = await credentials.writeToken(origin);
-      redact = createRedactor([token]);
-      const octokit = createOctokit(token, clientOptions);
-      if (fixed && end.result !== null) {
-        const input = { octokit, token, taskId: ctx.taskId, taskUrl: taskUrl(ctx.taskId), origin, result: end.result, command: end.spec.command ?? '', commitDate, log: (t: string) => ctx.log('system', t) };
-        const delivery = { ...settings, gitTimeoutMs, identity: IDENTITY, workDir: options.workDir, gitEnv: options.gitEnv };
-        await deliverFix(input, delivery, progress, report);
-      }
-      if (!checkDone) {
-        const links = { taskUrl: taskUrl(ctx.taskId), pullRequestUrl: report.pullRequestUrl, branch: report.branch, note: progress.refusal?.message ?? null };
-        const run = await completeCheckRun(target(octokit, origin, ctx.taskId), state.checkRun, end, links);
-        report.checkRunId = run.id;
-        report.checkRunUrl = run.url;
-        checkDone = true;
-        ctx.log('system', `github: check run ${run.id} completed`);
-      }
-    });
+    const outcome = await withRetries(
+      'report',
+      ctx,
+      (t) => redact(t),
+      async () => {
+        const token = await credentials.writeToken(origin);
+        redact = createRedactor([token]);
+        const octokit = createOctokit(token, clientOptions);
+        if (fixed && end.result !== null) {
+          const input = {
+            octokit,
+            token,
+            taskId: ctx.taskId,
+            taskUrl: taskUrl(ctx.taskId),
+            origin,
+            result: end.result,
+            command: end.spec.command ?? '',
+            commitDate,
+            log: (t: string) => ctx.log('system', t),
+          };
+          const delivery = {
+            ...settings,
+            gitTimeoutMs,
+            identity: IDENTITY,
+            workDir: options.workDir,
+            gitEnv: options.gitEnv,
+          };
+          await deliverFix(input, delivery, progress, report);
+        }
+        if (!checkDone) {
+          const links = {
+            taskUrl: taskUrl(ctx.taskId),
+            pullRequestUrl: report.pullRequestUrl,
+            branch: report.branch,
+            note: progress.refusal?.message ?? null,
+          };
+          const run = await completeCheckRun(target(octokit, origin, ctx.taskId), state.checkRun, end, links);
+          report.checkRunId = run.id;
+          report.checkRunUrl = run.url;
+          checkDone = true;
+          ctx.log('system', `github: check run ${run.id} completed`);
+        }
+      },
+    );
     report.attempts = outcome.attempts;
     report.error = outcome.error ?? progress.refusal ?? (checkDone ? null : state.error);
     return kept;

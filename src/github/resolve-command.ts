@@ -3,7 +3,14 @@
 // sandbox starts, so the webhook answer never waits for it.
 import { TaskError } from '../errors.js';
 import type { CommandSource, GitHubOrigin, QueuedTaskSpec, TaskSpec } from '../task.js';
-import { CI_FIXER_FILE, defaultCommand, DEFAULT_COMMAND_FILES, isWorkflowFile, jobCommandFromWorkflow, parseCiFixerFile } from './repo-config.js';
+import {
+  CI_FIXER_FILE,
+  defaultCommand,
+  DEFAULT_COMMAND_FILES,
+  isWorkflowFile,
+  jobCommandFromWorkflow,
+  parseCiFixerFile,
+} from './repo-config.js';
 
 /** What resolution needs of a repository: the worker's WorkerRepo, or anything alike in tests. */
 export interface RepoFiles {
@@ -38,7 +45,8 @@ export async function resolveTaskSpec(
       command = fromWorkflow.command;
       source = 'workflow';
       log(`command from job "${fromWorkflow.job}" in ${fromWorkflow.file}`);
-      if (fromWorkflow.skippedSteps > 0) log(`${fromWorkflow.skippedSteps} run step(s) with \${{ }} expressions left out`);
+      if (fromWorkflow.skippedSteps > 0)
+        log(`${fromWorkflow.skippedSteps} run step(s) with \${{ }} expressions left out`);
     }
   }
   if (command === undefined) {
@@ -93,9 +101,21 @@ export interface ForkLimits {
  * A fork's author writes its .ci-fixer.yml and workflow files, so a fork's failure runs within
  * server-set bounds: its timeout is capped and its setup steps are dropped unless allowed.
  */
-export function applyForkLimits(spec: TaskSpec, origin: GitHubOrigin, limits: ForkLimits, log: (text: string) => void): TaskSpec {
-  if (origin.headRepository === null || origin.headRepository.toLowerCase() === origin.repository.fullName.toLowerCase()) return spec;
-  const capped: TaskSpec = { ...spec, timeoutSeconds: Math.min(spec.timeoutSeconds ?? limits.timeoutSeconds, limits.timeoutSeconds) };
+export function applyForkLimits(
+  spec: TaskSpec,
+  origin: GitHubOrigin,
+  limits: ForkLimits,
+  log: (text: string) => void,
+): TaskSpec {
+  if (
+    origin.headRepository === null ||
+    origin.headRepository.toLowerCase() === origin.repository.fullName.toLowerCase()
+  )
+    return spec;
+  const capped: TaskSpec = {
+    ...spec,
+    timeoutSeconds: Math.min(spec.timeoutSeconds ?? limits.timeoutSeconds, limits.timeoutSeconds),
+  };
   if (spec.timeoutSeconds !== undefined && spec.timeoutSeconds > limits.timeoutSeconds) {
     log(`fork ${origin.headRepository}: timeout capped at FORK_TIMEOUT_SECONDS (${limits.timeoutSeconds} s)`);
   }

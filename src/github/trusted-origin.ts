@@ -9,7 +9,8 @@ import type { GitHubOrigin } from '../task.js';
  * exactly that URL (the sandbox's read token goes wherever spec.repo.url points).
  */
 export function assertTrustedOrigin(origin: GitHubOrigin, repoUrl: string, gitHost: string): void {
-  const refuse = (why: string) => new TaskError('github_origin_untrusted', `refusing to make GitHub tokens for this task: ${why}`);
+  const refuse = (why: string) =>
+    new TaskError('github_origin_untrusted', `refusing to make GitHub tokens for this task: ${why}`);
   let url: URL;
   try {
     url = new URL(origin.repository.cloneUrl);
@@ -19,7 +20,8 @@ export function assertTrustedOrigin(origin: GitHubOrigin, repoUrl: string, gitHo
   if (url.protocol !== 'https:' || url.host.toLowerCase() !== gitHost.toLowerCase()) {
     throw refuse(`the clone URL's host ${url.host} is not the GitHub host ${gitHost}`);
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') throw refuse('the clone URL carries credentials or a query');
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    throw refuse('the clone URL carries credentials or a query');
   if (url.pathname.toLowerCase() !== `/${origin.repository.fullName.toLowerCase()}.git`) {
     throw refuse(`the clone URL is not the repository ${origin.repository.fullName}`);
   }

@@ -54,9 +54,22 @@ export class WorkerRepo {
       await repo.must(['init', '--quiet']);
       await repo.must(['remote', 'add', 'origin', options.url]);
       // By sha first (GitHub serves any reachable commit); else the branch, which must contain it.
-      let fetched = await repo.git(['fetch', '--quiet', '--no-tags', '--depth=1', '--filter=blob:none', 'origin', options.sha], { remote: true });
+      let fetched = await repo.git(
+        ['fetch', '--quiet', '--no-tags', '--depth=1', '--filter=blob:none', 'origin', options.sha],
+        { remote: true },
+      );
       if (fetched.code !== 0 && options.branch !== null) {
-        fetched = await repo.git(['fetch', '--quiet', '--no-tags', '--filter=blob:none', 'origin', `+refs/heads/${options.branch}:refs/remotes/origin/${options.branch}`], { remote: true });
+        fetched = await repo.git(
+          [
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--filter=blob:none',
+            'origin',
+            `+refs/heads/${options.branch}:refs/remotes/origin/${options.branch}`,
+          ],
+          { remote: true },
+        );
       }
       if (fetched.code !== 0) throw remoteError('fetch', options.url, fetched.stderr);
       if ((await repo.git(['cat-file', '-e', `${options.sha}^{commit}`])).code !== 0) {
@@ -95,15 +108,29 @@ export class WorkerRepo {
    * Applies `patch` on top of `parent` in a private index (no checkout needed) and commits it.
    * Returns the commit and the paths it changes.
    */
-  async commitPatch(parent: string, patch: string, message: string, identity: CommitIdentity): Promise<{ commit: string; paths: string[] }> {
+  async commitPatch(
+    parent: string,
+    patch: string,
+    message: string,
+    identity: CommitIdentity,
+  ): Promise<{ commit: string; paths: string[] }> {
     const index = { GIT_INDEX_FILE: path.join(this.dir, '.git', 'ci-fixer-index') };
     await this.must(['read-tree', parent], { env: index });
-    const applied = await this.git(['apply', '--cached', '--binary', '--whitespace=nowarn', '-'], { env: index, input: patch, remote: true });
+    const applied = await this.git(['apply', '--cached', '--binary', '--whitespace=nowarn', '-'], {
+      env: index,
+      input: patch,
+      remote: true,
+    });
     if (applied.code !== 0) {
-      throw new TaskError('patch_does_not_apply', `the fix does not apply to ${parent}: ${applied.stderr.trim().slice(0, 500)}`);
+      throw new TaskError(
+        'patch_does_not_apply',
+        `the fix does not apply to ${parent}: ${applied.stderr.trim().slice(0, 500)}`,
+      );
     }
     const tree = (await this.must(['write-tree'], { env: index })).stdout.trim();
-    const paths = (await this.must(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent, tree])).stdout.split('\0').filter((p) => p !== '');
+    const paths = (await this.must(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent, tree])).stdout
+      .split('\0')
+      .filter((p) => p !== '');
     const who = {
       GIT_AUTHOR_NAME: identity.name,
       GIT_AUTHOR_EMAIL: identity.email,
@@ -112,21 +139,31 @@ export class WorkerRepo {
       GIT_COMMITTER_EMAIL: identity.email,
       GIT_COMMITTER_DATE: identity.date,
     };
-    const commit = (await this.must(['commit-tree', tree, '-p', parent, '-F', '-'], { env: who, input: message })).stdout.trim();
+    const commit = (
+      await this.must(['commit-tree', tree, '-p', parent, '-F', '-'], { env: who, input: message })
+    ).stdout.trim();
     return { commit, paths };
   }
 
   /** Creates (or fast-forwards) `branch` at `commit`; never forced, so no history is ever replaced. */
   async push(commit: string, branch: string): Promise<void> {
-    const pushed = await this.git(['push', '--quiet', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`], { remote: true });
+    const pushed = await this.git(['push', '--quiet', '--porcelain', 'origin', `${commit}:refs/heads/${branch}`], {
+      remote: true,
+    });
     if (pushed.code !== 0) {
       const kind = classifyGitFailure(pushed.stderr);
       if (kind === 'transient') throw remoteError('push', this.url, pushed.stderr);
-      throw new TaskError('push_rejected', `push of ${branch} was refused: ${lastLine(pushed.stderr) || lastLine(pushed.stdout)}`);
+      throw new TaskError(
+        'push_rejected',
+        `push of ${branch} was refused: ${lastLine(pushed.stderr) || lastLine(pushed.stdout)}`,
+      );
     }
   }
 
-  private async must(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<GitResult> {
+  private async must(
+    args: string[],
+    options: { env?: Record<string, string>; input?: string } = {},
+  ): Promise<GitResult> {
     const result = await this.git(args, options);
     if (result.code !== 0) {
       throw new InfrastructureError('git_failed', `git ${args[0]} failed: ${lastLine(result.stderr)}`);
@@ -134,9 +171,17 @@ export class WorkerRepo {
     return result;
   }
 
-  git(args: string[], options: { env?: Record<string, string>; input?: string; remote?: boolean } = {}): Promise<GitResult> {
+  git(
+    args: string[],
+    options: { env?: Record<string, string>; input?: string; remote?: boolean } = {},
+  ): Promise<GitResult> {
     const remoteEnv = options.remote ? gitRemoteEnv(this.url, this.token) : gitRemoteEnv(this.url);
-    return runGit(args, { cwd: this.dir, env: { ...this.env, ...remoteEnv, ...options.env }, input: options.input, timeoutMs: this.timeoutMs });
+    return runGit(args, {
+      cwd: this.dir,
+      env: { ...this.env, ...remoteEnv, ...options.env },
+      input: options.input,
+      timeoutMs: this.timeoutMs,
+    });
   }
 }
 
@@ -147,19 +192,35 @@ function lastLine(text: string): string {
 function remoteError(what: string, url: string, stderr: string): Error {
   const kind = classifyGitFailure(stderr);
   if (kind === 'unreachable') {
-    return new TaskError('repo_unreachable', `repository ${url} cannot be read (missing, or access refused)`, { cause: new Error(stderr.slice(-2000)) });
+    return new TaskError('repo_unreachable', `repository ${url} cannot be read (missing, or access refused)`, {
+      cause: new Error(stderr.slice(-2000)),
+    });
   }
-  return new InfrastructureError(kind === 'transient' ? 'git_network_error' : 'git_failed', `${what} of ${url} failed: ${lastLine(stderr)}`);
+  return new InfrastructureError(
+    kind === 'transient' ? 'git_network_error' : 'git_failed',
+    `${what} of ${url} failed: ${lastLine(stderr)}`,
+  );
 }
 
 /**
  * Runs git with our environment on top of the process's, without user or system config (their
  * credential helpers and hooks must not apply), bounded in time and output.
  */
-export function runGit(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string | undefined; timeoutMs: number }): Promise<GitResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: os.devNull, LC_ALL: 'C', ...options.env, GIT_TRACE_REDACT: '1' };
+export function runGit(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string | undefined; timeoutMs: number },
+): Promise<GitResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: os.devNull,
+    LC_ALL: 'C',
+    ...options.env,
+    GIT_TRACE_REDACT: '1',
+  };
   // git turns curl tracing on when these are merely set (even to 0), and traces carry headers.
-  for (const name of Object.keys(env)) if (name === 'GIT_CURL_VERBOSE' || name.startsWith('GIT_TRACE_CURL')) delete env[name];
+  for (const name of Object.keys(env))
+    if (name === 'GIT_CURL_VERBOSE' || name.startsWith('GIT_TRACE_CURL')) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
@@ -179,7 +240,9 @@ export function runGit(args: string[], options: { cwd: string; env?: Record<stri
     child.stderr.on('data', collect(err));
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
-    child.once('error', (e) => reject(new InfrastructureError('git_unavailable', `git could not be started: ${e.message}`, { cause: e })));
+    child.once('error', (e) =>
+      reject(new InfrastructureError('git_unavailable', `git could not be started: ${e.message}`, { cause: e })),
+    );
     child.once('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8');
       if (signal !== null) {

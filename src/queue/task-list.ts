@@ -4,7 +4,17 @@
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../errors.js';
 import { decodeCursor, encodeCursor, type IndexCursor, type IndexEntry, type TaskIndex } from '../result/task-index.js';
-import { OUTCOMES, TASK_STATES, type FixerName, type FixResult, type Outcome, type QueuedTaskSpec, type TaskErrorInfo, type TaskPhase, type TaskState } from '../task.js';
+import {
+  OUTCOMES,
+  TASK_STATES,
+  type FixerName,
+  type FixResult,
+  type Outcome,
+  type QueuedTaskSpec,
+  type TaskErrorInfo,
+  type TaskPhase,
+  type TaskState,
+} from '../task.js';
 import type { FixerStats, QueueCounts, TaskListPage, TaskListQuery, TaskStats, TaskSummary } from './types.js';
 
 /** Index entries one list request may look at while filtering; the page may come back short. */
@@ -13,7 +23,20 @@ export const MAX_STATS_TASKS = 10_000;
 const RECENT_FAILURES = 10;
 const READ_BATCH = 200;
 
-const FIELDS = ['id', 'state', 'phase', 'attempts', 'createdAt', 'startedAt', 'finishedAt', 'spec', 'outcome', 'fixer', 'error', 'submittedBy'] as const;
+const FIELDS = [
+  'id',
+  'state',
+  'phase',
+  'attempts',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'spec',
+  'outcome',
+  'fixer',
+  'error',
+  'submittedBy',
+] as const;
 
 export interface TaskListDeps {
   redis: Redis;
@@ -86,7 +109,9 @@ export function createTaskLister(deps: TaskListDeps) {
     const from = to - windowSeconds * 1000;
     const [entries, queue] = await Promise.all([deps.index.since(from, MAX_STATS_TASKS + 1), deps.counts()]);
     const counted: IndexEntry[] = entries.slice(0, MAX_STATS_TASKS);
-    const tasks = (await summaries(counted.map((e) => e.id))).filter((t): t is TaskSummary => t !== null && (visible?.(t) ?? true));
+    const tasks = (await summaries(counted.map((e) => e.id))).filter(
+      (t): t is TaskSummary => t !== null && (visible?.(t) ?? true),
+    );
     const states = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
     const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     const fixers = new Map<FixerName | null, FixerStats>();
@@ -120,7 +145,9 @@ export function createTaskLister(deps: TaskListDeps) {
 
 function invalidCursor(): ValidationError {
   const issues = [{ field: 'cursor', message: 'must be a nextCursor returned by this API' }];
-  return new ValidationError('invalid query: cursor: must be a nextCursor returned by this API', { details: { in: 'query', issues } });
+  return new ValidationError('invalid query: cursor: must be a nextCursor returned by this API', {
+    details: { in: 'query', issues },
+  });
 }
 
 function isFailure(task: TaskSummary): boolean {
@@ -135,7 +162,8 @@ function matches(task: TaskSummary, query: TaskListQuery): boolean {
 }
 
 function toSummary(values: Array<string | null>): TaskSummary | null {
-  const [id, state, phase, attempts, createdAt, startedAt, finishedAt, spec, outcome, fixer, error, submittedBy] = values;
+  const [id, state, phase, attempts, createdAt, startedAt, finishedAt, spec, outcome, fixer, error, submittedBy] =
+    values;
   if (id === null || id === undefined || state == null || spec == null) return null;
   const parsed = JSON.parse(spec) as QueuedTaskSpec;
   return {

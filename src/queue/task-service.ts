@@ -13,7 +13,16 @@ import { createMicroBatcher } from './micro-batcher.js';
 import { readScalingCounts, scalingFigure, type ScalingFigure } from './scaling.js';
 import type { SubscriptionHub } from './subscription-hub.js';
 import { createTaskLister } from './task-list.js';
-import type { LogPage, QueueCounts, SubmitOptions, TaskListPage, TaskListQuery, TaskService, TaskStats, TaskSummary } from './types.js';
+import type {
+  LogPage,
+  QueueCounts,
+  SubmitOptions,
+  TaskListPage,
+  TaskListQuery,
+  TaskService,
+  TaskStats,
+  TaskSummary,
+} from './types.js';
 
 export interface TaskJobData {
   taskId: string;
@@ -125,7 +134,10 @@ export class RedisTaskService implements TaskService {
       const pipeline = redis.pipeline();
       for (const item of fresh) {
         pipeline
-          .hset(store.recordKey(item.id), store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy))
+          .hset(
+            store.recordKey(item.id),
+            store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy),
+          )
           .expire(store.recordKey(item.id), store.unfinishedTtlSeconds);
       }
       store.index.add(pipeline, fresh);
@@ -138,7 +150,9 @@ export class RedisTaskService implements TaskService {
             data: { taskId: item.id, spec: item.spec },
             opts: {
               jobId: item.id,
-              ...(item.options.deduplicationId === undefined ? {} : { deduplication: { id: item.options.deduplicationId } }),
+              ...(item.options.deduplicationId === undefined
+                ? {}
+                : { deduplication: { id: item.options.deduplicationId } }),
             },
           })),
         );
@@ -155,7 +169,13 @@ export class RedisTaskService implements TaskService {
         for (const item of joined) {
           item.existingId = jobs[fresh.indexOf(item)]?.id as string;
           if (item.options.idempotencyKey !== undefined) {
-            repoint.set(this.idempotencyRedisKey(item.options.idempotencyKey), item.existingId, 'EX', settings.retentionSeconds, 'XX');
+            repoint.set(
+              this.idempotencyRedisKey(item.options.idempotencyKey),
+              item.existingId,
+              'EX',
+              settings.retentionSeconds,
+              'XX',
+            );
           }
         }
         await execPipeline(repoint);
@@ -221,7 +241,11 @@ export class RedisTaskService implements TaskService {
     // remove() refuses and the owning worker is told over pub/sub instead.
     const removed = await this.queue.remove(id);
     if (removed === 1) {
-      await store.transition(id, ['queued', 'running'], { state: 'cancelled', phase: null, finishedAt: new Date().toISOString() });
+      await store.transition(id, ['queued', 'running'], {
+        state: 'cancelled',
+        phase: null,
+        finishedAt: new Date().toISOString(),
+      });
       logger.info({ taskId: id }, 'task_cancelled_queued');
     } else {
       await redis.publish(cancelChannel(settings.prefix), id);
@@ -237,7 +261,9 @@ export class RedisTaskService implements TaskService {
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed').catch(asUnavailable);
+    const c = await this.queue
+      .getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed')
+      .catch(asUnavailable);
     return {
       waiting: c.waiting ?? 0,
       prioritized: c.prioritized ?? 0,

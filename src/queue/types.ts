@@ -10,9 +10,7 @@ export interface LogPage {
   done: boolean;
 }
 
-export type TaskEvent =
-  | { type: 'state'; task: TaskRecord }
-  | { type: 'log'; cursor: number; line: LogLine };
+export type TaskEvent = { type: 'state'; task: TaskRecord } | { type: 'log'; cursor: number; line: LogLine };
 
 export interface QueueCounts {
   waiting: number;
@@ -42,7 +40,11 @@ export const TASK_SOURCES = ['api', 'github'] as const;
 export type TaskSource = (typeof TASK_SOURCES)[number];
 
 /** A task as the list shows it: no patch, log or command records. */
-export interface TaskSummary extends Pick<TaskRecord, 'id' | 'state' | 'phase' | 'attempts' | 'createdAt' | 'startedAt' | 'finishedAt' | 'submittedBy'> {
+export interface TaskSummary
+  extends Pick<
+    TaskRecord,
+    'id' | 'state' | 'phase' | 'attempts' | 'createdAt' | 'startedAt' | 'finishedAt' | 'submittedBy'
+  > {
   repo: { url: string; ref: string };
   /** null for a GitHub task whose command is not resolved yet. */
   command: string | null;
@@ -118,4 +120,3 @@ export interface TaskService {
   /** Resolves when Redis answers. */
   ping(): Promise<void>;
 }
-

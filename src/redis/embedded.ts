@@ -51,7 +51,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -65,7 +67,12 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
   async function waitForPing(target: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const probe = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+      const probe = new Redis(target, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 500,
+      });
       // Refused connects are expected until redis-server listens, and connect() rejects with them;
       // without a listener ioredis would also print each one to stderr as an unhandled error.
       probe.on('error', () => undefined);
@@ -79,7 +86,10 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
         probe.disconnect();
       }
     }
-    throw new InfrastructureError('embedded_redis_timeout', `embedded redis-server did not answer within ${timeoutMs} ms`);
+    throw new InfrastructureError(
+      'embedded_redis_timeout',
+      `embedded redis-server did not answer within ${timeoutMs} ms`,
+    );
   }
 
   return {
@@ -92,7 +102,20 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
         await mkdir(dir, { recursive: true });
         await stopLeftover(join(dir, PIDFILE), options.logger);
         const port = await freePort();
-        const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--pidfile', join(dir, PIDFILE)];
+        const args = [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'yes',
+          '--save',
+          '',
+          '--pidfile',
+          join(dir, PIDFILE),
+        ];
         const proc = spawn(binary, args, {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
@@ -101,7 +124,9 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
           proc.once('error', (err: NodeJS.ErrnoException) =>
             reject(err.code === 'ENOENT' ? new ConfigError(REDIS_INSTALL_HINT, { cause: err }) : err),
           );
-          proc.once('exit', (code) => reject(new InfrastructureError('embedded_redis_exited', `redis-server exited with code ${code}`)));
+          proc.once('exit', (code) =>
+            reject(new InfrastructureError('embedded_redis_exited', `redis-server exited with code ${code}`)),
+          );
         });
         spawnFailed.catch(() => undefined);
         url = `redis://127.0.0.1:${port}`;

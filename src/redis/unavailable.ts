@@ -19,6 +19,9 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 /** Rethrows a Redis outage as a retryable InfrastructureError (code redis_unavailable). */
 export function asUnavailable(err: unknown): never {
-  if (isRedisUnavailable(err)) throw new InfrastructureError('redis_unavailable', `Redis is unavailable: ${(err as Error).message}`, { cause: err });
+  if (isRedisUnavailable(err))
+    throw new InfrastructureError('redis_unavailable', `Redis is unavailable: ${(err as Error).message}`, {
+      cause: err,
+    });
   throw err;
 }

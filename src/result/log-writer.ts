@@ -44,7 +44,8 @@ export function createTaskLogWriter(options: TaskLogWriterOptions): TaskLogWrite
   // Writes are chained so lines land in the order they were produced.
   let chain: Promise<void> = Promise.resolve();
 
-  const push = (stream: LogStream, text: string) => buffer.push({ ts: new Date().toISOString(), stream, text: options.redact(text) });
+  const push = (stream: LogStream, text: string) =>
+    buffer.push({ ts: new Date().toISOString(), stream, text: options.redact(text) });
 
   const drain = (): Promise<void> => {
     if (timer !== undefined) {

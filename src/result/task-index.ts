@@ -70,7 +70,9 @@ export class TaskIndex {
 
   /** Entries created at or after `fromMs`, newest first, at most `max`. */
   async since(fromMs: number, max: number): Promise<IndexEntry[]> {
-    return pairs(await this.redis.zrange(this.key, '+inf', String(fromMs), 'BYSCORE', 'REV', 'LIMIT', 0, max, 'WITHSCORES'));
+    return pairs(
+      await this.redis.zrange(this.key, '+inf', String(fromMs), 'BYSCORE', 'REV', 'LIMIT', 0, max, 'WITHSCORES'),
+    );
   }
 }
 

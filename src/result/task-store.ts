@@ -6,7 +6,17 @@
 // the list's index (task-index.ts).
 import type { Redis } from 'ioredis';
 import { TaskIndex } from './task-index.js';
-import { isFinal, type FixResult, type LogLine, type QueuedTaskSpec, type TaskErrorInfo, type TaskPhase, type TaskRecord, type TaskSpec, type TaskState } from '../task.js';
+import {
+  isFinal,
+  type FixResult,
+  type LogLine,
+  type QueuedTaskSpec,
+  type TaskErrorInfo,
+  type TaskPhase,
+  type TaskRecord,
+  type TaskSpec,
+  type TaskState,
+} from '../task.js';
 
 export interface TaskStoreOptions {
   redis: Redis;
@@ -53,7 +63,8 @@ export interface LogRead {
   lines: LogLine[];
 }
 
-export const TRUNCATION_MARKER = '[ci-fixer] log truncated: the per-task log limit was reached; later output is dropped';
+export const TRUNCATION_MARKER =
+  '[ci-fixer] log truncated: the per-task log limit was reached; later output is dropped';
 
 // Appends lines while under both caps; the first line over a cap is replaced by one marker and
 // everything after it is dropped. Atomic, so concurrent appenders can never overshoot the cap.
@@ -116,7 +127,12 @@ return {1, state, ''}
 
 type StoreCommands = {
   ciFixerAppendLog(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<number>;
-  ciFixerTransition(rec: string, log: string, chan: string, ...args: (string | number)[]): Promise<[number, string, string]>;
+  ciFixerTransition(
+    rec: string,
+    log: string,
+    chan: string,
+    ...args: (string | number)[]
+  ): Promise<[number, string, string]>;
 };
 
 const NULL_FIELD = '\0';
@@ -150,7 +166,15 @@ export class TaskStore {
 
   /** HSET arguments for a new queued record; the caller pipelines them with the enqueue. */
   newRecordFields(id: string, spec: QueuedTaskSpec, createdAt: string, submittedBy?: string): Record<string, string> {
-    const fields: Record<string, string> = { id, state: 'queued', attempts: '0', createdAt, spec: JSON.stringify(spec), logLines: '0', logBytes: '0' };
+    const fields: Record<string, string> = {
+      id,
+      state: 'queued',
+      attempts: '0',
+      createdAt,
+      spec: JSON.stringify(spec),
+      logLines: '0',
+      logBytes: '0',
+    };
     if (submittedBy !== undefined) fields.submittedBy = submittedBy;
     return fields;
   }
@@ -160,7 +184,12 @@ export class TaskStore {
     return this.options.unfinishedTtlSeconds ?? DEFAULT_UNFINISHED_TTL_SECONDS;
   }
 
-  async create(id: string, spec: QueuedTaskSpec, createdAt = new Date().toISOString(), submittedBy?: string): Promise<void> {
+  async create(
+    id: string,
+    spec: QueuedTaskSpec,
+    createdAt = new Date().toISOString(),
+    submittedBy?: string,
+  ): Promise<void> {
     const pipeline = this.redis
       .multi()
       .hset(this.recordKey(id), this.newRecordFields(id, spec, createdAt, submittedBy))
@@ -196,7 +225,12 @@ export class TaskStore {
    * Writes `patch` when the state is one of `from`. With `fence` (the attempt's owner id), only
    * while that attempt still owns the record.
    */
-  async transition(id: string, from: readonly TaskState[] | '*', patch: TransitionPatch, fence?: string): Promise<TransitionOutcome> {
+  async transition(
+    id: string,
+    from: readonly TaskState[] | '*',
+    patch: TransitionPatch,
+    fence?: string,
+  ): Promise<TransitionOutcome> {
     const fields: string[] = [];
     const put = (name: string, value: unknown) => {
       if (value === undefined) return;

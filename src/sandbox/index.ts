@@ -10,7 +10,11 @@ export interface SandboxProviderDeps {
   isTaskActive?: (taskId: string) => Promise<boolean>;
 }
 
-export async function createSandboxProvider(config: Config['sandbox'], logger: Logger, deps: SandboxProviderDeps = {}): Promise<SandboxProvider> {
+export async function createSandboxProvider(
+  config: Config['sandbox'],
+  logger: Logger,
+  deps: SandboxProviderDeps = {},
+): Promise<SandboxProvider> {
   if (config.driver === 'local') {
     return createLocalSandboxProvider({ ...(config.local.dir ? { baseDir: config.local.dir } : {}), logger });
   }

@@ -47,11 +47,15 @@ async function assertRealInside(root: string, p: string, requested: string): Pro
 export async function resolveDirInside(root: string, requested: string): Promise<string> {
   const abs = resolveLexically(root, requested);
   if (!(await exists(abs))) {
-    throw new ValidationError(`sandbox directory does not exist: ${JSON.stringify(requested)}`, { details: { field: 'cwd' } });
+    throw new ValidationError(`sandbox directory does not exist: ${JSON.stringify(requested)}`, {
+      details: { field: 'cwd' },
+    });
   }
   const real = await assertRealInside(root, abs, requested);
   if (!(await stat(real)).isDirectory()) {
-    throw new ValidationError(`sandbox path is not a directory: ${JSON.stringify(requested)}`, { details: { field: 'cwd' } });
+    throw new ValidationError(`sandbox path is not a directory: ${JSON.stringify(requested)}`, {
+      details: { field: 'cwd' },
+    });
   }
   return real;
 }
@@ -79,7 +83,8 @@ export async function readFileInside(root: string, requested: string, maxBytes: 
 
 export async function writeFileInside(root: string, requested: string, data: Uint8Array | string): Promise<void> {
   const abs = resolveLexically(root, requested);
-  if (abs === root) throw new ValidationError('cannot write to the sandbox workdir itself', { details: { field: 'path' } });
+  if (abs === root)
+    throw new ValidationError('cannot write to the sandbox workdir itself', { details: { field: 'path' } });
   const parent = path.dirname(abs);
   // Check the deepest existing ancestor before mkdir, so a symlinked component can't make us
   // create directories outside the workdir.

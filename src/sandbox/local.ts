@@ -10,7 +10,14 @@ import { CancelledError, InfrastructureError, ValidationError } from '../errors.
 import type { Logger } from '../logger.js';
 import { probeTimeoutBackstop, startProcessGroup, type RunningProcess } from './local-exec.js';
 import { readFileInside, resolveDirInside, writeFileInside } from './local-fs.js';
-import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox, type SandboxProvider, type SandboxRequest } from './types.js';
+import {
+  READ_MAX_BYTES,
+  type ExecOptions,
+  type ExecResult,
+  type Sandbox,
+  type SandboxProvider,
+  type SandboxRequest,
+} from './types.js';
 
 export interface LocalSandboxProviderOptions {
   /** Parent of the per-task directories; the OS temp folder when unset. */
@@ -35,7 +42,8 @@ export function sandboxBaseEnv(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(source)) {
     if (value === undefined || OWN_SETTINGS.has(key)) continue;
     // Set by `npm run`/`npm test` around the worker; they would point npx at ci-fixer's own tree.
-    if (/^npm_(package|lifecycle)_/i.test(key) || /^npm_config_local_prefix$/i.test(key) || key === 'INIT_CWD') continue;
+    if (/^npm_(package|lifecycle)_/i.test(key) || /^npm_config_local_prefix$/i.test(key) || key === 'INIT_CWD')
+      continue;
     env[key] = value;
   }
   return env;
@@ -68,7 +76,9 @@ class LocalSandbox implements Sandbox {
     this.assertOpen();
     if (options.signal?.aborted) throw new CancelledError('command cancelled before it started');
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      throw new ValidationError(`timeoutMs must be a positive number, got ${options.timeoutMs}`, { details: { field: 'timeoutMs' } });
+      throw new ValidationError(`timeoutMs must be a positive number, got ${options.timeoutMs}`, {
+        details: { field: 'timeoutMs' },
+      });
     }
     const cwd = options.cwd === undefined ? this.workdir : await resolveDirInside(this.workdir, options.cwd);
     this.assertOpen();
@@ -98,7 +108,8 @@ class LocalSandbox implements Sandbox {
       this.running.delete(proc);
     }
     if (outcome.killedBy === 'abort') throw new CancelledError('command cancelled');
-    if (outcome.killedBy === 'dispose') throw new InfrastructureError('sandbox_disposed', 'sandbox was disposed while a command ran');
+    if (outcome.killedBy === 'dispose')
+      throw new InfrastructureError('sandbox_disposed', 'sandbox was disposed while a command ran');
     return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, durationMs: outcome.durationMs };
   }
 
@@ -124,7 +135,8 @@ class LocalSandbox implements Sandbox {
   }
 
   private assertOpen(): void {
-    if (this.disposing !== undefined) throw new InfrastructureError('sandbox_disposed', `sandbox ${this.id} is disposed`);
+    if (this.disposing !== undefined)
+      throw new InfrastructureError('sandbox_disposed', `sandbox ${this.id} is disposed`);
   }
 }
 
@@ -146,7 +158,8 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
         logger.warn(
           {
             baseDir: options.baseDir ?? os.tmpdir(),
-            detail: 'local sandbox gives NO isolation: task commands run on this host as this user; use the kubernetes driver for untrusted repositories',
+            detail:
+              'local sandbox gives NO isolation: task commands run on this host as this user; use the kubernetes driver for untrusted repositories',
           },
           'sandbox_local_no_isolation',
         );
@@ -159,9 +172,11 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
     },
 
     async create(request: SandboxRequest): Promise<Sandbox> {
-      if (starting === undefined) throw new InfrastructureError('sandbox_provider_not_started', 'local sandbox provider was not started');
+      if (starting === undefined)
+        throw new InfrastructureError('sandbox_provider_not_started', 'local sandbox provider was not started');
       await starting;
-      if (stopping !== undefined) throw new InfrastructureError('sandbox_provider_stopped', 'local sandbox provider is stopped');
+      if (stopping !== undefined)
+        throw new InfrastructureError('sandbox_provider_stopped', 'local sandbox provider is stopped');
       if (request.signal?.aborted) throw new CancelledError('task cancelled before its sandbox was created');
       let workdir: string;
       try {
@@ -169,7 +184,9 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
         workdir = await realpath(await mkdtemp(path.join(parent, `ci-fixer-${safeName(request.taskId)}-`)));
         await chmod(workdir, 0o700);
       } catch (err) {
-        throw new InfrastructureError('sandbox_create_failed', 'could not create local sandbox directory', { cause: err });
+        throw new InfrastructureError('sandbox_create_failed', 'could not create local sandbox directory', {
+          cause: err,
+        });
       }
       const sandbox = new LocalSandbox({
         workdir,

@@ -6,7 +6,15 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../../scripts/lib/git-fixtures.js';
-import { allowClipboardRead, logTexts, openBrowser, overflowWidth, screenshot, signIn, type ConsoleBrowser } from '../support/browser.js';
+import {
+  allowClipboardRead,
+  logTexts,
+  openBrowser,
+  overflowWidth,
+  screenshot,
+  signIn,
+  type ConsoleBrowser,
+} from '../support/browser.js';
 import type { CiFixerProcess } from '../support/ci-fixer-process.js';
 import { E2E_TOKEN, useE2eStack } from '../support/e2e-stack.js';
 import { taskClient, type TaskClient } from '../support/task-client.js';
@@ -18,7 +26,12 @@ async function attr(page: Page, name: string): Promise<string | null> {
 }
 
 /** Polls an attribute of the task page from here (the page's CSP allows no eval), bounded. */
-async function waitForAttr(page: Page, name: string, check: (value: string | null) => boolean, timeout = 150_000): Promise<void> {
+async function waitForAttr(
+  page: Page,
+  name: string,
+  check: (value: string | null) => boolean,
+  timeout = 150_000,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   let value: string | null = null;
   while (Date.now() < deadline) {
@@ -29,13 +42,20 @@ async function waitForAttr(page: Page, name: string, check: (value: string | nul
   throw new Error(`${name} did not satisfy ${check.toString()} within ${timeout} ms (last: ${value})`);
 }
 
-async function submitFromForm(page: Page, baseUrl: string, fields: { url: string; ref: string; command: string; timeout?: string }): Promise<string> {
+async function submitFromForm(
+  page: Page,
+  baseUrl: string,
+  fields: { url: string; ref: string; command: string; timeout?: string },
+): Promise<string> {
   await page.goto(`${baseUrl}/tasks/new`);
   await page.getByLabel('Repository URL').fill(fields.url);
   await page.getByLabel('Ref').fill(fields.ref);
   await page.getByLabel('Command').fill(fields.command);
   if (fields.timeout) await page.getByLabel('Timeout (seconds, optional)').fill(fields.timeout);
-  await Promise.all([page.waitForURL(/\/tasks\/[0-9a-f-]{36}/), page.getByRole('button', { name: 'Submit task' }).click()]);
+  await Promise.all([
+    page.waitForURL(/\/tasks\/[0-9a-f-]{36}/),
+    page.getByRole('button', { name: 'Submit task' }).click(),
+  ]);
   return (await attr(page, 'data-task-id'))!;
 }
 
@@ -64,7 +84,9 @@ describe('the console follows tasks live', () => {
     await page.getByLabel('Ref').fill('-bad');
     await page.getByRole('button', { name: 'Submit task' }).click();
     await page.locator('#form-errors').waitFor();
-    const errors = await page.locator('[data-error-for]').evaluateAll((els) => els.map((el) => el.getAttribute('data-error-for')));
+    const errors = await page
+      .locator('[data-error-for]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-error-for')));
     expect(errors.sort()).toEqual(['command', 'repo.ref', 'repo.url']);
     await expect(page.locator('[data-error-for="repo.url"]').textContent()).resolves.toContain('https:// or file://');
     expect(await page.getByLabel('Repository URL').getAttribute('aria-invalid')).toBe('true');
@@ -75,7 +97,11 @@ describe('the console follows tasks live', () => {
 
   it('submits a prettier task from the form and shows it advancing live to fixed, with the diff', async () => {
     const { page } = browser;
-    const id = await submitFromForm(page, app.url, { url: prettier.url, ref: 'main', command: 'npx prettier --check .' });
+    const id = await submitFromForm(page, app.url, {
+      url: prettier.url,
+      ref: 'main',
+      command: 'npx prettier --check .',
+    });
     expect(['queued', 'running']).toContain(await attr(page, 'data-initial-state'));
     await waitForAttr(page, 'data-result-loaded', (v) => v === 'true');
 
@@ -84,7 +110,9 @@ describe('the console follows tasks live', () => {
     // Phases arrived one by one over SSE, in pipeline order, and log lines arrived while it ran.
     const phases = ((await attr(page, 'data-phases-seen')) ?? '').split(' ').filter(Boolean);
     expect(phases.length).toBeGreaterThanOrEqual(2);
-    expect(phases.map((p) => PHASE_ORDER.indexOf(p))).toEqual([...phases.map((p) => PHASE_ORDER.indexOf(p))].sort((a, b) => a - b));
+    expect(phases.map((p) => PHASE_ORDER.indexOf(p))).toEqual(
+      [...phases.map((p) => PHASE_ORDER.indexOf(p))].sort((a, b) => a - b),
+    );
     expect(Number(await attr(page, 'data-lines-while-running'))).toBeGreaterThan(0);
 
     // The log on the page is the task's log, line for line.
@@ -94,7 +122,9 @@ describe('the console follows tasks live', () => {
     const exitCodes = await page.locator('#commands tbody tr td:nth-child(2)').allTextContents();
     expect(exitCodes).toContain('1');
     expect(exitCodes).toContain('0');
-    await expect(page.locator('#diff .diff-file h3').allTextContents()).resolves.toEqual(expect.arrayContaining(['src/greet.js']));
+    await expect(page.locator('#diff .diff-file h3').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['src/greet.js']),
+    );
     expect(await page.locator('#diff tr.add').count()).toBeGreaterThan(0);
     expect(await page.locator('#diff tr.del').count()).toBeGreaterThan(0);
     expect(await page.locator('#diff .hljs-keyword, #diff .hljs-string').count()).toBeGreaterThan(0);
@@ -155,7 +185,10 @@ describe('the console follows tasks live', () => {
     expect(await page.locator('#task-state').textContent()).toBe('running');
     await screenshot(page, 'task-running');
 
-    await Promise.all([page.waitForURL(/notice=cancel-requested/), page.getByRole('button', { name: 'Cancel task' }).click()]);
+    await Promise.all([
+      page.waitForURL(/notice=cancel-requested/),
+      page.getByRole('button', { name: 'Cancel task' }).click(),
+    ]);
     await waitForAttr(page, 'data-stream', (v) => v === 'ended', 60_000);
     await expect(page.locator('#task-state').textContent()).resolves.toBe('cancelled');
     expect((await client.get(id)).state).toBe('cancelled');
@@ -173,7 +206,12 @@ describe('the console follows tasks live', () => {
     expect(lines.length).toBeGreaterThan(4000);
     expect(await page.locator('#log .log-line').count()).toBe(lines.length);
     // The log box scrolls on its own and follows the end.
-    const box = await page.locator('#log').evaluate((el) => ({ scroll: el.scrollHeight > el.clientHeight, atEnd: el.scrollHeight - el.scrollTop - el.clientHeight < 50 }));
+    const box = await page
+      .locator('#log')
+      .evaluate((el) => ({
+        scroll: el.scrollHeight > el.clientHeight,
+        atEnd: el.scrollHeight - el.scrollTop - el.clientHeight < 50,
+      }));
     expect(box).toEqual({ scroll: true, atEnd: true });
     await expect(page.locator('#log-count').textContent()).resolves.toBe(`${lines.length} lines`);
   });

@@ -62,9 +62,19 @@ describe('console sign-in', () => {
 
     const [cookie, ...others] = await context.cookies();
     expect(others).toEqual([]);
-    expect(cookie).toMatchObject({ name: 'ci_fixer_session', value: E2E_TOKEN, httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookie).toMatchObject({
+      name: 'ci_fixer_session',
+      value: E2E_TOKEN,
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+    });
     await page.goto(`${app.url}/`);
-    const exposed = await page.evaluate(() => ({ cookie: document.cookie, local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+    const exposed = await page.evaluate(() => ({
+      cookie: document.cookie,
+      local: JSON.stringify(localStorage),
+      session: JSON.stringify(sessionStorage),
+    }));
     expect(exposed).toEqual({ cookie: '', local: '{}', session: '{}' });
     expect(browser.requests.some((url) => url.includes(E2E_TOKEN))).toBe(false);
   });
@@ -91,19 +101,34 @@ describe('console sign-in', () => {
     // the submit button had focus.
     for (let i = 0; i < 20 + FIXER_NAMES.length && !focused.includes('Submit task'); i++) {
       await page.keyboard.press('Tab');
-      focused.push(await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null;
-        return el?.getAttribute('name') ?? el?.textContent?.trim() ?? '';
-      }));
+      focused.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el?.getAttribute('name') ?? el?.textContent?.trim() ?? '';
+        }),
+      );
     }
     expect(focused.filter((name) => name === 'fixers')).toHaveLength(FIXER_NAMES.length);
-    expect(focused).toEqual(expect.arrayContaining(['repo.url', 'repo.ref', 'command', 'timeoutSeconds', 'fixers', 'Submit task', 'Sign out']));
+    expect(focused).toEqual(
+      expect.arrayContaining([
+        'repo.url',
+        'repo.ref',
+        'command',
+        'timeoutSeconds',
+        'fixers',
+        'Submit task',
+        'Sign out',
+      ]),
+    );
   });
 
   it('signs out: the cookie is gone and Bull Board refuses again', async () => {
     const { page, context } = browser;
     await page.goto(`${app.url}/`);
-    await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === '/login'),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
     expect(await context.cookies()).toEqual([]);
     expect((await context.request.get(`${app.url}/admin/queues/api/queues`)).status()).toBe(401);
     await page.goto(`${app.url}/tasks`);

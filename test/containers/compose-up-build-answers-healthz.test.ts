@@ -12,14 +12,17 @@ import { waitFor } from '../support/k8s.js';
 
 const project = `ci-fixer-test-${randomBytes(4).toString('hex')}`;
 let env: Record<string, string> = {};
-const compose = (args: string[], timeoutMs = 180_000) => docker(['compose', '-p', project, ...args], { cwd: REPO_ROOT, env, timeoutMs });
+const compose = (args: string[], timeoutMs = 180_000) =>
+  docker(['compose', '-p', project, ...args], { cwd: REPO_ROOT, env, timeoutMs });
 
 afterAll(async () => {
   await compose(['down', '--volumes', '--timeout', '10']);
 });
 
 describe('docker compose up --build through the podman socket', () => {
-  it('builds and starts redis, api and worker; the API answers /healthz; down removes everything', { timeout: 1_500_000 }, async () => {
+  it('builds and starts redis, api and worker; the API answers /healthz; down removes everything', {
+    timeout: 1_500_000,
+  }, async () => {
     const port = await freePort();
     env = {
       NODE_IMAGE: inject('localImages').node,
@@ -45,17 +48,31 @@ describe('docker compose up --build through the podman socket', () => {
         const [states, logs] = [await compose(['ps', '-a']), await compose(['logs', '--tail', '30'])];
         throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail(states)}\n${tail(logs)}`);
       });
-    const healthz = await explained(waitFor(`/healthz of the compose API on 127.0.0.1:${port}`, () => getJson(`http://127.0.0.1:${port}/healthz`), { timeoutMs: 60_000, intervalMs: 500 }));
+    const healthz = await explained(
+      waitFor(`/healthz of the compose API on 127.0.0.1:${port}`, () => getJson(`http://127.0.0.1:${port}/healthz`), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      }),
+    );
     expect(healthz).toEqual({ status: 200, body: { status: 'ok' } });
     // Ready means the API reached the password-protected Redis over the compose network.
-    const readyz = await explained(waitFor('/readyz of the compose API', async () => {
-      const r = await getJson(`http://127.0.0.1:${port}/readyz`);
-      return r?.status === 200 ? r : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 }));
+    const readyz = await explained(
+      waitFor(
+        '/readyz of the compose API',
+        async () => {
+          const r = await getJson(`http://127.0.0.1:${port}/readyz`);
+          return r?.status === 200 ? r : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      ),
+    );
     expect(readyz.body).toEqual({ status: 'ready' });
     const unauthenticated = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { signal: AbortSignal.timeout(5000) });
     expect(unauthenticated.status).toBe(401);
-    const listed = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { headers: { authorization: `Bearer ${env.API_TOKENS}` }, signal: AbortSignal.timeout(5000) });
+    const listed = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+      headers: { authorization: `Bearer ${env.API_TOKENS}` },
+      signal: AbortSignal.timeout(5000),
+    });
     expect(listed.status).toBe(200);
 
     const down = await compose(['down', '--timeout', '30']);

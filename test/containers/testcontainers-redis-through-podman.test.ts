@@ -8,7 +8,9 @@ import { docker, tail } from '../support/containers.js';
 import { fromTestcontainers } from '../support/global-redis.js';
 
 describe('testcontainers Redis through the podman socket', () => {
-  it('starts a Redis 7 container that serves commands on its mapped port, and removes it on stop', { timeout: 180_000 }, async () => {
+  it('starts a Redis 7 container that serves commands on its mapped port, and removes it on stop', {
+    timeout: 180_000,
+  }, async () => {
     // testcontainers reads the engine from the environment, as it would from a developer's shell.
     Object.assign(process.env, inject('dockerEnv'));
     const redis = await fromTestcontainers(inject('localImages').redis);

@@ -41,7 +41,10 @@ describe('configured secrets printed by a task', () => {
     const prefix = stack.newPrefix('secrets');
     // The command reads the secrets from a file, so its own text (stored with the task) holds none.
     const file = path.join(stack.dir(), 'secrets.txt');
-    await writeFile(file, `${SECRETS.join('\n')}\ninline ${GIT_TOKEN}:${EXTRA}\n${Buffer.from(GIT_TOKEN).toString('base64')}\n`);
+    await writeFile(
+      file,
+      `${SECRETS.join('\n')}\ninline ${GIT_TOKEN}:${EXTRA}\n${Buffer.from(GIT_TOKEN).toString('base64')}\n`,
+    );
     const env = { GIT_TOKEN, REDACT: EXTRA, API_TOKENS: `${E2E_TOKEN},${API_TOKEN}` };
     const api = await stack.start('api', env, prefix);
     await stack.start('worker', env, prefix);
@@ -49,8 +52,15 @@ describe('configured secrets printed by a task', () => {
     const repo = { url: stack.repo().url, ref: 'main' };
 
     const printed = await client.submit({ repo, command: `cat ${file}; cat ${file} >&2; exit 3`, timeoutSeconds: 60 });
-    const timedOut = await client.submit({ repo, command: `cat ${file}; cat ${file} >&2; sleep 120`, timeoutSeconds: 10 });
-    const ends = [await client.waitFor(printed.id, TERMINAL, 90_000), await client.waitFor(timedOut.id, TERMINAL, 90_000)];
+    const timedOut = await client.submit({
+      repo,
+      command: `cat ${file}; cat ${file} >&2; sleep 120`,
+      timeoutSeconds: 10,
+    });
+    const ends = [
+      await client.waitFor(printed.id, TERMINAL, 90_000),
+      await client.waitFor(timedOut.id, TERMINAL, 90_000),
+    ];
     expect(ends[0]).toMatchObject({ state: 'succeeded', result: { outcome: 'not_fixed' } });
     expect(ends[1]).toMatchObject({ state: 'failed', error: { code: 'task_timeout' } });
 

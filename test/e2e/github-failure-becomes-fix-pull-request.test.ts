@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/task.js';
 import { startCiFixer, type CiFixerProcess } from '../support/ci-fixer-process.js';
 import { signedDelivery, WEBHOOK_SECRET } from '../support/github-payloads.js';
-import { APP_ID, FULL_NAME, PR_NUMBER, startGitHubWorld, workflowRunFailure, type GitHubWorld } from '../support/github-world.js';
+import {
+  APP_ID,
+  FULL_NAME,
+  PR_NUMBER,
+  startGitHubWorld,
+  workflowRunFailure,
+  type GitHubWorld,
+} from '../support/github-world.js';
 import { connect, deletePrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { taskClient, TERMINAL } from '../support/task-client.js';
 
@@ -72,23 +79,48 @@ describe('a GitHub workflow failure, end to end', () => {
 
   it('ends with the check run completed, the fix pushed to a ci-fixer branch, and a pull request into the failing branch', async () => {
     const delivery = await signedDelivery('workflow_run', workflowRunFailure(world), WEBHOOK_SECRET);
-    const accepted = await fetch(`${app.url}/webhooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    const accepted = await fetch(`${app.url}/webhooks/github`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     expect(accepted.status).toBe(202);
     const { id } = (await accepted.json()) as { id: string };
 
     const client = taskClient(app.url, 'e2e-token');
     const task: TaskRecord = await client.waitFor(id, TERMINAL, 150_000);
-    expect(task).toMatchObject({ state: 'succeeded', error: null, result: { outcome: 'fixed', fixer: 'prettier', commandSource: 'workflow' } });
-    expect(task.spec).toMatchObject({ command: 'npx prettier --check .', commandSource: 'workflow', github: { failedJob: 'lint', headSha: world.headSha } });
+    expect(task).toMatchObject({
+      state: 'succeeded',
+      error: null,
+      result: { outcome: 'fixed', fixer: 'prettier', commandSource: 'workflow' },
+    });
+    expect(task.spec).toMatchObject({
+      command: 'npx prettier --check .',
+      commandSource: 'workflow',
+      github: { failedJob: 'lint', headSha: world.headSha },
+    });
     const report = task.result!.github!;
     const branch = `ci-fixer/${world.headSha.slice(0, 7)}-${id.slice(0, 8)}`;
-    expect(report).toMatchObject({ error: null, branch, pullRequestUrl: expect.stringContaining(`github.com/${FULL_NAME}/pull/`) });
+    expect(report).toMatchObject({
+      error: null,
+      branch,
+      pullRequestUrl: expect.stringContaining(`github.com/${FULL_NAME}/pull/`),
+    });
 
     // The check run: created in_progress on the head sha, then completed with the summary and patch.
     const [created] = world.api.find('POST', new RegExp(`^/repos/${FULL_NAME}/check-runs$`));
-    expect(created?.body).toMatchObject({ name: 'ci-fixer', head_sha: world.headSha, status: 'in_progress', external_id: id });
+    expect(created?.body).toMatchObject({
+      name: 'ci-fixer',
+      head_sha: world.headSha,
+      status: 'in_progress',
+      external_id: id,
+    });
     const updates = world.api.find('PATCH', new RegExp(`^/repos/${FULL_NAME}/check-runs/${report.checkRunId}$`));
-    expect(updates.at(-1)?.body).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Fixed by prettier' } });
+    expect(updates.at(-1)?.body).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: 'Fixed by prettier' },
+    });
     expect(updates.at(-1)?.body.output.text).toContain(task.result!.patch.split('\n')[0]);
 
     // The remote: the fix commit on top of the failing one, and the branch makes the check pass.
@@ -110,7 +142,9 @@ describe('a GitHub workflow failure, end to end', () => {
     const read = world.api.tokens.filter((t) => t.permissions?.contents === 'read').map((t) => t.token);
     const write = world.api.tokens.filter((t) => t.permissions === undefined).map((t) => t.token);
     const basic = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
-    const pushes = world.remote.requests.filter((r) => r.query === 'service=git-receive-pack' || r.path.endsWith('/git-receive-pack'));
+    const pushes = world.remote.requests.filter(
+      (r) => r.query === 'service=git-receive-pack' || r.path.endsWith('/git-receive-pack'),
+    );
     expect(pushes.length).toBeGreaterThan(0);
     expect(pushes.filter((r) => !write.map(basic).includes(r.authorization ?? ''))).toEqual([]);
     expect(world.remote.requests.some((r) => read.map(basic).includes(r.authorization ?? ''))).toBe(true);
@@ -135,7 +169,11 @@ describe('a GitHub workflow failure, end to end', () => {
     world.api.fail('POST', /\/pulls$/, 503);
     // The same failure again, as a new delivery: its first task has finished, so this is a new one.
     const delivery = await signedDelivery('workflow_run', workflowRunFailure(world), WEBHOOK_SECRET);
-    const accepted = await fetch(`${app.url}/webhooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    const accepted = await fetch(`${app.url}/webhooks/github`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     expect(accepted.status).toBe(202);
     const { id } = (await accepted.json()) as { id: string };
     const task = await taskClient(app.url, 'e2e-token').waitFor(id, TERMINAL, 150_000);
@@ -148,11 +186,23 @@ describe('a GitHub workflow failure, end to end', () => {
 describe('webhook intake without a secret', () => {
   it('warns at startup and refuses every delivery with 401', async () => {
     const prefix = uniquePrefix('e2e-github-nosecret');
-    const api = await startCiFixer('api', { REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, API_TOKENS: 'e2e-token', GITHUB_WEBHOOK_SECRETS: '' });
+    const api = await startCiFixer('api', {
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: prefix,
+      API_TOKENS: 'e2e-token',
+      GITHUB_WEBHOOK_SECRETS: '',
+    });
     try {
-      expect(await api.waitForLog('github_webhook_secret_unset')).toMatchObject({ level: 40, variable: 'GITHUB_WEBHOOK_SECRETS' });
+      expect(await api.waitForLog('github_webhook_secret_unset')).toMatchObject({
+        level: 40,
+        variable: 'GITHUB_WEBHOOK_SECRETS',
+      });
       const delivery = await signedDelivery('ping', { zen: 'z' }, WEBHOOK_SECRET);
-      const res = await fetch(`${api.url}/webhooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+      const res = await fetch(`${api.url}/webhooks/github`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/GITHUB_WEBHOOK_SECRETS/);
     } finally {

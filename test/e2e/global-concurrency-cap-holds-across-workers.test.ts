@@ -16,7 +16,12 @@ describe('the global concurrency cap', () => {
     await stack.start('worker', env);
     const client = taskClient(api.url, E2E_TOKEN);
     const repo = { url: stack.repo().url, ref: 'main' };
-    const ids = await Promise.all(Array.from({ length: 8 }, async () => (await client.submit({ repo, command: gate.command, timeoutSeconds: 60 })).id));
+    const ids = await Promise.all(
+      Array.from(
+        { length: 8 },
+        async () => (await client.submit({ repo, command: gate.command, timeoutSeconds: 60 })).id,
+      ),
+    );
     const finals = await Promise.all(ids.map((id) => client.waitFor(id, TERMINAL, 150_000)));
     expect(finals.map((t) => t.state)).toEqual(Array(8).fill('succeeded'));
     const seen = await gate.concurrency();

@@ -45,7 +45,11 @@ describe('the model fixer in a running ci-fixer', () => {
 
   it('fixes a failing node --test with the model, counts it in /metrics, and never shows the key', async () => {
     expect(app.logs.filter((l) => l.msg === 'model_fixer_enabled')).toEqual([
-      expect.objectContaining({ component: 'model-agent', model: 'scripted-coder', endpoint: new URL(fake.url).origin }),
+      expect.objectContaining({
+        component: 'model-agent',
+        model: 'scripted-coder',
+        endpoint: new URL(fake.url).origin,
+      }),
     ]);
     const client = taskClient(app.url, 'e2e-token');
     const { id } = await client.submit({ repo: { url: repo.url, ref: 'main' }, command: 'node --test' });
@@ -55,7 +59,14 @@ describe('the model fixer in a running ci-fixer', () => {
     expect(task.result?.outcome).toBe('fixed');
     expect(task.result?.fixer).toBe('model');
     expect(task.result?.patch).toContain('+  return a + b;');
-    expect(task.result?.model).toMatchObject({ model: 'scripted-coder', steps: 4, attempts: 1, promptTokens: 400, completionTokens: 80, summary: 'sum subtracted instead of adding; it now returns a + b.' });
+    expect(task.result?.model).toMatchObject({
+      model: 'scripted-coder',
+      steps: 4,
+      attempts: 1,
+      promptTokens: 400,
+      completionTokens: 80,
+      summary: 'sum subtracted instead of adding; it now returns a + b.',
+    });
 
     const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^ci_fixer_model_requests_total\{status="200"\} 4$/m);
@@ -72,7 +83,9 @@ describe('the model fixer in a running ci-fixer', () => {
   it('says once at startup that the model fixer is off when LLM_BASE_URL is unset', async () => {
     const worker = await startCiFixer('worker', { REDIS_URL: redisUrl(), QUEUE_PREFIX: `${prefix}-off` });
     try {
-      expect(worker.logs.filter((l) => l.msg === 'model_fixer_disabled')).toEqual([expect.objectContaining({ variable: 'LLM_BASE_URL' })]);
+      expect(worker.logs.filter((l) => l.msg === 'model_fixer_disabled')).toEqual([
+        expect.objectContaining({ variable: 'LLM_BASE_URL' }),
+      ]);
       expect(worker.logs.some((l) => l.msg === 'model_fixer_enabled')).toBe(false);
     } finally {
       await worker.stop();

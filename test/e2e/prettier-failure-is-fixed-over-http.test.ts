@@ -33,7 +33,10 @@ describe('a prettier failure submitted over HTTP', () => {
 
   it('advances through the phases, streams its log by cursor, and ends fixed with a patch that passes the check', async () => {
     const client = taskClient(app.url, 'e2e-token');
-    const { id, statusUrl, logsUrl } = await client.submit({ repo: { url: repo.url, ref: 'main' }, command: 'npx prettier --check .' });
+    const { id, statusUrl, logsUrl } = await client.submit({
+      repo: { url: repo.url, ref: 'main' },
+      command: 'npx prettier --check .',
+    });
     expect(statusUrl).toBe(`/api/v1/tasks/${id}`);
     expect(logsUrl).toBe(`/api/v1/tasks/${id}/logs`);
 
@@ -60,7 +63,13 @@ describe('a prettier failure submitted over HTTP', () => {
     // Paged 5 lines at a time, the log is complete and in order: the system lines bracket it.
     const texts = log.lines.map((l) => l.text);
     expect(log.pages).toBeGreaterThan(2);
-    expect(texts.filter((t) => t.startsWith('phase ')).map((t) => t.slice(6))).toEqual(['cloning', 'reproducing', 'fixing', 'verifying', 'reporting']);
+    expect(texts.filter((t) => t.startsWith('phase ')).map((t) => t.slice(6))).toEqual([
+      'cloning',
+      'reproducing',
+      'fixing',
+      'verifying',
+      'reporting',
+    ]);
     expect(texts.at(-1)).toBe('outcome fixed (fixer prettier)');
     expect(log.lines.some((l) => l.stream === 'stdout' || l.stream === 'stderr')).toBe(true);
     // SSE delivered the same lines, in the same order, with the final state last.

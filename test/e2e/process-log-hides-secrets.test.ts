@@ -58,7 +58,9 @@ describe('the process log', () => {
     const failed = await worker.waitForLog('pod_watch_error', () => true, 60_000);
     const err = failed.err as { message: string; stack: string };
     // The error was logged, with what is safe to read left in place.
-    expect(err.message).toContain('Request cannot be constructed from a URL that includes credentials: https://x-access-token:[redacted]@127.0.0.1:9/[redacted]/[redacted]/[redacted]/api/v1/');
+    expect(err.message).toContain(
+      'Request cannot be constructed from a URL that includes credentials: https://x-access-token:[redacted]@127.0.0.1:9/[redacted]/[redacted]/[redacted]/api/v1/',
+    );
     expect(err.stack).toContain('x-access-token:[redacted]@127.0.0.1:9/');
     await worker.stop('SIGKILL');
     const output = worker.output();

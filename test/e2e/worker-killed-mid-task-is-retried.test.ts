@@ -18,7 +18,11 @@ describe('a worker killed mid-task', () => {
     const api = await stack.start('api', fastFailover);
     const workerA = await stack.start('worker', fastFailover);
     const client = taskClient(api.url, E2E_TOKEN);
-    const { id } = await client.submit({ repo: { url: stack.repo().url, ref: 'main' }, command: gate.command, timeoutSeconds: 120 });
+    const { id } = await client.submit({
+      repo: { url: stack.repo().url, ref: 'main' },
+      command: gate.command,
+      timeoutSeconds: 120,
+    });
 
     await gate.waitForRunning(1);
     expect((await client.get(id)).state).toBe('running');
@@ -43,7 +47,11 @@ describe('a worker killed mid-task', () => {
     const api = await stack.start('api', fastFailover, prefix);
     const client = taskClient(api.url, E2E_TOKEN);
     const workerA = await stack.start('worker', fastFailover, prefix);
-    const { id } = await client.submit({ repo: { url: stack.repo().url, ref: 'main' }, command: gate.command, timeoutSeconds: 120 });
+    const { id } = await client.submit({
+      repo: { url: stack.repo().url, ref: 'main' },
+      command: gate.command,
+      timeoutSeconds: 120,
+    });
     await gate.waitForRunning(1);
     expect(await workerA.stop('SIGKILL')).toBe('SIGKILL');
 
@@ -54,7 +62,12 @@ describe('a worker killed mid-task', () => {
 
     const workerC = await stack.start('worker', fastFailover, prefix);
     const final = await client.waitFor(id, TERMINAL, 60_000);
-    expect(final).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'task_stalled' }, result: { outcome: 'error' } });
+    expect(final).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      error: { code: 'task_stalled' },
+      result: { outcome: 'error' },
+    });
     await workerC.waitForLog('task_failed_stalled', (e) => e.taskId === id);
     const log = await client.readAllLogs(id, 500);
     expect(log.lines.at(-1)?.text).toMatch(/^task failed: the task's worker stopped responding 2 times/);

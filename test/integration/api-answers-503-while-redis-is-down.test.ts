@@ -28,11 +28,35 @@ describe('the API while Redis is down', () => {
   let base: string;
 
   async function startRedis(): Promise<void> {
-    redis = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--unixsocket',
+        socket,
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
     const probe = new Redis(socket, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined); // refused until the server is up; the wait below says so
     try {
-      await waitUntil(async () => (await probe.connect().then(() => probe.ping(), () => undefined)) === 'PONG', 'redis-server to answer');
+      await waitUntil(
+        async () =>
+          (await probe.connect().then(
+            () => probe.ping(),
+            () => undefined,
+          )) === 'PONG',
+        'redis-server to answer',
+      );
     } finally {
       probe.disconnect();
     }
@@ -43,13 +67,21 @@ describe('the API while Redis is down', () => {
     child.kill('SIGKILL');
     await exited;
   }
-  const request = (route: string, init: RequestInit = {}) => fetch(`${base}${route}`, { ...init, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
+  const request = (route: string, init: RequestInit = {}) =>
+    fetch(`${base}${route}`, { ...init, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-outage-'));
     socket = path.join(dir, 'redis.sock');
     await startRedis();
-    const config = loadConfig({ REDIS_URL: socket, API_TOKENS: TOKEN, HOST: '127.0.0.1', PORT: '0', REDIS_API_TIMEOUT_MS: '1000', QUEUE_PREFIX: 'outage' });
+    const config = loadConfig({
+      REDIS_URL: socket,
+      API_TOKENS: TOKEN,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      REDIS_API_TIMEOUT_MS: '1000',
+      QUEUE_PREFIX: 'outage',
+    });
     runtime = await startRuntime('api', config, pino({ level: 'silent' }));
     base = `http://127.0.0.1:${runtime.port}`;
   });
@@ -79,9 +111,18 @@ describe('the API while Redis is down', () => {
     expect((await request('/readyz')).status).toBe(503);
 
     await startRedis();
-    await waitUntil(async () => (await request(`/api/v1/tasks/${id}`, { headers: AUTH })).status === 200, 'the API to answer again', 30_000);
-    expect(await (await request(`/api/v1/tasks/${id}`, { headers: AUTH })).json()).toMatchObject({ id, state: 'queued' });
-    expect((await request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) })).status).toBe(202);
+    await waitUntil(
+      async () => (await request(`/api/v1/tasks/${id}`, { headers: AUTH })).status === 200,
+      'the API to answer again',
+      30_000,
+    );
+    expect(await (await request(`/api/v1/tasks/${id}`, { headers: AUTH })).json()).toMatchObject({
+      id,
+      state: 'queued',
+    });
+    expect((await request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) })).status).toBe(
+      202,
+    );
     expect((await request('/readyz')).status).toBe(200);
   });
 });

@@ -29,7 +29,10 @@ describe('intake API on the Redis queue', () => {
       tasks: stack.tasks,
       metrics,
       logger: pino({ level: 'silent' }),
-      config: { auth: { tokens: ['it-token'], usingDevToken: false }, http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 } },
+      config: {
+        auth: { tokens: ['it-token'], usingDevToken: false },
+        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
+      },
     });
   });
   afterEach(() => stack.close());
@@ -42,12 +45,21 @@ describe('intake API on the Redis queue', () => {
     expect(job?.data).toEqual({ taskId: id, spec: SPEC });
     expect(await job?.getState()).toBe('waiting');
     const status = await app.request(statusUrl, { headers: AUTH });
-    expect(await status.json()).toMatchObject({ id, state: 'queued', phase: null, attempts: 0, result: null, error: null });
+    expect(await status.json()).toMatchObject({
+      id,
+      state: 'queued',
+      phase: null,
+      attempts: 0,
+      result: null,
+      error: null,
+    });
   });
 
   it('keeps every task of a burst of concurrent submissions', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 150 }, () => app.request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) })),
+      Array.from({ length: 150 }, () =>
+        app.request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: JSON.stringify(SPEC) }),
+      ),
     );
     expect(responses.every((r) => r.status === 202)).toBe(true);
     const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id));
@@ -84,10 +96,16 @@ describe('intake API on the Redis queue', () => {
   });
 
   it('answers every kind of bad input with a 4xx naming the problem, stores nothing, and keeps serving', async () => {
-    const post = (body: string, headers: Record<string, string> = AUTH) => app.request('/api/v1/tasks', { method: 'POST', headers, body });
+    const post = (body: string, headers: Record<string, string> = AUTH) =>
+      app.request('/api/v1/tasks', { method: 'POST', headers, body });
     const cases: Array<[string, Response | Promise<Response>, number, RegExp]> = [
       ['malformed JSON', post('{"repo":'), 400, /json/i],
-      ['wrong content type', post(JSON.stringify(SPEC), { Authorization: 'Bearer it-token', 'Content-Type': 'text/plain' }), 415, /application\/json/],
+      [
+        'wrong content type',
+        post(JSON.stringify(SPEC), { Authorization: 'Bearer it-token', 'Content-Type': 'text/plain' }),
+        415,
+        /application\/json/,
+      ],
       ['missing field', post(JSON.stringify({ repo: SPEC.repo })), 400, /command/],
       ['invalid field', post(JSON.stringify({ ...SPEC, repo: { url: 'ftp://x/y', ref: 'main' } })), 400, /repo\.url/],
       ['missing token', post(JSON.stringify(SPEC), { 'Content-Type': 'application/json' }), 401, /token/i],

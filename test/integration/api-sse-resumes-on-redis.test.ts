@@ -12,7 +12,8 @@ import { SseReader, type SseEvent } from '../support/sse-reader.js';
 
 const AUTH = { Authorization: 'Bearer sse-token' };
 const line = (i: number): LogLine => ({ ts: new Date().toISOString(), stream: 'stdout', text: `line ${i}` });
-const texts = (events: SseEvent[]) => events.filter((e) => e.event === 'log').map((e) => (JSON.parse(e.data) as LogLine).text);
+const texts = (events: SseEvent[]) =>
+  events.filter((e) => e.event === 'log').map((e) => (JSON.parse(e.data) as LogLine).text);
 
 describe('SSE on the Redis-backed service', () => {
   let stack: QueueStack;
@@ -23,7 +24,10 @@ describe('SSE on the Redis-backed service', () => {
       tasks: stack.tasks,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),
-      config: { auth: { tokens: ['sse-token'], usingDevToken: false }, http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 } },
+      config: {
+        auth: { tokens: ['sse-token'], usingDevToken: false },
+        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
+      },
       // No fallback poll within the test: new lines must arrive through the pub/sub hints.
       sse: { pollMs: 60_000, keepAliveMs: 60_000 },
     });
@@ -58,6 +62,9 @@ describe('SSE on the Redis-backed service', () => {
     expect(texts(events)).toEqual(['line 5', 'line 6', 'line 7']);
     expect(events.filter((e) => e.event === 'log').map((e) => e.id)).toEqual(['5', '6', '7']);
     expect(events.at(-1)?.event).toBe('end');
-    expect(JSON.parse(events.filter((e) => e.event === 'state').at(-1)!.data)).toMatchObject({ id, state: 'succeeded' });
+    expect(JSON.parse(events.filter((e) => e.event === 'state').at(-1)!.data)).toMatchObject({
+      id,
+      state: 'succeeded',
+    });
   });
 });

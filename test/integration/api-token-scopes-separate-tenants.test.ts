@@ -27,7 +27,10 @@ describe('API token scopes', () => {
       tasks: stack.tasks,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),
-      config: { auth: { tokens: TOKENS, usingDevToken: false }, http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 } },
+      config: {
+        auth: { tokens: TOKENS, usingDevToken: false },
+        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
+      },
     });
   });
   afterEach(() => stack.close());
@@ -44,12 +47,22 @@ describe('API token scopes', () => {
     expect(stored?.submittedBy).toBe('alice');
 
     for (const path of ['', '/logs']) {
-      expect((await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('alice-secret') })).status).toBe(200);
-      expect((await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('bob-secret') })).status).toBe(404);
-      expect((await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('ops-secret') })).status).toBe(200);
+      expect(
+        (await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('alice-secret') })).status,
+      ).toBe(200);
+      expect((await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('bob-secret') })).status).toBe(
+        404,
+      );
+      expect((await app.request(`/api/v1/tasks/${alices.body.id}${path}`, { headers: as('ops-secret') })).status).toBe(
+        200,
+      );
     }
-    expect((await app.request(`/api/v1/tasks/${alices.body.id}/events`, { headers: as('bob-secret') })).status).toBe(404);
-    const read = (await (await app.request(`/api/v1/tasks/${alices.body.id}`, { headers: as('alice-secret') })).json()) as { submittedBy: string };
+    expect((await app.request(`/api/v1/tasks/${alices.body.id}/events`, { headers: as('bob-secret') })).status).toBe(
+      404,
+    );
+    const read = (await (
+      await app.request(`/api/v1/tasks/${alices.body.id}`, { headers: as('alice-secret') })
+    ).json()) as { submittedBy: string };
     expect(read.submittedBy).toBe('alice');
   });
 
@@ -67,12 +80,21 @@ describe('API token scopes', () => {
     expect(refused.body.error?.code).toBe('forbidden');
 
     const bobs = await submit('bob-secret');
-    const bobCancels = await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, { method: 'POST', headers: as('bob-secret') });
+    const bobCancels = await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, {
+      method: 'POST',
+      headers: as('bob-secret'),
+    });
     expect(bobCancels.status).toBe(403);
     expect((await stack.tasks.get(bobs.body.id))?.state).toBe('queued');
     // alice may cancel, but only what she can read.
-    expect((await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, { method: 'POST', headers: as('alice-secret') })).status).toBe(404);
-    const opsCancels = await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, { method: 'POST', headers: as('ops-secret') });
+    expect(
+      (await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, { method: 'POST', headers: as('alice-secret') }))
+        .status,
+    ).toBe(404);
+    const opsCancels = await app.request(`/api/v1/tasks/${bobs.body.id}/cancel`, {
+      method: 'POST',
+      headers: as('ops-secret'),
+    });
     expect(opsCancels.status).toBe(200);
     expect((await stack.tasks.get(bobs.body.id))?.state).toBe('cancelled');
   });
@@ -82,6 +104,9 @@ describe('API token scopes', () => {
     expect(legacy.status).toBe(202);
     const alices = await submit('alice-secret');
     expect((await app.request(`/api/v1/tasks/${alices.body.id}`, { headers: as('legacy-secret') })).status).toBe(200);
-    expect((await app.request(`/api/v1/tasks/${legacy.body.id}/cancel`, { method: 'POST', headers: as('legacy-secret') })).status).toBe(200);
+    expect(
+      (await app.request(`/api/v1/tasks/${legacy.body.id}/cancel`, { method: 'POST', headers: as('legacy-secret') }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -18,7 +18,10 @@ async function diagnoseUnfixable(name: string, fixture: FixtureCase) {
   expect(run.result).toMatchObject({ outcome: fixture.expect!.outcome, fixer: null });
   const repro = run.result!.commands.find((c) => c.command === repo.command)!;
   // The task log's stdout and stderr: the reproduce run's output (after the clone's few lines).
-  const output = run.logs.filter((l) => l.stream !== 'system').map((l) => l.text).join('\n');
+  const output = run.logs
+    .filter((l) => l.stream !== 'system')
+    .map((l) => l.text)
+    .join('\n');
   const files = new Set((await sh('git ls-files', repo.dir)).output.trim().split('\n'));
   return diagnose({ command: repo.command, exitCode: repro.exitCode, output, files });
 }
@@ -33,16 +36,35 @@ describe('unfixable failures are diagnosed from the sandbox output', () => {
 
   it('cargo test: the panicking test and where it panicked', async () => {
     const d = await diagnoseUnfixable('cargo-test', RUST_CASES['cargo-test-failing']);
-    expect(d).toMatchObject({ tool: 'cargo-test', category: 'test', locations: [{ path: 'src/lib.rs', line: 11, column: 9 }] });
+    expect(d).toMatchObject({
+      tool: 'cargo-test',
+      category: 'test',
+      locations: [{ path: 'src/lib.rs', line: 11, column: 9 }],
+    });
     expect(d.excerpt[0]).toBe('test tests::adds ... FAILED');
   });
 
   it('mypy and a rust type error: type failures at their lines', async () => {
-    expect(await diagnoseUnfixable('mypy', PYTHON_CASES.mypy)).toMatchObject({ tool: 'mypy', category: 'type', locations: [{ path: 'app/typed.py', line: 2 }] });
-    expect(await diagnoseUnfixable('rust-type', RUST_CASES['cargo-build-type-error'])).toMatchObject({ tool: 'cargo-build', category: 'type', locations: [{ path: 'src/main.rs', line: 2 }] });
+    expect(await diagnoseUnfixable('mypy', PYTHON_CASES.mypy)).toMatchObject({
+      tool: 'mypy',
+      category: 'type',
+      locations: [{ path: 'app/typed.py', line: 2 }],
+    });
+    expect(await diagnoseUnfixable('rust-type', RUST_CASES['cargo-build-type-error'])).toMatchObject({
+      tool: 'cargo-build',
+      category: 'type',
+      locations: [{ path: 'src/main.rs', line: 2 }],
+    });
   });
 
   it('clippy -D warnings: a lint failure no deterministic fixer claims', async () => {
-    expect(await diagnoseUnfixable('clippy', RUST_CASES.clippy)).toMatchObject({ tool: 'clippy', category: 'lint', locations: [{ path: 'src/main.rs', line: 3, column: 8 }, { path: 'src/main.rs', line: 2, column: 17 }] });
+    expect(await diagnoseUnfixable('clippy', RUST_CASES.clippy)).toMatchObject({
+      tool: 'clippy',
+      category: 'lint',
+      locations: [
+        { path: 'src/main.rs', line: 3, column: 8 },
+        { path: 'src/main.rs', line: 2, column: 17 },
+      ],
+    });
   });
 });

@@ -29,7 +29,12 @@ describe('embedded redis', () => {
     client.disconnect();
     await embedded.stop();
     expect((await readdir(dir)).length).toBeGreaterThan(0);
-    const after = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+    const after = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 1000,
+    });
     await expect(after.connect()).rejects.toThrow();
     after.disconnect();
   });
@@ -40,7 +45,11 @@ describe('embedded redis', () => {
     const slow = path.join(dir, 'slow-redis-server');
     await writeFile(slow, '#!/bin/sh\nsleep 1\nexec redis-server "$@"\n', { mode: 0o755 });
     const printed = vi.spyOn(console, 'error');
-    const embedded = createEmbeddedRedis({ dir: path.join(dir, 'data'), logger: pino({ level: 'silent' }), binary: slow });
+    const embedded = createEmbeddedRedis({
+      dir: path.join(dir, 'data'),
+      logger: pino({ level: 'silent' }),
+      binary: slow,
+    });
     try {
       expect(await embedded.start()).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
       expect(printed.mock.calls.map((args) => args.map(String).join(' '))).toEqual([]);
@@ -51,7 +60,11 @@ describe('embedded redis', () => {
   });
 
   it('fails with install instructions when no redis-server binary exists', async () => {
-    const embedded = createEmbeddedRedis({ dir: await tempDir(), logger: pino({ level: 'silent' }), binary: 'redis-server-that-does-not-exist' });
+    const embedded = createEmbeddedRedis({
+      dir: await tempDir(),
+      logger: pino({ level: 'silent' }),
+      binary: 'redis-server-that-does-not-exist',
+    });
     const failure = embedded.start();
     await expect(failure).rejects.toBeInstanceOf(ConfigError);
     await expect(failure).rejects.toThrow(REDIS_INSTALL_HINT);
@@ -69,7 +82,12 @@ describe('embedded redis after a crash', () => {
       const second = createEmbeddedRedis({ dir, logger: pino({ level: 'silent' }) });
       const secondUrl = await second.start();
       expect(secondUrl).not.toBe(firstUrl);
-      const stale = new Redis(firstUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+      const stale = new Redis(firstUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 1000,
+      });
       await expect(stale.connect()).rejects.toThrow();
       stale.disconnect();
       await second.stop();

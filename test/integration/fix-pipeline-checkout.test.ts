@@ -15,7 +15,12 @@ const TOKEN = 'ghs_TopSecretToken1234567890';
 const { fixtures, provider } = usePipelineEnvironment();
 
 /** Runs `git rev-parse HEAD` as the task command: it passes, and prints what was checked out. */
-async function checkout(url: string, ref: string, extra: Parameters<typeof runPipeline>[2] = {}, p = provider()): Promise<PipelineRun> {
+async function checkout(
+  url: string,
+  ref: string,
+  extra: Parameters<typeof runPipeline>[2] = {},
+  p = provider(),
+): Promise<PipelineRun> {
   return runPipeline(p, { repo: { url, ref }, command: 'git rev-parse HEAD' }, extra);
 }
 const headOf = (run: PipelineRun) => run.logs.filter((l) => l.stream === 'stdout').at(-1)?.text;
@@ -89,7 +94,9 @@ describe('repositories that cannot be cloned', () => {
     // The socket stays ours for the whole test (port 0, never closed early), so no other process
     // can take the port in between; every connection to it is reset at once.
     const server = createServer((socket) => socket.resetAndDestroy());
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
     try {
       const run = await checkout(`https://127.0.0.1:${port}/org/repo.git`, 'main');
       expect(run.error).toBeInstanceOf(InfrastructureError);
@@ -113,7 +120,9 @@ describe('credentials over https', () => {
     server = await startGitHttpsServer(root, { user: 'x-access-token', password: TOKEN });
     url = `${server.baseUrl}private.git`;
     // The host's trust store is the sandbox's: add this server's throwaway CA for these tests.
-    ({ provider: httpsProvider } = await startLocalProvider({ baseEnv: { ...process.env, GIT_SSL_CAINFO: server.caFile } }));
+    ({ provider: httpsProvider } = await startLocalProvider({
+      baseEnv: { ...process.env, GIT_SSL_CAINFO: server.caFile },
+    }));
   });
   afterAll(async () => {
     await httpsProvider?.stop();
@@ -124,7 +133,9 @@ describe('credentials over https', () => {
     const run = await checkout(url, 'main', { gitToken: TOKEN }, httpsProvider);
     expect(run.error).toBeUndefined();
     expect(headOf(run)).toBe(sha);
-    expect(server.authorizations.some((a) => a === `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`)).toBe(true);
+    expect(
+      server.authorizations.some((a) => a === `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`),
+    ).toBe(true);
 
     const gitConfig = (await run.sandbox.readFile('repo/.git/config')).toString();
     expect(gitConfig).toContain(url);

@@ -11,12 +11,21 @@ import type { ModelUsage } from '../../src/task.js';
 import { runPipeline, sh, specFor, usePipelineEnvironment } from '../support/fix-pipeline.js';
 
 const { fixtures, provider } = usePipelineEnvironment();
-const repo = async (name: ComposeFixture) => createComposeFixture(path.join(await fixtures.tempDir(`compose-${name}`), 'repo'), name);
+const repo = async (name: ComposeFixture) =>
+  createComposeFixture(path.join(await fixtures.tempDir(`compose-${name}`), 'repo'), name);
 
 // Several real tool runs per test on a machine shared with other work: a generous bound.
 const SLOW = 180_000;
 
-const usage: ModelUsage = { model: 'scripted', steps: 2, attempts: 1, promptTokens: 120, completionTokens: 30, modelTimeMs: 5, summary: 'sum adds' };
+const usage: ModelUsage = {
+  model: 'scripted',
+  steps: 2,
+  attempts: 1,
+  promptTokens: 120,
+  completionTokens: 30,
+  modelTimeMs: 5,
+  summary: 'sum adds',
+};
 
 /** A model fixer of our own interface: it sees what the pipeline hands it and edits through the sandbox. */
 function scriptedAgent(edit: ((ctx: AgentContext) => Promise<void>) | null, seen: AgentContext[]): FixAgent {
@@ -33,45 +42,59 @@ function scriptedAgent(edit: ((ctx: AgentContext) => Promise<void>) | null, seen
 }
 
 describe('composition of fixers', () => {
-  it('fixes eslint and prettier failures behind one chained command with both fixers and one patch', async () => {
-    const fixture = await repo('eslint-and-prettier');
-    const run = await runPipeline(provider(), specFor(fixture));
-    expect(run.error).toBeUndefined();
-    const result = run.result!;
-    expect(result).toMatchObject({ outcome: 'fixed', fixer: 'eslint', fixers: ['eslint', 'prettier'], reason: null, model: null });
-    expect(result.diagnosis?.step).toEqual({ index: 0, command: 'npx eslint .' });
-    // eslint's change and prettier's on top of it, in one patch.
-    expect(result.patch).toMatch(/^\+const defaults = \{ a: 1, b: 2 \};$/m);
-    expect(result.patch).toMatch(/^\+export const format = \(value\) => "\[" \+ value \+ "\]";$/m);
+  it(
+    'fixes eslint and prettier failures behind one chained command with both fixers and one patch',
+    async () => {
+      const fixture = await repo('eslint-and-prettier');
+      const run = await runPipeline(provider(), specFor(fixture));
+      expect(run.error).toBeUndefined();
+      const result = run.result!;
+      expect(result).toMatchObject({
+        outcome: 'fixed',
+        fixer: 'eslint',
+        fixers: ['eslint', 'prettier'],
+        reason: null,
+        model: null,
+      });
+      expect(result.diagnosis?.step).toEqual({ index: 0, command: 'npx eslint .' });
+      // eslint's change and prettier's on top of it, in one patch.
+      expect(result.patch).toMatch(/^\+const defaults = \{ a: 1, b: 2 \};$/m);
+      expect(result.patch).toMatch(/^\+export const format = \(value\) => "\[" \+ value \+ "\]";$/m);
 
-    const commands = result.commands.map((c) => c.command);
-    expect(commands).toContain('npx eslint --fix .');
-    expect(commands).toContain('npx prettier --write .');
-    // Between rounds only the failing step re-ran; the last run of the whole command is the proof.
-    expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(1);
-    const wholeRuns = result.commands.filter((c) => c.command === fixture.command);
-    expect(wholeRuns.map((c) => c.exitCode)).toEqual([1, 1, 0]);
-    expect(commands.at(-1)).toMatch(/^git .*diff/);
+      const commands = result.commands.map((c) => c.command);
+      expect(commands).toContain('npx eslint --fix .');
+      expect(commands).toContain('npx prettier --write .');
+      // Between rounds only the failing step re-ran; the last run of the whole command is the proof.
+      expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(1);
+      const wholeRuns = result.commands.filter((c) => c.command === fixture.command);
+      expect(wholeRuns.map((c) => c.exitCode)).toEqual([1, 1, 0]);
+      expect(commands.at(-1)).toMatch(/^git .*diff/);
 
-    const check = path.join(await fixtures.tempDir('compose-check'), 'clone');
-    expect((await sh(`git clone --quiet ${fixture.url} ${check}`, process.cwd())).code).toBe(0);
-    await writeFile(path.join(check, 'fix.patch'), result.patch);
-    expect(await sh('git apply fix.patch && rm fix.patch', check)).toMatchObject({ code: 0 });
-    expect(await sh(fixture.command, check)).toMatchObject({ code: 0 });
-  }, SLOW);
+      const check = path.join(await fixtures.tempDir('compose-check'), 'clone');
+      expect((await sh(`git clone --quiet ${fixture.url} ${check}`, process.cwd())).code).toBe(0);
+      await writeFile(path.join(check, 'fix.patch'), result.patch);
+      expect(await sh('git apply fix.patch && rm fix.patch', check)).toMatchObject({ code: 0 });
+      expect(await sh(fixture.command, check)).toMatchObject({ code: 0 });
+    },
+    SLOW,
+  );
 
-  it('re-checks from the failing step with the cd replayed and the unchanged install skipped; the proof runs everything', async () => {
-    const fixture = await repo('install-then-prettier');
-    const run = await runPipeline(provider(), specFor(fixture));
-    expect(run.error).toBeUndefined();
-    const result = run.result!;
-    expect(result).toMatchObject({ outcome: 'fixed', fixers: ['prettier'] });
-    expect(result.diagnosis?.step).toEqual({ index: 2, command: 'npx prettier --check .' });
-    expect(result.patch).toMatch(/^\+\+\+ b\/web\/src\/greet\.js$/m);
-    const commands = result.commands.map((c) => c.command);
-    expect(commands.filter((c) => c === 'cd web && npx prettier --check .')).toHaveLength(1);
-    expect(result.commands.filter((c) => c.command === fixture.command).map((c) => c.exitCode)).toEqual([1, 0]);
-  }, SLOW);
+  it(
+    're-checks from the failing step with the cd replayed and the unchanged install skipped; the proof runs everything',
+    async () => {
+      const fixture = await repo('install-then-prettier');
+      const run = await runPipeline(provider(), specFor(fixture));
+      expect(run.error).toBeUndefined();
+      const result = run.result!;
+      expect(result).toMatchObject({ outcome: 'fixed', fixers: ['prettier'] });
+      expect(result.diagnosis?.step).toEqual({ index: 2, command: 'npx prettier --check .' });
+      expect(result.patch).toMatch(/^\+\+\+ b\/web\/src\/greet\.js$/m);
+      const commands = result.commands.map((c) => c.command);
+      expect(commands.filter((c) => c === 'cd web && npx prettier --check .')).toHaveLength(1);
+      expect(result.commands.filter((c) => c.command === fixture.command).map((c) => c.exitCode)).toEqual([1, 0]);
+    },
+    SLOW,
+  );
 
   it('ends a real test failure not_fixed, with a diagnosis naming the test tool, the failing file and the excerpt', async () => {
     const fixture = await repo('node-test-failure');
@@ -94,10 +117,14 @@ describe('composition of fixers', () => {
 
   it('survives garbage output: random bytes, one huge line and ANSI noise give unknown', async () => {
     const fixture = await repo('node-test-failure');
-    const command = "head -c 300000 /dev/urandom; head -c 1100000 /dev/zero | tr '\\0' x; printf '\\033[31;1m\\033]0;t\\007'; exit 3";
+    const command =
+      "head -c 300000 /dev/urandom; head -c 1100000 /dev/zero | tr '\\0' x; printf '\\033[31;1m\\033]0;t\\007'; exit 3";
     const run = await runPipeline(provider(), specFor(fixture, { command }));
     expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ outcome: 'not_fixed', diagnosis: { tool: 'unknown', category: 'unknown', locations: [] } });
+    expect(run.result).toMatchObject({
+      outcome: 'not_fixed',
+      diagnosis: { tool: 'unknown', category: 'unknown', locations: [] },
+    });
     expect(run.result!.diagnosis!.excerpt.length).toBeLessThanOrEqual(15);
   });
 });
@@ -111,7 +138,13 @@ describe('the model seam', () => {
     }, seen);
     const run = await runPipeline(provider(), specFor(fixture), { agent });
     expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ outcome: 'fixed', fixer: 'model', fixers: ['model'], model: usage, reason: null });
+    expect(run.result).toMatchObject({
+      outcome: 'fixed',
+      fixer: 'model',
+      fixers: ['model'],
+      model: usage,
+      reason: null,
+    });
     expect(run.result!.patch).toContain('+  return a + b;');
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ command: fixture.command, repoDir: REPO_DIR, protectTests: true });
@@ -124,7 +157,12 @@ describe('the model seam', () => {
   it('ends not_fixed with the model reason when the model gives up or fails, and is not asked when the task excludes it', async () => {
     const fixture = await repo('node-test-failure');
     const gaveUp = await runPipeline(provider(), specFor(fixture), { agent: scriptedAgent(null, []) });
-    expect(gaveUp.result).toMatchObject({ outcome: 'not_fixed', fixers: [], model: usage, reason: 'the model gave up' });
+    expect(gaveUp.result).toMatchObject({
+      outcome: 'not_fixed',
+      fixers: [],
+      model: usage,
+      reason: 'the model gave up',
+    });
     const broken: FixAgent = {
       name: 'model',
       run: async () => {
@@ -133,10 +171,16 @@ describe('the model seam', () => {
     };
     const failed = await runPipeline(provider(), specFor(fixture), { agent: broken });
     expect(failed.error).toBeUndefined();
-    expect(failed.result).toMatchObject({ outcome: 'not_fixed', model: null, reason: 'the model fixer failed (TypeError)' });
+    expect(failed.result).toMatchObject({
+      outcome: 'not_fixed',
+      model: null,
+      reason: 'the model fixer failed (TypeError)',
+    });
     expect(JSON.stringify(failed.result)).not.toContain('secret-ish');
     const seen: AgentContext[] = [];
-    const excluded = await runPipeline(provider(), specFor(fixture, { fixers: ['prettier'] }), { agent: scriptedAgent(null, seen) });
+    const excluded = await runPipeline(provider(), specFor(fixture, { fixers: ['prettier'] }), {
+      agent: scriptedAgent(null, seen),
+    });
     expect(excluded.result).toMatchObject({ outcome: 'not_fixed', model: null });
     expect(seen).toHaveLength(0);
   });

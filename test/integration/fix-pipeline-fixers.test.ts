@@ -28,7 +28,7 @@ describe('fixers', () => {
     expect(run.result!.patch.match(/^diff --git /gm)).toHaveLength(1);
   });
 
-  it("tries only the fixers the task allows", async () => {
+  it('tries only the fixers the task allows', async () => {
     const repo = await fixtures.repo('eslint');
     const run = await runPipeline(provider(), specFor(repo, { fixers: ['prettier', 'npm-lockfile'] }));
     expect(run.result).toMatchObject({ outcome: 'not_fixed', fixer: null });
@@ -50,8 +50,8 @@ describe('worktree between fixers', () => {
     const { patch, truncated } = await worktree.patch(before, 1 << 20);
     expect(truncated).toBe(false);
     expect(patch).toContain('diff --git a/src/count.js b/src/count.js');
-    expect(patch).toContain("new file mode 100644");
-    expect(patch).toContain("+export const added = true;");
+    expect(patch).toContain('new file mode 100644');
+    expect(patch).toContain('+export const added = true;');
     expect(patch).not.toContain('made-by-ci-command');
     expect(patch).not.toContain('node_modules');
 

@@ -76,7 +76,9 @@ describe('fix pipeline outcomes', () => {
 
   it('fails with task_timeout when the time budget runs out during a command', async () => {
     const repo = await fixtures.repo('passing');
-    const run = await runPipeline(provider(), specFor(repo, { command: 'echo started; sleep 120' }), { timeoutSeconds: 4 });
+    const run = await runPipeline(provider(), specFor(repo, { command: 'echo started; sleep 120' }), {
+      timeoutSeconds: 4,
+    });
     expect(run.error).toBeInstanceOf(TaskError);
     expect(run.error).toMatchObject({ code: 'task_timeout' });
     expect(run.logs).toContainEqual({ stream: 'stdout', text: 'started' });

@@ -36,27 +36,43 @@ async function expectPatchPassesOnCleanCopy(run: PipelineRun, fresh: () => Promi
 }
 
 describe('generated fixer: generate, then demand no diff', () => {
-  it('go mod tidy && git diff --exit-code: keeps what go mod tidy wrote to go.mod and go.sum', async () => {
-    const repo = await goRepo(fixtures, 'go-mod-tidy-diff');
-    const run = await runPipeline(provider(), specFor(repo));
-    expect(run.error).toBeUndefined();
-    expect(run.result!.diagnosis).toMatchObject({ tool: 'git-diff', category: 'generated', step: { index: 1, command: 'git diff --exit-code' } });
-    expect(run.result!.diagnosis!.locations.map((l) => l.path)).toEqual(['go.mod', 'go.sum']);
-    expect(run.result!.diagnosis!.summary).toMatch(/^tree differs after generation: the command's own steps changed go\.mod, go\.sum/);
-    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'] });
-    expect(patchedFiles(run)).toEqual(['go.mod', 'go.sum']);
-    expect(run.result!.patch).toContain('+require github.com/google/uuid v1.6.0');
-    // The check ran on a temporary commit of the candidate, and the checkout came back.
-    expect(run.result!.commands.map((c) => c.command)).toContain('git commit-tree (the candidate fix as a temporary commit)');
-    await expectCheckoutRestored(run, repo);
-    await expectPatchPassesOnCleanCopy(run, () => goRepo(fixtures, 'go-mod-tidy-diff'));
-  }, COLD_GO_CACHE_MS);
+  it(
+    'go mod tidy && git diff --exit-code: keeps what go mod tidy wrote to go.mod and go.sum',
+    async () => {
+      const repo = await goRepo(fixtures, 'go-mod-tidy-diff');
+      const run = await runPipeline(provider(), specFor(repo));
+      expect(run.error).toBeUndefined();
+      expect(run.result!.diagnosis).toMatchObject({
+        tool: 'git-diff',
+        category: 'generated',
+        step: { index: 1, command: 'git diff --exit-code' },
+      });
+      expect(run.result!.diagnosis!.locations.map((l) => l.path)).toEqual(['go.mod', 'go.sum']);
+      expect(run.result!.diagnosis!.summary).toMatch(
+        /^tree differs after generation: the command's own steps changed go\.mod, go\.sum/,
+      );
+      expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'] });
+      expect(patchedFiles(run)).toEqual(['go.mod', 'go.sum']);
+      expect(run.result!.patch).toContain('+require github.com/google/uuid v1.6.0');
+      // The check ran on a temporary commit of the candidate, and the checkout came back.
+      expect(run.result!.commands.map((c) => c.command)).toContain(
+        'git commit-tree (the candidate fix as a temporary commit)',
+      );
+      await expectCheckoutRestored(run, repo);
+      await expectPatchPassesOnCleanCopy(run, () => goRepo(fixtures, 'go-mod-tidy-diff'));
+    },
+    COLD_GO_CACHE_MS,
+  );
 
-  it('npx prettier --write . && git diff --exit-code: keeps prettier\'s rewrite, then the tests after the check pass', async () => {
+  it("npx prettier --write . && git diff --exit-code: keeps prettier's rewrite, then the tests after the check pass", async () => {
     const repo = await generatedRepo('prettier-write-diff');
     const run = await runPipeline(provider(), specFor(repo));
     expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'], diagnosis: { tool: 'git-diff', locations: [{ path: 'src/sum.js' }] } });
+    expect(run.result).toMatchObject({
+      outcome: 'fixed',
+      fixers: ['generated'],
+      diagnosis: { tool: 'git-diff', locations: [{ path: 'src/sum.js' }] },
+    });
     expect(patchedFiles(run)).toEqual(['src/sum.js']);
     expect(run.result!.patch).toContain('+export function sum(values) {');
     await expectCheckoutRestored(run, repo);
@@ -71,7 +87,10 @@ describe('generated fixer: generate, then demand no diff', () => {
     expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'] });
     expect(patchedFiles(run).sort()).toEqual(['src/gen/about.js', 'src/gen/routes.js']);
     expect(run.result!.patch).toContain('+export const routes = ["/","/about"];');
-    expect(run.logs).toContainEqual({ stream: 'system', text: 'generated: committing 1 new file(s) the command generated: src/gen/about.js' });
+    expect(run.logs).toContainEqual({
+      stream: 'system',
+      text: 'generated: committing 1 new file(s) the command generated: src/gen/about.js',
+    });
     await expectCheckoutRestored(run, repo);
     await expectPatchPassesOnCleanCopy(run, () => generatedRepo('status-porcelain'));
   }, 120_000);
@@ -80,18 +99,26 @@ describe('generated fixer: generate, then demand no diff', () => {
     const repo = await generatedRepo('generate-pathspec');
     const run = await runPipeline(provider(), specFor(repo));
     expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'], diagnosis: { locations: [{ path: 'src/gen/routes.js' }] } });
+    expect(run.result).toMatchObject({
+      outcome: 'fixed',
+      fixers: ['generated'],
+      diagnosis: { locations: [{ path: 'src/gen/routes.js' }] },
+    });
     // The new module is untracked, which `git diff` does not see: only the stale table is the fix.
     expect(patchedFiles(run)).toEqual(['src/gen/routes.js']);
     await expectCheckoutRestored(run, repo);
     await expectPatchPassesOnCleanCopy(run, () => generatedRepo('generate-pathspec'));
   }, 120_000);
 
-  it('make verify (generator and check in one target): recognised by git\'s diff in the output, fixed by running the target', async () => {
+  it("make verify (generator and check in one target): recognised by git's diff in the output, fixed by running the target", async () => {
     const repo = await generatedRepo('make-verify');
     const run = await runPipeline(provider(), specFor(repo));
     expect(run.error).toBeUndefined();
-    expect(run.result!.diagnosis).toMatchObject({ tool: 'git-diff', category: 'generated', locations: [{ path: 'src/gen/routes.js' }] });
+    expect(run.result!.diagnosis).toMatchObject({
+      tool: 'git-diff',
+      category: 'generated',
+      locations: [{ path: 'src/gen/routes.js' }],
+    });
     expect(run.result).toMatchObject({ outcome: 'fixed', fixers: ['generated'] });
     expect(patchedFiles(run)).toEqual(['src/gen/routes.js']);
     await expectCheckoutRestored(run, repo);
@@ -104,7 +131,9 @@ describe('generated fixer: generate, then demand no diff', () => {
     expect(run.result).toMatchObject({ outcome: 'not_fixed', patch: '', fixers: [] });
     // The generated output was progress (the check passed), but the test after it is a real failure.
     expect(run.logs).toContainEqual({ stream: 'system', text: 'fixer generated kept (later)' });
-    expect(run.result!.reason).toMatch(/^after generated the command still fails and no fixer recognises it: node-test failed/);
+    expect(run.result!.reason).toMatch(
+      /^after generated the command still fails and no fixer recognises it: node-test failed/,
+    );
   }, 180_000);
 
   it('a generator whose output changes on every run is no fix: not_fixed', async () => {

@@ -11,13 +11,19 @@ const COLD_CACHE_MS = 180_000;
 const { fixtures, provider } = usePipelineEnvironment();
 
 describe('pnpm-lockfile fixer', () => {
-  it('rewrites pnpm-lock.yaml only, with the pinned pnpm', async () => {
-    const repo = await createJsFixtureRepo(path.join(await fixtures.tempDir('pnpm'), 'repo'), 'pnpm');
-    const run = await runPipeline(provider(), specFor(repo));
-    expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ outcome: 'fixed', fixer: 'pnpm-lockfile' });
-    expect(run.result!.commands.map((c) => c.command)).toContain(`npx pnpm@${JS_TOOL_VERSIONS.pnpm10} install --lockfile-only --no-frozen-lockfile --ignore-scripts`);
-    expect(run.result!.patch.match(/^diff --git .*/gm)).toEqual(['diff --git a/pnpm-lock.yaml b/pnpm-lock.yaml']);
-    expect(run.result!.patch).toContain('+        specifier: file:./vendor/left-pad');
-  }, COLD_CACHE_MS);
+  it(
+    'rewrites pnpm-lock.yaml only, with the pinned pnpm',
+    async () => {
+      const repo = await createJsFixtureRepo(path.join(await fixtures.tempDir('pnpm'), 'repo'), 'pnpm');
+      const run = await runPipeline(provider(), specFor(repo));
+      expect(run.error).toBeUndefined();
+      expect(run.result).toMatchObject({ outcome: 'fixed', fixer: 'pnpm-lockfile' });
+      expect(run.result!.commands.map((c) => c.command)).toContain(
+        `npx pnpm@${JS_TOOL_VERSIONS.pnpm10} install --lockfile-only --no-frozen-lockfile --ignore-scripts`,
+      );
+      expect(run.result!.patch.match(/^diff --git .*/gm)).toEqual(['diff --git a/pnpm-lock.yaml b/pnpm-lock.yaml']);
+      expect(run.result!.patch).toContain('+        specifier: file:./vendor/left-pad');
+    },
+    COLD_CACHE_MS,
+  );
 });

@@ -14,7 +14,32 @@ import { startLocalProvider } from '../support/local-sandbox.js';
 const COLD_CACHE_MS = 180_000;
 
 const exec = promisify(execFile);
-const SHELL_TOOLS = ['sh', 'bash', 'timeout', 'git', 'env', 'cat', 'rm', 'mkdir', 'ls', 'test', 'xargs', 'sed', 'grep', 'head', 'tail', 'find', 'dirname', 'basename', 'cp', 'mv', 'wc', 'sort', 'tr', 'printf'];
+const SHELL_TOOLS = [
+  'sh',
+  'bash',
+  'timeout',
+  'git',
+  'env',
+  'cat',
+  'rm',
+  'mkdir',
+  'ls',
+  'test',
+  'xargs',
+  'sed',
+  'grep',
+  'head',
+  'tail',
+  'find',
+  'dirname',
+  'basename',
+  'cp',
+  'mv',
+  'wc',
+  'sort',
+  'tr',
+  'printf',
+];
 
 const fixtures = new Fixtures();
 let binDir = '';
@@ -22,7 +47,10 @@ let biome = '';
 
 beforeAll(async () => {
   const tools = await fixtures.tempDir('biome-outside');
-  const install = await sh(`npm install --no-audit --no-fund --ignore-scripts --prefix ${tools} @biomejs/biome@${JS_TOOL_VERSIONS.biome}`, tools);
+  const install = await sh(
+    `npm install --no-audit --no-fund --ignore-scripts --prefix ${tools} @biomejs/biome@${JS_TOOL_VERSIONS.biome}`,
+    tools,
+  );
   if (install.code !== 0) throw new Error(`installing biome for the test failed:\n${install.output}`);
   biome = path.join(tools, 'node_modules/@biomejs/biome/bin/biome');
   binDir = path.join(await fixtures.tempDir('bin'), 'bin');
@@ -41,7 +69,10 @@ describe('a JavaScript fixer without its tool', () => {
       const repo = await createJsFixtureRepo(path.join(await fixtures.tempDir('biome-missing'), 'repo'), 'biome', {
         command: `node ${biome} check .`,
         // No pin either: nothing says which biome to fetch, and there is no npx to fetch it.
-        files: { ...JS_FIXER_FIXTURES.biome.files, 'package.json': '{ "name": "fixture", "private": true, "type": "module" }\n' },
+        files: {
+          ...JS_FIXER_FIXTURES.biome.files,
+          'package.json': '{ "name": "fixture", "private": true, "type": "module" }\n',
+        },
       });
       const run = await runPipeline(provider, specFor(repo));
       expect(run.error).toBeUndefined();

@@ -14,12 +14,16 @@ describe('python formatters', () => {
     const patch = await expectFixedBy(fixtures, provider(), 'black', PYTHON_CASES.black, 'black', 'black app');
     expect(patch).toContain('+def greet(name):\n+    return "hello, " + name');
     // [tool.black] line-length = 100: the 92-column line stays one line.
-    expect(patch).toContain('+    return os.path.join("a_rather_long_directory_name", "another_directory", "a_file", name)');
+    expect(patch).toContain(
+      '+    return os.path.join("a_rather_long_directory_name", "another_directory", "a_file", name)',
+    );
   });
 
   it('isort sorts what `isort --check-only` flags, with the profile from pyproject.toml', async () => {
     const patch = await expectFixedBy(fixtures, provider(), 'isort', PYTHON_CASES.isort, 'isort', 'isort .');
-    expect(patch).toContain('-import sys\n import os\n+import sys\n from collections import ChainMap, Counter, OrderedDict, defaultdict, deque, namedtuple\n');
+    expect(patch).toContain(
+      '-import sys\n import os\n+import sys\n from collections import ChainMap, Counter, OrderedDict, defaultdict, deque, namedtuple\n',
+    );
   });
 
   it('black missing from the sandbox: the fixer says how to get it, and nothing crashes', async () => {
@@ -36,7 +40,11 @@ describe('ruff (documented output: ruff does not install here)', () => {
   });
 
   it('ruff format --check output is detected by the ruff-format fixer', async () => {
-    const repo = await caseRepo(fixtures, 'ruff-format', replayCase('ruff', 'format-check', PYPROJECT, 1, 'ruff format --check .'));
+    const repo = await caseRepo(
+      fixtures,
+      'ruff-format',
+      replayCase('ruff', 'format-check', PYPROJECT, 1, 'ruff format --check .'),
+    );
     expectToolMissing(await runWithoutTools(fixtures, repo, ['ruff']), 'ruff-format', 'ruff');
   });
 });

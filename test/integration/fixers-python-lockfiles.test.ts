@@ -10,14 +10,31 @@ const { fixtures, provider } = usePipelineEnvironment();
 
 describe('python lock files', () => {
   it('poetry lock --no-update (Poetry 1.x) brings poetry.lock back in step, changing only the lock', async () => {
-    const patch = await expectFixedBy(fixtures, provider(), 'poetry-lock', PYTHON_CASES['poetry-lock'], 'poetry-lock', 'poetry lock --no-update --no-interaction --no-ansi');
+    const patch = await expectFixedBy(
+      fixtures,
+      provider(),
+      'poetry-lock',
+      PYTHON_CASES['poetry-lock'],
+      'poetry-lock',
+      'poetry lock --no-update --no-interaction --no-ansi',
+    );
     expect(patch.match(/^diff --git .*$/gm)).toEqual(['diff --git a/poetry.lock b/poetry.lock']);
     expect(patch).toContain('+python-versions = "^3.9"');
   });
 
   it('uv --locked drift (documented output) is detected by uv-lock, which reports uv missing', async () => {
     expect(capturedOutput('uv', 'lock-locked').source).toMatch(/^documented/);
-    const repo = await caseRepo(fixtures, 'uv-lock', replayCase('uv', 'lock-locked', { 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n' }, 2, 'uv sync --locked'));
+    const repo = await caseRepo(
+      fixtures,
+      'uv-lock',
+      replayCase(
+        'uv',
+        'lock-locked',
+        { 'pyproject.toml': '[project]\nname = "demo"\nversion = "0.1.0"\n' },
+        2,
+        'uv sync --locked',
+      ),
+    );
     expectToolMissing(await runWithoutTools(fixtures, repo, ['uv']), 'uv-lock', 'uv');
   });
 });

@@ -40,7 +40,11 @@ describe('GIT_CA_FILE on the local sandbox driver', () => {
   });
 
   it('clones with the extra CA beside the system bundle, and keeps the bundle out of the checkout and the patch', async () => {
-    const run = await runPipeline(provider(), { repo: { url, ref: 'main' }, command: 'npx prettier --check .' }, { gitCaBundle: ca });
+    const run = await runPipeline(
+      provider(),
+      { repo: { url, ref: 'main' }, command: 'npx prettier --check .' },
+      { gitCaBundle: ca },
+    );
     expect(run.error).toBeUndefined();
     expect(run.result).toMatchObject({ outcome: 'fixed', fixer: 'prettier' });
     const patch = run.result?.patch ?? '';

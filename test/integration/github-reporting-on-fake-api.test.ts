@@ -15,7 +15,17 @@ import { createGitHubTaskHooks, type GitHubReportSettings } from '../../src/gith
 import { createLogger } from '../../src/logger.js';
 import type { FixResult, GitHubReport, QueuedTaskSpec, TaskSpec } from '../../src/task.js';
 import type { TaskEnd, TaskHookContext, TaskHooks } from '../../workers/worker.js';
-import { APP_ID, FULL_NAME, PERSONAL_TOKEN, INSTALLATION_ID, PR_NUMBER, RUN_ID, startGitHubWorld, workflowRunFailure, type GitHubWorld } from '../support/github-world.js';
+import {
+  APP_ID,
+  FULL_NAME,
+  PERSONAL_TOKEN,
+  INSTALLATION_ID,
+  PR_NUMBER,
+  RUN_ID,
+  startGitHubWorld,
+  workflowRunFailure,
+  type GitHubWorld,
+} from '../support/github-world.js';
 
 const logger = createLogger('silent');
 const FORMATTED = 'const greeting = "hello";\nexport function greet(name) {\n  return greeting + ", " + name;\n}\n';
@@ -41,17 +51,36 @@ function settings(overrides: Partial<GitHubReportSettings> = {}): GitHubReportSe
 function hooksFor(world: GitHubWorld, mode: 'app' | 'token', overrides: Partial<GitHubReportSettings> = {}): TaskHooks {
   const s = settings({ apiUrl: world.api.url, gitHost: new URL(world.remote.baseUrl).host, ...overrides });
   const credentials = createGitHubCredentials(
-    mode === 'app' ? { app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined } : { app: undefined, personalToken: PERSONAL_TOKEN },
+    mode === 'app'
+      ? { app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined }
+      : { app: undefined, personalToken: PERSONAL_TOKEN },
     { apiUrl: s.apiUrl, requestTimeoutMs: s.requestTimeoutMs, logger },
   );
-  return createGitHubTaskHooks({ settings: s, credentials, publicUrl: 'https://ci-fixer.example', logger, retryDelayMs: 10, gitEnv: world.gitEnv });
+  return createGitHubTaskHooks({
+    settings: s,
+    credentials,
+    publicUrl: 'https://ci-fixer.example',
+    logger,
+    retryDelayMs: 10,
+    gitEnv: world.gitEnv,
+  });
 }
 
 function contextFor(world: GitHubWorld): TaskHookContext & { lines: string[] } {
-  const decision = decide({ event: 'workflow_run', deliveryId: randomUUID(), payload: workflowRunFailure(world) }, { allow: createAllowList([]), checkName: 'ci-fixer' });
+  const decision = decide(
+    { event: 'workflow_run', deliveryId: randomUUID(), payload: workflowRunFailure(world) },
+    { allow: createAllowList([]), checkName: 'ci-fixer' },
+  );
   if (decision.kind !== 'task') throw new Error('expected a task');
   const lines: string[] = [];
-  return { taskId: randomUUID(), attempt: 1, spec: decision.spec, signal: new AbortController().signal, log: (_s, text) => void lines.push(text), lines };
+  return {
+    taskId: randomUUID(),
+    attempt: 1,
+    spec: decision.spec,
+    signal: new AbortController().signal,
+    log: (_s, text) => void lines.push(text),
+    lines,
+  };
 }
 
 /** A real patch of the fixture: what `prettier --write` makes of src/greet.js (and optionally more). */
@@ -82,7 +111,12 @@ function fixed(patch: string): FixResult {
   };
 }
 
-const end = (spec: QueuedTaskSpec, result: FixResult | null, state: TaskEnd['state'] = 'succeeded'): TaskEnd => ({ state, spec, result, error: null });
+const end = (spec: QueuedTaskSpec, result: FixResult | null, state: TaskEnd['state'] = 'succeeded'): TaskEnd => ({
+  state,
+  spec,
+  result,
+  error: null,
+});
 const basic = (token: string) => `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 
 describe('GitHub reporting', () => {
@@ -107,12 +141,18 @@ describe('GitHub reporting', () => {
       output: { title: expect.any(String), summary: expect.stringContaining(ctx.taskId) },
     });
     expect(world.api.find('GET', new RegExp(`^/repos/${FULL_NAME}/actions/runs/${RUN_ID}/jobs$`))).toHaveLength(1);
-    expect(start?.spec).toMatchObject({ command: 'npx prettier --check .', commandSource: 'workflow', github: { failedJob: 'lint' } });
+    expect(start?.spec).toMatchObject({
+      command: 'npx prettier --check .',
+      commandSource: 'workflow',
+      github: { failedJob: 'lint' },
+    });
 
     // The App's tokens: requested with a verified JWT, scoped to the repository; the sandbox's is read-only.
     const issued = world.api.tokens;
     expect(issued.length).toBeGreaterThanOrEqual(2);
-    expect(issued.filter((t) => t.installationId !== INSTALLATION_ID || t.repositories?.[0] !== 'octo-repo')).toEqual([]);
+    expect(issued.filter((t) => t.installationId !== INSTALLATION_ID || t.repositories?.[0] !== 'octo-repo')).toEqual(
+      [],
+    );
     const read = issued.find((t) => t.permissions?.contents === 'read');
     expect(start?.gitToken).toBe(read?.token);
     const write = issued.find((t) => t.permissions === undefined);
@@ -129,36 +169,58 @@ describe('GitHub reporting', () => {
     const start = await hooks.onStart!(ctx);
     const spec = start!.spec as TaskSpec;
     const patch = await patchOf(world, { 'src/greet.js': FORMATTED });
-    const kept = (await hooks.onFinish!(ctx, end(spec, fixed(patch)))) as { github: GitHubReport; commandSource: string };
+    const kept = (await hooks.onFinish!(ctx, end(spec, fixed(patch)))) as {
+      github: GitHubReport;
+      commandSource: string;
+    };
 
     const branch = `ci-fixer/${world.headSha.slice(0, 7)}-${ctx.taskId.slice(0, 8)}`;
     expect(kept.commandSource).toBe('workflow');
-    expect(kept.github).toMatchObject({ branch, error: null, attempts: 1, pullRequestUrl: expect.stringContaining('/pull/'), commentUrl: expect.any(String) });
+    expect(kept.github).toMatchObject({
+      branch,
+      error: null,
+      attempts: 1,
+      pullRequestUrl: expect.stringContaining('/pull/'),
+      commentUrl: expect.any(String),
+    });
 
     // The remote: one commit on top of the failing one, with the fix and a trailer naming the task.
     const commit = await world.remoteGit(['rev-parse', `refs/heads/${branch}`]);
     expect(commit).toBe(kept.github.commitSha);
     expect(await world.remoteGit(['rev-parse', `${commit}^`])).toBe(world.headSha);
     expect(await world.remoteGit(['show', `${commit}:src/greet.js`])).toBe(FORMATTED.trimEnd());
-    expect(await world.remoteGit(['log', '-1', '--format=%(trailers:key=Ci-Fixer-Task,valueonly)', commit])).toBe(ctx.taskId);
+    expect(await world.remoteGit(['log', '-1', '--format=%(trailers:key=Ci-Fixer-Task,valueonly)', commit])).toBe(
+      ctx.taskId,
+    );
     expect(await world.remoteGit(['rev-parse', 'refs/heads/feature'])).toBe(world.headSha);
     // Only the worker's write token pushed; the read-only token never reached receive-pack.
     const write = world.api.tokens.find((t) => t.permissions === undefined)!;
-    const pushes = world.remote.requests.filter((r) => r.path.endsWith('/git-receive-pack') || r.query === 'service=git-receive-pack');
+    const pushes = world.remote.requests.filter(
+      (r) => r.path.endsWith('/git-receive-pack') || r.query === 'service=git-receive-pack',
+    );
     expect(pushes.length).toBeGreaterThan(0);
     expect(pushes.filter((r) => r.authorization !== basic(write.token))).toEqual([]);
 
     // GitHub's REST routes and bodies.
     expect(world.api.find('GET', new RegExp(`^/repos/${FULL_NAME}/git/ref/heads/ci-fixer/`))).toHaveLength(1);
     const [pr] = world.api.find('POST', new RegExp(`^/repos/${FULL_NAME}/pulls$`));
-    expect(pr?.body).toEqual({ head: branch, base: 'feature', title: 'ci-fixer: fix "lint" with prettier', body: expect.stringContaining(ctx.taskId) });
+    expect(pr?.body).toEqual({
+      head: branch,
+      base: 'feature',
+      title: 'ci-fixer: fix "lint" with prettier',
+      body: expect.stringContaining(ctx.taskId),
+    });
     const [comment] = world.api.find('POST', new RegExp(`^/repos/${FULL_NAME}/issues/${PR_NUMBER}/comments$`));
     expect(comment?.body.body).toContain(patch.split('\n')[0]);
     expect(comment?.body.body).toContain(kept.github.pullRequestUrl);
     const updates = world.api.find('PATCH', new RegExp(`^/repos/${FULL_NAME}/check-runs/\\d+$`));
     expect(updates).toHaveLength(1);
     expect(updates[0]?.path).toBe(`/repos/${FULL_NAME}/check-runs/${kept.github.checkRunId}`);
-    expect(updates[0]?.body).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Fixed by prettier', text: expect.stringContaining('src/greet.js') } });
+    expect(updates[0]?.body).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: 'Fixed by prettier', text: expect.stringContaining('src/greet.js') },
+    });
     expect(updates[0]?.body.output.summary).toContain(kept.github.pullRequestUrl);
     expect(world.api.checkRuns).toHaveLength(1);
   });
@@ -167,7 +229,10 @@ describe('GitHub reporting', () => {
     const hooks = hooksFor(world, 'app');
     const ctx = contextFor(world);
     const spec = (await hooks.onStart!(ctx))!.spec as TaskSpec;
-    const patch = await patchOf(world, { 'src/greet.js': FORMATTED, '.github/workflows/ci.yml': 'name: CI\non: [push]\njobs: {}\n' });
+    const patch = await patchOf(world, {
+      'src/greet.js': FORMATTED,
+      '.github/workflows/ci.yml': 'name: CI\non: [push]\njobs: {}\n',
+    });
     const kept = (await hooks.onFinish!(ctx, end(spec, fixed(patch)))) as { github: GitHubReport };
 
     expect(kept.github.error?.code).toBe('workflow_change_refused');
@@ -183,7 +248,10 @@ describe('GitHub reporting', () => {
     const ctx = contextFor(world);
     const spec = (await hooks.onStart!(ctx))!.spec as TaskSpec;
     world.api.fail('PATCH', /\/check-runs\/\d+$/, 502);
-    const kept = (await hooks.onFinish!(ctx, end(spec, { outcome: 'not_fixed', fixer: null, patch: '', patchTruncated: false, commands: [] }))) as { github: GitHubReport };
+    const kept = (await hooks.onFinish!(
+      ctx,
+      end(spec, { outcome: 'not_fixed', fixer: null, patch: '', patchTruncated: false, commands: [] }),
+    )) as { github: GitHubReport };
     expect(kept.github.attempts).toBe(3);
     expect(kept.github.error).toMatchObject({ code: 'github_http_502' });
     expect(world.api.find('PATCH', /\/check-runs\/\d+$/)).toHaveLength(3);
@@ -195,7 +263,10 @@ describe('GitHub reporting', () => {
     const ctx = contextFor(world);
     const spec = (await hooks.onStart!(ctx))!.spec as TaskSpec;
     world.api.fail('PATCH', /\/check-runs\/\d+$/, 500, 1);
-    const kept = (await hooks.onFinish!(ctx, end(spec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))))) as { github: GitHubReport };
+    const kept = (await hooks.onFinish!(
+      ctx,
+      end(spec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))),
+    )) as { github: GitHubReport };
     expect(kept.github).toMatchObject({ attempts: 2, error: null });
     expect(world.api.find('POST', /\/pulls$/)).toHaveLength(1);
     expect(world.api.find('POST', /\/comments$/)).toHaveLength(1);
@@ -217,7 +288,10 @@ describe('GitHub reporting', () => {
     const start = await hooks.onStart!(ctx);
     expect(start?.gitToken).toBeUndefined();
     expect(start?.secrets).toEqual([PERSONAL_TOKEN]);
-    const kept = (await hooks.onFinish!(ctx, end(start!.spec as TaskSpec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))))) as { github: GitHubReport };
+    const kept = (await hooks.onFinish!(
+      ctx,
+      end(start!.spec as TaskSpec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))),
+    )) as { github: GitHubReport };
     expect(kept.github.error).toBeNull();
     const pushes = world.remote.requests.filter((r) => r.query === 'service=git-receive-pack');
     expect(pushes.length).toBeGreaterThan(0);
@@ -228,8 +302,17 @@ describe('GitHub reporting', () => {
     const hooks = hooksFor(world, 'app', { checkRuns: false, fixPullRequests: false, prComments: true });
     const ctx = contextFor(world);
     const spec = (await hooks.onStart!(ctx))!.spec as TaskSpec;
-    const kept = (await hooks.onFinish!(ctx, end(spec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))))) as { github: GitHubReport };
-    expect(kept.github).toMatchObject({ checkRunId: null, branch: null, pullRequestUrl: null, commentUrl: expect.any(String), error: null });
+    const kept = (await hooks.onFinish!(
+      ctx,
+      end(spec, fixed(await patchOf(world, { 'src/greet.js': FORMATTED }))),
+    )) as { github: GitHubReport };
+    expect(kept.github).toMatchObject({
+      checkRunId: null,
+      branch: null,
+      pullRequestUrl: null,
+      commentUrl: expect.any(String),
+      error: null,
+    });
     expect(world.api.requests.filter((r) => r.path.includes('/check-runs') || r.path.endsWith('/pulls'))).toEqual([]);
     expect(world.remote.requests.filter((r) => r.query === 'service=git-receive-pack')).toEqual([]);
     expect(world.api.comments[0]?.body).toContain('git apply');
@@ -237,7 +320,9 @@ describe('GitHub reporting', () => {
 
   it('fails the task, naming the line, when .ci-fixer.yml is invalid; the check run is still completed', async () => {
     await world.close();
-    world = await startGitHubWorld({ files: { '.ci-fixer.yml': 'command: npx prettier --check .\nfixers:\n  - prettier\n  - no-such-fixer\n' } });
+    world = await startGitHubWorld({
+      files: { '.ci-fixer.yml': 'command: npx prettier --check .\nfixers:\n  - prettier\n  - no-such-fixer\n' },
+    });
     const hooks = hooksFor(world, 'app');
     const ctx = contextFor(world);
     const error = await hooks.onStart!(ctx).then(
@@ -247,7 +332,16 @@ describe('GitHub reporting', () => {
     expect(error).toBeInstanceOf(TaskError);
     expect((error as TaskError).code).toBe('ci_fixer_yml_invalid');
     expect((error as TaskError).message).toMatch(/^\.ci-fixer\.yml line 4: fixers\.1/);
-    await hooks.onFinish!(ctx, { state: 'failed', spec: ctx.spec, result: null, error: { code: 'ci_fixer_yml_invalid', message: (error as Error).message } });
-    expect(world.api.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral', output: { summary: expect.stringContaining('line 4') } });
+    await hooks.onFinish!(ctx, {
+      state: 'failed',
+      spec: ctx.spec,
+      result: null,
+      error: { code: 'ci_fixer_yml_invalid', message: (error as Error).message },
+    });
+    expect(world.api.checkRuns[0]).toMatchObject({
+      status: 'completed',
+      conclusion: 'neutral',
+      output: { summary: expect.stringContaining('line 4') },
+    });
   });
 });

@@ -24,14 +24,23 @@ describe('webhook idempotency on the Redis queue', () => {
       config: {
         auth: { tokens: ['it-token'], usingDevToken: false },
         http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
-        github: { webhookSecrets: [WEBHOOK_SECRET], webhookBodyLimitBytes: 1024 * 1024, allow: [], checkName: 'ci-fixer', app: undefined },
+        github: {
+          webhookSecrets: [WEBHOOK_SECRET],
+          webhookBodyLimitBytes: 1024 * 1024,
+          allow: [],
+          checkName: 'ci-fixer',
+          app: undefined,
+        },
       },
     });
   });
   afterEach(() => stack.close());
 
   async function deliver(event: string, payload: unknown, deliveryId: string): Promise<string> {
-    const res = await app.request('/webhooks/github', post(await signedDelivery(event, payload, WEBHOOK_SECRET, deliveryId)));
+    const res = await app.request(
+      '/webhooks/github',
+      post(await signedDelivery(event, payload, WEBHOOK_SECRET, deliveryId)),
+    );
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
   }
@@ -57,7 +66,9 @@ describe('webhook idempotency on the Redis queue', () => {
 
   it('joins a second delivery of the same failure to the queued task (BullMQ deduplication), also when concurrent', async () => {
     const first = await deliver('check_run', failedCheckRun(), 'check-1');
-    const joined = await Promise.all(['check-2', 'check-3', 'check-4'].map((id) => deliver('check_run', failedCheckRun(), id)));
+    const joined = await Promise.all(
+      ['check-2', 'check-3', 'check-4'].map((id) => deliver('check_run', failedCheckRun(), id)),
+    );
     expect(joined).toEqual([first, first, first]);
     expect((await stack.tasks.counts()).waiting).toBe(1);
     // No stray record was left for the joined deliveries, and their redeliveries still find the task.
@@ -83,7 +94,10 @@ describe('webhook idempotency on the Redis queue', () => {
     const first = await deliver('workflow_run', failedWorkflowRun(), 'r-1');
     const connection = connect();
     const done = new Promise<void>((resolve) => {
-      const worker = new Worker(stack.settings.name, async (job) => job.name === JOB_NAME, { connection, prefix: stack.prefix });
+      const worker = new Worker(stack.settings.name, async (job) => job.name === JOB_NAME, {
+        connection,
+        prefix: stack.prefix,
+      });
       worker.on('completed', () => void worker.close().then(() => resolve()));
     });
     await done;

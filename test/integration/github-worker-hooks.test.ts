@@ -11,7 +11,13 @@ import { createQueueStack, runToEnd, startStackWorker, type QueueStack } from '.
 
 const TASK_TOKEN = 'ghs_per_task_token_0123456789';
 const QUEUED: QueuedTaskSpec = { repo: { url: 'https://github.com/o/r.git', ref: 'a'.repeat(40) } };
-const FIXED: FixResult = { outcome: 'fixed', fixer: 'prettier', patch: 'diff --git a/x b/x\n', patchTruncated: false, commands: [] };
+const FIXED: FixResult = {
+  outcome: 'fixed',
+  fixer: 'prettier',
+  patch: 'diff --git a/x b/x\n',
+  patchTruncated: false,
+  commands: [],
+};
 
 describe('worker task hooks', () => {
   let stack: QueueStack;
@@ -23,7 +29,12 @@ describe('worker task hooks', () => {
 
   async function start(pipeline: FixPipeline, hooks: TaskHooks): Promise<void> {
     stack = createQueueStack({ attempts: 1 });
-    worker = await startStackWorker(stack, { sandboxes: (await startLocalProvider()).provider, pipeline, hooks, worker: { concurrency: 1, maxConcurrentSandboxes: 2, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 } });
+    worker = await startStackWorker(stack, {
+      sandboxes: (await startLocalProvider()).provider,
+      pipeline,
+      hooks,
+      worker: { concurrency: 1, maxConcurrentSandboxes: 2, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000 },
+    });
   }
 
   const run = (spec: QueuedTaskSpec): Promise<TaskRecord> => runToEnd(stack, spec, 60_000);
@@ -38,7 +49,11 @@ describe('worker task hooks', () => {
         return FIXED;
       },
       {
-        onStart: async (ctx) => ({ spec: { ...ctx.spec, command: 'npm test', commandSource: 'default', timeoutSeconds: 60 }, gitToken: TASK_TOKEN, secrets: [TASK_TOKEN] }),
+        onStart: async (ctx) => ({
+          spec: { ...ctx.spec, command: 'npm test', commandSource: 'default', timeoutSeconds: 60 },
+          gitToken: TASK_TOKEN,
+          secrets: [TASK_TOKEN],
+        }),
         onFinish: async (_ctx, end) => {
           ends.push(end);
           return { commandSource: 'default' };
@@ -46,9 +61,24 @@ describe('worker task hooks', () => {
       },
     );
     const task = await run(QUEUED);
-    expect(seen).toEqual([{ spec: expect.objectContaining({ command: 'npm test', commandSource: 'default', timeoutSeconds: 60 }), gitToken: TASK_TOKEN }]);
-    expect(task).toMatchObject({ state: 'succeeded', spec: { command: 'npm test', commandSource: 'default' }, result: { outcome: 'fixed', commandSource: 'default' } });
-    expect(ends).toEqual([expect.objectContaining({ state: 'succeeded', spec: expect.objectContaining({ command: 'npm test' }), result: expect.objectContaining({ outcome: 'fixed' }) })]);
+    expect(seen).toEqual([
+      {
+        spec: expect.objectContaining({ command: 'npm test', commandSource: 'default', timeoutSeconds: 60 }),
+        gitToken: TASK_TOKEN,
+      },
+    ]);
+    expect(task).toMatchObject({
+      state: 'succeeded',
+      spec: { command: 'npm test', commandSource: 'default' },
+      result: { outcome: 'fixed', commandSource: 'default' },
+    });
+    expect(ends).toEqual([
+      expect.objectContaining({
+        state: 'succeeded',
+        spec: expect.objectContaining({ command: 'npm test' }),
+        result: expect.objectContaining({ outcome: 'fixed' }),
+      }),
+    ]);
     const { lines } = await stack.tasks.readLogs(task.id, 0, 1000);
     const text = lines.map((l) => l.text).join('\n');
     expect(text).toContain('cloning with [redacted]');
@@ -74,7 +104,9 @@ describe('worker task hooks', () => {
     expect(ran).toBe(false);
     expect(task).toMatchObject({ state: 'failed', error: { code: 'ci_fixer_yml_invalid' } });
     expect(task.error?.message).toMatch(/^\.ci-fixer\.yml line 3: bad/);
-    expect(ends).toEqual([expect.objectContaining({ state: 'failed', error: expect.objectContaining({ code: 'ci_fixer_yml_invalid' }) })]);
+    expect(ends).toEqual([
+      expect.objectContaining({ state: 'failed', error: expect.objectContaining({ code: 'ci_fixer_yml_invalid' }) }),
+    ]);
   });
 
   it('keeps the result when onFinish throws', async () => {

@@ -44,9 +44,15 @@ describe('forged GitHub jobs', () => {
       reportAttempts: 1,
       gitTimeoutSeconds: 30,
     };
-    const credentials = createGitHubCredentials({ app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined }, { apiUrl: settings.apiUrl, requestTimeoutMs: 5000, logger });
+    const credentials = createGitHubCredentials(
+      { app: { id: APP_ID, privateKey: world.api.privateKeyPem }, personalToken: undefined },
+      { apiUrl: settings.apiUrl, requestTimeoutMs: 5000, logger },
+    );
     const hooks = createGitHubTaskHooks({ settings, credentials, publicUrl: undefined, logger, gitEnv: world.gitEnv });
-    worker = await startStackWorker(stack, { sandboxes: (await startLocalProvider({ baseEnv: { ...process.env, ...world.gitEnv } })).provider, hooks });
+    worker = await startStackWorker(stack, {
+      sandboxes: (await startLocalProvider({ baseEnv: { ...process.env, ...world.gitEnv } })).provider,
+      hooks,
+    });
   });
   afterAll(async () => {
     await worker?.stop();
@@ -75,10 +81,29 @@ describe('forged GitHub jobs', () => {
   };
 
   it.each([
-    ['a clone URL on another host', () => forged({ cloneUrl: `${attacker.baseUrl}${FULL_NAME}.git` }, INSTALLATION_ID), 'github_origin_untrusted'],
-    ['a repository the installation does not cover', () => forged({ fullName: 'victim-org/other', cloneUrl: `${world.remote.baseUrl}victim-org/other.git` }, INSTALLATION_ID), 'github_installation_mismatch'],
+    [
+      'a clone URL on another host',
+      () => forged({ cloneUrl: `${attacker.baseUrl}${FULL_NAME}.git` }, INSTALLATION_ID),
+      'github_origin_untrusted',
+    ],
+    [
+      'a repository the installation does not cover',
+      () =>
+        forged(
+          { fullName: 'victim-org/other', cloneUrl: `${world.remote.baseUrl}victim-org/other.git` },
+          INSTALLATION_ID,
+        ),
+      'github_installation_mismatch',
+    ],
     ['another installation id', () => forged({}, INSTALLATION_ID + 1), 'github_installation_mismatch'],
-    ['a sandbox URL other than the clone URL', () => ({ ...forged({}, INSTALLATION_ID), repo: { url: `${attacker.baseUrl}${FULL_NAME}.git`, ref: world.headSha } }), 'github_origin_untrusted'],
+    [
+      'a sandbox URL other than the clone URL',
+      () => ({
+        ...forged({}, INSTALLATION_ID),
+        repo: { url: `${attacker.baseUrl}${FULL_NAME}.git`, ref: world.headSha },
+      }),
+      'github_origin_untrusted',
+    ],
   ])('fails a job with %s, making no token', async (_what, spec, code) => {
     const task = await runToEnd(stack, spec(), 60_000);
     expect(task.state).toBe('failed');

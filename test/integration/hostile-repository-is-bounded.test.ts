@@ -15,15 +15,23 @@ const LOG_MAX_BYTES = 1024 * 1024;
 describe('a hostile repository', () => {
   const { fixtures, slot } = useWorkerStack();
   const start = async () => {
-    const stack = (slot.stack = createQueueStack({ attempts: 1, logMaxLines: LOG_MAX_LINES, logMaxBytes: LOG_MAX_BYTES }));
-    slot.worker = await startStackWorker(stack, { sandboxes: (await startLocalProvider()).provider, tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 } });
+    const stack = (slot.stack = createQueueStack({
+      attempts: 1,
+      logMaxLines: LOG_MAX_LINES,
+      logMaxBytes: LOG_MAX_BYTES,
+    }));
+    slot.worker = await startStackWorker(stack, {
+      sandboxes: (await startLocalProvider()).provider,
+      tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },
+    });
     return stack;
   };
 
   it('with 200,000 untracked files fails the task with too_many_untracked_files', async () => {
     const s = await start();
     // A failure the prettier fixer recognises, so the pipeline goes on to list untracked files.
-    const command = 'mkdir -p gen && (cd gen && seq 1 200000 | xargs touch) && echo "Code style issues found in the above file(s). Forgot to run Prettier?" && exit 1';
+    const command =
+      'mkdir -p gen && (cd gen && seq 1 200000 | xargs touch) && echo "Code style issues found in the above file(s). Forgot to run Prettier?" && exit 1';
     const { id } = await s.tasks.submit(specFor(await fixtures.repo('passing'), { command, timeoutSeconds: 240 }));
     const task = await untilFinal(s, id, 240_000);
     expect(task).toMatchObject({ state: 'failed', error: { code: 'too_many_untracked_files' } });

@@ -27,7 +27,13 @@ describe('intake limits on Redis', () => {
       config: {
         auth: { tokens: ['alice:alice-secret', 'bob:bob-secret'], usingDevToken: false },
         http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
-        github: { webhookSecrets: [WEBHOOK_SECRET], webhookBodyLimitBytes: 1024 * 1024, allow: [], checkName: 'ci-fixer', app: undefined },
+        github: {
+          webhookSecrets: [WEBHOOK_SECRET],
+          webhookBodyLimitBytes: 1024 * 1024,
+          allow: [],
+          checkName: 'ci-fixer',
+          app: undefined,
+        },
       },
       limits: createIntakeLimits({
         redis: stack.redis,
@@ -40,7 +46,8 @@ describe('intake limits on Redis', () => {
         ...limits,
       }),
     });
-  const submit = (app: ReturnType<typeof replica>, token: string) => app.request('/api/v1/tasks', { method: 'POST', headers: as(token), body: JSON.stringify(SPEC) });
+  const submit = (app: ReturnType<typeof replica>, token: string) =>
+    app.request('/api/v1/tasks', { method: 'POST', headers: as(token), body: JSON.stringify(SPEC) });
 
   it('limits each token per minute across replicas, answering 429 with Retry-After', async () => {
     const [one, two] = [replica({ perTokenPerMinute: 3 }), replica({ perTokenPerMinute: 3 })];
@@ -71,11 +78,17 @@ describe('intake limits on Redis', () => {
     await stack.tasks.submit(SPEC);
     // Above the API cap, below the webhook's: GitHub's failures still get in.
     expect((await submit(app, 'alice-secret')).status).toBe(429);
-    const first = await app.request('/webhooks/github', post(await signedDelivery('workflow_run', failedWorkflowRun(), WEBHOOK_SECRET)));
+    const first = await app.request(
+      '/webhooks/github',
+      post(await signedDelivery('workflow_run', failedWorkflowRun(), WEBHOOK_SECRET)),
+    );
     expect(first.status).toBe(202);
     const payload = failedWorkflowRun();
     payload.workflow_run.head_sha = 'b'.repeat(40);
-    const refused = await app.request('/webhooks/github', post(await signedDelivery('workflow_run', payload, WEBHOOK_SECRET)));
+    const refused = await app.request(
+      '/webhooks/github',
+      post(await signedDelivery('workflow_run', payload, WEBHOOK_SECRET)),
+    );
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Retry-After')).toBe('30');
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');

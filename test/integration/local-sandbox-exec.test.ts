@@ -5,14 +5,17 @@ import { LineLog, processGone, startLocalProvider, waitUntil } from '../support/
 
 const T = { timeoutMs: 30_000 };
 /** Waits (bounded by the shell itself) for a file the test creates. */
-const waitForFile = (name: string) => `i=0; while [ ! -e ${name} ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 99; sleep 0.05; done`;
+const waitForFile = (name: string) =>
+  `i=0; while [ ! -e ${name} ]; do i=$((i+1)); [ $i -gt 1200 ] && exit 99; sleep 0.05; done`;
 
 let provider: SandboxProvider;
 let records: Array<Record<string, unknown>>;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  ({ provider, records } = await startLocalProvider({ baseEnv: { ...process.env, GIT_TOKEN: 'host-secret-token', FROM_HOST: 'host-value' } }));
+  ({ provider, records } = await startLocalProvider({
+    baseEnv: { ...process.env, GIT_TOKEN: 'host-secret-token', FROM_HOST: 'host-value' },
+  }));
   sandbox = await provider.create({ taskId: 'exec-test', timeoutSeconds: 600 });
 });
 afterAll(async () => {
@@ -43,10 +46,13 @@ describe('local sandbox exec', () => {
     const log = new LineLog();
     let settled = false;
     const running = sandbox
-      .exec(`echo out-1; ${waitForFile('go-1')}; echo err-1 >&2; ${waitForFile('go-2')}; printf 'out-2\\r\\nno newline'`, {
-        ...T,
-        onOutput: log.onOutput,
-      })
+      .exec(
+        `echo out-1; ${waitForFile('go-1')}; echo err-1 >&2; ${waitForFile('go-2')}; printf 'out-2\\r\\nno newline'`,
+        {
+          ...T,
+          onOutput: log.onOutput,
+        },
+      )
       .finally(() => {
         settled = true;
       });
@@ -82,7 +88,11 @@ describe('local sandbox exec', () => {
 
   it('writes the given bytes to stdin and closes it', async () => {
     const log = new LineLog();
-    const result = await sandbox.exec('cat; echo "[eof]"', { ...T, stdin: Buffer.from('line one\nline two'), onOutput: log.onOutput });
+    const result = await sandbox.exec('cat; echo "[eof]"', {
+      ...T,
+      stdin: Buffer.from('line one\nline two'),
+      onOutput: log.onOutput,
+    });
     expect(result.exitCode).toBe(0);
     expect(log.lines.map((l) => l.line)).toEqual(['line one', 'line two[eof]']);
   });

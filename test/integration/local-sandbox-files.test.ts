@@ -89,7 +89,10 @@ describe('local sandbox files', () => {
   });
 
   it('says plainly when a file does not exist', async () => {
-    await expect(sandbox.readFile('nope.txt')).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringMatching(/no such file/) });
+    await expect(sandbox.readFile('nope.txt')).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: expect.stringMatching(/no such file/),
+    });
   });
 
   it.each(['../escape.txt', 'a/../../escape.txt', '/etc/passwd', '/tmp/escape.txt', '', 'nul\0byte'])(
@@ -101,7 +104,10 @@ describe('local sandbox files', () => {
   );
 
   it('rejects paths that escape through a symbolic link, without touching the target', async () => {
-    await sandbox.exec(`ln -s ${JSON.stringify(outside)} out-link && ln -s ${JSON.stringify(path.join(outside, 'secret.txt'))} secret-link`, T);
+    await sandbox.exec(
+      `ln -s ${JSON.stringify(outside)} out-link && ln -s ${JSON.stringify(path.join(outside, 'secret.txt'))} secret-link`,
+      T,
+    );
     await expect(sandbox.readFile('out-link/secret.txt')).rejects.toThrow(/escapes the workdir/);
     await expect(sandbox.readFile('secret-link')).rejects.toThrow(/escapes the workdir/);
     await expect(sandbox.writeFile('secret-link', 'overwritten')).rejects.toThrow(/escapes the workdir/);

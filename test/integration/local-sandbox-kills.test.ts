@@ -42,7 +42,11 @@ describe('local sandbox stops what it starts', () => {
     const sandbox = await provider.create({ taskId: 'abort', timeoutSeconds: 60 });
     const log = new LineLog();
     const controller = new AbortController();
-    const running = sandbox.exec(STUBBORN_GRANDCHILD, { timeoutMs: 60_000, signal: controller.signal, onOutput: log.onOutput });
+    const running = sandbox.exec(STUBBORN_GRANDCHILD, {
+      timeoutMs: 60_000,
+      signal: controller.signal,
+      onOutput: log.onOutput,
+    });
     const pid = await grandchildPid(log);
     controller.abort();
     await expect(running).rejects.toBeInstanceOf(CancelledError);
@@ -52,7 +56,9 @@ describe('local sandbox stops what it starts', () => {
 
   it('does not start a command whose signal is already aborted', async () => {
     const sandbox = await provider.create({ taskId: 'pre-abort', timeoutSeconds: 60 });
-    await expect(sandbox.exec('touch ran', { timeoutMs: 10_000, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
+    await expect(sandbox.exec('touch ran', { timeoutMs: 10_000, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
     await expect(sandbox.readFile('ran')).rejects.toThrow(/no such file/);
     await sandbox.dispose();
   });
@@ -85,12 +91,16 @@ describe('local sandbox stops what it starts', () => {
     expect(await failure).toMatchObject({ code: 'sandbox_disposed' });
     await waitUntil(() => processGone(pid), `grandchild ${pid} to be killed`);
     await expect(access(sandbox.workdir)).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(own.create({ taskId: 'late', timeoutSeconds: 60 })).rejects.toMatchObject({ code: 'sandbox_provider_stopped' });
+    await expect(own.create({ taskId: 'late', timeoutSeconds: 60 })).rejects.toMatchObject({
+      code: 'sandbox_provider_stopped',
+    });
   });
 
   it('still kills the command at its timeout when the worker process itself is SIGKILLed', async () => {
     const script = path.resolve('test/support/local-sandbox-orphan.ts');
-    const worker = spawn(process.execPath, ['--import', 'tsx', script, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(process.execPath, ['--import', 'tsx', script, '3000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const log = new LineLog();
     let buffered = '';
     worker.stdout.on('data', (chunk: Buffer) => {

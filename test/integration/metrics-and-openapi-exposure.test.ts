@@ -11,7 +11,17 @@ describe('exposure of the API port', () => {
   const prefix = uniquePrefix('exposure');
   let runtime: Runtime;
   beforeAll(async () => {
-    const config = loadConfig({ REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, API_TOKENS: 'exposure-token', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1' }, 'api');
+    const config = loadConfig(
+      {
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: prefix,
+        API_TOKENS: 'exposure-token',
+        PORT: '0',
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+      },
+      'api',
+    );
     runtime = await startRuntime('api', config, createLogger('silent'));
   });
   afterAll(async () => {
@@ -25,7 +35,9 @@ describe('exposure of the API port', () => {
 
   it('serves /metrics on the metrics port only', async () => {
     expect((await api('/metrics')).status).toBe(404);
-    const metrics = await fetch(`http://127.0.0.1:${runtime.metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const metrics = await fetch(`http://127.0.0.1:${runtime.metricsPort}/metrics`, {
+      signal: AbortSignal.timeout(5000),
+    });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('ci_fixer_queue_depth');
     expect(runtime.metricsPort).not.toBe(runtime.port);
@@ -35,7 +47,10 @@ describe('exposure of the API port', () => {
     const doc = await api('/api/v1/openapi.json');
     expect(doc.status).toBe(200);
     expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
-    for (const path of ['/api/v1/tasks/00000000-0000-4000-8000-000000000000', '/api/v1/tasks/00000000-0000-4000-8000-000000000000/logs']) {
+    for (const path of [
+      '/api/v1/tasks/00000000-0000-4000-8000-000000000000',
+      '/api/v1/tasks/00000000-0000-4000-8000-000000000000/logs',
+    ]) {
       expect((await api(path)).status, path).toBe(401);
     }
   });

@@ -43,7 +43,14 @@ describe('model fixer: fixes, verifies, retries', () => {
     const first = requests[0]!.body;
     expect(first.model).toBe('scripted-coder');
     expect(Object.keys(first).sort()).toEqual(['messages', 'model', 'tools']);
-    expect(first.tools.map((t: any) => t.function.name)).toEqual(['read_file', 'list_files', 'search', 'edit_file', 'run', 'finish']);
+    expect(first.tools.map((t: any) => t.function.name)).toEqual([
+      'read_file',
+      'list_files',
+      'search',
+      'edit_file',
+      'run',
+      'finish',
+    ]);
     expect(first.messages.map((m: any) => m.role)).toEqual(['system', 'user']);
     expect(first.messages[1].content).toContain('node --test');
     expect(first.messages[1].content).toContain('src/sum.js');
@@ -89,23 +96,43 @@ describe('model fixer: fixes, verifies, retries', () => {
   it('gives the model the new output when verification fails, and its second edit passes', async () => {
     world = await startModelWorld({
       turns: [
-        { calls: [{ name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a * b;' } }] },
+        {
+          calls: [
+            {
+              name: 'edit_file',
+              arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a * b;' },
+            },
+          ],
+        },
         { calls: [{ name: 'finish', arguments: { summary: 'multiply' } }] },
         (request) => {
           const told = lastMessage(request);
           expect(told.role).toBe('user');
           expect(told.content).toContain('still fails');
           expect(told.content).toMatch(/6 !== 5|6\s*\n.*5|expected/s);
-          return { calls: [{ name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a * b;', new_string: 'return a + b;' } }] };
+          return {
+            calls: [
+              {
+                name: 'edit_file',
+                arguments: { path: 'src/sum.js', old_string: 'return a * b;', new_string: 'return a + b;' },
+              },
+            ],
+          };
         },
         { calls: [{ name: 'finish', arguments: { summary: 'sum now adds' } }] },
       ],
     });
     const task = await world.run(specOf(await world.repo()));
     expect(world.fake.violations).toEqual([]);
-    expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model', model: { steps: 4, attempts: 2, summary: 'sum now adds' } });
+    expect(task.result).toMatchObject({
+      outcome: 'fixed',
+      fixer: 'model',
+      model: { steps: 4, attempts: 2, summary: 'sum now adds' },
+    });
     expect(task.result?.patch).toContain('+  return a + b;');
-    expect(task.result?.commands.filter((c) => c.command === 'node --test').map((c) => c.exitCode)).toEqual([1, 1, 0, 0]);
+    expect(task.result?.commands.filter((c) => c.command === 'node --test').map((c) => c.exitCode)).toEqual([
+      1, 1, 0, 0,
+    ]);
   });
 
   it('runs several calls of one turn in order and answers each, those after finish with "not run"', async () => {
@@ -113,14 +140,27 @@ describe('model fixer: fixes, verifies, retries', () => {
       turns: [
         {
           calls: [
-            { name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a * b;' } },
+            {
+              name: 'edit_file',
+              arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a * b;' },
+            },
             { name: 'finish', arguments: { summary: 'multiply' } },
             { name: 'read_file', arguments: { path: 'src/sum.js' } },
           ],
         },
         (request) => {
-          expect(toolAnswers(request)).toEqual(['edited src/sum.js', 'finished', 'not run: the attempt ended before this call']);
-          return { calls: [FIX_TURNS[1]!.calls[0]!, FIX_TURNS[3]!.calls[0]!].map((c) => (c.name === 'edit_file' ? { ...c, arguments: { path: 'src/sum.js', old_string: 'return a * b;', new_string: 'return a + b;' } } : c)) };
+          expect(toolAnswers(request)).toEqual([
+            'edited src/sum.js',
+            'finished',
+            'not run: the attempt ended before this call',
+          ]);
+          return {
+            calls: [FIX_TURNS[1]!.calls[0]!, FIX_TURNS[3]!.calls[0]!].map((c) =>
+              c.name === 'edit_file'
+                ? { ...c, arguments: { path: 'src/sum.js', old_string: 'return a * b;', new_string: 'return a + b;' } }
+                : c,
+            ),
+          };
         },
       ],
     });
@@ -132,29 +172,48 @@ describe('model fixer: fixes, verifies, retries', () => {
   it('ends not_fixed with the reason when the step budget runs out', async () => {
     world = await startModelWorld({
       settings: { budgets: { maxSteps: 3 } },
-      respond: (request) => ({ calls: [{ name: 'read_file', arguments: { path: 'src/sum.js', start_line: request.body.messages.length } }] }),
+      respond: (request) => ({
+        calls: [{ name: 'read_file', arguments: { path: 'src/sum.js', start_line: request.body.messages.length } }],
+      }),
     });
     const task = await world.run(specOf(await world.repo()));
     expect(world.fake.violations).toEqual([]);
     expect(world.fake.requests).toHaveLength(3);
     expect(task.state).toBe('succeeded');
-    expect(task.result).toMatchObject({ outcome: 'not_fixed', fixer: null, patch: '', reason: 'the model fixer ran out of its step budget (3 steps)', model: { steps: 3, attempts: 1 } });
+    expect(task.result).toMatchObject({
+      outcome: 'not_fixed',
+      fixer: null,
+      patch: '',
+      reason: 'the model fixer ran out of its step budget (3 steps)',
+      model: { steps: 3, attempts: 1 },
+    });
     expect(await world.logText(task.id)).toContain('model fixer: budget_exhausted');
   });
 
   it('the token and wall-time budgets end it too, a hanging request included', async () => {
     world = await startModelWorld({
       settings: { budgets: { maxTokens: 150 } },
-      respond: (request) => ({ calls: [{ name: 'list_files', arguments: { path: `d${request.body.messages.length}` } }], usage: { prompt: 100, completion: 20 } }),
+      respond: (request) => ({
+        calls: [{ name: 'list_files', arguments: { path: `d${request.body.messages.length}` } }],
+        usage: { prompt: 100, completion: 20 },
+      }),
     });
     const byTokens = await world.run(specOf(await world.repo()));
-    expect(byTokens.result).toMatchObject({ outcome: 'not_fixed', reason: 'the model fixer ran out of its token budget (240 of 150 tokens)', model: { steps: 2, promptTokens: 200, completionTokens: 40 } });
+    expect(byTokens.result).toMatchObject({
+      outcome: 'not_fixed',
+      reason: 'the model fixer ran out of its token budget (240 of 150 tokens)',
+      model: { steps: 2, promptTokens: 200, completionTokens: 40 },
+    });
     await world.close();
 
     world = await startModelWorld({ settings: { budgets: { maxWallSeconds: 1 } }, turns: [{ hang: true }] });
     const byTime = await world.run(specOf(await world.repo()));
     expect(byTime.state).toBe('succeeded');
-    expect(byTime.result).toMatchObject({ outcome: 'not_fixed', reason: 'the model fixer ran out of its wall time budget (1 s)', model: { steps: 1 } });
+    expect(byTime.result).toMatchObject({
+      outcome: 'not_fixed',
+      reason: 'the model fixer ran out of its wall time budget (1 s)',
+      model: { steps: 1 },
+    });
     expect(world.fake.requests[0]!.aborted).toBe(true);
   });
 
@@ -167,11 +226,15 @@ describe('model fixer: fixes, verifies, retries', () => {
 
     const fits = await world.run(specOf(await world.repo(), { timeoutSeconds: 60 }));
     expect(fits.result).toMatchObject({ outcome: 'fixed', fixer: 'model' });
-    expect(await world.logText(fits.id)).toMatch(/model fixer: wall time budget cut to (4\d|3\d) s by the task's time left/);
+    expect(await world.logText(fits.id)).toMatch(
+      /model fixer: wall time budget cut to (4\d|3\d) s by the task's time left/,
+    );
   });
 
   it('retries a 429 with backoff and then succeeds', async () => {
-    world = await startModelWorld({ turns: [{ status: 429, message: 'rate limited', headers: { 'retry-after-ms': '50' } }, ...FIX_TURNS] });
+    world = await startModelWorld({
+      turns: [{ status: 429, message: 'rate limited', headers: { 'retry-after-ms': '50' } }, ...FIX_TURNS],
+    });
     const task = await world.run(specOf(await world.repo()));
     expect(world.fake.violations).toEqual([]);
     expect(task.result).toMatchObject({ outcome: 'fixed', fixer: 'model', model: { steps: 4 } });
@@ -181,19 +244,27 @@ describe('model fixer: fixes, verifies, retries', () => {
   });
 
   it('a 5xx that lasts past the retry bound makes it give up with the reason; the worker carries on', async () => {
-    world = await startModelWorld({ settings: { maxRetries: 2 }, respond: () => ({ status: 503, message: 'overloaded', headers: { 'retry-after-ms': '10' } }) });
+    world = await startModelWorld({
+      settings: { maxRetries: 2 },
+      respond: () => ({ status: 503, message: 'overloaded', headers: { 'retry-after-ms': '10' } }),
+    });
     const task = await world.run(specOf(await world.repo()));
     expect(world.modelRequests).toEqual(['503', '503', '503']);
     expect(task.state).toBe('succeeded');
     expect(task.result).toMatchObject({ outcome: 'not_fixed', model: { steps: 1 } });
-    expect(task.result?.reason).toMatch(/^the model endpoint 127\.0\.0\.1:\d+ answered 503 overloaded after 2 retries$/);
+    expect(task.result?.reason).toMatch(
+      /^the model endpoint 127\.0\.0\.1:\d+ answered 503 overloaded after 2 retries$/,
+    );
   });
 
   it('an endpoint that is down makes it give up with a clear reason, never fail the task', async () => {
     world = await startModelWorld({ settings: { baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 1 } });
     const task = await world.run(specOf(await world.repo()));
     expect(task.state).toBe('succeeded');
-    expect(task.result).toMatchObject({ outcome: 'not_fixed', reason: 'the model endpoint 127.0.0.1:9 cannot be reached (1 retries)' });
+    expect(task.result).toMatchObject({
+      outcome: 'not_fixed',
+      reason: 'the model endpoint 127.0.0.1:9 cannot be reached (1 retries)',
+    });
     expect(world.modelRequests).toEqual(['error', 'error']);
   });
 
@@ -206,12 +277,23 @@ describe('model fixer: fixes, verifies, retries', () => {
           return { calls: [{ name: 'write_file', arguments: { path: 'src/sum.js' } }] };
         },
         (request) => {
-          expect(toolAnswers(request).at(-1)).toMatch(/^error: unknown tool "write_file"; the tools are read_file, list_files, search, edit_file, run, finish$/);
-          return { calls: [{ name: 'edit_file', arguments: { old_string: 'return a - b;', new_string: 'return a + b;' } }] };
+          expect(toolAnswers(request).at(-1)).toMatch(
+            /^error: unknown tool "write_file"; the tools are read_file, list_files, search, edit_file, run, finish$/,
+          );
+          return {
+            calls: [{ name: 'edit_file', arguments: { old_string: 'return a - b;', new_string: 'return a + b;' } }],
+          };
         },
         (request) => {
           expect(toolAnswers(request).at(-1)).toMatch(/^error: invalid arguments for edit_file: path: /);
-          return { calls: [{ name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a + b;' } }] };
+          return {
+            calls: [
+              {
+                name: 'edit_file',
+                arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a + b;' },
+              },
+            ],
+          };
         },
         { calls: [{ name: 'finish', arguments: { summary: 'fixed sum' } }] },
       ],

@@ -51,10 +51,15 @@ describe('model fixer: secrets and cancel', () => {
   });
 
   it('redacts the key from an error message the endpoint sends back', async () => {
-    world = await startModelWorld({ settings: { apiKey: KEY }, respond: () => ({ status: 400, message: `bad request for key ${KEY}` }) });
+    world = await startModelWorld({
+      settings: { apiKey: KEY },
+      respond: () => ({ status: 400, message: `bad request for key ${KEY}` }),
+    });
     const task = await world.run(specOf(await world.repo()));
     expect(task.result?.outcome).toBe('not_fixed');
-    expect(task.result?.reason).toMatch(/^the model endpoint 127\.0\.0\.1:\d+ answered 400 bad request for key \[redacted\]$/);
+    expect(task.result?.reason).toMatch(
+      /^the model endpoint 127\.0\.0\.1:\d+ answered 400 bad request for key \[redacted\]$/,
+    );
     expect(JSON.stringify(task)).not.toContain(KEY);
     expect(await world.logText(task.id)).not.toContain(KEY);
     expect(world.processLogs()).not.toContain(KEY);

@@ -17,11 +17,22 @@ async function taskBytes(stack: QueueStack, id: string): Promise<number> {
 }
 
 async function finishedTask(stack: QueueStack, lines: number, lineChars: number, patchBytes: number): Promise<string> {
-  const { id } = await stack.tasks.submit({ repo: { url: 'https://github.com/octo/repo.git', ref: 'main' }, command: 'npx prettier --check .' });
-  await stack.store.transition(id, ['queued'], { state: 'running', startedAt: new Date().toISOString(), owner: randomUUID() });
+  const { id } = await stack.tasks.submit({
+    repo: { url: 'https://github.com/octo/repo.git', ref: 'main' },
+    command: 'npx prettier --check .',
+  });
+  await stack.store.transition(id, ['queued'], {
+    state: 'running',
+    startedAt: new Date().toISOString(),
+    owner: randomUUID(),
+  });
   const text = 'x'.repeat(lineChars);
   for (let i = 0; i < lines; i += 500) {
-    const batch: LogLine[] = Array.from({ length: Math.min(500, lines - i) }, () => ({ ts: new Date().toISOString(), stream: 'stdout', text }));
+    const batch: LogLine[] = Array.from({ length: Math.min(500, lines - i) }, () => ({
+      ts: new Date().toISOString(),
+      stream: 'stdout',
+      text,
+    }));
     await stack.store.appendLog(id, batch);
   }
   const result: FixResult = {
@@ -29,7 +40,12 @@ async function finishedTask(stack: QueueStack, lines: number, lineChars: number,
     fixer: 'prettier',
     patch: 'p'.repeat(patchBytes),
     patchTruncated: false,
-    commands: Array.from({ length: 8 }, (_, i) => ({ command: `step ${i}`, exitCode: 0, durationMs: 1000, timedOut: false })),
+    commands: Array.from({ length: 8 }, (_, i) => ({
+      command: `step ${i}`,
+      exitCode: 0,
+      durationMs: 1000,
+      timedOut: false,
+    })),
   };
   await stack.store.transition(id, ['running'], { state: 'succeeded', finishedAt: new Date().toISOString(), result });
   return id;

@@ -25,7 +25,10 @@ describe('the task list API on Redis', () => {
       tasks: stack.tasks,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),
-      config: { auth: { tokens: [TOKEN], usingDevToken: false }, http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 } },
+      config: {
+        auth: { tokens: [TOKEN], usingDevToken: false },
+        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
+      },
     });
   });
   afterEach(() => stack.close());

@@ -51,12 +51,29 @@ describe('task store logs', () => {
     const store = storeWith(10);
     const id = randomUUID();
     await store.create(id, spec);
-    await store.appendLog(id, Array.from({ length: 6 }, (_, i) => line(`a${i}`)));
-    await store.appendLog(id, Array.from({ length: 6 }, (_, i) => line(`b${i}`)));
+    await store.appendLog(
+      id,
+      Array.from({ length: 6 }, (_, i) => line(`a${i}`)),
+    );
+    await store.appendLog(
+      id,
+      Array.from({ length: 6 }, (_, i) => line(`b${i}`)),
+    );
     await store.appendLog(id, [line('never stored')]);
     const all = await store.readLog(id, 0, 100);
     expect(all.total).toBe(10);
-    expect(all.lines.map((l) => l.text)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'b0', 'b1', 'b2', TRUNCATION_MARKER]);
+    expect(all.lines.map((l) => l.text)).toEqual([
+      'a0',
+      'a1',
+      'a2',
+      'a3',
+      'a4',
+      'a5',
+      'b0',
+      'b1',
+      'b2',
+      TRUNCATION_MARKER,
+    ]);
     expect(all.lines.at(-1)?.stream).toBe('system');
   });
 
@@ -64,7 +81,10 @@ describe('task store logs', () => {
     const store = storeWith(10_000, 2000);
     const id = randomUUID();
     await store.create(id, spec);
-    await store.appendLog(id, Array.from({ length: 50 }, (_, i) => line(`${i}`.padEnd(100, 'x'))));
+    await store.appendLog(
+      id,
+      Array.from({ length: 50 }, (_, i) => line(`${i}`.padEnd(100, 'x'))),
+    );
     const all = await store.readLog(id, 0, 1000);
     expect(all.lines.at(-1)?.text).toBe(TRUNCATION_MARKER);
     const stored = all.lines.slice(0, -1).reduce((n, l) => n + JSON.stringify(l).length, 0);
@@ -77,8 +97,14 @@ describe('task store logs', () => {
     const id = randomUUID();
     await store.create(id, spec);
     expect((await store.transition(id, ['running'], { state: 'succeeded' })).applied).toBe(false);
-    expect((await store.transition(id, ['queued'], { state: 'running', phase: 'cloning', incrementAttempts: true })).applied).toBe(true);
-    const finished = await store.transition(id, ['running'], { state: 'cancelled', phase: null, finishedAt: new Date().toISOString() });
+    expect(
+      (await store.transition(id, ['queued'], { state: 'running', phase: 'cloning', incrementAttempts: true })).applied,
+    ).toBe(true);
+    const finished = await store.transition(id, ['running'], {
+      state: 'cancelled',
+      phase: null,
+      finishedAt: new Date().toISOString(),
+    });
     expect(finished).toEqual({ applied: true, previous: 'running', refused: null });
     const record = await store.get(id);
     expect(record).toMatchObject({ state: 'cancelled', phase: null, attempts: 1 });
@@ -96,7 +122,14 @@ describe('task store logs', () => {
   });
 
   it('gives a record that is not final, and its log, a long backstop TTL, refreshed by its writes', async () => {
-    const store = new TaskStore({ redis, prefix, retentionSeconds: 60, logMaxLines: 100, logMaxBytes: 100_000, unfinishedTtlSeconds: 5000 });
+    const store = new TaskStore({
+      redis,
+      prefix,
+      retentionSeconds: 60,
+      logMaxLines: 100,
+      logMaxBytes: 100_000,
+      unfinishedTtlSeconds: 5000,
+    });
     const id = randomUUID();
     await store.create(id, spec);
     const created = await redis.ttl(store.recordKey(id));
@@ -116,16 +149,29 @@ describe('task store logs', () => {
     const store = storeWith();
     const id = randomUUID();
     await store.create(id, spec);
-    expect((await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-1' })).applied).toBe(true);
+    expect((await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-1' })).applied).toBe(
+      true,
+    );
     expect((await store.transition(id, ['running'], { phase: 'cloning' }, 'attempt-1')).applied).toBe(true);
     // The first worker lost its lock; a second attempt took the task over.
-    expect((await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-2', phase: null })).applied).toBe(true);
+    expect(
+      (await store.transition(id, ['queued', 'running'], { state: 'running', owner: 'attempt-2', phase: null }))
+        .applied,
+    ).toBe(true);
 
     const stale = await store.transition(id, ['queued', 'running'], { state: 'succeeded', phase: null }, 'attempt-1');
     expect(stale).toEqual({ applied: false, previous: 'running', refused: 'fenced' });
     expect(await store.get(id)).toMatchObject({ state: 'running', phase: null });
 
-    expect(await store.transition(id, ['running'], { state: 'failed' }, 'attempt-2')).toEqual({ applied: true, previous: 'running', refused: null });
-    expect(await store.transition(id, ['running'], { state: 'succeeded' }, 'attempt-2')).toEqual({ applied: false, previous: 'failed', refused: 'state' });
+    expect(await store.transition(id, ['running'], { state: 'failed' }, 'attempt-2')).toEqual({
+      applied: true,
+      previous: 'running',
+      refused: null,
+    });
+    expect(await store.transition(id, ['running'], { state: 'succeeded' }, 'attempt-2')).toEqual({
+      applied: false,
+      previous: 'failed',
+      refused: 'state',
+    });
   });
 });

@@ -9,7 +9,8 @@ import { specFor } from '../support/fix-pipeline.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
 import { createQueueStack, startStackWorker, untilFinal, useWorkerStack } from '../support/queue-stack.js';
 
-const QUOTA_MESSAGE = 'sandbox quota exhausted: exceeded quota: sandbox-quota, requested: requests.cpu=100m, used: requests.cpu=0, limited: requests.cpu=10m';
+const QUOTA_MESSAGE =
+  'sandbox quota exhausted: exceeded quota: sandbox-quota, requested: requests.cpu=100m, used: requests.cpu=0, limited: requests.cpu=10m';
 
 /** A provider whose first `full` creates answer like a namespace whose quota is full. */
 function quotaFull(inner: SandboxProvider, full: number): SandboxProvider & { creates: () => number } {
@@ -18,7 +19,8 @@ function quotaFull(inner: SandboxProvider, full: number): SandboxProvider & { cr
     kind: inner.kind,
     start: () => inner.start(),
     stop: () => inner.stop(),
-    create: (request) => (++calls <= full ? Promise.reject(new CapacityError(QUOTA_MESSAGE, 100)) : inner.create(request)),
+    create: (request) =>
+      ++calls <= full ? Promise.reject(new CapacityError(QUOTA_MESSAGE, 100)) : inner.create(request),
     creates: () => calls,
   };
 }
@@ -27,7 +29,14 @@ describe('waiting for sandbox capacity', () => {
   const { fixtures, slot } = useWorkerStack();
   let starts = 0;
   const hooks: TaskHooks = { onStart: async () => void (starts += 1) };
-  const workerSettings = (capacityWaitMaxSeconds: number) => ({ concurrency: 1, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000, capacityWaitMaxSeconds });
+  const workerSettings = (capacityWaitMaxSeconds: number) => ({
+    concurrency: 1,
+    maxConcurrentSandboxes: 4,
+    drainSeconds: 5,
+    lockMs: 10_000,
+    stalledIntervalMs: 5000,
+    capacityWaitMaxSeconds,
+  });
 
   afterEach(() => void (starts = 0));
 

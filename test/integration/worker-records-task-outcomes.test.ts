@@ -16,7 +16,10 @@ function flaky(inner: SandboxProvider, failures: number): SandboxProvider {
     kind: inner.kind,
     start: () => inner.start(),
     stop: () => inner.stop(),
-    create: (request) => (left-- > 0 ? Promise.reject(new InfrastructureError('sandbox_unavailable', 'cluster unreachable')) : inner.create(request)),
+    create: (request) =>
+      left-- > 0
+        ? Promise.reject(new InfrastructureError('sandbox_unavailable', 'cluster unreachable'))
+        : inner.create(request),
   };
 }
 
@@ -26,7 +29,11 @@ describe('worker task outcomes', () => {
   let worker: FixWorker;
   const finished: string[] = [];
 
-  const metrics: WorkerMetrics = { taskFinished: (outcome) => void finished.push(outcome), sandboxReady: () => undefined, writeRefused: () => undefined };
+  const metrics: WorkerMetrics = {
+    taskFinished: (outcome) => void finished.push(outcome),
+    sandboxReady: () => undefined,
+    writeRefused: () => undefined,
+  };
   // The worker owns its provider's lifecycle (stop() stops it), so each worker gets a fresh one.
   const startWorker = async (wrap: (p: SandboxProvider) => SandboxProvider = (p) => p) => {
     worker = await startStackWorker(stack, { sandboxes: wrap((await startLocalProvider()).provider), metrics });
@@ -61,7 +68,12 @@ describe('worker task outcomes', () => {
     await startWorker();
     const repo = await fixtures.repo('passing');
     const task = await run({ repo: { url: repo.url, ref: 'no-such-branch' }, command: repo.command });
-    expect(task).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'ref_not_found' }, result: { outcome: 'error' } });
+    expect(task).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      error: { code: 'ref_not_found' },
+      result: { outcome: 'error' },
+    });
     const job = await stack.tasks.queue.getJob(task.id);
     expect(job?.attemptsMade).toBe(1);
     expect(await job?.getState()).toBe('failed');
@@ -80,6 +92,11 @@ describe('worker task outcomes', () => {
     stack = createQueueStack({ attempts: 2, backoffMs: 50 });
     await startWorker((p) => flaky(p, 5));
     const task = await run(specFor(await fixtures.repo('passing')));
-    expect(task).toMatchObject({ state: 'failed', attempts: 2, error: { code: 'sandbox_unavailable', message: 'cluster unreachable' }, result: { outcome: 'error' } });
+    expect(task).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      error: { code: 'sandbox_unavailable', message: 'cluster unreachable' },
+      result: { outcome: 'error' },
+    });
   });
 });

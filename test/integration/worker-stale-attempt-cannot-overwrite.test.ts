@@ -14,21 +14,44 @@ describe('a stale attempt', () => {
   it('cannot overwrite the state of the attempt that took its task over', async () => {
     const s = (slot.stack = createQueueStack({ attempts: 1 }));
     const refused: string[] = [];
-    const metrics: WorkerMetrics = { taskFinished: () => undefined, sandboxReady: () => undefined, writeRefused: (reason) => void refused.push(reason) };
+    const metrics: WorkerMetrics = {
+      taskFinished: () => undefined,
+      sandboxReady: () => undefined,
+      writeRefused: (reason) => void refused.push(reason),
+    };
     const { logger, records } = captureLogger();
-    const result: FixResult = { outcome: 'not_reproduced', fixer: null, patch: '', patchTruncated: false, commands: [] };
+    const result: FixResult = {
+      outcome: 'not_reproduced',
+      fixer: null,
+      patch: '',
+      patchTruncated: false,
+      commands: [],
+    };
     const pipeline: FixPipeline = async (ctx) => {
       await ctx.setPhase('cloning');
       // A second attempt (another worker) takes the task over and starts running it.
       await s.store.transition(ctx.taskId, ['running'], { owner: 'the-newer-attempt', phase: 'reproducing' });
       return result;
     };
-    slot.worker = await startStackWorker(s, { sandboxes: (await startLocalProvider()).provider, pipeline, metrics, logger });
+    slot.worker = await startStackWorker(s, {
+      sandboxes: (await startLocalProvider()).provider,
+      pipeline,
+      metrics,
+      logger,
+    });
     const { id } = await s.tasks.submit(specFor(await fixtures.repo('passing')));
 
-    await waitUntil(() => records.some((r) => r.msg === 'task_attempt_superseded' && r.taskId === id), 'the stale attempt to stop');
+    await waitUntil(
+      () => records.some((r) => r.msg === 'task_attempt_superseded' && r.taskId === id),
+      'the stale attempt to stop',
+    );
     expect(await s.tasks.get(id)).toMatchObject({ state: 'running', phase: 'reproducing', result: null, error: null });
     expect(refused).toEqual(['fenced']);
-    expect(records.find((r) => r.msg === 'task_write_refused')).toMatchObject({ taskId: id, reason: 'fenced', state: 'running', phase: 'reporting' });
+    expect(records.find((r) => r.msg === 'task_write_refused')).toMatchObject({
+      taskId: id,
+      reason: 'fenced',
+      state: 'running',
+      phase: 'reporting',
+    });
   });
 });

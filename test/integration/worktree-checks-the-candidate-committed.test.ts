@@ -8,7 +8,11 @@ import { checkedOutWorktree, usePipelineEnvironment } from '../support/fix-pipel
 const { fixtures, provider } = usePipelineEnvironment();
 
 async function checkout() {
-  const { sandbox, runner, worktree, sha } = await checkedOutWorktree(provider(), await fixtures.repo('eslint'), 'candidate');
+  const { sandbox, runner, worktree, sha } = await checkedOutWorktree(
+    provider(),
+    await fixtures.repo('eslint'),
+    'candidate',
+  );
   const git = async (command: string) => {
     const result = await runner.run(command, { cwd: REPO_DIR });
     return { code: result.exitCode, out: result.output.trim() };
@@ -44,7 +48,9 @@ describe('the candidate as a temporary commit', () => {
     expect(seen.quiet.code).toBe(0);
     expect(seen.cached.code).toBe(0);
     expect(seen.status).toEqual({ code: 0, out: '' });
-    expect(seen.author.out).toBe('ci-fixer\nci-fixer@localhost.invalid\nci-fixer: candidate fix (temporary, never pushed)');
+    expect(seen.author.out).toBe(
+      'ci-fixer\nci-fixer@localhost.invalid\nci-fixer: candidate fix (temporary, never pushed)',
+    );
     expect(seen.parent.out).toBe(sha);
 
     expect((await git('git rev-parse HEAD')).out).toBe(sha);
@@ -55,7 +61,11 @@ describe('the candidate as a temporary commit', () => {
     expect((await sandbox.readFile('repo/src/count.js')).toString()).toBe('export default 2;\n');
 
     const { patch } = await worktree.patch(before, 1 << 20);
-    expect(patch.match(/^diff --git a\/(\S+)/gm)).toEqual(['diff --git a/package.json', 'diff --git a/src/added.js', 'diff --git a/src/count.js']);
+    expect(patch.match(/^diff --git a\/(\S+)/gm)).toEqual([
+      'diff --git a/package.json',
+      'diff --git a/src/added.js',
+      'diff --git a/src/count.js',
+    ]);
     expect(patch).toContain('+export default 1;');
     expect(patch).not.toContain('export default 2;');
     expect(patch).not.toContain('build.log');
@@ -69,7 +79,9 @@ describe('the candidate as a temporary commit', () => {
     const { sandbox, worktree, sha, git } = await checkout();
     const before = await worktree.untracked();
     await sandbox.writeFile('repo/src/count.js', 'export default 1;\n');
-    await expect(worktree.onCandidate(before, async () => Promise.reject(new Error('the sandbox went away')))).rejects.toThrow('the sandbox went away');
+    await expect(
+      worktree.onCandidate(before, async () => Promise.reject(new Error('the sandbox went away'))),
+    ).rejects.toThrow('the sandbox went away');
     expect((await git('git rev-parse HEAD')).out).toBe(sha);
     expect((await git('git diff --cached --quiet')).code).toBe(0);
     expect((await git('git diff --name-only')).out).toBe('src/count.js');

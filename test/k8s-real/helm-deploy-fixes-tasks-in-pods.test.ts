@@ -53,8 +53,19 @@ async function reportRestarts(namespace: string): Promise<void> {
   for (const pod of (await k8sClients().core.listNamespacedPod({ namespace })).items) {
     for (const c of pod.status?.containerStatuses ?? []) {
       if (c.restartCount === 0) continue;
-      const previous = await kubectl(['-n', namespace, 'logs', pod.metadata?.name ?? '', '-c', c.name, '--previous', '--tail=15']);
-      console.log(`${pod.metadata?.name}/${c.name} restarted ${c.restartCount}x (${JSON.stringify(c.lastState?.terminated)}):\n${previous.stdout}${previous.stderr}`);
+      const previous = await kubectl([
+        '-n',
+        namespace,
+        'logs',
+        pod.metadata?.name ?? '',
+        '-c',
+        c.name,
+        '--previous',
+        '--tail=15',
+      ]);
+      console.log(
+        `${pod.metadata?.name}/${c.name} restarted ${c.restartCount}x (${JSON.stringify(c.lastState?.terminated)}):\n${previous.stdout}${previous.stderr}`,
+      );
     }
   }
 }
@@ -81,7 +92,11 @@ describe('whole tasks through the chart on the real node', () => {
       extra: {
         git: { caBundle: await readFile(server.caFile, 'utf8') },
         // Exactly the Git server: its address, its port.
-        sandbox: { networkPolicy: { extraEgress: [{ to: [{ ipBlock: { cidr: `${NODE_IP}/32` } }], ports: [{ port, protocol: 'TCP' }] }] } },
+        sandbox: {
+          networkPolicy: {
+            extraEgress: [{ to: [{ ipBlock: { cidr: `${NODE_IP}/32` } }], ports: [{ port, protocol: 'TCP' }] }],
+          },
+        },
         config: { extraEnv: WORKER_TIMING },
       },
     });
@@ -99,13 +114,17 @@ describe('whole tasks through the chart on the real node', () => {
   });
 
   /** Nodes of the task's sandbox pods, looked up while it runs (its Job is gone once it ends). */
-  async function runWatchingSandboxPods(id: string, timeoutMs: number): Promise<{ final: TaskRecord; nodes: Set<string> }> {
+  async function runWatchingSandboxPods(
+    id: string,
+    timeoutMs: number,
+  ): Promise<{ final: TaskRecord; nodes: Set<string> }> {
     const nodes = new Set<string>();
     let done = false;
     const watch = (async () => {
       while (!done) {
         const pods = await k.core.listNamespacedPod({ namespace: sandboxNs() }).catch(() => ({ items: [] }));
-        for (const p of pods.items) if (p.metadata?.annotations?.['ci-fixer.dev/task-id'] === id && p.spec?.nodeName) nodes.add(p.spec.nodeName);
+        for (const p of pods.items)
+          if (p.metadata?.annotations?.['ci-fixer.dev/task-id'] === id && p.spec?.nodeName) nodes.add(p.spec.nodeName);
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
@@ -120,7 +139,10 @@ describe('whole tasks through the chart on the real node', () => {
   it('fixes a prettier task in a sandbox container on the real node, cloned over https', async () => {
     const { id } = await client.submit({ repo: { url: repoUrl, ref: 'main' }, command: 'npx prettier --check .' });
     const { final, nodes } = await runWatchingSandboxPods(id, 200_000);
-    expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', result: { outcome: 'fixed', fixer: 'prettier' } });
+    expect(final, JSON.stringify(final.error)).toMatchObject({
+      state: 'succeeded',
+      result: { outcome: 'fixed', fixer: 'prettier' },
+    });
     expect([...nodes]).toEqual([inject('realNode')]);
     const log = (await client.readAllLogs(id, 200)).lines.map((l) => l.text);
     expect(log).toContain('sandbox ready (kubernetes)');
@@ -136,7 +158,9 @@ describe('whole tasks through the chart on the real node', () => {
     await writeFile(path.join(work, 'fix.patch'), patch);
     await git(check, ['apply', path.join(work, 'fix.patch')]);
     // The repository's own vendored prettier, as CI would run it.
-    await expect(run('node_modules/.bin/prettier', ['--check', '.'], { cwd: check, timeout: 60_000 })).resolves.toBeDefined();
+    await expect(
+      run('node_modules/.bin/prettier', ['--check', '.'], { cwd: check, timeout: 60_000 }),
+    ).resolves.toBeDefined();
   }, 240_000);
 
   it('hands a task whose worker pod was force-deleted to the replacement pod, and leaves no sandbox Job behind', async () => {
@@ -146,38 +170,58 @@ describe('whole tasks through the chart on the real node', () => {
     });
     // Caught mid-command: reproducing, its sandbox pod Running, the command's first line logged.
     await client.waitFor(id, (t) => t.phase === 'reproducing' || TERMINAL(t), 120_000);
-    await waitFor('the task command to have started', async () => {
-      const { lines } = await client.logs(id, 0, 1000);
-      return lines.some((l) => l.stream === 'stdout' && l.text === 'long-step-started') ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await waitFor(
+      'the task command to have started',
+      async () => {
+        const { lines } = await client.logs(id, 0, 1000);
+        return lines.some((l) => l.stream === 'stdout' && l.text === 'long-step-started') ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const first = await client.get(id);
     expect(first).toMatchObject({ state: 'running', phase: 'reproducing', attempts: 1 });
     const orphans = (await sandboxJobs(sandboxNs())).filter((j) => j.taskId === id);
     expect(orphans).toHaveLength(1);
-    const pods = (await k.core.listNamespacedPod({ namespace: sandboxNs() })).items.filter((p) => p.metadata?.annotations?.['ci-fixer.dev/task-id'] === id);
+    const pods = (await k.core.listNamespacedPod({ namespace: sandboxNs() })).items.filter(
+      (p) => p.metadata?.annotations?.['ci-fixer.dev/task-id'] === id,
+    );
     expect(pods.map((p) => p.status?.phase)).toEqual(['Running']);
 
-    const [worker] = (await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app.kubernetes.io/component=worker' })).items;
+    const [worker] = (
+      await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app.kubernetes.io/component=worker' })
+    ).items;
     const killed = worker?.metadata?.name ?? '';
     const del = await kubectl(['-n', ns.name, 'delete', 'pod', killed, '--grace-period=0', '--force']);
     expect(del.code, del.stderr).toBe(0);
 
     const final = await client.waitFor(id, TERMINAL, 200_000);
-    expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', attempts: 2, result: { outcome: 'fixed', fixer: 'prettier' } });
+    expect(final, JSON.stringify(final.error)).toMatchObject({
+      state: 'succeeded',
+      attempts: 2,
+      result: { outcome: 'fixed', fixer: 'prettier' },
+    });
     // Two sandboxes: the killed pod's, and the one the task finished in.
     const log = (await client.readAllLogs(id, 200)).lines.map((l) => l.text);
     expect(log.filter((l) => l === 'sandbox ready (kubernetes)')).toHaveLength(2);
     // Another pod finished it: the Deployment's replacement, whose own log names the task.
-    const now = (await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app.kubernetes.io/component=worker' })).items.map((p) => p.metadata?.name ?? '');
+    const now = (
+      await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app.kubernetes.io/component=worker' })
+    ).items.map((p) => p.metadata?.name ?? '');
     expect(now).not.toContain(killed);
-    const replacementLogs = await Promise.all(now.map(async (name) => (await kubectl(['-n', ns.name, 'logs', name, '--tail=-1'])).stdout));
+    const replacementLogs = await Promise.all(
+      now.map(async (name) => (await kubectl(['-n', ns.name, 'logs', name, '--tail=-1'])).stdout),
+    );
     expect(replacementLogs.some((text) => text.includes(id))).toBe(true);
 
     // One reaper interval after the end (plus the API's deletion), no Job of the task is left.
     await new Promise((r) => setTimeout(r, REAPER_INTERVAL_SECONDS * 1000));
-    await waitFor('no sandbox Job of the task to remain', async () => ((await sandboxJobs(sandboxNs())).some((j) => j.taskId === id) ? undefined : true), {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      'no sandbox Job of the task to remain',
+      async () => ((await sandboxJobs(sandboxNs())).some((j) => j.taskId === id) ? undefined : true),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     expect((await sandboxJobs(sandboxNs())).filter((j) => orphans.some((o) => o.uid === j.uid))).toEqual([]);
   }, 300_000);
 });

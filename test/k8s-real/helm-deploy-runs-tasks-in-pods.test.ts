@@ -16,8 +16,16 @@ const REDIS_IP = randomServiceIp();
 describe('chart values for a cluster without DNS', () => {
   it('renders hostAliases into the api, worker and Redis pods and pins the Redis Service address', async () => {
     const aliases = [{ ip: '10.101.2.3', hostnames: ['ci-fixer-redis'] }];
-    const r = await renderChart(['--set', 'hostAliases[0].ip=10.101.2.3', '--set', 'hostAliases[0].hostnames[0]=ci-fixer-redis', '--set', 'redis.bundled.service.clusterIP=10.101.2.3']);
-    for (const name of ['ci-fixer-app', 'ci-fixer-worker', 'ci-fixer-redis']) expect(r.get('Deployment', name).spec.template.spec.hostAliases, name).toEqual(aliases);
+    const r = await renderChart([
+      '--set',
+      'hostAliases[0].ip=10.101.2.3',
+      '--set',
+      'hostAliases[0].hostnames[0]=ci-fixer-redis',
+      '--set',
+      'redis.bundled.service.clusterIP=10.101.2.3',
+    ]);
+    for (const name of ['ci-fixer-app', 'ci-fixer-worker', 'ci-fixer-redis'])
+      expect(r.get('Deployment', name).spec.template.spec.hostAliases, name).toEqual(aliases);
     expect(r.get('Service', 'ci-fixer-redis').spec.clusterIP).toBe('10.101.2.3');
     const plain = await renderChart();
     expect(plain.get('Deployment', 'ci-fixer-app').spec.template.spec.hostAliases).toBeUndefined();
@@ -29,11 +37,23 @@ describe('helm install of the chart on the real node', () => {
   const ns = useTestNamespace('real-deploy', RESTRICTED);
   const k = k8sClients();
   const podsOf = async (component: string) =>
-    (await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/component=${component}` })).items;
+    (await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/component=${component}` }))
+      .items;
 
   beforeAll(async () => {
     const started = Date.now();
-    await helm(['install', RELEASE, CHART, '-n', ns.name, '-f', await realNodeValuesFile({ apiToken: API_TOKEN, redisIp: REDIS_IP }), '--wait', '--timeout', '160s']);
+    await helm([
+      'install',
+      RELEASE,
+      CHART,
+      '-n',
+      ns.name,
+      '-f',
+      await realNodeValuesFile({ apiToken: API_TOKEN, redisIp: REDIS_IP }),
+      '--wait',
+      '--timeout',
+      '160s',
+    ]);
     console.log(`helm install → every pod Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -60,7 +80,10 @@ describe('helm install of the chart on the real node', () => {
         // test/k8s/worker-that-cannot-start-exits.test.ts) and its restart finds Redis. A crash
         // loop restarts again.
         const last = c.lastState?.terminated;
-        expect(c.restartCount, `${component}/${c.name}: last exit ${last?.reason ?? '-'} (${last?.exitCode ?? '-'}) ${last?.message ?? ''}`).toBeLessThanOrEqual(1);
+        expect(
+          c.restartCount,
+          `${component}/${c.name}: last exit ${last?.reason ?? '-'} (${last?.exitCode ?? '-'}) ${last?.message ?? ''}`,
+        ).toBeLessThanOrEqual(1);
         expect(c.containerID, `${component}/${c.name}`).toMatch(/^containerd:\/\//);
       }
       // Ready comes from the chart's readiness probe, not from a pod without one.

@@ -12,7 +12,14 @@ import { NetworkingV1Api, type V1NetworkPolicy, type V1Service } from '@kubernet
 import { renderChart, type K8sObject } from '../support/chart-render.js';
 import { k8sClients, useTestNamespace, waitFor } from '../support/k8s.js';
 import { startProvider, useSandboxNamespace, type TestProvider } from '../support/k8s-sandbox.js';
-import { classifyProbe, listenerPod, probeFromSandbox, REAL_NODE_PLACEMENT, startPod, type ProbeResult } from '../support/real-node.js';
+import {
+  classifyProbe,
+  listenerPod,
+  probeFromSandbox,
+  REAL_NODE_PLACEMENT,
+  startPod,
+  type ProbeResult,
+} from '../support/real-node.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 
 const HTTP_GET = 'GET /healthz HTTP/1.0\\r\\n\\r\\n';
@@ -37,7 +44,12 @@ function debianMirror(): URL {
     } catch {
       continue;
     }
-    const m = /^(?:URIs:|deb)\s+(\S+)/m.exec(text.split('\n').filter((l) => !/security/.test(l)).join('\n'));
+    const m = /^(?:URIs:|deb)\s+(\S+)/m.exec(
+      text
+        .split('\n')
+        .filter((l) => !/security/.test(l))
+        .join('\n'),
+    );
     if (m?.[1]) return new URL(m[1]);
   }
   throw new Error('no Debian mirror in the host apt sources');
@@ -72,26 +84,75 @@ describe('the chart sandbox NetworkPolicy on the real node', () => {
 
     // The chart's Services, in front of stand-ins carrying the chart's pod labels and port names.
     const backends = [
-      { deployment: 'ci-fixer-redis', service: 'ci-fixer-redis', mode: 'redis' as const, payload: REDIS_PING, answer: /^\+PONG/ },
-      { deployment: 'ci-fixer-app', service: 'ci-fixer-app', mode: 'http' as const, payload: HTTP_GET, answer: /^HTTP\/1\.0 200 OK/ },
+      {
+        deployment: 'ci-fixer-redis',
+        service: 'ci-fixer-redis',
+        mode: 'redis' as const,
+        payload: REDIS_PING,
+        answer: /^\+PONG/,
+      },
+      {
+        deployment: 'ci-fixer-app',
+        service: 'ci-fixer-app',
+        mode: 'http' as const,
+        payload: HTTP_GET,
+        answer: /^HTTP\/1\.0 200 OK/,
+      },
     ];
     for (const b of backends) {
       const svc = r.get('Service', b.service);
       const port = svc.spec.ports[0];
       const container = r.get('Deployment', b.deployment).spec.template.spec.containers[0];
-      const containerPort = (container.ports as Array<{ name: string; containerPort: number }>).find((p) => p.name === port.targetPort);
+      const containerPort = (container.ports as Array<{ name: string; containerPort: number }>).find(
+        (p) => p.name === port.targetPort,
+      );
       if (!containerPort) throw new Error(`${b.deployment} has no container port named ${String(port.targetPort)}`);
       const labels = r.get('Deployment', b.deployment).spec.template.metadata.labels as Record<string, string>;
-      const podIp = await startPod(listenerPod(release.name, { name: b.deployment, labels, port: containerPort.containerPort, portName: containerPort.name, mode: b.mode }));
-      const created = await core.createNamespacedService({ namespace: release.name, body: { ...svc, metadata: { ...svc.metadata, namespace: release.name } } as V1Service });
-      targets.push({ what: `Service ${b.service} (ClusterIP)`, host: created.spec?.clusterIP ?? '', port: port.port, payload: b.payload, answer: b.answer });
-      targets.push({ what: `${b.deployment} pod IP`, host: podIp, port: containerPort.containerPort, payload: b.payload, answer: b.answer });
+      const podIp = await startPod(
+        listenerPod(release.name, {
+          name: b.deployment,
+          labels,
+          port: containerPort.containerPort,
+          portName: containerPort.name,
+          mode: b.mode,
+        }),
+      );
+      const created = await core.createNamespacedService({
+        namespace: release.name,
+        body: { ...svc, metadata: { ...svc.metadata, namespace: release.name } } as V1Service,
+      });
+      targets.push({
+        what: `Service ${b.service} (ClusterIP)`,
+        host: created.spec?.clusterIP ?? '',
+        port: port.port,
+        payload: b.payload,
+        answer: b.answer,
+      });
+      targets.push({
+        what: `${b.deployment} pod IP`,
+        host: podIp,
+        port: containerPort.containerPort,
+        payload: b.payload,
+        answer: b.answer,
+      });
     }
     const kubernetes = await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' });
-    targets.push({ what: 'API server ClusterIP', host: kubernetes.spec?.clusterIP ?? '', port: 443, payload: HTTP_GET, answer: API_SERVER_ANSWER });
+    targets.push({
+      what: 'API server ClusterIP',
+      host: kubernetes.spec?.clusterIP ?? '',
+      port: 443,
+      payload: HTTP_GET,
+      answer: API_SERVER_ANSWER,
+    });
     const node = await core.readNode({ name: inject('realNode') });
     const nodeIp = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
-    targets.push({ what: 'API server on the node IP', host: nodeIp, port: 6443, payload: HTTP_GET, answer: API_SERVER_ANSWER });
+    targets.push({
+      what: 'API server on the node IP',
+      host: nodeIp,
+      port: 6443,
+      payload: HTTP_GET,
+      answer: API_SERVER_ANSWER,
+    });
 
     const options = { image: inject('realNodeImage'), ...REAL_NODE_PLACEMENT, readyTimeoutSeconds: 120 };
     providers = [await startProvider(sandboxNs.name, options), await startProvider(controlNs.name, options)];
@@ -107,7 +168,10 @@ describe('the chart sandbox NetworkPolicy on the real node', () => {
   it('lets a sandbox without the policy reach the API server, Redis and the API (the positive control)', async () => {
     for (const t of targets) {
       const res = await probeFromSandbox(control, t.host, t.port, t.payload);
-      expect({ what: t.what, exitCode: res.exitCode, answered: t.answer.test(res.stdout) }, `${t.what}: ${res.stderr}`).toEqual({
+      expect(
+        { what: t.what, exitCode: res.exitCode, answered: t.answer.test(res.stdout) },
+        `${t.what}: ${res.stderr}`,
+      ).toEqual({
         what: t.what,
         exitCode: 0,
         answered: true,
@@ -119,9 +183,14 @@ describe('the chart sandbox NetworkPolicy on the real node', () => {
     // kube-router programs a new pod's chains after the pod starts: a bounded wait for the
     // first target to be blocked, then every target is asserted once.
     const first = targets[0]!;
-    await waitFor('kube-router to enforce the policy on the sandbox pod', async () =>
-      classifyProbe(await probeFromSandbox(guarded, first.host, first.port, first.payload)).blocked ? true : undefined,
-    { timeoutMs: 60_000, intervalMs: 1000 });
+    await waitFor(
+      'kube-router to enforce the policy on the sandbox pod',
+      async () =>
+        classifyProbe(await probeFromSandbox(guarded, first.host, first.port, first.payload)).blocked
+          ? true
+          : undefined,
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
     const results: Array<{ what: string; blocked: boolean; how: string }> = [];
     for (const t of targets) {
       const res: ProbeResult = await probeFromSandbox(guarded, t.host, t.port, t.payload);
@@ -146,7 +215,8 @@ describe('the chart sandbox NetworkPolicy on the real node', () => {
     const denied = egress.flatMap((e) => e.to.flatMap((t) => t.ipBlock?.except ?? [])).filter((c) => !c.includes(':'));
     const resolverDenied = denied.some((c) => ipv4InCidr(resolver, c));
     const host = debianMirror().hostname;
-    const resolves = async (s: Sandbox) => (await s.exec(`timeout 20 getent hosts ${host}`, { timeoutMs: 30_000 })).exitCode === 0;
+    const resolves = async (s: Sandbox) =>
+      (await s.exec(`timeout 20 getent hosts ${host}`, { timeoutMs: 30_000 })).exitCode === 0;
     expect(await resolves(control)).toBe(true);
     // The pods use the node's resolv.conf (no cluster DNS runs in the test cluster); where that
     // resolver sits in a denied range, names resolve only through kube-system's kube-dns.

@@ -16,7 +16,8 @@ describe('a ClusterIP Service on the real node', () => {
   const client = uniqueName('client');
   let clusterIp = '';
 
-  const backend = (name: string) => listenerPod(ns.name, { name, labels: { app: APP }, port: PORT, portName: 'http', mode: 'http' });
+  const backend = (name: string) =>
+    listenerPod(ns.name, { name, labels: { app: APP }, port: PORT, portName: 'http', mode: 'http' });
   const target = () => ({ namespace: ns.name, pod: client, container: 'client' });
   /** Probes the ClusterIP until the named backend answers (kube-proxy syncs asynchronously). */
   const answerFrom = (name: string) =>
@@ -34,7 +35,10 @@ describe('a ClusterIP Service on the real node', () => {
     await Promise.all([startPod(backend('backend-a')), startPod(clientPod(ns.name, client))]);
     const svc = await core.createNamespacedService({
       namespace: ns.name,
-      body: { metadata: { name: APP }, spec: { type: 'ClusterIP', selector: { app: APP }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+      body: {
+        metadata: { name: APP },
+        spec: { type: 'ClusterIP', selector: { app: APP }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+      },
     });
     clusterIp = svc.spec?.clusterIP ?? '';
   });

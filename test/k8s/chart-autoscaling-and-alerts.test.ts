@@ -8,11 +8,21 @@ import { renderChart, type K8sObject } from '../support/chart-render.js';
 import { CHART, helmOffline } from '../support/helm-release.js';
 
 const CRD_APIS = [
-  '--api-versions', 'keda.sh/v1alpha1/ScaledObject',
-  '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
-  '--api-versions', 'monitoring.coreos.com/v1/PrometheusRule',
+  '--api-versions',
+  'keda.sh/v1alpha1/ScaledObject',
+  '--api-versions',
+  'monitoring.coreos.com/v1/ServiceMonitor',
+  '--api-versions',
+  'monitoring.coreos.com/v1/PrometheusRule',
 ];
-const OPTIONAL_ON = ['--set', 'keda.enabled=true', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true'];
+const OPTIONAL_ON = [
+  '--set',
+  'keda.enabled=true',
+  '--set',
+  'metrics.serviceMonitor.enabled=true',
+  '--set',
+  'metrics.prometheusRule.enabled=true',
+];
 
 function promqlErrors(expr: string): string[] {
   const errors: string[] = [];
@@ -27,8 +37,18 @@ function promqlErrors(expr: string): string[] {
 /** Series names and `state` label values the app's registry really exposes. */
 async function exportedSeries(): Promise<{ names: Set<string>; states: Set<string> }> {
   const metrics = createMetrics();
-  metrics.setQueueCountsSource(async () => ({ waiting: 1, prioritized: 1, active: 1, delayed: 0, completed: 0, failed: 0 }));
-  metrics.setScalingSource({ queue: 'fix-tasks', read: async () => ({ waiting: 1, prioritized: 1, delayedDue: 0, active: 1, demand: 3 }) });
+  metrics.setQueueCountsSource(async () => ({
+    waiting: 1,
+    prioritized: 1,
+    active: 1,
+    delayed: 0,
+    completed: 0,
+    failed: 0,
+  }));
+  metrics.setScalingSource({
+    queue: 'fix-tasks',
+    read: async () => ({ waiting: 1, prioritized: 1, delayedDue: 0, active: 1, demand: 3 }),
+  });
   const json = await metrics.registry.getMetricsAsJSON();
   const names = new Set(json.map((m) => m.name));
   const depth = json.find((m) => m.name === 'ci_fixer_queue_depth');
@@ -77,8 +97,14 @@ describe('worker autoscaling', () => {
   });
 
   it('keeps the Prometheus variant: one query over the same gauge', async () => {
-    const r = await renderChart([...CRD_APIS, '--set', 'keda.enabled=true', '--set', 'keda.trigger=prometheus'], 'demo');
-    const [trigger, ...rest] = r.get('ScaledObject', 'ci-fixer-worker').spec.triggers as Array<{ type: string; metadata: Record<string, string> }>;
+    const r = await renderChart(
+      [...CRD_APIS, '--set', 'keda.enabled=true', '--set', 'keda.trigger=prometheus'],
+      'demo',
+    );
+    const [trigger, ...rest] = r.get('ScaledObject', 'ci-fixer-worker').spec.triggers as Array<{
+      type: string;
+      metadata: Record<string, string>;
+    }>;
     expect(rest).toEqual([]);
     expect(trigger!.type).toBe('prometheus');
     expect(trigger!.metadata.query).toBe('max(ci_fixer_queue_demand{namespace="demo"})');
@@ -100,26 +126,37 @@ describe('monitoring', () => {
   it('scrapes /metrics of both the api and worker Services', async () => {
     const r = await renderChart([...CRD_APIS, ...OPTIONAL_ON]);
     const sm = r.get('ServiceMonitor', 'ci-fixer');
-    const selected = r.all('Service').filter((s) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
+    const selected = r
+      .all('Service')
+      .filter((s) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
     // The api's metrics port, not its (possibly exposed) API Service.
     expect(selected.map((s) => s.metadata.name).sort()).toEqual(['ci-fixer-app-metrics', 'ci-fixer-worker-metrics']);
     expect(r.get('Service', 'ci-fixer-app').metadata.labels).not.toHaveProperty('ci-fixer.io/metrics');
-    for (const svc of selected) expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
+    for (const svc of selected)
+      expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
     expect(sm.spec.endpoints[0].path).toBe('/metrics');
   });
 
   it('alerts on failed Jobs, backlog age and sandbox failure rate with valid PromQL over real series', async () => {
     const r = await renderChart([...CRD_APIS, ...OPTIONAL_ON], 'demo');
-    const rules = (r.get('PrometheusRule', 'ci-fixer').spec.groups as K8sObject[]).flatMap((g) => g.rules as K8sObject[]);
-    expect(rules.filter((x) => x.alert).map((x) => x.alert)).toEqual(['CiFixerSandboxJobsFailed', 'CiFixerQueueBacklogOld', 'CiFixerSandboxFailureRateHigh']);
+    const rules = (r.get('PrometheusRule', 'ci-fixer').spec.groups as K8sObject[]).flatMap(
+      (g) => g.rules as K8sObject[],
+    );
+    expect(rules.filter((x) => x.alert).map((x) => x.alert)).toEqual([
+      'CiFixerSandboxJobsFailed',
+      'CiFixerQueueBacklogOld',
+      'CiFixerSandboxFailureRateHigh',
+    ]);
 
     const { names, states } = await exportedSeries();
     const recorded = new Set(rules.filter((x) => x.record).map((x) => x.record as string));
     for (const rule of rules) {
       const expr = rule.expr as string;
       expect(promqlErrors(expr), `${rule.alert ?? rule.record}: ${expr}`).toEqual([]);
-      for (const series of expr.match(/\bci_fixer_[a-z_]+\b/g) ?? []) expect(names, `${series} in ${expr}`).toContain(series);
-      for (const series of expr.match(/\bci_fixer:[a-z_:0-9]+/g) ?? []) expect(recorded, `${series} in ${expr}`).toContain(series);
+      for (const series of expr.match(/\bci_fixer_[a-z_]+\b/g) ?? [])
+        expect(names, `${series} in ${expr}`).toContain(series);
+      for (const series of expr.match(/\bci_fixer:[a-z_:0-9]+/g) ?? [])
+        expect(recorded, `${series} in ${expr}`).toContain(series);
       for (const state of expr.match(/state=~?"([^"]+)"/)?.[1]?.split('|') ?? []) expect(states).toContain(state);
     }
     const failedJobs = rules.find((x) => x.alert === 'CiFixerSandboxJobsFailed')!;

@@ -13,7 +13,8 @@ import { CHART, helm } from '../support/helm-release.js';
 import { waitUntil } from '../support/local-sandbox.js';
 
 const PERSISTENT = ['--set', 'redis.bundled.persistence.enabled=true', '--set', 'redis.bundled.persistence.size=3Gi'];
-const redisArgs = (r: Rendered): string[] => r.get('Deployment', 'ci-fixer-redis').spec.template.spec.containers[0].args;
+const redisArgs = (r: Rendered): string[] =>
+  r.get('Deployment', 'ci-fixer-redis').spec.template.spec.containers[0].args;
 const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
 
 describe('the bundled Redis', () => {
@@ -24,7 +25,9 @@ describe('the bundled Redis', () => {
     expect(flag(args, '--maxmemory-policy')).toBe('noeviction');
     expect(flag(args, '--appendonly')).toBe('no');
     expect(r.all('PersistentVolumeClaim')).toEqual([]);
-    expect(r.get('Deployment', 'ci-fixer-redis').spec.template.spec.volumes).toEqual([{ name: 'data', emptyDir: { sizeLimit: '256Mi' } }]);
+    expect(r.get('Deployment', 'ci-fixer-redis').spec.template.spec.volumes).toEqual([
+      { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
+    ]);
   });
 
   it('with persistence: AOF (fsync every second) on a PersistentVolumeClaim mounted at /data', async () => {
@@ -33,14 +36,18 @@ describe('the bundled Redis', () => {
     expect(flag(args, '--appendonly')).toBe('yes');
     expect(flag(args, '--appendfsync')).toBe('everysec');
     expect(flag(args, '--maxmemory-policy')).toBe('noeviction');
-    expect(r.get('PersistentVolumeClaim', 'ci-fixer-redis').spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '3Gi' } } });
+    expect(r.get('PersistentVolumeClaim', 'ci-fixer-redis').spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '3Gi' } },
+    });
     const pod = r.get('Deployment', 'ci-fixer-redis').spec.template.spec;
     expect(pod.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'ci-fixer-redis' } }]);
     expect(pod.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
   });
 
   it('warns in NOTES when persistence is off, and not when it is on', async () => {
-    const notes = async (args: string[]) => (await helm(['install', 'notes-check', CHART, '--dry-run=client', '--namespace', 'notes-check', ...args])).stdout;
+    const notes = async (args: string[]) =>
+      (await helm(['install', 'notes-check', CHART, '--dry-run=client', '--namespace', 'notes-check', ...args])).stdout;
     expect(await notes([])).toMatch(/WARNING: the bundled Redis has no persistence/);
     expect(await notes(PERSISTENT)).not.toMatch(/WARNING: the bundled Redis/);
   });
@@ -54,11 +61,25 @@ describe('the bundled Redis', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-chart-redis-'));
     const socket = path.join(dir, 'redis.sock');
     // The chart's arguments, then this test's own socket and folder (no TCP port: nothing shared).
-    const server = spawn('redis-server', [...args, '--port', '0', '--unixsocket', socket, '--dir', dir], { stdio: 'ignore' });
-    const redis = new Redis(socket, { password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const server = spawn('redis-server', [...args, '--port', '0', '--unixsocket', socket, '--dir', dir], {
+      stdio: 'ignore',
+    });
+    const redis = new Redis(socket, {
+      password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     try {
-      await waitUntil(async () => (await redis.connect().then(() => redis.ping(), () => undefined)) === 'PONG', 'redis-server to answer');
+      await waitUntil(
+        async () =>
+          (await redis.connect().then(
+            () => redis.ping(),
+            () => undefined,
+          )) === 'PONG',
+        'redis-server to answer',
+      );
       expect(await redis.config('GET', 'maxmemory')).toEqual(['maxmemory', String(192 * 1024 * 1024)]);
       expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
       // Shrink the limit to fill it quickly: what matters is what the policy does at the limit.
@@ -66,7 +87,10 @@ describe('the bundled Redis', () => {
       await redis.set('ci-fixer:task:first', 'x'.repeat(1024));
       const refused = await (async () => {
         for (let i = 0; i < 1000; i++) {
-          const error = await redis.set(`filler:${i}`, 'y'.repeat(64 * 1024)).then(() => undefined, (err: Error) => err);
+          const error = await redis.set(`filler:${i}`, 'y'.repeat(64 * 1024)).then(
+            () => undefined,
+            (err: Error) => err,
+          );
           if (error) return error;
         }
         return undefined;

@@ -30,7 +30,11 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
   it('renders both Deployments with the seed names and labels', () => {
     for (const d of appDeployments()) {
       const podLabels = d.spec.template.metadata.labels as Record<string, string>;
-      expect(podLabels).toMatchObject({ app: 'ci-fixer', 'app.kubernetes.io/name': 'ci-fixer', 'app.kubernetes.io/instance': 'ci-fixer' });
+      expect(podLabels).toMatchObject({
+        app: 'ci-fixer',
+        'app.kubernetes.io/name': 'ci-fixer',
+        'app.kubernetes.io/instance': 'ci-fixer',
+      });
       expect(d.metadata.labels).toHaveProperty('app.kubernetes.io/version');
       expect(d.metadata.labels).toHaveProperty('app.kubernetes.io/managed-by', 'Helm');
       expect(d.spec.template.spec.serviceAccountName).toBe('ci-fixer-app');
@@ -41,7 +45,10 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
   it('gives every container a restricted security context', () => {
     for (const d of deployments()) {
       const pod = d.spec.template.spec;
-      expect(pod.securityContext, d.metadata.name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext, d.metadata.name).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
         expect(c.securityContext, `${d.metadata.name}/${c.name}`).toMatchObject({
           allowPrivilegeEscalation: false,
@@ -60,7 +67,9 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
       const c = d.spec.template.spec.containers[0];
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
       expect(c.readinessProbe.httpGet.path).toBe('/readyz');
-      const port = (c.ports as Array<{ name: string; containerPort: number }>).find((p) => p.name === c.readinessProbe.httpGet.port);
+      const port = (c.ports as Array<{ name: string; containerPort: number }>).find(
+        (p) => p.name === c.readinessProbe.httpGet.port,
+      );
       expect(port?.containerPort).toBe(d.metadata.name === 'ci-fixer-app' ? 3001 : 9464);
     }
   });
@@ -69,14 +78,18 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     const svc = r.get('Service', 'ci-fixer-app');
     const api = r.get('Deployment', 'ci-fixer-app');
     expect(api.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
-    const port = api.spec.template.spec.containers[0].ports.find((p: { name: string }) => p.name === svc.spec.ports[0].targetPort);
+    const port = api.spec.template.spec.containers[0].ports.find(
+      (p: { name: string }) => p.name === svc.spec.ports[0].targetPort,
+    );
     expect(port.containerPort).toBe(3001);
     expect(svc.spec.type).toBe(file === 'values.yaml' ? 'ClusterIP' : 'LoadBalancer');
   });
 
   it('gives the worker more termination grace than its drain time', () => {
     const drain = Number(r.get('ConfigMap', 'ci-fixer-config').data.WORKER_DRAIN_SECONDS);
-    expect(r.get('Deployment', 'ci-fixer-worker').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+    expect(r.get('Deployment', 'ci-fixer-worker').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+      drain,
+    );
   });
 
   it('mounts a ServiceAccount token only in the worker', () => {
@@ -92,7 +105,11 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     const binding = r.get('RoleBinding', 'ci-fixer-sandbox-binding');
     expect(binding.metadata.namespace).toBe('demo-sandbox');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ci-fixer-app', namespace: 'demo' }]);
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ci-fixer-sandbox-manager' });
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'ci-fixer-sandbox-manager',
+    });
     expect(r.all('ClusterRole')).toEqual([]);
     expect(r.all('ClusterRoleBinding')).toEqual([]);
   });
@@ -101,7 +118,10 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     const sa = r.get('ServiceAccount', 'ci-fixer-sandbox');
     expect(sa.automountServiceAccountToken).toBe(false);
     expect(sa.metadata.namespace).toBe('demo-sandbox');
-    const bound = r.all('RoleBinding').flatMap((b) => b.subjects as Array<{ name: string }>).map((s) => s.name);
+    const bound = r
+      .all('RoleBinding')
+      .flatMap((b) => b.subjects as Array<{ name: string }>)
+      .map((s) => s.name);
     expect(bound).not.toContain('ci-fixer-sandbox');
   });
 
@@ -128,7 +148,9 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     expect(internet!.ports).toBeUndefined();
     const v4 = internet!.to.find((t: K8sObject) => t.ipBlock.cidr === '0.0.0.0/0').ipBlock;
     // Cluster pods/services (Redis, the API server's ClusterIP), nodes and metadata endpoints.
-    expect(v4.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10']));
+    expect(v4.except).toEqual(
+      expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10']),
+    );
   });
 
   it('caps sandboxes with a ResourceQuota and LimitRange sized from the sandbox values', () => {
@@ -140,7 +162,11 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
     expect(milli(quota['limits.cpu'])).toBe(n * milli(cm.SANDBOX_CPU_LIMIT));
     expect(milli(quota['requests.cpu'])).toBe(n * milli(cm.SANDBOX_CPU_REQUEST));
     const max = r.get('LimitRange', 'ci-fixer-sandbox').spec.limits[0].max;
-    expect(max).toEqual({ cpu: cm.SANDBOX_CPU_LIMIT, memory: cm.SANDBOX_MEMORY_LIMIT, 'ephemeral-storage': cm.SANDBOX_EPHEMERAL_STORAGE_LIMIT });
+    expect(max).toEqual({
+      cpu: cm.SANDBOX_CPU_LIMIT,
+      memory: cm.SANDBOX_MEMORY_LIMIT,
+      'ephemeral-storage': cm.SANDBOX_EPHEMERAL_STORAGE_LIMIT,
+    });
   });
 
   it('has a PodDisruptionBudget for api and worker', () => {
@@ -157,18 +183,38 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
 
   it('reads secrets from a Secret, never from the ConfigMap, each pod only the keys it uses', () => {
     const cm = r.get('ConfigMap', 'ci-fixer-config').data as Record<string, string>;
-    for (const key of ['API_TOKENS', 'REDIS_URL', 'REDIS_PASSWORD', 'GIT_TOKEN', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'LLM_API_KEY']) expect(cm).not.toHaveProperty(key);
+    for (const key of [
+      'API_TOKENS',
+      'REDIS_URL',
+      'REDIS_PASSWORD',
+      'GIT_TOKEN',
+      'GITHUB_WEBHOOK_SECRETS',
+      'GITHUB_APP_PRIVATE_KEY',
+      'GITHUB_PERSONAL_TOKEN',
+      'LLM_API_KEY',
+    ])
+      expect(cm).not.toHaveProperty(key);
     const secretKeys = (name: string) => {
       const c = r.get('Deployment', name).spec.template.spec.containers[0];
       // No envFrom of the whole Secret: that would hand every key to every pod.
       expect(c.envFrom, name).toEqual([{ configMapRef: { name: 'ci-fixer-config' } }]);
-      return (c.env as Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }>).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom!.secretKeyRef!.key);
+      return (c.env as Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }>)
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => e.valueFrom!.secretKeyRef!.key);
     };
     const redisKeys = file === 'values.yaml' ? ['REDIS_PASSWORD'] : ['REDIS_URL'];
     expect(secretKeys('ci-fixer-app')).toEqual(['API_TOKENS', 'GITHUB_WEBHOOK_SECRETS', 'GITHUB_APP_ID', ...redisKeys]);
     // The model's API key is the worker's alone: the api never calls the model.
-    expect(secretKeys('ci-fixer-worker')).toEqual(['GIT_TOKEN', 'GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'LLM_API_KEY', ...redisKeys]);
-    if (file === 'values.yaml') expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS', 'REDIS_PASSWORD']);
+    expect(secretKeys('ci-fixer-worker')).toEqual([
+      'GIT_TOKEN',
+      'GITHUB_APP_ID',
+      'GITHUB_APP_PRIVATE_KEY',
+      'GITHUB_PERSONAL_TOKEN',
+      'LLM_API_KEY',
+      ...redisKeys,
+    ]);
+    if (file === 'values.yaml')
+      expect(Object.keys(r.get('Secret', 'ci-fixer-secrets').data)).toEqual(['API_TOKENS', 'REDIS_PASSWORD']);
     else expect(r.all('Secret')).toEqual([]); // existingSecret
   });
 
@@ -193,15 +239,24 @@ describe.each(Object.entries(VARIANTS))('the chart with %s', (file, args) => {
 describe('chart secrets and NOTES', () => {
   it('writes the webhook and GitHub credentials into the Secret when given', async () => {
     const r = await renderChart([
-      '--set', 'secret.apiTokens=a\\,b',
-      '--set', 'secret.githubWebhookSecrets=whsec1\\,whsec2',
-      '--set', 'secret.githubAppId=12345',
-      '--set', 'secret.githubAppPrivateKey=pem',
-      '--set', 'secret.githubPersonalToken=ghp',
-      '--set', 'secret.gitToken=gt',
-      '--set', 'secret.llmApiKey=sk-llm',
-      '--set', 'redis.bundled.enabled=false',
-      '--set', 'secret.redisUrl=redis://redis.example:6379/0',
+      '--set',
+      'secret.apiTokens=a\\,b',
+      '--set',
+      'secret.githubWebhookSecrets=whsec1\\,whsec2',
+      '--set',
+      'secret.githubAppId=12345',
+      '--set',
+      'secret.githubAppPrivateKey=pem',
+      '--set',
+      'secret.githubPersonalToken=ghp',
+      '--set',
+      'secret.gitToken=gt',
+      '--set',
+      'secret.llmApiKey=sk-llm',
+      '--set',
+      'redis.bundled.enabled=false',
+      '--set',
+      'secret.redisUrl=redis://redis.example:6379/0',
     ]);
     const data = r.get('Secret', 'ci-fixer-secrets').data as Record<string, string>;
     const decoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
@@ -225,7 +280,9 @@ describe('chart secrets and NOTES', () => {
     const instanceOf = async (args: string[]) => {
       const result = await helmOffline(['template', ...args, CHART, '--namespace', 'demo']);
       expect(result.code).toBe(0);
-      const cm = parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject).find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'ci-fixer-config');
+      const cm = parseAllDocuments(result.stdout)
+        .map((d) => d.toJS() as K8sObject)
+        .find((o) => o?.kind === 'ConfigMap' && o.metadata.name === 'ci-fixer-config');
       return cm?.data.SANDBOX_INSTANCE as string | undefined;
     };
     expect(await instanceOf(['blue'])).toBe('blue');

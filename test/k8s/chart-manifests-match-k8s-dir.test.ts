@@ -35,7 +35,11 @@ describe('k8s/ manifests', () => {
     const sandboxKinds: string[] = [];
     for (const file of Object.keys(MANIFEST_FILES)) {
       for (const doc of parseAllDocuments(readFileSync(join(REPO_ROOT, file), 'utf8'))) {
-        const obj = doc.toJS() as { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; subjects?: Array<{ namespace?: string }> } | null;
+        const obj = doc.toJS() as {
+          kind: string;
+          metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+          subjects?: Array<{ namespace?: string }>;
+        } | null;
         if (!obj) continue;
         if (obj.kind === 'Namespace') {
           expect(file).toBe('k8s/sandbox/namespace.yaml');
@@ -82,7 +86,12 @@ describe('k8s/ manifests', () => {
       'RoleBinding/ci-fixer-sandbox-binding',
     ]);
     expect(kinds('k8s/deployment/deployment.yaml')).toEqual(
-      expect.arrayContaining(['Deployment/ci-fixer-app', 'Deployment/ci-fixer-worker', 'Service/ci-fixer-app', 'ConfigMap/ci-fixer-config']),
+      expect.arrayContaining([
+        'Deployment/ci-fixer-app',
+        'Deployment/ci-fixer-worker',
+        'Service/ci-fixer-app',
+        'ConfigMap/ci-fixer-config',
+      ]),
     );
   });
 });

@@ -24,7 +24,9 @@ describe('the bundled Redis password', () => {
     }
     // Another credential rotated: the app pods roll, Redis keeps running.
     expect(podAnnotations(otherToken, 'ci-fixer-redis')['checksum/redis-password']).toBe(redisOne);
-    expect(podAnnotations(otherToken, 'ci-fixer-app')['checksum/secret']).not.toBe(podAnnotations(one, 'ci-fixer-app')['checksum/secret']);
+    expect(podAnnotations(otherToken, 'ci-fixer-app')['checksum/secret']).not.toBe(
+      podAnnotations(one, 'ci-fixer-app')['checksum/secret'],
+    );
     // The checksum is a digest, never the password itself.
     expect(JSON.stringify(one.get('Deployment', 'ci-fixer-redis'))).not.toContain('first-password');
   });
@@ -32,9 +34,13 @@ describe('the bundled Redis password', () => {
   it('keeps the Redis checksum of a generated password stable across renders', async () => {
     const [a, b] = await Promise.all([renderChart(), renderChart()]);
     // Each render generates a different password (no live Secret to read it back from) ...
-    expect(a.get('Secret', 'ci-fixer-secrets').data.REDIS_PASSWORD).not.toBe(b.get('Secret', 'ci-fixer-secrets').data.REDIS_PASSWORD);
+    expect(a.get('Secret', 'ci-fixer-secrets').data.REDIS_PASSWORD).not.toBe(
+      b.get('Secret', 'ci-fixer-secrets').data.REDIS_PASSWORD,
+    );
     // ... but an upgrade keeps the live one, so nothing must roll for it.
     expect(podAnnotations(a, 'ci-fixer-redis')['checksum/redis-password']).toMatch(/^[0-9a-f]{64}$/);
-    expect(podAnnotations(a, 'ci-fixer-redis')['checksum/redis-password']).toBe(podAnnotations(b, 'ci-fixer-redis')['checksum/redis-password']);
+    expect(podAnnotations(a, 'ci-fixer-redis')['checksum/redis-password']).toBe(
+      podAnnotations(b, 'ci-fixer-redis')['checksum/redis-password'],
+    );
   });
 });

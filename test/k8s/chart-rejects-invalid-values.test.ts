@@ -25,7 +25,10 @@ describe('invalid chart values', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('are rejected by helm install with the key and the problem named, and nothing is installed', async () => {
-    const bad = valuesFile('bad.yaml', 'replicaCount: two\nsandbox:\n  resources:\n    limits:\n      cpu: lots\n      memory: 1Gi\n');
+    const bad = valuesFile(
+      'bad.yaml',
+      'replicaCount: two\nsandbox:\n  resources:\n    limits:\n      cpu: lots\n      memory: 1Gi\n',
+    );
 
     const install = await helm(['install', 'ci-fixer', CHART, '-n', ns.name, '-f', bad], false);
 
@@ -50,11 +53,20 @@ describe('invalid chart values', () => {
 
   it('reject an external Redis without a URL', async () => {
     const message = await renderError(['--set', 'redis.bundled.enabled=false']);
-    expect(message).toContain('redis: set secret.redisUrl (or secret.existingSecret with a REDIS_URL key), or redis.bundled.enabled=true');
+    expect(message).toContain(
+      'redis: set secret.redisUrl (or secret.existingSecret with a REDIS_URL key), or redis.bundled.enabled=true',
+    );
   });
 
   it('reject the HPA and KEDA together', async () => {
-    const message = await renderError(['--set', 'autoscaling.enabled=true', '--set', 'keda.enabled=true', '--api-versions', 'keda.sh/v1alpha1/ScaledObject']);
+    const message = await renderError([
+      '--set',
+      'autoscaling.enabled=true',
+      '--set',
+      'keda.enabled=true',
+      '--api-versions',
+      'keda.sh/v1alpha1/ScaledObject',
+    ]);
     expect(message).toContain('autoscaling.enabled and keda.enabled are both true');
   });
 

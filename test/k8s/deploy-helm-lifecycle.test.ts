@@ -18,11 +18,16 @@ describe('helm install, upgrade, rollback and uninstall', () => {
   const k = k8sClients();
   const apps = k.kc.makeApiClient(AppsV1Api);
   const sandboxNs = () => `${ns.name}-sandbox`;
-  const config = async () => (await k.core.readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name })).data ?? {};
-  const apiToken = async () => (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.API_TOKENS;
+  const config = async () =>
+    (await k.core.readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name })).data ?? {};
+  const apiToken = async () =>
+    (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.API_TOKENS;
   const checksum = async (name: string) =>
-    (await apps.readNamespacedDeployment({ name, namespace: ns.name })).spec?.template.metadata?.annotations?.['checksum/config'];
-  const redisPassword = async () => (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.REDIS_PASSWORD;
+    (await apps.readNamespacedDeployment({ name, namespace: ns.name })).spec?.template.metadata?.annotations?.[
+      'checksum/config'
+    ];
+  const redisPassword = async () =>
+    (await k.core.readNamespacedSecret({ name: 'ci-fixer-secrets', namespace: ns.name })).data?.REDIS_PASSWORD;
   const revisionOne: { checksum?: string; token?: string; redisPassword?: string } = {};
 
   it('renders against the cluster with the seed dry run', async () => {
@@ -41,9 +46,27 @@ describe('helm install, upgrade, rollback and uninstall', () => {
     const status = await releaseStatus(ns.name);
     expect(status.version).toBe(1);
     expect(status.info.status).toBe('deployed');
-    const pods = await kubectl(['get', 'pods', '-n', ns.name, '-l', 'app=ci-fixer', '-o', 'jsonpath={.items[*].status.phase}']);
+    const pods = await kubectl([
+      'get',
+      'pods',
+      '-n',
+      ns.name,
+      '-l',
+      'app=ci-fixer',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
     expect(pods.stdout.split(' ').sort()).toEqual(['Running', 'Running']);
-    const byInstance = await kubectl(['get', 'pods', '-n', ns.name, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']);
+    const byInstance = await kubectl([
+      'get',
+      'pods',
+      '-n',
+      ns.name,
+      '-l',
+      `app.kubernetes.io/instance=${RELEASE}`,
+      '-o',
+      'name',
+    ]);
     expect(byInstance.stdout.trim().split('\n')).toHaveLength(3);
     revisionOne.checksum = await checksum('ci-fixer-app');
     revisionOne.token = await apiToken();
@@ -54,7 +77,20 @@ describe('helm install, upgrade, rollback and uninstall', () => {
   });
 
   it('helm upgrade with a changed value makes revision 2 with the value live', async () => {
-    await helm(['upgrade', RELEASE, CHART, '-n', ns.name, '--set', 'worker.replicaCount=2', '--set', 'config.logLevel=debug', '--wait', '--timeout', '150s']);
+    await helm([
+      'upgrade',
+      RELEASE,
+      CHART,
+      '-n',
+      ns.name,
+      '--set',
+      'worker.replicaCount=2',
+      '--set',
+      'config.logLevel=debug',
+      '--wait',
+      '--timeout',
+      '150s',
+    ]);
 
     expect((await releaseStatus(ns.name)).version).toBe(2);
     await deploymentAvailable(k, ns.name, 'ci-fixer-worker', 2);
@@ -93,13 +129,25 @@ describe('helm install, upgrade, rollback and uninstall', () => {
     await waitFor(
       'no object labelled for the release in the release namespace',
       async () => {
-        const left = await kubectl(['get', kinds, '-n', ns.name, '-l', `app.kubernetes.io/instance=${RELEASE}`, '-o', 'name']);
+        const left = await kubectl([
+          'get',
+          kinds,
+          '-n',
+          ns.name,
+          '-l',
+          `app.kubernetes.io/instance=${RELEASE}`,
+          '-o',
+          'name',
+        ]);
         if (left.code !== 0) throw new Error(left.stderr);
         return left.stdout.trim() === '' ? true : undefined;
       },
       { timeoutMs: 90_000 },
     );
-    for (const [name, namespace] of [['ci-fixer-app', ns.name], ['ci-fixer-sandbox', sandboxNs()]] as const) {
+    for (const [name, namespace] of [
+      ['ci-fixer-app', ns.name],
+      ['ci-fixer-sandbox', sandboxNs()],
+    ] as const) {
       const sa = await kubectl(['get', 'serviceaccount', name, '-n', namespace]);
       expect(sa.stderr, `ServiceAccount ${namespace}/${name}`).toContain('NotFound');
     }

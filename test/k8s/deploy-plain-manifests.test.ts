@@ -33,7 +33,10 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
   });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    await k.kc.makeApiClient(CoreV1Api).deleteNamespace({ name: sandboxNs(), propagationPolicy: 'Background' }).catch(() => undefined);
+    await k.kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: sandboxNs(), propagationPolicy: 'Background' })
+      .catch(() => undefined);
   });
 
   it('kubectl apply -f k8s/sandbox/namespace.yaml creates the sandbox namespace with Pod Security restricted', async () => {
@@ -85,12 +88,24 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
 
   it('kubectl apply of the deployment manifest leaves both Deployments available', async () => {
     const secret = await kubectl([
-      'create', 'secret', 'generic', 'ci-fixer-secrets', '-n', ns.name,
-      '--from-literal=API_TOKENS=plain-path-token', '--from-literal=REDIS_PASSWORD=plain-path-redis-password',
+      'create',
+      'secret',
+      'generic',
+      'ci-fixer-secrets',
+      '-n',
+      ns.name,
+      '--from-literal=API_TOKENS=plain-path-token',
+      '--from-literal=REDIS_PASSWORD=plain-path-redis-password',
     ]);
     expect(secret.code, secret.stderr).toBe(0);
 
-    const apply = await kubectl(['apply', '-f', manifest('k8s/deployment/deployment.yaml'), '-f', manifest('k8s/sandbox/policies.yaml')]);
+    const apply = await kubectl([
+      'apply',
+      '-f',
+      manifest('k8s/deployment/deployment.yaml'),
+      '-f',
+      manifest('k8s/sandbox/policies.yaml'),
+    ]);
 
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toContain('deployment.apps/ci-fixer-app created');
@@ -99,14 +114,34 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
     expect(apply.stdout).toContain('limitrange/ci-fixer-sandbox created');
     await deploymentAvailable(k, ns.name, 'ci-fixer-app', 1);
     await deploymentAvailable(k, ns.name, 'ci-fixer-worker', 1);
-    const pods = await kubectl(['get', 'pods', '-n', ns.name, '-l', 'app=ci-fixer', '-o', 'jsonpath={.items[*].metadata.name}']);
-    expect(pods.stdout.split(' ').map((p) => p.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')).sort()).toEqual(['ci-fixer-app', 'ci-fixer-worker']);
+    const pods = await kubectl([
+      'get',
+      'pods',
+      '-n',
+      ns.name,
+      '-l',
+      'app=ci-fixer',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ]);
+    expect(
+      pods.stdout
+        .split(' ')
+        .map((p) => p.replace(/-[a-z0-9]+-[a-z0-9]+$/, ''))
+        .sort(),
+    ).toEqual(['ci-fixer-app', 'ci-fixer-worker']);
   });
 
   it('tells the workers to run sandboxes in the sandbox namespace', async () => {
-    const cm = await k.kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name });
+    const cm = await k.kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name });
     expect(cm.data?.SANDBOX_NAMESPACE).toBe(sandboxNs());
-    const worker = await k.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name });
-    expect((worker.spec?.template.spec?.containers[0]?.env ?? []).find((e) => e.name === 'SANDBOX_NAMESPACE')).toBeUndefined();
+    const worker = await k.kc
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name });
+    expect(
+      (worker.spec?.template.spec?.containers[0]?.env ?? []).find((e) => e.name === 'SANDBOX_NAMESPACE'),
+    ).toBeUndefined();
   });
 });

@@ -9,8 +9,25 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxJob } from '../../src/sandbox/kubernetes/job-spec.js';
 import { SANDBOX_SERVICE_ACCOUNT } from '../../src/sandbox/kubernetes/labels.js';
-import { apiError, jobPods, k8sClients, loadKubeConfig, TEST_IMAGE, uniqueName, useTestNamespace, waitFor } from '../support/k8s.js';
-import { CHART, RELEASE, helm, kubectl, runVerifyScript, serviceAccountToken, verifyRows } from '../support/helm-release.js';
+import {
+  apiError,
+  jobPods,
+  k8sClients,
+  loadKubeConfig,
+  TEST_IMAGE,
+  uniqueName,
+  useTestNamespace,
+  waitFor,
+} from '../support/k8s.js';
+import {
+  CHART,
+  RELEASE,
+  helm,
+  kubectl,
+  runVerifyScript,
+  serviceAccountToken,
+  verifyRows,
+} from '../support/helm-release.js';
 import { jobGone, sandboxJobs, startProvider } from '../support/k8s-sandbox.js';
 
 describe('an installed chart grants least privilege', () => {
@@ -57,7 +74,15 @@ describe('an installed chart grants least privilege', () => {
     const nodes = await kubectl(['auth', 'can-i', 'delete', 'nodes', `--as=${app()}`]);
     expect(nodes.stdout.trim()).toBe('no');
     expect(nodes.code).toBe(1);
-    const sandboxJobs = await kubectl(['auth', 'can-i', 'create', 'jobs', '-n', sbx(), `--as=system:serviceaccount:${sbx()}:ci-fixer-sandbox`]);
+    const sandboxJobs = await kubectl([
+      'auth',
+      'can-i',
+      'create',
+      'jobs',
+      '-n',
+      sbx(),
+      `--as=system:serviceaccount:${sbx()}:ci-fixer-sandbox`,
+    ]);
     expect(sandboxJobs.stdout.trim()).toBe('no');
   });
 
@@ -89,7 +114,10 @@ describe('an installed chart grants least privilege', () => {
     // schedules depends on the nodes' capacity, which is not what this test is about.)
     const jobName = created.metadata!.name!;
     const pod = await waitFor(`a pod of Job ${sbx()}/${jobName}`, async () => (await jobPods(k, sbx(), jobName))[0]);
-    const events = await k.core.listNamespacedEvent({ namespace: sbx(), fieldSelector: `involvedObject.name=${jobName}` });
+    const events = await k.core.listNamespacedEvent({
+      namespace: sbx(),
+      fieldSelector: `involvedObject.name=${jobName}`,
+    });
     expect(events.items.filter((e) => e.reason === 'FailedCreate').map((e) => e.message)).toEqual([]);
     const quota = await k.core.readNamespacedResourceQuota({ name: 'ci-fixer-sandbox', namespace: sbx() });
     expect(quota.status?.used).toMatchObject({ pods: '1', 'count/jobs.batch': '1' });
@@ -99,7 +127,9 @@ describe('an installed chart grants least privilege', () => {
     expect(pod.spec?.volumes?.some((v) => v.projected)).toBe(false);
     await asApp.batch.deleteNamespacedJob({ name: jobName, namespace: sbx(), propagationPolicy: 'Background' });
     await waitFor(`Job ${jobName} deleted`, async () =>
-      (await k.batch.listNamespacedJob({ namespace: sbx() })).items.some((j) => j.metadata?.name === jobName) ? undefined : true,
+      (await k.batch.listNamespacedJob({ namespace: sbx() })).items.some((j) => j.metadata?.name === jobName)
+        ? undefined
+        : true,
     );
   });
 
@@ -108,14 +138,20 @@ describe('an installed chart grants least privilege', () => {
     const cm = (await k.core.readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name })).data ?? {};
     const live = randomUUID();
     const orphan = randomUUID();
-    const asApp = () => ({ kubeConfig: loadKubeConfig({ name: 'ci-fixer-app', token }), isTaskActive: async (taskId: string) => taskId !== orphan });
+    const asApp = () => ({
+      kubeConfig: loadKubeConfig({ name: 'ci-fixer-app', token }),
+      isTaskActive: async (taskId: string) => taskId !== orphan,
+    });
     const { provider, logs } = await startProvider(cm.SANDBOX_NAMESPACE!, {}, asApp());
     // The orphan's Job comes from another worker process (a provider never reaps its own tasks).
     const other = await startProvider(cm.SANDBOX_NAMESPACE!, {}, asApp());
     try {
       const sandbox = await provider.create({ taskId: live, timeoutSeconds: 120 });
       const lines: string[] = [];
-      const run = await sandbox.exec('echo rbac-is-enough', { timeoutMs: 30_000, onOutput: (_stream, line) => void lines.push(line) });
+      const run = await sandbox.exec('echo rbac-is-enough', {
+        timeoutMs: 30_000,
+        onOutput: (_stream, line) => void lines.push(line),
+      });
       expect(run.exitCode).toBe(0);
       expect(lines).toEqual(['rbac-is-enough']);
       await sandbox.writeFile('note.txt', 'written with the app token');
@@ -128,10 +164,23 @@ describe('an installed chart grants least privilege', () => {
       await orphaned.dispose().catch(() => undefined);
 
       await sandbox.dispose();
-      await jobGone(cm.SANDBOX_NAMESPACE!, (await sandboxJobs(cm.SANDBOX_NAMESPACE!)).find((j) => j.taskId === live)?.name ?? 'none');
+      await jobGone(
+        cm.SANDBOX_NAMESPACE!,
+        (await sandboxJobs(cm.SANDBOX_NAMESPACE!)).find((j) => j.taskId === live)?.name ?? 'none',
+      );
       // Nothing the driver did on its own (the informer's list and watch included) was refused.
       // Only the text a refusal would be in: a number field (readyMs: 403) is no refusal.
-      const refused = (r: Record<string, unknown>) => /forbidden|\b403\b/i.test(JSON.stringify({ msg: r.msg, err: r.err, error: r.error, status: r.status, statusCode: r.statusCode, code: r.code }));
+      const refused = (r: Record<string, unknown>) =>
+        /forbidden|\b403\b/i.test(
+          JSON.stringify({
+            msg: r.msg,
+            err: r.err,
+            error: r.error,
+            status: r.status,
+            statusCode: r.statusCode,
+            code: r.code,
+          }),
+        );
       expect([...logs, ...other.logs].filter(refused)).toEqual([]);
     } finally {
       await other.provider.stop();
@@ -154,21 +203,27 @@ describe('an installed chart grants least privilege', () => {
 
   it('fails verification with the right ❌ once the Role is over-privileged', async () => {
     // Done last in this file: it widens the live Role.
-    await k.rbac.patchNamespacedRole(
-      {
-        name: 'ci-fixer-sandbox-manager',
-        namespace: sbx(),
-        body: [{ op: 'add', path: '/rules/-', value: { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] } }],
-      },
-    );
+    await k.rbac.patchNamespacedRole({
+      name: 'ci-fixer-sandbox-manager',
+      namespace: sbx(),
+      body: [
+        { op: 'add', path: '/rules/-', value: { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] } },
+      ],
+    });
 
     const result = await runVerifyScript(['--namespace', ns.name, '--sandbox-namespace', sbx()]);
 
     expect(result.code).toBe(1);
     const rows = verifyRows(result.stdout);
-    expect(rows.get('ci-fixer-sandbox-manager grants nothing beyond least privilege')).toEqual({ ok: false, detail: 'extra: get secrets; list secrets' });
+    expect(rows.get('ci-fixer-sandbox-manager grants nothing beyond least privilege')).toEqual({
+      ok: false,
+      detail: 'extra: get secrets; list secrets',
+    });
     expect(rows.get(`ci-fixer-app CANNOT list secrets in ${sbx()}`)).toEqual(
-      expect.objectContaining({ ok: false, detail: expect.stringMatching(/^allowed: RBAC: allowed by RoleBinding "ci-fixer-sandbox-binding/) }),
+      expect.objectContaining({
+        ok: false,
+        detail: expect.stringMatching(/^allowed: RBAC: allowed by RoleBinding "ci-fixer-sandbox-binding/),
+      }),
     );
     // Nothing unrelated turns red.
     expect(rows.get('ci-fixer-app CANNOT delete nodes')?.ok).toBe(true);

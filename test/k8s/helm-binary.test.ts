@@ -20,7 +20,10 @@ describe('the cached helm binary', () => {
     helm = join(stdout.trim(), 'helm');
     chart = await mkdtemp(join(tmpdir(), 'ci-fixer-chart-'));
     await mkdir(join(chart, 'templates'));
-    await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n');
+    await writeFile(
+      join(chart, 'Chart.yaml'),
+      'apiVersion: v2\nname: probe\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n',
+    );
     await writeFile(join(chart, 'values.yaml'), 'greeting: hello\n');
     await writeFile(
       join(chart, 'templates', 'configmap.yaml'),
@@ -40,7 +43,12 @@ describe('the cached helm binary', () => {
     if (chart) await rm(chart, { recursive: true, force: true });
   });
 
-  const env = () => ({ ...process.env, HELM_CACHE_HOME: join(chart, '.cache'), HELM_CONFIG_HOME: join(chart, '.config'), HELM_DATA_HOME: join(chart, '.data') });
+  const env = () => ({
+    ...process.env,
+    HELM_CACHE_HOME: join(chart, '.cache'),
+    HELM_CONFIG_HOME: join(chart, '.config'),
+    HELM_DATA_HOME: join(chart, '.data'),
+  });
 
   it('reports a v3 version', async () => {
     const { stdout } = await run(helm, ['version', '--short'], { timeout: 20_000, env: env() });
@@ -48,17 +56,24 @@ describe('the cached helm binary', () => {
   });
 
   it('renders a chart with values offline', async () => {
-    const { stdout } = await run(helm, ['template', 'demo', chart, '--set', 'greeting=hi'], { timeout: 20_000, env: env() });
+    const { stdout } = await run(helm, ['template', 'demo', chart, '--set', 'greeting=hi'], {
+      timeout: 20_000,
+      env: env(),
+    });
     expect(stdout).toContain('name: demo-probe');
     expect(stdout).toContain('greeting: "hi"');
   });
 
   it('validates the rendered chart against the test cluster and sees its Kubernetes version', async () => {
     const server = await loadKubeConfig().makeApiClient(VersionApi).getCode();
-    const { stdout } = await run(helm, ['template', 'demo', chart, '--validate', '--namespace', ns.name, '--kubeconfig', inject('kubeconfig')], {
-      timeout: 30_000,
-      env: env(),
-    });
+    const { stdout } = await run(
+      helm,
+      ['template', 'demo', chart, '--validate', '--namespace', ns.name, '--kubeconfig', inject('kubeconfig')],
+      {
+        timeout: 30_000,
+        env: env(),
+      },
+    );
     expect(stdout).toContain(`kubeVersion: "${server.gitVersion}"`);
   });
 });

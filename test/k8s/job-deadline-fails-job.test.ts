@@ -18,6 +18,8 @@ describe('a Job past its activeDeadlineSeconds', () => {
     });
 
     expect(failed.reason).toBe('DeadlineExceeded');
-    await waitFor(`pods of Job ${name} to be removed`, async () => ((await jobPods(k, ns.name, name)).length === 0 ? true : undefined));
+    await waitFor(`pods of Job ${name} to be removed`, async () =>
+      (await jobPods(k, ns.name, name)).length === 0 ? true : undefined,
+    );
   });
 });

@@ -48,15 +48,23 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     return n;
   };
   const replicasReach = (n: number, timeoutMs: number) =>
-    waitFor(`worker Deployment at ${n} replicas (history ${JSON.stringify(history.map((h) => h.replicas))})`, async () => ((await replicas()) === n ? true : undefined), {
-      timeoutMs,
-      intervalMs: 500,
-    }).catch(async (err: unknown) => {
+    waitFor(
+      `worker Deployment at ${n} replicas (history ${JSON.stringify(history.map((h) => h.replicas))})`,
+      async () => ((await replicas()) === n ? true : undefined),
+      {
+        timeoutMs,
+        intervalMs: 500,
+      },
+    ).catch(async (err: unknown) => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\nKEDA log:\n${await keda?.logTail()}`);
     });
   const figure = async (): Promise<ScalingFigure> => (await (await fetch(scalingUrl)).json()) as ScalingFigure;
   const submit = async (n: number) => {
-    for (let i = 0; i < n; i++) ids.push((await client.submit({ repo: { url: stack.repo().url, ref: 'main' }, command: 'true', timeoutSeconds: 120 })).id);
+    for (let i = 0; i < n; i++)
+      ids.push(
+        (await client.submit({ repo: { url: stack.repo().url, ref: 'main' }, command: 'true', timeoutSeconds: 120 }))
+          .id,
+      );
   };
 
   beforeAll(async () => {
@@ -77,20 +85,37 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
   it('installs in KEDA mode: an empty queue keeps the worker Deployment at minReplicaCount 0', async () => {
     // Short cooldown and stabilisation so the narrative takes seconds, not the production minutes.
     await helm([
-      'install', RELEASE, CHART, '-n', ns.name,
-      '--set', 'keda.enabled=true',
-      '--set', `keda.metricsApiUrl=${scalingUrl}`,
-      '--set', 'keda.minReplicaCount=0',
-      '--set', `keda.maxReplicaCount=${MAX_REPLICAS}`,
-      '--set', `keda.cooldownPeriod=${COOLDOWN_SECONDS}`,
-      '--set', 'keda.pollingInterval=2',
-      '--set', 'keda.scaleDownStabilizationSeconds=5',
-      '--set', `worker.concurrency=${CONCURRENCY}`,
-      '--set', `worker.drainSeconds=${DRAIN_SECONDS}`,
-      '--set', 'redis.bundled.enabled=false',
-      '--set', 'secret.redisUrl=redis://redis.invalid:6379',
-      '--set', 'sandbox.namespace.dedicated=false',
-      '--timeout', '120s',
+      'install',
+      RELEASE,
+      CHART,
+      '-n',
+      ns.name,
+      '--set',
+      'keda.enabled=true',
+      '--set',
+      `keda.metricsApiUrl=${scalingUrl}`,
+      '--set',
+      'keda.minReplicaCount=0',
+      '--set',
+      `keda.maxReplicaCount=${MAX_REPLICAS}`,
+      '--set',
+      `keda.cooldownPeriod=${COOLDOWN_SECONDS}`,
+      '--set',
+      'keda.pollingInterval=2',
+      '--set',
+      'keda.scaleDownStabilizationSeconds=5',
+      '--set',
+      `worker.concurrency=${CONCURRENCY}`,
+      '--set',
+      `worker.drainSeconds=${DRAIN_SECONDS}`,
+      '--set',
+      'redis.bundled.enabled=false',
+      '--set',
+      'secret.redisUrl=redis://redis.invalid:6379',
+      '--set',
+      'sandbox.namespace.dedicated=false',
+      '--timeout',
+      '120s',
     ]);
     watching = setInterval(() => void replicas().catch(() => undefined), 250);
 
@@ -99,7 +124,11 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     // KEDA has read the figure (0) and reports the ScaledObject ready and inactive.
     await waitFor('ScaledObject Ready and not Active', async () => {
       const so = (await k.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-        group: 'keda.sh', version: 'v1alpha1', namespace: ns.name, plural: 'scaledobjects', name: 'ci-fixer-worker',
+        group: 'keda.sh',
+        version: 'v1alpha1',
+        namespace: ns.name,
+        plural: 'scaledobjects',
+        name: 'ci-fixer-worker',
       })) as { status?: { conditions?: Array<{ type: string; status: string }> } };
       const status = (type: string) => so.status?.conditions?.find((c) => c.type === type)?.status;
       return status('Ready') === 'True' && status('Active') === 'False' ? true : undefined;
@@ -111,7 +140,9 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     const d = await apps.readNamespacedDeployment({ name: 'ci-fixer-worker', namespace: ns.name });
     const cm = await k.core.readNamespacedConfigMap({ name: 'ci-fixer-config', namespace: ns.name });
     expect(cm.data?.WORKER_DRAIN_SECONDS).toBe(String(DRAIN_SECONDS));
-    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(Number(cm.data?.WORKER_DRAIN_SECONDS));
+    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+      Number(cm.data?.WORKER_DRAIN_SECONDS),
+    );
   });
 
   it('the first queued task activates the workers: 0 -> 1 (KEDA)', async () => {
@@ -125,7 +156,9 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     expect(await figure()).toMatchObject({ waiting: BURST + 1, demand: BURST + 1 });
     // The aggregated API answers with the same figure the endpoint reports.
     const hpa = await waitFor('the HPA KEDA created', () =>
-      k.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-ci-fixer-worker', namespace: ns.name }),
+      k.kc
+        .makeApiClient(AutoscalingV2Api)
+        .readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-ci-fixer-worker', namespace: ns.name }),
     );
     expect(hpa.spec.minReplicas).toBe(1);
     expect(hpa.spec.maxReplicas).toBe(MAX_REPLICAS);
@@ -133,7 +166,8 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
     const metric = hpa.spec.metrics?.[0]?.external;
     expect(metric?.target).toMatchObject({ type: 'AverageValue', averageValue: String(CONCURRENCY) });
     const raw = await kubectl([
-      'get', '--raw',
+      'get',
+      '--raw',
       `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns.name}/${metric?.metric.name}?labelSelector=scaledobject.keda.sh%2Fname%3Dci-fixer-worker`,
     ]);
     expect(raw.code, raw.stderr).toBe(0);
@@ -142,7 +176,9 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
 
     await replicasReach(MAX_REPLICAS, 90_000);
     const scaled = await waitFor('the HPA to report its external metric', async () => {
-      const h = await k.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-ci-fixer-worker', namespace: ns.name });
+      const h = await k.kc
+        .makeApiClient(AutoscalingV2Api)
+        .readNamespacedHorizontalPodAutoscaler({ name: 'keda-hpa-ci-fixer-worker', namespace: ns.name });
       return h.status?.currentMetrics?.[0]?.external ? h : undefined;
     });
     expect(scaled.status?.desiredReplicas).toBe(MAX_REPLICAS);
@@ -151,9 +187,17 @@ describe('KEDA scales the worker Deployment on the queue figure', () => {
 
   it('as the queue drains it falls back to 0 after the cooldown, and no task is lost', async () => {
     // Real workers on this host drain the queue (the kwok replicas run nothing).
-    const workerEnv = { SANDBOX_DRIVER: 'local', WORKER_CONCURRENCY: '8', MAX_CONCURRENT_SANDBOXES: '16', WORKER_LOCK_MS: '10000' };
+    const workerEnv = {
+      SANDBOX_DRIVER: 'local',
+      WORKER_CONCURRENCY: '8',
+      MAX_CONCURRENT_SANDBOXES: '16',
+      WORKER_LOCK_MS: '10000',
+    };
     await Promise.all([stack.start('worker', workerEnv), stack.start('worker', workerEnv)]);
-    await waitFor('the queue to drain (figure 0)', async () => ((await figure()).demand === 0 ? true : undefined), { timeoutMs: 240_000, intervalMs: 1000 });
+    await waitFor('the queue to drain (figure 0)', async () => ((await figure()).demand === 0 ? true : undefined), {
+      timeoutMs: 240_000,
+      intervalMs: 1000,
+    });
     const drainedAt = Date.now();
     const finals = await Promise.all(ids.map((id) => client.get(id)));
     expect(finals.filter((t) => !TERMINAL(t))).toEqual([]);

@@ -1,6 +1,14 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { apiError, k8sClients, runningJobPod, TEST_IMAGE, testJob, uniqueName, useTestNamespace } from '../support/k8s.js';
+import {
+  apiError,
+  k8sClients,
+  runningJobPod,
+  TEST_IMAGE,
+  testJob,
+  uniqueName,
+  useTestNamespace,
+} from '../support/k8s.js';
 
 describe('Pod Security admission in a namespace enforcing restricted', () => {
   const ns = useTestNamespace('psa', { 'pod-security.kubernetes.io/enforce': 'restricted' });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { apiError, k8sClients, loadKubeConfig, testJob, uniqueName, useTestNamespace, waitFor } from '../support/k8s.js';
+import {
+  apiError,
+  k8sClients,
+  loadKubeConfig,
+  testJob,
+  uniqueName,
+  useTestNamespace,
+  waitFor,
+} from '../support/k8s.js';
 
 describe('RBAC authorization on the test cluster', () => {
   const ns = useTestNamespace('rbac');
@@ -39,7 +47,12 @@ describe('RBAC authorization on the test cluster', () => {
         spec: {
           user: subject.user,
           groups: subject.groups,
-          resourceAttributes: { verb: attrs.verb, resource: attrs.resource, group: attrs.group ?? '', namespace: attrs.namespace },
+          resourceAttributes: {
+            verb: attrs.verb,
+            resource: attrs.resource,
+            group: attrs.group ?? '',
+            namespace: attrs.namespace,
+          },
         },
       },
     });
@@ -51,11 +64,15 @@ describe('RBAC authorization on the test cluster', () => {
 
     // RBAC reads bindings from an informer; a fresh binding becomes visible within moments.
     await waitFor('the RoleBinding to grant jobs create', async () =>
-      (await allowed(subject, { verb: 'create', resource: 'jobs', group: 'batch', namespace: ns.name })) ? true : undefined,
+      (await allowed(subject, { verb: 'create', resource: 'jobs', group: 'batch', namespace: ns.name }))
+        ? true
+        : undefined,
     );
     expect(await allowed(subject, { verb: 'delete', resource: 'nodes' })).toBe(false);
     expect(await allowed(subject, { verb: 'list', resource: 'secrets', namespace: ns.name })).toBe(false);
-    expect(await allowed(subject, { verb: 'create', resource: 'jobs', group: 'batch', namespace: 'default' })).toBe(false);
+    expect(await allowed(subject, { verb: 'create', resource: 'jobs', group: 'batch', namespace: 'default' })).toBe(
+      false,
+    );
   });
 
   it('refuses requests made with the account token with 403 and lets the granted one through', async () => {

@@ -28,7 +28,7 @@ describe('the sandbox reaper, with two installs in one namespace', () => {
     for (const p of providers) await p.provider.stop();
   });
 
-  it('deletes its own expired Job and leaves the other install\'s Job, and its pod, alone', async () => {
+  it("deletes its own expired Job and leaves the other install's Job, and its pod, alone", async () => {
     const blueReaper = await start('blue');
     // The Jobs come from other worker processes: a provider never reaps its own open sandboxes.
     const blueWorker = await start('blue');
@@ -40,16 +40,23 @@ describe('the sandbox reaper, with two installs in one namespace', () => {
 
     const { batch, core } = k8sClients();
     const jobs = (await batch.listNamespacedJob({ namespace: ns.name })).items;
-    const instanceOf = (taskId: string) => jobs.find((j) => j.metadata?.annotations?.['ci-fixer.dev/task-id'] === taskId)?.metadata?.labels?.[LABEL_INSTANCE];
+    const instanceOf = (taskId: string) =>
+      jobs.find((j) => j.metadata?.annotations?.['ci-fixer.dev/task-id'] === taskId)?.metadata?.labels?.[
+        LABEL_INSTANCE
+      ];
     expect([instanceOf(blueTask), instanceOf(greenTask)]).toEqual(['blue', 'green']);
     const greenPods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: `${LABEL_INSTANCE}=green` });
     expect(greenPods.items).toHaveLength(1);
 
     // Both Jobs are past the maximum age once a second has passed (creation times are in seconds).
-    const reaped = await waitFor('the blue reaper to delete the expired blue Job', async () => {
-      const result = await blueReaper.reap();
-      return result.deleted.length > 0 ? result : undefined;
-    }, { timeoutMs: 30_000 });
+    const reaped = await waitFor(
+      'the blue reaper to delete the expired blue Job',
+      async () => {
+        const result = await blueReaper.reap();
+        return result.deleted.length > 0 ? result : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(reaped.deleted.map((d) => [d.taskId, d.reason])).toEqual([[blueTask, 'max_age']]);
     // It never even listed the green Job.
     expect(reaped.examined).toBe(1);
@@ -60,14 +67,24 @@ describe('the sandbox reaper, with two installs in one namespace', () => {
     // The green install's own reaper does remove it. Each poll runs a pass: one that fails to
     // delete (the API server busy under the whole tier's load) leaves the Job for the next pass,
     // as a periodic tick would; the reaper's warnings name why if none succeeds.
-    const green = await startProvider(ns.name, { instance: 'green', maxAgeSeconds: MAX_AGE_SECONDS, reaperIntervalSeconds: REAPER_INTERVAL_SECONDS });
+    const green = await startProvider(ns.name, {
+      instance: 'green',
+      maxAgeSeconds: MAX_AGE_SECONDS,
+      reaperIntervalSeconds: REAPER_INTERVAL_SECONDS,
+    });
     providers.push(green);
     // Deleted means gone, or marked for deletion while its pod is being removed.
-    await waitFor('the green reaper to delete the expired green Job', async () => {
-      await green.provider.reap();
-      const job = (await batch.listNamespacedJob({ namespace: ns.name })).items.find((j) => j.metadata?.annotations?.['ci-fixer.dev/task-id'] === greenTask);
-      return job === undefined || job.metadata?.deletionTimestamp !== undefined ? true : undefined;
-    }, { timeoutMs: 30_000 }).catch((err: unknown) => {
+    await waitFor(
+      'the green reaper to delete the expired green Job',
+      async () => {
+        await green.provider.reap();
+        const job = (await batch.listNamespacedJob({ namespace: ns.name })).items.find(
+          (j) => j.metadata?.annotations?.['ci-fixer.dev/task-id'] === greenTask,
+        );
+        return job === undefined || job.metadata?.deletionTimestamp !== undefined ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    ).catch((err: unknown) => {
       const warnings = green.logs.filter((r) => typeof r.level === 'number' && r.level >= 40);
       throw new Error(`${String(err)}; the green reaper's warnings: ${JSON.stringify(warnings)}`);
     });

@@ -17,7 +17,9 @@ describe('a ResourceQuota on count/jobs.batch', () => {
     });
 
     await k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(uniqueName('first')) });
-    const refused = await apiError(() => k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(uniqueName('second')) }));
+    const refused = await apiError(() =>
+      k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(uniqueName('second')) }),
+    );
 
     expect(refused.code).toBe(403);
     expect(refused.reason).toBe('Forbidden');

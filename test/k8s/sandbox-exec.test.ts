@@ -63,18 +63,27 @@ describe('kubernetes sandbox exec', () => {
     });
     expect(result.exitCode).toBe(0);
     expect(lines).toEqual([`${box.current.workdir}/sub dir`, `it's "quoted" $HOME`]);
-    await expect(box.current.exec('true', { timeoutMs: 30_000, cwd: 'missing' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(box.current.exec('true', { timeoutMs: 30_000, cwd: 'missing' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('feeds stdin to the command', async () => {
     const lines: string[] = [];
-    await box.current.exec('tr a-z A-Z', { timeoutMs: 30_000, stdin: Buffer.from('hello\nworld'), onOutput: (_s, l) => lines.push(l) });
+    await box.current.exec('tr a-z A-Z', {
+      timeoutMs: 30_000,
+      stdin: Buffer.from('hello\nworld'),
+      onOutput: (_s, l) => lines.push(l),
+    });
     expect(lines).toEqual(['HELLO', 'WORLD']);
   });
 
   it('kills the remote command and its children when the timeout passes', async () => {
     const log = new LineLog();
-    const result = await box.current.exec('sleep 300 & echo "child $!"; wait', { timeoutMs: 2000, onOutput: log.onOutput });
+    const result = await box.current.exec('sleep 300 & echo "child $!"; wait', {
+      timeoutMs: 2000,
+      onOutput: log.onOutput,
+    });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).not.toBe(0);
     const pid = Number((await log.waitFor(/^child (\d+)$/))[1]);
@@ -84,7 +93,11 @@ describe('kubernetes sandbox exec', () => {
   it('kills the remote command when the task is cancelled, and rejects with CancelledError', async () => {
     const log = new LineLog();
     const controller = new AbortController();
-    const running = box.current.exec('sleep 300 & echo "child $!"; wait', { timeoutMs: 120_000, signal: controller.signal, onOutput: log.onOutput });
+    const running = box.current.exec('sleep 300 & echo "child $!"; wait', {
+      timeoutMs: 120_000,
+      signal: controller.signal,
+      onOutput: log.onOutput,
+    });
     const pid = Number((await log.waitFor(/^child (\d+)$/))[1]);
     expect(await isAlive(pid)).toBe(true);
     controller.abort();

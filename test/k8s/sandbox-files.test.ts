@@ -25,14 +25,20 @@ describe('kubernetes sandbox files', () => {
     await roundTrip('heredoc-breaker.txt', content);
     // The command side sees the same bytes: the $(...) was not expanded on the way in.
     const lines: string[] = [];
-    await box.current.exec('tail -n 2 heredoc-breaker.txt; echo; wc -c < heredoc-breaker.txt', { timeoutMs: 30_000, onOutput: (_s, l) => lines.push(l) });
+    await box.current.exec('tail -n 2 heredoc-breaker.txt; echo; wc -c < heredoc-breaker.txt', {
+      timeoutMs: 30_000,
+      onOutput: (_s, l) => lines.push(l),
+    });
     expect(lines).toEqual(['$(echo not run)', 'last line', String(content.length)]);
   });
 
   it('round-trips paths with spaces and quotes, creating their parent directories', async () => {
     await roundTrip(`dir with space/it's "quoted"/file name.txt`, Buffer.from('content'));
     const lines: string[] = [];
-    await box.current.exec(`cat "dir with space/it's \\"quoted\\"/file name.txt"`, { timeoutMs: 30_000, onOutput: (_s, l) => lines.push(l) });
+    await box.current.exec(`cat "dir with space/it's \\"quoted\\"/file name.txt"`, {
+      timeoutMs: 30_000,
+      onOutput: (_s, l) => lines.push(l),
+    });
     expect(lines).toEqual(['content']);
   });
 

@@ -24,7 +24,10 @@ describe('kubernetes sandbox lifecycle', () => {
     expect(jobs).toEqual([{ name: jobNameForTask(taskId), uid: expect.any(String), taskId }]);
 
     const lines: string[] = [];
-    const result = await sandbox.exec('echo "Hello from K8s sandbox!"', { timeoutMs: 30_000, onOutput: (_s, line) => lines.push(line) });
+    const result = await sandbox.exec('echo "Hello from K8s sandbox!"', {
+      timeoutMs: 30_000,
+      onOutput: (_s, line) => lines.push(line),
+    });
     expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     expect(lines).toEqual(['Hello from K8s sandbox!']);
     // Commands run in the task's own working directory.
@@ -38,7 +41,10 @@ describe('kubernetes sandbox lifecycle', () => {
     expect(gone.code).toBe(404);
     // Background propagation: the garbage collector removes the pod too.
     await waitFor('the sandbox pod to be deleted', async () => {
-      const pods = await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: `batch.kubernetes.io/job-name=${jobNameForTask(taskId)}` });
+      const pods = await k.core.listNamespacedPod({
+        namespace: ns.name,
+        labelSelector: `batch.kubernetes.io/job-name=${jobNameForTask(taskId)}`,
+      });
       return pods.items.length === 0 ? true : undefined;
     });
     await expect(sandbox.exec('true', { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'sandbox_disposed' });
@@ -52,7 +58,10 @@ describe('kubernetes sandbox lifecycle', () => {
       expect(job.spec?.backoffLimit).toBe(0);
       expect(job.spec?.ttlSecondsAfterFinished).toBe(300);
       expect(job.spec?.activeDeadlineSeconds).toBeGreaterThan(100);
-      const pods = await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: `${SANDBOX_SELECTOR},batch.kubernetes.io/job-name=${job.metadata?.name}` });
+      const pods = await k.core.listNamespacedPod({
+        namespace: ns.name,
+        labelSelector: `${SANDBOX_SELECTOR},batch.kubernetes.io/job-name=${job.metadata?.name}`,
+      });
       const pod = pods.items[0]!;
       expect(pod.spec?.serviceAccountName).toBe('ci-fixer-sandbox');
       expect(pod.spec?.automountServiceAccountToken).toBe(false);
@@ -76,11 +85,15 @@ describe('kubernetes sandbox lifecycle', () => {
       expect(after[0]?.uid).not.toBe(before?.uid);
       expect(p.current.logs.some((e) => e.msg === 'sandbox_job_replaced' && e.uid === before?.uid)).toBe(true);
       const out: string[] = [];
-      expect((await second.exec('echo second', { timeoutMs: 30_000, onOutput: (_s, l) => out.push(l) })).exitCode).toBe(0);
+      expect((await second.exec('echo second', { timeoutMs: 30_000, onOutput: (_s, l) => out.push(l) })).exitCode).toBe(
+        0,
+      );
       expect(out).toEqual(['second']);
       // Disposing the stale handle must not delete the new Job (its uid precondition fails).
       await first.dispose();
-      expect((await sandboxJobs(ns.name)).filter((j) => j.taskId === taskId).map((j) => j.uid)).toEqual([after[0]?.uid]);
+      expect((await sandboxJobs(ns.name)).filter((j) => j.taskId === taskId).map((j) => j.uid)).toEqual([
+        after[0]?.uid,
+      ]);
     } finally {
       await second.dispose();
     }
@@ -89,14 +102,22 @@ describe('kubernetes sandbox lifecycle', () => {
   it('tears the Job down when the task is cancelled while the pod starts', async () => {
     // Unschedulable pods (far beyond the nodes' CPU) wait forever, so the cancel lands mid-wait.
     const stuck = await startProvider(ns.name, {
-      resources: { cpuRequest: '500', cpuLimit: '500', memoryRequest: '256Mi', memoryLimit: '1Gi', ephemeralStorage: '1Gi' },
+      resources: {
+        cpuRequest: '500',
+        cpuLimit: '500',
+        memoryRequest: '256Mi',
+        memoryLimit: '1Gi',
+        ephemeralStorage: '1Gi',
+      },
       unschedulableGraceSeconds: 600,
     });
     try {
       const taskId = randomUUID();
       const controller = new AbortController();
       const creating = stuck.provider.create({ taskId, timeoutSeconds: 60, signal: controller.signal });
-      await waitFor('the sandbox Job to exist', async () => ((await sandboxJobs(ns.name)).some((j) => j.taskId === taskId) ? true : undefined));
+      await waitFor('the sandbox Job to exist', async () =>
+        (await sandboxJobs(ns.name)).some((j) => j.taskId === taskId) ? true : undefined,
+      );
       controller.abort();
       await expect(creating).rejects.toBeInstanceOf(CancelledError);
       await jobGone(ns.name, jobNameForTask(taskId));
@@ -118,7 +139,12 @@ describe('kubernetes sandbox lifecycle', () => {
 
   it('fails the smoke script with a ❌ line and a non-zero exit when the sandbox ServiceAccount is missing', async () => {
     const err = await run('npx', ['tsx', 'scripts/test-k8s-sandbox.ts'], {
-      env: { ...process.env, KUBECONFIG: inject('kubeconfig'), SANDBOX_NAMESPACE: 'default-missing-sa-ns', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        KUBECONFIG: inject('kubeconfig'),
+        SANDBOX_NAMESPACE: 'default-missing-sa-ns',
+        LOG_LEVEL: 'silent',
+      },
       timeout: 120_000,
     }).then(
       () => undefined,

@@ -23,7 +23,9 @@ describe('fix pipeline steps on the kubernetes sandbox', () => {
         diagnosis: { step: { index: 0, command: 'npx prettier --check .' } },
       });
       expect(run.logs.map((l) => l.text)).toContain('fixer prettier kept (later)');
-      expect(run.result!.reason).toMatch(/^after prettier the command still fails and no fixer recognises it: `node test\.js` failed/);
+      expect(run.result!.reason).toMatch(
+        /^after prettier the command still fails and no fixer recognises it: `node test\.js` failed/,
+      );
     } finally {
       await provider.stop();
     }

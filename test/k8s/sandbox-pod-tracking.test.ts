@@ -48,7 +48,13 @@ describe('kubernetes sandbox pod tracking', () => {
   it('costs the same requests when pods take long to become ready', async () => {
     // More CPU than any node has: Pending (Unschedulable) until a bigger node joins.
     const t = await startProvider(ns.name, {
-      resources: { cpuRequest: '40', cpuLimit: '40', memoryRequest: '256Mi', memoryLimit: '1Gi', ephemeralStorage: '1Gi' },
+      resources: {
+        cpuRequest: '40',
+        cpuLimit: '40',
+        memoryRequest: '256Mi',
+        memoryLimit: '1Gi',
+        ephemeralStorage: '1Gi',
+      },
       unschedulableGraceSeconds: 600,
     });
     const k = k8sClients();
@@ -58,14 +64,20 @@ describe('kubernetes sandbox pod tracking', () => {
       const creating = Promise.all(ids.map((taskId) => t.provider.create({ taskId, timeoutSeconds: 60 })));
       await waitFor('both sandbox pods to be unschedulable', async () => {
         const pods = await k.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=ci-fixer-sandbox' });
-        const stuck = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+        const stuck = pods.items.filter((p) =>
+          p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'),
+        );
         return stuck.length >= 2 ? true : undefined;
       });
       // Several resync periods pass while they wait.
       await new Promise((r) => setTimeout(r, 12_000));
       await k.core.createNode({
         body: {
-          metadata: { name: node, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', 'kubernetes.io/hostname': node } },
+          metadata: {
+            name: node,
+            annotations: { 'kwok.x-k8s.io/node': 'fake' },
+            labels: { type: 'kwok', 'kubernetes.io/hostname': node },
+          },
           status: {
             allocatable: { cpu: '100', memory: '64Gi', pods: '110', 'ephemeral-storage': '200Gi' },
             capacity: { cpu: '100', memory: '64Gi', pods: '110', 'ephemeral-storage': '200Gi' },
@@ -75,7 +87,11 @@ describe('kubernetes sandbox pod tracking', () => {
       const sandboxes: Sandbox[] = await creating;
       await Promise.all(sandboxes.map((s) => s.dispose()));
       for (const taskId of ids) {
-        expect(perTask(t.requests, taskId).map(describeRequest)).toEqual(['POST /apis/batch/v1/namespaces/NS/jobs', 'exec', 'DELETE /apis/batch/v1/namespaces/NS/jobs/NAME']);
+        expect(perTask(t.requests, taskId).map(describeRequest)).toEqual([
+          'POST /apis/batch/v1/namespaces/NS/jobs',
+          'exec',
+          'DELETE /apis/batch/v1/namespaces/NS/jobs/NAME',
+        ]);
       }
     } finally {
       await t.provider.stop();
@@ -86,7 +102,9 @@ describe('kubernetes sandbox pod tracking', () => {
   it('seeds the in-flight view of a newly started provider from the initial list', async () => {
     const a = await startProvider(ns.name);
     try {
-      const sandboxes = await Promise.all([randomUUID(), randomUUID()].map((taskId) => a.provider.create({ taskId, timeoutSeconds: 60 })));
+      const sandboxes = await Promise.all(
+        [randomUUID(), randomUUID()].map((taskId) => a.provider.create({ taskId, timeoutSeconds: 60 })),
+      );
       const b = await startProvider(ns.name);
       try {
         // Right after start, before any watch event for these pods could have been needed.
@@ -106,10 +124,14 @@ describe('kubernetes sandbox pod tracking', () => {
     const t = await startProvider(ns.name);
     try {
       // client-node ends a watch after 30 s without data and reconnects from the last version.
-      await waitFor('the pod watch to reconnect', async () => (t.requests.filter((r) => r.kind === 'watch').length >= 2 ? true : undefined), {
-        timeoutMs: 90_000,
-        intervalMs: 1000,
-      });
+      await waitFor(
+        'the pod watch to reconnect',
+        async () => (t.requests.filter((r) => r.kind === 'watch').length >= 2 ? true : undefined),
+        {
+          timeoutMs: 90_000,
+          intervalMs: 1000,
+        },
+      );
       const sandbox = await t.provider.create({ taskId: randomUUID(), timeoutSeconds: 60 });
       expect((await sandbox.exec('true', { timeoutMs: 30_000 })).exitCode).toBe(0);
       await sandbox.dispose();

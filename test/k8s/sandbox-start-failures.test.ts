@@ -17,7 +17,13 @@ async function startError(create: Promise<unknown>): Promise<Error> {
   return outcome;
 }
 
-const HUGE_CPU = { cpuRequest: '1000', cpuLimit: '1000', memoryRequest: '256Mi', memoryLimit: '1Gi', ephemeralStorage: '1Gi' };
+const HUGE_CPU = {
+  cpuRequest: '1000',
+  cpuLimit: '1000',
+  memoryRequest: '256Mi',
+  memoryLimit: '1Gi',
+  ephemeralStorage: '1Gi',
+};
 
 describe('kubernetes sandbox start failures', () => {
   const ns = useSandboxNamespace('sbx-fail');
@@ -76,7 +82,9 @@ describe('kubernetes sandbox under a ResourceQuota', () => {
       return quota.status?.hard?.['count/jobs.batch'] === '1' ? true : undefined;
     });
     await k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(filler) });
-    const refused = await apiError(() => k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(uniqueName('probe')) }));
+    const refused = await apiError(() =>
+      k.batch.createNamespacedJob({ namespace: ns.name, body: testJob(uniqueName('probe')) }),
+    );
     expect(refused.message).toContain('exceeded quota');
 
     const { provider } = await startProvider(ns.name);
@@ -93,7 +101,11 @@ describe('kubernetes sandbox under a ResourceQuota', () => {
       expect(second.retryAfterMs).toBeGreaterThan(delay);
       expect((await sandboxJobs(ns.name)).some((j) => j.taskId === taskId)).toBe(false);
 
-      await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } });
+      await k.batch.deleteNamespacedJob({
+        name: filler,
+        namespace: ns.name,
+        body: { propagationPolicy: 'Background' },
+      });
       const sandbox = await waitFor('a sandbox once the quota has room', async () => {
         try {
           return await provider.create({ taskId, timeoutSeconds: 60 });
@@ -111,7 +123,10 @@ describe('kubernetes sandbox under a ResourceQuota', () => {
 });
 
 describe('kubernetes sandbox in a namespace enforcing Pod Security "restricted"', () => {
-  const ns = useSandboxNamespace('sbx-psa', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
+  const ns = useSandboxNamespace('sbx-psa', {
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/enforce-version': 'latest',
+  });
   const k = k8sClients();
 
   it('is admitted and runs, while a non-compliant pod in the same namespace is refused', async () => {

@@ -25,11 +25,19 @@ describe('worker with the kubernetes sandbox driver', () => {
     worker = await startStackWorker(s, {
       sandboxes: provider,
       tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },
-      worker: { concurrency: 2, maxConcurrentSandboxes: 4, drainSeconds: 5, lockMs: 10_000, stalledIntervalMs: 5000, capacityWaitMaxSeconds },
+      worker: {
+        concurrency: 2,
+        maxConcurrentSandboxes: 4,
+        drainSeconds: 5,
+        lockMs: 10_000,
+        stalledIntervalMs: 5000,
+        capacityWaitMaxSeconds,
+      },
     });
   }
 
-  const finished = (id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> => untilFinal(stack!, id, 150_000, seen);
+  const finished = (id: string, seen?: (t: TaskRecord) => void): Promise<TaskRecord> =>
+    untilFinal(stack!, id, 150_000, seen);
 
   afterEach(async () => {
     await worker?.stop();
@@ -53,7 +61,10 @@ describe('worker with the kubernetes sandbox driver', () => {
   });
 
   it('keeps a task waiting while the sandbox quota is full, then runs it', async () => {
-    await k.core.createNamespacedResourceQuota({ namespace: ns.name, body: { metadata: { name: 'one-job' }, spec: { hard: { 'count/jobs.batch': '1' } } } });
+    await k.core.createNamespacedResourceQuota({
+      namespace: ns.name,
+      body: { metadata: { name: 'one-job' }, spec: { hard: { 'count/jobs.batch': '1' } } },
+    });
     await waitFor('the quota to be accounted', async () => {
       const quota = await k.core.readNamespacedResourceQuota({ name: 'one-job', namespace: ns.name });
       return quota.status?.hard?.['count/jobs.batch'] === '1' ? true : undefined;
@@ -72,18 +83,27 @@ describe('worker with the kubernetes sandbox driver', () => {
       // One attempt only, yet the task is not failed: it waits in place for room.
       expect((await stack.tasks.get(id))?.state).toBe('running');
 
-      await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } });
+      await k.batch.deleteNamespacedJob({
+        name: filler,
+        namespace: ns.name,
+        body: { propagationPolicy: 'Background' },
+      });
       const task = await finished(id);
       expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'not_reproduced' } });
     } finally {
       await k.core.deleteNamespacedResourceQuota({ name: 'one-job', namespace: ns.name });
-      await k.batch.deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } }).catch(() => undefined);
+      await k.batch
+        .deleteNamespacedJob({ name: filler, namespace: ns.name, body: { propagationPolicy: 'Background' } })
+        .catch(() => undefined);
     }
   });
 
   it('fails a task with the quota message when the quota is smaller than one sandbox', async () => {
     // The sandbox asks for 100m CPU; this quota allows 10m, so no pod can ever be created.
-    await k.core.createNamespacedResourceQuota({ namespace: ns.name, body: { metadata: { name: 'tiny-cpu' }, spec: { hard: { 'requests.cpu': '10m' } } } });
+    await k.core.createNamespacedResourceQuota({
+      namespace: ns.name,
+      body: { metadata: { name: 'tiny-cpu' }, spec: { hard: { 'requests.cpu': '10m' } } },
+    });
     await waitFor('the quota to be accounted', async () => {
       const quota = await k.core.readNamespacedResourceQuota({ name: 'tiny-cpu', namespace: ns.name });
       return quota.status?.hard?.['requests.cpu'] === '10m' ? true : undefined;

@@ -73,7 +73,9 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     execFileSync('git', ['apply', path.join(dir, 'fix.patch')], { cwd: check });
     expect((await sh('npx prettier --check .', check)).code).toBe(0);
     // The task's sandbox Job was torn down with it.
-    await waitFor('the task Job to be gone', async () => ((await sandboxJobs(ns.name)).some((j) => j.taskId === id) ? undefined : true));
+    await waitFor('the task Job to be gone', async () =>
+      (await sandboxJobs(ns.name)).some((j) => j.taskId === id) ? undefined : true,
+    );
   });
 
   it('retries a task on another worker after a SIGKILL, and the reaper removes the orphaned Job', async () => {
@@ -89,7 +91,11 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     const workerA = await startCiFixer('worker', env(prefix, timing));
     processes.push(workerA);
     const client = taskClient(api.url, 'e2e-token');
-    const { id } = await client.submit({ repo: { url: repo.url, ref: 'main' }, command: gate.command, timeoutSeconds: 120 });
+    const { id } = await client.submit({
+      repo: { url: repo.url, ref: 'main' },
+      command: gate.command,
+      timeoutSeconds: 120,
+    });
 
     await gate.waitForRunning(1);
     const [orphan] = (await sandboxJobs(ns.name)).filter((j) => j.taskId === id);
@@ -103,11 +109,17 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     expect((await sandboxJobs(ns.name)).some((j) => j.uid === orphan?.uid)).toBe(false);
 
     await client.waitFor(id, (t) => t.attempts === 2, 90_000);
-    await waitFor('the second attempt to start its command', async () => ((await gate.started()).length >= 2 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor(
+      'the second attempt to start its command',
+      async () => ((await gate.started()).length >= 2 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
     await gate.release();
     const final = await client.waitFor(id, TERMINAL, 90_000);
     expect(final).toMatchObject({ state: 'succeeded', attempts: 2, result: { outcome: 'not_reproduced' } });
-    await waitFor('no sandbox Job of the task to remain', async () => ((await sandboxJobs(ns.name)).some((j) => j.taskId === id) ? undefined : true));
+    await waitFor('no sandbox Job of the task to remain', async () =>
+      (await sandboxJobs(ns.name)).some((j) => j.taskId === id) ? undefined : true,
+    );
   });
 
   it('cancels a running task through the API and the cancel channel: the task ends cancelled and its Job is gone', async () => {
@@ -120,7 +132,11 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     const worker = await startCiFixer('worker', env(prefix));
     processes.push(worker);
     const client = taskClient(api.url, 'e2e-token');
-    const { id } = await client.submit({ repo: { url: repo.url, ref: 'main' }, command: gate.command, timeoutSeconds: 120 });
+    const { id } = await client.submit({
+      repo: { url: repo.url, ref: 'main' },
+      command: gate.command,
+      timeoutSeconds: 120,
+    });
     await gate.waitForRunning(1);
     const [job] = (await sandboxJobs(ns.name)).filter((j) => j.taskId === id);
     expect(job?.name).toBe(jobNameForTask(id));
@@ -131,7 +147,9 @@ describe('ci-fixer processes with SANDBOX_DRIVER=kubernetes', () => {
     expect(final).toMatchObject({ state: 'cancelled', result: null, error: null });
     await worker.waitForLog('task_cancel_received', (e) => e.taskId === id);
     expect(api.logs.some((e) => e.msg === 'task_cancel_requested' && e.taskId === id)).toBe(true);
-    await waitFor('the cancelled task\'s Job to be gone', async () => ((await sandboxJobs(ns.name)).some((j) => j.uid === job?.uid) ? undefined : true));
+    await waitFor("the cancelled task's Job to be gone", async () =>
+      (await sandboxJobs(ns.name)).some((j) => j.uid === job?.uid) ? undefined : true,
+    );
     expect((await client.readAllLogs(id, 200)).lines.at(-1)?.text).toBe('task cancelled');
     await gate.release();
   });

@@ -1,6 +1,15 @@
 import { type V1Job, Watch } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { finishPod, jobPods, k8sClients, runningJobPod, testJob, uniqueName, useTestNamespace, waitFor } from '../support/k8s.js';
+import {
+  finishPod,
+  jobPods,
+  k8sClients,
+  runningJobPod,
+  testJob,
+  uniqueName,
+  useTestNamespace,
+  waitFor,
+} from '../support/k8s.js';
 
 describe('the TTL-after-finished controller', () => {
   const ns = useTestNamespace('ttl');
@@ -18,13 +27,18 @@ describe('the TTL-after-finished controller', () => {
       `/apis/batch/v1/namespaces/${ns.name}/jobs`,
       { fieldSelector: `metadata.name=${name}` },
       (type, job: V1Job) => {
-        seen.push({ type, complete: job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ?? false });
+        seen.push({
+          type,
+          complete: job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ?? false,
+        });
       },
       () => undefined,
     );
     try {
       await finishPod(k, ns.name, pod.metadata?.name ?? '', 0);
-      await waitFor(`the TTL controller to delete Job ${name}`, async () => (seen.some((e) => e.type === 'DELETED') ? true : undefined));
+      await waitFor(`the TTL controller to delete Job ${name}`, async () =>
+        seen.some((e) => e.type === 'DELETED') ? true : undefined,
+      );
     } finally {
       watch.abort();
     }
@@ -32,6 +46,8 @@ describe('the TTL-after-finished controller', () => {
     const completedAt = seen.findIndex((e) => e.complete);
     expect(completedAt, `watch events: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(0);
     expect(seen.findIndex((e) => e.type === 'DELETED')).toBeGreaterThan(completedAt);
-    await waitFor(`pods of deleted Job ${name} to be removed`, async () => ((await jobPods(k, ns.name, name)).length === 0 ? true : undefined));
+    await waitFor(`pods of deleted Job ${name} to be removed`, async () =>
+      (await jobPods(k, ns.name, name)).length === 0 ? true : undefined,
+    );
   });
 });

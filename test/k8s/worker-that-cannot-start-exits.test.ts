@@ -21,7 +21,9 @@ describe('a worker whose Redis is not Redis', () => {
   beforeAll(async () => {
     server = createServer((socket) => {
       socket.on('error', () => undefined);
-      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+      );
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -32,14 +34,27 @@ describe('a worker whose Redis is not Redis', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it.each(['kubernetes', 'local'] as const)('logs startup_failed and exits with code 1 (SANDBOX_DRIVER=%s)', async (driver) => {
-    const p = launchCiFixer('worker', { REDIS_URL: notRedis, SANDBOX_DRIVER: driver, KUBECONFIG: inject('kubeconfig'), SANDBOX_NAMESPACE: ns.name });
-    launched.push(p);
-    const exited = once(p.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    await Promise.race([p.waitForLog('startup_failed', () => true, 60_000), exited]);
-    expect(p.logs.find((e) => e.msg === 'startup_failed'), JSON.stringify(p.logs.slice(-5))).toMatchObject({ level: 60 });
-    const bound = new Promise<string>((resolve) => setTimeout(() => resolve(`still running ${EXIT_BOUND_MS} ms after startup_failed`), EXIT_BOUND_MS).unref());
-    expect(await Promise.race([exited.then(([code, signal]) => code ?? signal), bound])).toBe(1);
-    expect(p.logs.some((e) => e.msg === 'ci_fixer_started')).toBe(false);
-  });
+  it.each(['kubernetes', 'local'] as const)(
+    'logs startup_failed and exits with code 1 (SANDBOX_DRIVER=%s)',
+    async (driver) => {
+      const p = launchCiFixer('worker', {
+        REDIS_URL: notRedis,
+        SANDBOX_DRIVER: driver,
+        KUBECONFIG: inject('kubeconfig'),
+        SANDBOX_NAMESPACE: ns.name,
+      });
+      launched.push(p);
+      const exited = once(p.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      await Promise.race([p.waitForLog('startup_failed', () => true, 60_000), exited]);
+      expect(
+        p.logs.find((e) => e.msg === 'startup_failed'),
+        JSON.stringify(p.logs.slice(-5)),
+      ).toMatchObject({ level: 60 });
+      const bound = new Promise<string>((resolve) =>
+        setTimeout(() => resolve(`still running ${EXIT_BOUND_MS} ms after startup_failed`), EXIT_BOUND_MS).unref(),
+      );
+      expect(await Promise.race([exited.then(([code, signal]) => code ?? signal), bound])).toBe(1);
+      expect(p.logs.some((e) => e.msg === 'ci_fixer_started')).toBe(false);
+    },
+  );
 });

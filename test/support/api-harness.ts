@@ -51,5 +51,9 @@ export function jsonPost(body: unknown, headers: Record<string, string> = AUTH):
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: { in?: string; issues?: Array<{ field: string; message: string }> } };
+  error: {
+    code: string;
+    message: string;
+    details?: { in?: string; issues?: Array<{ field: string; message: string }> };
+  };
 }

@@ -23,7 +23,16 @@ declare module 'vitest' {
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const FIREFOX_SHIM = fileURLToPath(new URL('./firefox-bidi-shim.ts', import.meta.url));
 
 export interface ConsoleBrowser {
@@ -37,7 +46,9 @@ export interface ConsoleBrowser {
 
 function requireBinary(binary: string, pkg: string): void {
   if (!existsSync(binary)) {
-    throw new Error(`${binary} is missing: the browser tests need Debian's ${pkg} (apt-get install -y ${pkg}; .ci/run and npm test install it)`);
+    throw new Error(
+      `${binary} is missing: the browser tests need Debian's ${pkg} (apt-get install -y ${pkg}; .ci/run and npm test install it)`,
+    );
   }
 }
 
@@ -48,11 +59,18 @@ function requireBinary(binary: string, pkg: string): void {
 async function firefoxLaunch(dir: string): Promise<LaunchOptions> {
   requireBinary(FIREFOX, 'firefox-esr');
   const executable = path.join(dir, 'firefox');
-  await writeFile(executable, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FIREFOX_SHIM)} ${FIREFOX} "$@"\n`);
+  await writeFile(
+    executable,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FIREFOX_SHIM)} ${FIREFOX} "$@"\n`,
+  );
   await chmod(executable, 0o755);
   // Lets the tests read back what the console copied (allowClipboardRead) without Firefox's paste
   // prompt: the read is the test's, never the console's.
-  return { channel: 'moz-firefox', executablePath: executable, firefoxUserPrefs: { 'dom.events.testing.asyncClipboard': true } };
+  return {
+    channel: 'moz-firefox',
+    executablePath: executable,
+    firefoxUserPrefs: { 'dom.events.testing.asyncClipboard': true },
+  };
 }
 
 function chromiumLaunch(): LaunchOptions {
@@ -95,7 +113,8 @@ export async function openBrowser(name: BrowserName = inject('consoleBrowser')):
  * reads under its testing pref (set at launch).
  */
 export async function allowClipboardRead(browser: ConsoleBrowser, origin: string): Promise<void> {
-  if (browser.name === 'chromium') await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  if (browser.name === 'chromium')
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
 }
 
 /** `npm run docs:screenshots` points this at docs/screenshots; otherwise a temp folder. */

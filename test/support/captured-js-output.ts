@@ -16,8 +16,15 @@ export interface CapturedOutput {
 }
 
 export function captured(tool: string, name: string): CapturedOutput {
-  const meta = JSON.parse(readFileSync(path.join(OUTPUTS, tool, `${name}.json`), 'utf8')) as { command: string; exitCode: number };
-  return { command: meta.command, exitCode: meta.exitCode, output: readFileSync(path.join(OUTPUTS, tool, `${name}.txt`), 'utf8') };
+  const meta = JSON.parse(readFileSync(path.join(OUTPUTS, tool, `${name}.json`), 'utf8')) as {
+    command: string;
+    exitCode: number;
+  };
+  return {
+    command: meta.command,
+    exitCode: meta.exitCode,
+    output: readFileSync(path.join(OUTPUTS, tool, `${name}.txt`), 'utf8'),
+  };
 }
 
 /**
@@ -43,5 +50,10 @@ export function recognizeCaptured(tool: string, name: string, command?: string):
 export function capturedFailure(tool: string, name: string, command?: string): Failure {
   const run = captured(tool, name);
   const cmd = command ?? run.command;
-  return { command: cmd, exitCode: run.exitCode, output: run.output, diagnosis: diagnose({ command: cmd, exitCode: run.exitCode, output: run.output }) };
+  return {
+    command: cmd,
+    exitCode: run.exitCode,
+    output: run.output,
+    diagnosis: diagnose({ command: cmd, exitCode: run.exitCode, output: run.output }),
+  };
 }

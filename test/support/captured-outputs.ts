@@ -31,5 +31,10 @@ export function diagnoseCaptured(tool: string, name: string): Diagnosis & { sour
 /** A stored output as the failure a fixer's detector sees. */
 export function capturedFailure(tool: string, name: string): Failure {
   const out = capturedOutput(tool, name);
-  return { command: out.command, exitCode: out.exitCode, output: out.output, diagnosis: diagnose({ command: out.command, exitCode: out.exitCode, output: out.output }) };
+  return {
+    command: out.command,
+    exitCode: out.exitCode,
+    output: out.output,
+    diagnosis: diagnose({ command: out.command, exitCode: out.exitCode, output: out.output }),
+  };
 }

@@ -26,7 +26,10 @@ export async function renderChart(args: string[] = [], namespace = 'render-test'
     all: (kind) => objects.filter((o) => o.kind === kind),
     get(kind, name) {
       const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-      if (!found) throw new Error(`rendered chart has no ${kind} ${name}; it has ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+      if (!found)
+        throw new Error(
+          `rendered chart has no ${kind} ${name}; it has ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+        );
       return found;
     },
   };

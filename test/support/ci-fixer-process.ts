@@ -15,7 +15,11 @@ export interface LaunchedCiFixer {
   /** Everything it wrote, stdout lines and stderr, as written (for what must never appear in it). */
   output(): string;
   /** Resolves with the first log entry matching `msg` (and `match`), bounded by timeoutMs. */
-  waitForLog(msg: string, match?: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    msg: string,
+    match?: (entry: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Sends a signal and resolves with the exit code (or the signal's name). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
@@ -27,15 +31,26 @@ export interface CiFixerProcess extends LaunchedCiFixer {
   metricsUrl: string;
 }
 
-export async function startCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string, string>, startTimeoutMs = 30_000): Promise<CiFixerProcess> {
+export async function startCiFixer(
+  mode: 'api' | 'worker' | 'all',
+  env: Record<string, string>,
+  startTimeoutMs = 30_000,
+): Promise<CiFixerProcess> {
   const launched = launchCiFixer(mode, env);
   // A process that never says it started must not outlive the caller's failure.
-  const started = await launched.waitForLog('ci_fixer_started', () => true, startTimeoutMs).catch(async (err: unknown) => {
-    await launched.stop('SIGKILL', 10_000);
-    throw err;
-  });
+  const started = await launched
+    .waitForLog('ci_fixer_started', () => true, startTimeoutMs)
+    .catch(async (err: unknown) => {
+      await launched.stop('SIGKILL', 10_000);
+      throw err;
+    });
   const port = Number(started.port);
-  return { ...launched, port, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}` };
+  return {
+    ...launched,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${Number(started.metricsPort)}`,
+  };
 }
 
 /** Spawns ci-fixer without waiting for it to start, for tests of what it does on the way (or instead). */
@@ -74,12 +89,23 @@ export function launchCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string
   child.on('exit', (code, signal) => {
     waiters.splice(0).forEach((w) => w());
     // A process that dies on its own takes its reasons with it: say them where the test run shows them.
-    if (!stopping) console.error(`ci-fixer ${mode} exited on its own (${code ?? signal}); stderr: ${stderr.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-8))}`);
+    if (!stopping)
+      console.error(
+        `ci-fixer ${mode} exited on its own (${code ?? signal}); stderr: ${stderr.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-8))}`,
+      );
   });
 
   const waitForLog: CiFixerProcess['waitForLog'] = (msg, match = () => true, timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${msg}' log within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no '${msg}' log within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const check = () => {
         const hit = logs.find((e) => e.msg === msg && match(e));
         if (hit) {
@@ -87,7 +113,11 @@ export function launchCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string
           resolve(hit);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           clearTimeout(timer);
-          reject(new Error(`process exited (${child.exitCode ?? child.signalCode}) before '${msg}'; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`));
+          reject(
+            new Error(
+              `process exited (${child.exitCode ?? child.signalCode}) before '${msg}'; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+            ),
+          );
         } else {
           waiters.push(check);
         }

@@ -10,25 +10,42 @@ export interface CommandResult {
 }
 
 /** Runs a command with the docker client environment; a non-zero exit is returned, not thrown. */
-export function runWithDocker(file: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs: number }): Promise<CommandResult> {
+export function runWithDocker(
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs: number },
+): Promise<CommandResult> {
   return new Promise((resolvePromise) => {
     execFile(
       file,
       args,
-      { env: { ...process.env, ...inject('dockerEnv'), ...options.env }, cwd: options.cwd, timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      {
+        env: { ...process.env, ...inject('dockerEnv'), ...options.env },
+        cwd: options.cwd,
+        timeout: options.timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
         resolvePromise({ code, stdout, stderr: err && code === -1 ? `${stderr}\n${err.message}` : stderr });
       },
     );
   });
 }
 
-export const docker = (args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}) =>
-  runWithDocker('docker', args, { timeoutMs: 120_000, ...options });
+export const docker = (
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+) => runWithDocker('docker', args, { timeoutMs: 120_000, ...options });
 
 /** The last lines of a command's output, for a failure message. */
-export const tail = (r: CommandResult, lines = 25) => `exit ${r.code}\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-lines).join('\n')}`;
+export const tail = (r: CommandResult, lines = 25) =>
+  `exit ${r.code}\n${`${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-lines).join('\n')}`;
 
 /**
  * podman schedules healthchecks with systemd timers, and these machines run no systemd: a
@@ -37,11 +54,19 @@ export const tail = (r: CommandResult, lines = 25) => `exit ${r.code}\n${`${r.st
  * the timer: every `intervalMs` it runs each healthcheck of the compose project's containers once
  * (`podman healthcheck run`, what the timer runs). Bounded by `maxTicks`; stop() ends it.
  */
-export function runHealthchecks(composeProject: string, intervalMs = 2000, maxTicks = 900): { stop: () => Promise<void> } {
+export function runHealthchecks(
+  composeProject: string,
+  intervalMs = 2000,
+  maxTicks = 900,
+): { stop: () => Promise<void> } {
   let stopped = false;
   const loop = (async () => {
     for (let tick = 0; tick < maxTicks && !stopped; tick++) {
-      const ps = await runWithDocker('podman', ['ps', '-q', '--filter', `label=com.docker.compose.project=${composeProject}`], { timeoutMs: 20_000 });
+      const ps = await runWithDocker(
+        'podman',
+        ['ps', '-q', '--filter', `label=com.docker.compose.project=${composeProject}`],
+        { timeoutMs: 20_000 },
+      );
       for (const id of ps.stdout.split('\n').filter(Boolean)) {
         await runWithDocker('podman', ['healthcheck', 'run', id], { timeoutMs: 20_000 });
       }

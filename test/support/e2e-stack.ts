@@ -42,7 +42,13 @@ export function useE2eStack(label: string): E2eStack {
     repo: () => ready(repo),
     async start(mode, env = {}, prefix = prefixes[0]!) {
       // The driver is explicit: an exported KUBECONFIG must not move the e2e tier onto a cluster.
-      const process = await startCiFixer(mode, { REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, API_TOKENS: E2E_TOKEN, SANDBOX_DRIVER: 'local', ...env });
+      const process = await startCiFixer(mode, {
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: prefix,
+        API_TOKENS: E2E_TOKEN,
+        SANDBOX_DRIVER: 'local',
+        ...env,
+      });
       processes.push(process);
       return process;
     },

@@ -120,7 +120,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       send(res, 201, {
         token: issued.token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        permissions: issued.permissions ?? { checks: 'write', contents: 'write', pull_requests: 'write', issues: 'write', actions: 'read' },
+        permissions: issued.permissions ?? {
+          checks: 'write',
+          contents: 'write',
+          pull_requests: 'write',
+          issues: 'write',
+          actions: 'read',
+        },
         repository_selection: 'selected',
       });
       return;
@@ -128,9 +134,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(r.path);
     if (m && r.method === 'GET') {
       const jwt = r.authorization?.replace(/^bearer /i, '') ?? '';
-      if (options.appId === undefined || !verifyJwt(jwt, verifyKey, options.appId)) return send(res, 401, { message: 'A JSON web token could not be decoded' });
+      if (options.appId === undefined || !verifyJwt(jwt, verifyKey, options.appId))
+        return send(res, 401, { message: 'A JSON web token could not be decoded' });
       const id = options.installations?.[`${m[1]}/${m[2]}`];
-      return id === undefined ? send(res, 404, { message: 'Not Found' }) : send(res, 200, { id, account: { login: m[1] } });
+      return id === undefined
+        ? send(res, 404, { message: 'Not Found' })
+        : send(res, 200, { id, account: { login: m[1] } });
     }
     if (!r.path.startsWith('/repos/')) return send(res, 404, { message: 'Not Found' });
     if (!knownToken(r.authorization)) return send(res, 401, { message: 'Bad credentials' });
@@ -139,11 +148,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const html = `https://github.com/${owner}/${repo}`;
 
     if ((m = /^commits\/([^/]+)\/check-runs$/.exec(rest)) && r.method === 'GET') {
-      const runs = checkRuns.filter((c) => c.head_sha === m![1] && (r.query.check_name === undefined || c.name === r.query.check_name));
+      const runs = checkRuns.filter(
+        (c) => c.head_sha === m![1] && (r.query.check_name === undefined || c.name === r.query.check_name),
+      );
       return send(res, 200, { total_count: runs.length, check_runs: runs });
     }
     if (rest === 'check-runs' && r.method === 'POST') {
-      if (typeof r.body?.name !== 'string' || typeof r.body?.head_sha !== 'string') return send(res, 422, { message: 'name and head_sha are required' });
+      if (typeof r.body?.name !== 'string' || typeof r.body?.head_sha !== 'string')
+        return send(res, 422, { message: 'name and head_sha are required' });
       const run = { ...r.body, id: nextId++, html_url: `${html}/runs/${nextId}` };
       checkRuns.push(run);
       return send(res, 201, run);
@@ -164,21 +176,40 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return send(res, 200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
     }
     if (rest === 'pulls' && r.method === 'GET') {
-      const open = pulls.filter((p) => (r.query.head === undefined || `${owner}:${p.head.ref}` === r.query.head) && (r.query.state ?? 'open') === p.state);
+      const open = pulls.filter(
+        (p) =>
+          (r.query.head === undefined || `${owner}:${p.head.ref}` === r.query.head) &&
+          (r.query.state ?? 'open') === p.state,
+      );
       return send(res, 200, open);
     }
     if (rest === 'pulls' && r.method === 'POST') {
       const { head, base, title } = r.body ?? {};
-      if (typeof head !== 'string' || typeof base !== 'string' || typeof title !== 'string') return send(res, 422, { message: 'Validation Failed' });
-      if (pulls.some((p) => p.head.ref === head && p.state === 'open')) return send(res, 422, { message: 'A pull request already exists' });
+      if (typeof head !== 'string' || typeof base !== 'string' || typeof title !== 'string')
+        return send(res, 422, { message: 'Validation Failed' });
+      if (pulls.some((p) => p.head.ref === head && p.state === 'open'))
+        return send(res, 422, { message: 'A pull request already exists' });
       const number = pulls.length + 100;
-      const pull = { number, state: 'open', html_url: `${html}/pull/${number}`, title, body: r.body.body, head: { ref: head }, base: { ref: base } };
+      const pull = {
+        number,
+        state: 'open',
+        html_url: `${html}/pull/${number}`,
+        title,
+        body: r.body.body,
+        head: { ref: head },
+        base: { ref: base },
+      };
       pulls.push(pull);
       return send(res, 201, pull);
     }
     if ((m = /^issues\/(\d+)\/comments$/.exec(rest)) && r.method === 'POST') {
       if (typeof r.body?.body !== 'string') return send(res, 422, { message: 'body is required' });
-      const comment = { id: nextId++, issue: Number(m[1]), body: r.body.body, html_url: `${html}/pull/${m[1]}#issuecomment-${nextId}` };
+      const comment = {
+        id: nextId++,
+        issue: Number(m[1]),
+        body: r.body.body,
+        html_url: `${html}/pull/${m[1]}#issuecomment-${nextId}`,
+      };
       comments.push(comment);
       return send(res, 201, comment);
     }

@@ -54,29 +54,44 @@ let nextId = 0;
 export function checkChatRequest(body: any): string[] {
   const problems: string[] = [];
   if (typeof body?.model !== 'string' || body.model === '') problems.push('model must be a non-empty string');
-  if (!Array.isArray(body?.messages) || body.messages.length === 0) return [...problems, 'messages must be a non-empty array'];
+  if (!Array.isArray(body?.messages) || body.messages.length === 0)
+    return [...problems, 'messages must be a non-empty array'];
   if (body.stream === true) problems.push('stream was requested');
   const open = new Set<string>();
   body.messages.forEach((m: any, i: number) => {
-    if (!['system', 'user', 'assistant', 'tool'].includes(m?.role)) problems.push(`messages[${i}].role is ${JSON.stringify(m?.role)}`);
-    if (m.role !== 'tool' && open.size > 0) problems.push(`messages[${i}] comes before every tool call was answered: ${[...open].join(', ')}`);
+    if (!['system', 'user', 'assistant', 'tool'].includes(m?.role))
+      problems.push(`messages[${i}].role is ${JSON.stringify(m?.role)}`);
+    if (m.role !== 'tool' && open.size > 0)
+      problems.push(`messages[${i}] comes before every tool call was answered: ${[...open].join(', ')}`);
     if (m.role === 'assistant' && m.tool_calls !== undefined) {
-      if (!Array.isArray(m.tool_calls) || m.tool_calls.length === 0) problems.push(`messages[${i}].tool_calls must be a non-empty array when present`);
+      if (!Array.isArray(m.tool_calls) || m.tool_calls.length === 0)
+        problems.push(`messages[${i}].tool_calls must be a non-empty array when present`);
       for (const call of m.tool_calls ?? []) {
-        if (typeof call?.id !== 'string' || call.type !== 'function' || typeof call.function?.name !== 'string' || typeof call.function?.arguments !== 'string') {
+        if (
+          typeof call?.id !== 'string' ||
+          call.type !== 'function' ||
+          typeof call.function?.name !== 'string' ||
+          typeof call.function?.arguments !== 'string'
+        ) {
           problems.push(`messages[${i}] has a malformed tool call`);
         } else open.add(call.id);
       }
     }
     if (m.role === 'tool') {
       if (typeof m.content !== 'string') problems.push(`messages[${i}].content of a tool message must be a string`);
-      if (!open.delete(m.tool_call_id)) problems.push(`messages[${i}] answers unknown tool_call_id ${JSON.stringify(m.tool_call_id)}`);
+      if (!open.delete(m.tool_call_id))
+        problems.push(`messages[${i}] answers unknown tool_call_id ${JSON.stringify(m.tool_call_id)}`);
     }
-    if ((m.role === 'system' || m.role === 'user') && typeof m.content !== 'string') problems.push(`messages[${i}].content must be a string`);
+    if ((m.role === 'system' || m.role === 'user') && typeof m.content !== 'string')
+      problems.push(`messages[${i}].content must be a string`);
   });
   if (!Array.isArray(body.tools) || body.tools.length === 0) problems.push('tools must be a non-empty array');
   for (const tool of body.tools ?? []) {
-    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string' || tool.function?.parameters?.type !== 'object') {
+    if (
+      tool?.type !== 'function' ||
+      typeof tool.function?.name !== 'string' ||
+      tool.function?.parameters?.type !== 'object'
+    ) {
       problems.push(`malformed tool ${JSON.stringify(tool?.function?.name)}`);
     }
   }
@@ -103,14 +118,21 @@ function completion(model: string, turn: Extract<Turn, { content: string } | { c
                 tool_calls: calls.map((c) => ({
                   id: `call_${++nextId}`,
                   type: 'function',
-                  function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) },
+                  function: {
+                    name: c.name,
+                    arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+                  },
                 })),
               }
             : {}),
         },
       },
     ],
-    usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    usage: {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    },
   };
 }
 
@@ -145,7 +167,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       hanging.delete(res);
     });
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+      return send(res, 401, {
+        error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+      });
     }
     const problems = checkChatRequest(body);
     if (problems.length > 0) {
@@ -155,7 +179,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const step = turns.shift();
     let turn: Turn;
     try {
-      turn = step === undefined ? (options.respond?.(request) ?? { status: 400, message: 'script exhausted' }) : typeof step === 'function' ? step(request) : step;
+      turn =
+        step === undefined
+          ? (options.respond?.(request) ?? { status: 400, message: 'script exhausted' })
+          : typeof step === 'function'
+            ? step(request)
+            : step;
     } catch (err) {
       // A failed assertion inside a scripted step: recorded, and answered so the agent moves on.
       violations.push(`scripted step failed: ${(err as Error).message}`);
@@ -166,7 +195,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       hanging.add(res);
       return;
     }
-    if ('status' in turn) return send(res, turn.status, { error: { message: turn.message ?? `status ${turn.status}`, type: 'server_error' } }, turn.headers);
+    if ('status' in turn)
+      return send(
+        res,
+        turn.status,
+        { error: { message: turn.message ?? `status ${turn.status}`, type: 'server_error' } },
+        turn.headers,
+      );
     send(res, 200, completion(body.model, turn));
   };
 

@@ -50,7 +50,8 @@ function proxyTo(upstreamUrl: string): Promise<string> {
   server.on('connection', (client, request) => {
     const upstream = new WebSocket(new URL(request.url ?? '/', upstreamUrl).href);
     const queued: string[] = [];
-    const toFirefox = (text: string) => (upstream.readyState === WebSocket.OPEN ? upstream.send(text) : queued.push(text));
+    const toFirefox = (text: string) =>
+      upstream.readyState === WebSocket.OPEN ? upstream.send(text) : queued.push(text);
     upstream.on('open', () => queued.splice(0).forEach((text) => upstream.send(text)));
     upstream.on('message', (data: RawData) => client.send(data.toString()));
     upstream.on('close', (code, reason) => closeWith(client, code, reason));

@@ -120,7 +120,10 @@ export function sh(command: string, cwd: string): Promise<{ code: number; output
  * Per-file setup for pipeline tests: a started local provider and fixture repositories, both
  * cleaned up after the file. Read `provider` inside tests (it is set in beforeAll).
  */
-export function usePipelineEnvironment(options: Partial<LocalSandboxProviderOptions> = {}): { fixtures: Fixtures; provider: () => SandboxProvider } {
+export function usePipelineEnvironment(options: Partial<LocalSandboxProviderOptions> = {}): {
+  fixtures: Fixtures;
+  provider: () => SandboxProvider;
+} {
   const fixtures = new Fixtures();
   let provider: SandboxProvider | undefined;
   beforeAll(async () => {

@@ -35,7 +35,11 @@ export async function pathWithout(fixtures: Fixtures, tools: readonly string[]):
 }
 
 /** Applies `patch` to a fresh clone of the fixture and runs its command there: does it pass? */
-export async function patchMakesCommandPass(fixtures: Fixtures, repo: FixtureRepo, patch: string): Promise<{ code: number; output: string }> {
+export async function patchMakesCommandPass(
+  fixtures: Fixtures,
+  repo: FixtureRepo,
+  patch: string,
+): Promise<{ code: number; output: string }> {
   const dir = path.join(await fixtures.tempDir('apply'), 'clone');
   const clone = await sh(`git clone --quiet ${repo.url} ${dir}`, process.cwd());
   if (clone.code !== 0) return clone;
@@ -51,15 +55,27 @@ export async function patchMakesCommandPass(fixtures: Fixtures, repo: FixtureRep
  * With `as`, the replay stands in for that command (a shell function named after its tool), for
  * recognizers that read the command too (`terraform fmt -check` prints only file names).
  */
-export function replayCase(tool: string, name: string, files: Record<string, string> = {}, exitCode = 1, as?: string): FixtureCase {
+export function replayCase(
+  tool: string,
+  name: string,
+  files: Record<string, string> = {},
+  exitCode = 1,
+  as?: string,
+): FixtureCase {
   const replay = `cat ci-output.txt; exit ${exitCode}`;
   const command = as === undefined ? replay : `${as.split(' ')[0]}() { cat ci-output.txt; return ${exitCode}; }; ${as}`;
   return { tool, files: { ...files, 'ci-output.txt': capturedOutput(tool, name).output }, command };
 }
 
 /** The pipeline on a local sandbox whose PATH lacks `tools`. */
-export async function runWithoutTools(fixtures: Fixtures, repo: FixtureRepo, tools: readonly string[]): Promise<PipelineRun> {
-  const { provider } = await startLocalProvider({ baseEnv: { ...process.env, PATH: await pathWithout(fixtures, tools) } });
+export async function runWithoutTools(
+  fixtures: Fixtures,
+  repo: FixtureRepo,
+  tools: readonly string[],
+): Promise<PipelineRun> {
+  const { provider } = await startLocalProvider({
+    baseEnv: { ...process.env, PATH: await pathWithout(fixtures, tools) },
+  });
   try {
     return await runPipeline(provider, specFor(repo));
   } finally {
@@ -71,12 +87,21 @@ export async function runWithoutTools(fixtures: Fixtures, repo: FixtureRepo, too
  * Runs a case through the real pipeline and checks the whole promise: `fixed` by `fixer`, having
  * run `command`, with a patch that makes the CI command pass on a clean clone. Returns the patch.
  */
-export async function expectFixedBy(fixtures: Fixtures, provider: SandboxProvider, name: string, fixture: FixtureCase, fixer: FixerName, command: string | RegExp): Promise<string> {
+export async function expectFixedBy(
+  fixtures: Fixtures,
+  provider: SandboxProvider,
+  name: string,
+  fixture: FixtureCase,
+  fixer: FixerName,
+  command: string | RegExp,
+): Promise<string> {
   const repo = await caseRepo(fixtures, name, fixture);
   const run = await runPipeline(provider, specFor(repo));
   expect(run.error).toBeUndefined();
   expect(run.result).toMatchObject({ outcome: 'fixed', fixer });
-  expect(run.result!.commands.map((c) => c.command)).toContainEqual(typeof command === 'string' ? command : expect.stringMatching(command));
+  expect(run.result!.commands.map((c) => c.command)).toContainEqual(
+    typeof command === 'string' ? command : expect.stringMatching(command),
+  );
   expect(await patchMakesCommandPass(fixtures, repo, run.result!.patch)).toMatchObject({ code: 0 });
   return run.result!.patch;
 }
@@ -85,5 +110,7 @@ export async function expectFixedBy(fixtures: Fixtures, provider: SandboxProvide
 export function expectToolMissing(run: PipelineRun, fixer: FixerName, tool: string): void {
   expect(run.error).toBeUndefined();
   expect(run.result).toMatchObject({ outcome: 'not_fixed', fixer: null });
-  expect(run.logs.map((l) => l.text)).toEqual(expect.arrayContaining([`fixers to try: ${fixer}`, `${tool} not found: add it to setup in .ci-fixer.yml`]));
+  expect(run.logs.map((l) => l.text)).toEqual(
+    expect.arrayContaining([`fixers to try: ${fixer}`, `${tool} not found: add it to setup in .ci-fixer.yml`]),
+  );
 }

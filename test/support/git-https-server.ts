@@ -22,7 +22,9 @@ export interface GitHttpsServer {
 
 function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve()));
+    execFile(cmd, args, { cwd, timeout: 30_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`${cmd}: ${stderr}`)) : resolve(),
+    );
   });
 }
 
@@ -49,14 +51,30 @@ export async function startGitHttpsServer(
   const certDir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-tls-'));
   await run(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1',
-      '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${host}`,
+      '-addext',
+      `subjectAltName=IP:${host}`,
+    ],
     certDir,
   );
   const authorize =
     typeof credentials === 'function'
       ? credentials
-      : (header: string | undefined) => header === `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
+      : (header: string | undefined) =>
+          header === `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
   const remoteUser = typeof credentials === 'function' ? 'x-access-token' : credentials.user;
   const authorizations: Array<string | undefined> = [];
   const requests: GitHttpsServer['requests'] = [];
@@ -66,7 +84,12 @@ export async function startGitHttpsServer(
     (req, res) => {
       authorizations.push(req.headers.authorization);
       const requested = new URL(req.url ?? '/', 'https://127.0.0.1');
-      requests.push({ method: req.method ?? 'GET', path: requested.pathname, query: requested.search.slice(1), authorization: req.headers.authorization });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: requested.pathname,
+        query: requested.search.slice(1),
+        authorization: req.headers.authorization,
+      });
       if (!authorize(req.headers.authorization)) {
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end();
         return;

@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 const DEFINITIONS = require('@octokit/webhooks-examples') as Definition[];
 
 /** A deep copy of the example of `event` that `pick` selects (the first by default). */
-export function example(event: string, pick: (payload: Record<string, any>) => boolean = () => true): Record<string, any> {
+export function example(
+  event: string,
+  pick: (payload: Record<string, any>) => boolean = () => true,
+): Record<string, any> {
   const found = DEFINITIONS.find((d) => d.name === event)?.examples.find(pick);
   if (found === undefined) throw new Error(`no example ${event} payload matches`);
   return structuredClone(found) as Record<string, any>;
@@ -40,7 +43,12 @@ export interface SignedDelivery {
   headers: Record<string, string>;
 }
 
-export async function signedDelivery(event: string, payload: unknown, secret: string, deliveryId: string = crypto.randomUUID()): Promise<SignedDelivery> {
+export async function signedDelivery(
+  event: string,
+  payload: unknown,
+  secret: string,
+  deliveryId: string = crypto.randomUUID(),
+): Promise<SignedDelivery> {
   const body = JSON.stringify(payload);
   return {
     body,

@@ -20,7 +20,9 @@ export function buildWebhookApp(options: WebhookAppOptions = {}) {
   const tasks = options.tasks ?? memory;
   const metrics = createMetrics();
   const logs: Array<Record<string, unknown>> = [];
-  const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger('debug', {
+    write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
+  });
   const app = createApp({
     tasks,
     metrics,
@@ -41,7 +43,10 @@ export function buildWebhookApp(options: WebhookAppOptions = {}) {
 }
 
 /** The value of one sample of ci_fixer_webhook_ignored_total, 0 when absent. */
-export async function ignoredCount(metrics: ReturnType<typeof buildWebhookApp>['metrics'], reason: string): Promise<number> {
+export async function ignoredCount(
+  metrics: ReturnType<typeof buildWebhookApp>['metrics'],
+  reason: string,
+): Promise<number> {
   const metric = await metrics.webhookIgnored.get();
   return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }

@@ -49,7 +49,9 @@ export interface GitHubWorld {
 
 function revParse(bareDir: string, ref: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['rev-parse', '--verify', '--quiet', ref], { cwd: bareDir, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
+    execFile('git', ['rev-parse', '--verify', '--quiet', ref], { cwd: bareDir, timeout: 10_000 }, (err, stdout) =>
+      resolve(err ? undefined : stdout.trim()),
+    );
   });
 }
 
@@ -74,7 +76,12 @@ export async function startGitHubWorld(
 
   const api = await startFakeGitHub({
     appId: APP_ID,
-    jobs: { [RUN_ID]: [{ id: 1, name: 'test', conclusion: 'success' }, { id: 2, name: 'lint', conclusion: 'failure' }] },
+    jobs: {
+      [RUN_ID]: [
+        { id: 1, name: 'test', conclusion: 'success' },
+        { id: 2, name: 'lint', conclusion: 'failure' },
+      ],
+    },
     branchSha: (_owner, _repo, branch) => revParse(bareDir, `refs/heads/${branch}`),
     personalToken: PERSONAL_TOKEN,
     installations: { [FULL_NAME]: INSTALLATION_ID },

@@ -13,9 +13,15 @@ export default function setup(): void {
   process.stderr.write(`[ci-fixer tests] dist/ is stale: ${reason}; rebuilding (npm run build)\n`);
   rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      timeout: 300_000,
+    });
   } catch (err) {
-    throw new Error(`dist/ is stale (${reason}) and the rebuild failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `dist/ is stale (${reason}) and the rebuild failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   // As `npm run build` does: the console's stylesheet and script are read from dist/ at start.
   cpSync(path.join(ROOT, 'src/console/assets'), path.join(ROOT, 'dist/src/console/assets'), { recursive: true });

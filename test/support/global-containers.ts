@@ -32,7 +32,8 @@ async function fails(file: string, args: string[], env?: NodeJS.ProcessEnv): Pro
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('containers tier: needs root (rootful podman and its socket under /run)');
+  if (process.getuid?.() !== 0)
+    throw new Error('containers tier: needs root (rootful podman and its socket under /run)');
   const problems: string[] = [];
   for (const [tool, install] of [
     ['podman', 'apt-get install podman'],
@@ -42,11 +43,20 @@ export default async function setup(project: TestProject): Promise<void> {
     if (await fails('sh', ['-c', `command -v ${tool}`])) problems.push(`${tool} is missing (${install})`);
   }
   // Compose services find each other by name only through this CNI plugin (podman's CNI backend).
-  if (await fails('sh', ['-c', 'test -x /usr/lib/cni/dnsname || podman info --format "{{.Host.NetworkBackend}}" | grep -qx netavark'])) {
-    problems.push("podman's networks resolve no names (apt-get install golang-github-containernetworking-plugin-dnsname)");
+  if (
+    await fails('sh', [
+      '-c',
+      'test -x /usr/lib/cni/dnsname || podman info --format "{{.Host.NetworkBackend}}" | grep -qx netavark',
+    ])
+  ) {
+    problems.push(
+      "podman's networks resolve no names (apt-get install golang-github-containernetworking-plugin-dnsname)",
+    );
   }
   if (await fails('bash', [`${scripts}/build-container-tools.sh`, '--check'])) {
-    problems.push('the registry or docker-compose binary is missing (run: bash scripts/test-cluster/build-container-tools.sh)');
+    problems.push(
+      'the registry or docker-compose binary is missing (run: bash scripts/test-cluster/build-container-tools.sh)',
+    );
   }
   if (problems.length > 0) throw new Error(`containers tier: ${problems.join('; ')}`);
 
@@ -57,7 +67,8 @@ export default async function setup(project: TestProject): Promise<void> {
       .split('\n')
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
-  const ref = async (name: string) => (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
+  const ref = async (name: string) =>
+    (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
   const localImages = { node: await ref('node'), sandbox: await ref('sandbox'), redis: await ref('redis') };
   for (const image of Object.values(localImages)) {
     if (await fails('podman', ['image', 'exists', image], { ...process.env, ...dockerEnv })) {

@@ -36,11 +36,15 @@ async function missing(script: string, build: string): Promise<string | undefine
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  const problems = [await missing('build.sh', 'npm run cluster:build'), await missing('build-real-node.sh', 'npm run cluster:real-node:build')].filter(
-    (p): p is string => p !== undefined,
-  );
+  const problems = [
+    await missing('build.sh', 'npm run cluster:build'),
+    await missing('build-real-node.sh', 'npm run cluster:real-node:build'),
+  ].filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw new Error(`real-node tier: ${problems.join('; ')}`);
-  if (process.getuid?.() !== 0) throw new Error('real-node tier: needs root (containerd and the kubelet manage mounts, cgroups and network namespaces)');
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'real-node tier: needs root (containerd and the kubelet manage mounts, cgroups and network namespaces)',
+    );
   const env = {
     ...process.env,
     CI_FIXER_TEST_CLUSTER_NAME: process.env.CI_FIXER_REAL_NODE_CLUSTER_NAME ?? 'ci-fixer-real-node',
@@ -52,7 +56,9 @@ export default async function setup(project: TestProject): Promise<void> {
       return (await run('bash', [`${scripts}/${args[0]}`, ...args.slice(1)], { timeout, env })).stdout;
     } catch (err) {
       const e = err as { stderr?: string; message?: string };
-      throw new Error(`real-node tier: ${args.join(' ')} failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+      throw new Error(
+        `real-node tier: ${args.join(' ')} failed: ${e.message ?? String(err)}\n${(e.stderr ?? '').split('\n').slice(-15).join('\n')}`,
+      );
     }
   };
   const stdout = await script(['real-node.sh'], UP_TIMEOUT_MS);
@@ -61,7 +67,8 @@ export default async function setup(project: TestProject): Promise<void> {
   // yet (seconds when nothing changed; the ci-fixer image rebuilds when src/ did).
   await script(['registry.sh', 'push'], PUSH_TIMEOUT_MS);
   const kubeconfig = stdout.trim().split('\n').pop() ?? '';
-  if (!existsSync(kubeconfig)) throw new Error(`real-node tier: real-node.sh printed no kubeconfig path (got "${kubeconfig}")`);
+  if (!existsSync(kubeconfig))
+    throw new Error(`real-node tier: real-node.sh printed no kubeconfig path (got "${kubeconfig}")`);
   project.provide('kubeconfig', kubeconfig);
   project.provide('realNode', REAL_NODE_NAME);
   const { stdout: image } = await run('bash', [`${scripts}/real-node/images.sh`, 'ref', 'base'], { timeout: 10_000 });

@@ -13,7 +13,12 @@ declare module 'vitest' {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
@@ -28,7 +33,9 @@ async function answers(url: string): Promise<boolean> {
  * A Redis container through testcontainers, or undefined when it finds no Docker engine. The
  * containers tier runs this against podman's socket with a local image (test/containers).
  */
-export async function fromTestcontainers(image = 'redis:7-alpine'): Promise<{ url: string; id: string; stop: () => Promise<void> } | undefined> {
+export async function fromTestcontainers(
+  image = 'redis:7-alpine',
+): Promise<{ url: string; id: string; stop: () => Promise<void> } | undefined> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();

@@ -24,8 +24,12 @@ const helmEnv = {
 
 /** helm against the test cluster; fails the test with helm's stderr when `expectOk`. */
 export async function helm(args: string[], expectOk = true): Promise<ToolResult> {
-  const result = await runTool('helm', [...args, '--kubeconfig', inject('kubeconfig')], { env: helmEnv, timeoutMs: 170_000 });
-  if (expectOk && result.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  const result = await runTool('helm', [...args, '--kubeconfig', inject('kubeconfig')], {
+    env: helmEnv,
+    timeoutMs: 170_000,
+  });
+  if (expectOk && result.code !== 0)
+    throw new Error(`helm ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
   return result;
 }
 
@@ -35,7 +39,9 @@ export function helmOffline(args: string[]): Promise<ToolResult> {
 }
 
 export function kubectl(args: string[]): Promise<ToolResult> {
-  return runTool('kubectl', ['--kubeconfig', inject('kubeconfig'), '--request-timeout=20s', ...args], { timeoutMs: 60_000 });
+  return runTool('kubectl', ['--kubeconfig', inject('kubeconfig'), '--request-timeout=20s', ...args], {
+    timeoutMs: 60_000,
+  });
 }
 
 export interface ReleaseStatus {
@@ -50,7 +56,12 @@ export async function releaseStatus(namespace: string): Promise<ReleaseStatus> {
 }
 
 /** Waits until the Deployment has `replicas` replicas, all updated and available. */
-export async function deploymentAvailable(k: K8s, namespace: string, name: string, replicas?: number): Promise<V1Deployment> {
+export async function deploymentAvailable(
+  k: K8s,
+  namespace: string,
+  name: string,
+  replicas?: number,
+): Promise<V1Deployment> {
   return waitFor(
     `Deployment ${namespace}/${name} available${replicas === undefined ? '' : ` with ${replicas} replicas`}`,
     async () => {
@@ -79,9 +90,13 @@ export interface VerifyRun {
 export async function runVerifyScript(args: string[]): Promise<VerifyRun> {
   const tsx = join(REPO_ROOT, 'node_modules/.bin/tsx');
   try {
-    const { stdout, stderr } = await run(tsx, [join(REPO_ROOT, 'scripts/verify-k8s-deployment.ts'), '--kubeconfig', inject('kubeconfig'), ...args], {
-      timeout: 90_000,
-    });
+    const { stdout, stderr } = await run(
+      tsx,
+      [join(REPO_ROOT, 'scripts/verify-k8s-deployment.ts'), '--kubeconfig', inject('kubeconfig'), ...args],
+      {
+        timeout: 90_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
@@ -102,7 +117,11 @@ export function verifyRows(stdout: string): Map<string, { ok: boolean; detail: s
 
 /** A short-lived token of a ServiceAccount, for acting as it against the real authorizer. */
 export async function serviceAccountToken(k: K8s, namespace: string, name: string): Promise<string> {
-  const req = await k.core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+  const req = await k.core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 600 } },
+  });
   const token = req.status?.token;
   if (!token) throw new Error(`no token issued for ServiceAccount ${namespace}/${name}`);
   return token;

@@ -31,7 +31,11 @@ export function useSandboxNamespace(prefix: string, labels: Record<string, strin
 
 /** The kubernetes config slice exactly as loadConfig builds it from the environment. */
 export function sandboxConfig(namespace: string, overrides: Partial<SandboxK8sConfig> = {}): SandboxK8sConfig {
-  const config = loadConfig({ SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: inject('kubeconfig'), SANDBOX_NAMESPACE: namespace });
+  const config = loadConfig({
+    SANDBOX_DRIVER: 'kubernetes',
+    KUBECONFIG: inject('kubeconfig'),
+    SANDBOX_NAMESPACE: namespace,
+  });
   return { ...config.sandbox.kubernetes, ...overrides };
 }
 
@@ -42,7 +46,13 @@ export interface TestProvider {
 }
 
 /** Short grace and heartbeat values, so failure paths finish within a test's time. */
-export const FAST_TUNING = { killGraceMs: 1000, heartbeatMs: 2000, staleAfterMs: 10_000, noPodCheckMs: 2000, resyncIntervalMs: 5000 };
+export const FAST_TUNING = {
+  killGraceMs: 1000,
+  heartbeatMs: 2000,
+  staleAfterMs: 10_000,
+  noPodCheckMs: 2000,
+  resyncIntervalMs: 5000,
+};
 
 export async function startProvider(
   namespace: string,
@@ -64,7 +74,10 @@ export async function startProvider(
 }
 
 /** Starts a provider for every test of the file and stops it after them. */
-export function useProvider(ns: { readonly name: string }, overrides: Partial<SandboxK8sConfig> = {}): { current: TestProvider } {
+export function useProvider(
+  ns: { readonly name: string },
+  overrides: Partial<SandboxK8sConfig> = {},
+): { current: TestProvider } {
   const holder = { current: undefined as unknown as TestProvider };
   beforeAll(async () => {
     holder.current = await startProvider(ns.name, overrides);
@@ -88,9 +101,15 @@ export function useSandbox(p: { current: TestProvider }, timeoutSeconds = 300): 
 }
 
 /** Sandbox Jobs currently in the namespace (name and uid). */
-export async function sandboxJobs(namespace: string): Promise<Array<{ name: string; uid: string; taskId: string | undefined }>> {
+export async function sandboxJobs(
+  namespace: string,
+): Promise<Array<{ name: string; uid: string; taskId: string | undefined }>> {
   const list = await k8sClients().batch.listNamespacedJob({ namespace, labelSelector: SANDBOX_SELECTOR });
-  return list.items.map((j) => ({ name: j.metadata?.name ?? '', uid: j.metadata?.uid ?? '', taskId: j.metadata?.annotations?.['ci-fixer.dev/task-id'] }));
+  return list.items.map((j) => ({
+    name: j.metadata?.name ?? '',
+    uid: j.metadata?.uid ?? '',
+    taskId: j.metadata?.annotations?.['ci-fixer.dev/task-id'],
+  }));
 }
 
 /** Waits until no Job with this name exists (a bound, not an assertion). */

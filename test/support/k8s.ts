@@ -74,7 +74,11 @@ export interface WaitOptions {
  * Polls `probe` until it returns a value other than undefined. Errors thrown by the probe are
  * retried (the API may lag a write) and reported if the wait runs out.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: WaitOptions = {},
+): Promise<T> {
   const { timeoutMs = 60_000, intervalMs = 250 } = options;
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing yet';
@@ -86,7 +90,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (err) {
       last = describeError(err);
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${last})`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${last})`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -107,7 +112,9 @@ export function describeError(err: unknown): string {
 }
 
 /** Runs `call` and returns the API error it must fail with; a success is a test failure. */
-export async function apiError(call: () => Promise<unknown>): Promise<{ code: number; reason: string; message: string }> {
+export async function apiError(
+  call: () => Promise<unknown>,
+): Promise<{ code: number; reason: string; message: string }> {
   try {
     await call();
   } catch (err) {
@@ -129,8 +136,9 @@ export function useTestNamespace(prefix: string, labels: Record<string, string> 
     const { core } = k8sClients();
     const name = uniqueName(`t-${prefix}`.slice(0, 50));
     await core.createNamespace({ body: { metadata: { name, labels: { 'ci-fixer.test/tier': 'k8s', ...labels } } } });
-    await waitFor(`default ServiceAccount in ${name}`, async () =>
-      (await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ?? undefined,
+    await waitFor(
+      `default ServiceAccount in ${name}`,
+      async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ?? undefined,
     );
     ns.name = name;
   });
@@ -228,13 +236,27 @@ export async function execInPod(
   const out = collector();
   const err = collector();
   let status: V1Status | undefined;
-  const ws = await new Exec(kc).exec(target.namespace, target.pod, target.container, command, out.stream, err.stream, null, false, (s) => {
-    status = s;
-  });
+  const ws = await new Exec(kc).exec(
+    target.namespace,
+    target.pod,
+    target.container,
+    command,
+    out.stream,
+    err.stream,
+    null,
+    false,
+    (s) => {
+      status = s;
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.close();
-      reject(new Error(`exec ${JSON.stringify(command)} in ${target.namespace}/${target.pod} did not finish within ${timeoutMs / 1000}s`));
+      reject(
+        new Error(
+          `exec ${JSON.stringify(command)} in ${target.namespace}/${target.pod} did not finish within ${timeoutMs / 1000}s`,
+        ),
+      );
     }, timeoutMs);
     ws.on('close', () => {
       clearTimeout(timer);

@@ -16,7 +16,10 @@ export async function removeStaleKedaApiService(kc: KubeConfig): Promise<string 
   const registration = kc.makeApiClient(ApiregistrationV1Api);
   const service = await registration.readAPIService({ name: APISERVICE }).catch(() => undefined);
   if (service?.metadata?.labels?.[TEST_APISERVICE_LABEL] !== 'true') return undefined;
-  const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease(LEASE).catch(() => undefined);
+  const lease = await kc
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease(LEASE)
+    .catch(() => undefined);
   const created = lease?.metadata?.creationTimestamp ? new Date(lease.metadata.creationTimestamp).getTime() : 0;
   if (lease !== undefined && Date.now() - created <= LEASE_SECONDS * 1000) return undefined;
   await registration.deleteAPIService({ name: APISERVICE });

@@ -45,7 +45,8 @@ async function kedaBinDir(): Promise<string> {
   const { stdout } = await run('bash', [script, '--print-bin-dir'], { timeout: 10_000 });
   const dir = stdout.trim();
   for (const f of ['keda', 'keda-adapter', 'crds.yaml']) {
-    if (!existsSync(join(dir, f))) throw new Error(`KEDA binaries missing in ${dir} (${f}); run: npm run cluster:build`);
+    if (!existsSync(join(dir, f)))
+      throw new Error(`KEDA binaries missing in ${dir} (${f}); run: npm run cluster:build`);
   }
   return dir;
 }
@@ -61,7 +62,10 @@ async function acquireLease(k: K8s, holder: string): Promise<() => Promise<void>
     `Lease ${LEASE.namespace}/${LEASE.name} (another run holds KEDA's APIService)`,
     async () => {
       try {
-        await leases.createNamespacedLease({ namespace: LEASE.namespace, body: { metadata: LEASE, spec: { holderIdentity: holder, leaseDurationSeconds: LEASE_SECONDS } } });
+        await leases.createNamespacedLease({
+          namespace: LEASE.namespace,
+          body: { metadata: LEASE, spec: { holderIdentity: holder, leaseDurationSeconds: LEASE_SECONDS } },
+        });
         return true;
       } catch (err) {
         if (!(err instanceof ApiException) || err.code !== 409) {
@@ -90,7 +94,9 @@ async function kubectl(kubeconfigPath: string, args: string[], input?: string): 
     await writeFile(file, input);
     args = [...args, '-f', file];
   }
-  const r = await runTool('kubectl', ['--kubeconfig', kubeconfigPath, '--request-timeout=30s', ...args], { timeoutMs: 90_000 });
+  const r = await runTool('kubectl', ['--kubeconfig', kubeconfigPath, '--request-timeout=30s', ...args], {
+    timeoutMs: 90_000,
+  });
   if (file) await rm(join(file, '..'), { recursive: true, force: true });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
   return r.stdout;
@@ -104,14 +110,17 @@ async function kubectl(kubeconfigPath: string, args: string[], input?: string): 
  */
 async function waitEstablished(kubeconfigPath: string, crds: string[]): Promise<void> {
   type Crd = { status?: { conditions?: Array<{ type: string; status: string }> | null } };
-  const established = (crd: Crd) => (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+  const established = (crd: Crd) =>
+    (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
   let last: Crd[] = [];
   for (let attempt = 0; attempt < 60; attempt++) {
     last = (JSON.parse(await kubectl(kubeconfigPath, ['get', 'crd', ...crds, '-o', 'json'])) as { items: Crd[] }).items;
     if (last.length === crds.length && last.every(established)) return;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  throw new Error(`CRDs ${crds.join(', ')} not Established after 60 s (conditions: ${JSON.stringify(last.map((c) => c.status?.conditions ?? null))})`);
+  throw new Error(
+    `CRDs ${crds.join(', ')} not Established after 60 s (conditions: ${JSON.stringify(last.map((c) => c.status?.conditions ?? null))})`,
+  );
 }
 
 function spawnLogged(bin: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
@@ -127,7 +136,10 @@ function spawnLogged(bin: string, args: string[], env: Record<string, string>, l
  * KEDA's cert rotation exits the operator once it has written new certificates to its Secret
  * (RestartOnSecretRefresh), counting on Kubernetes to restart the pod; here the test does.
  */
-function supervise(start: () => ChildProcess, restarts: number): { current: () => ChildProcess | undefined; stop: () => Promise<void> } {
+function supervise(
+  start: () => ChildProcess,
+  restarts: number,
+): { current: () => ChildProcess | undefined; stop: () => Promise<void> } {
   let child: ChildProcess | undefined;
   let wanted = true;
   let left = restarts;
@@ -217,7 +229,8 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
   /** Set once the name is known to be free or this test's: only then is it ever deleted. */
   let ownsApiService = false;
   const logTail = async () => (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
-  const deleteApiService = async () => void (await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found']));
+  const deleteApiService = async () =>
+    void (await kubectl(kubeconfigPath, ['delete', 'apiservice', APISERVICE, '--ignore-not-found']));
   const stop = async () => {
     // The APIService goes first: while it names a server that does not answer, every client's
     // API discovery reports the group as failing (kubectl and helm print warnings).
@@ -233,7 +246,9 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     await kubectl(kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', join(bin, 'crds.yaml')]);
     await waitEstablished(kubeconfigPath, ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh']);
     await k.core.createNamespace({ body: { metadata: { name: namespace, labels: { 'ci-fixer.test/tier': 'k8s' } } } });
-    cleanups.push(async () => void (await k.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' })));
+    cleanups.push(
+      async () => void (await k.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' })),
+    );
     const veth: VethHost = await createVethHost();
     cleanups.push(() => veth.remove());
 
@@ -243,7 +258,14 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     const adapterMetricsPort = await freePort('127.0.0.1');
     // A previous run's APIService (it holds the Lease now, so that run is gone) is replaced; any
     // other one, such as a real KEDA install's, is left alone and the test fails instead.
-    const existing = await kubectl(kubeconfigPath, ['get', 'apiservice', '--ignore-not-found', APISERVICE, '-o', `jsonpath={.metadata.labels.${TEST_APISERVICE_LABEL.replaceAll('.', '\\.')}}|{.metadata.name}`]);
+    const existing = await kubectl(kubeconfigPath, [
+      'get',
+      'apiservice',
+      '--ignore-not-found',
+      APISERVICE,
+      '-o',
+      `jsonpath={.metadata.labels.${TEST_APISERVICE_LABEL.replaceAll('.', '\\.')}}|{.metadata.name}`,
+    ]);
     if (existing.trim() !== '' && !existing.startsWith('true|')) {
       throw new Error(`the cluster already serves ${APISERVICE} (not this test's); refusing to replace it`);
     }
@@ -262,23 +284,27 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
     // the serving one for keda-metrics-apiserver.<ns>.svc, the gRPC one for keda-operator.<ns>.svc.
     // The test registers the APIService itself (with that CA) once the server answers, so the
     // group is never registered without a server behind it; hence no APIService patching.
-    operator = supervise(() => spawnLogged(
-      join(bin, 'keda'),
-      [
-        '--leader-elect=false',
-        '--zap-log-level=info',
-        '--zap-encoder=console',
-        '--enable-cert-rotation=true',
-        `--cert-dir=${certDir}`,
-        '--enable-webhook-patching=false',
-        '--enable-apiservice-patching=false',
-        '--metrics-bind-address=0',
-        `--health-probe-bind-address=127.0.0.1:${probePort}`,
-        `--metrics-service-bind-address=127.0.0.1:${grpcPort}`,
-      ],
-      env,
-      logFile,
-    ), 3);
+    operator = supervise(
+      () =>
+        spawnLogged(
+          join(bin, 'keda'),
+          [
+            '--leader-elect=false',
+            '--zap-log-level=info',
+            '--zap-encoder=console',
+            '--enable-cert-rotation=true',
+            `--cert-dir=${certDir}`,
+            '--enable-webhook-patching=false',
+            '--enable-apiservice-patching=false',
+            '--metrics-bind-address=0',
+            `--health-probe-bind-address=127.0.0.1:${probePort}`,
+            `--metrics-service-bind-address=127.0.0.1:${grpcPort}`,
+          ],
+          env,
+          logFile,
+        ),
+      3,
+    );
     // KEDA expects its certificate Secret mounted at --cert-dir, as a pod's volume; here the test
     // plays the kubelet and writes the Secret's keys there once the operator has filled it.
     const secret = await waitFor(
@@ -317,22 +343,34 @@ export async function startKeda(options: KedaOptions): Promise<Keda> {
       logFile,
     );
     const ca = Buffer.from(secret['ca.crt']!, 'base64');
-    await waitFor(`KEDA metrics server serving on ${veth.address}:${adapterPort}`, () => serving(veth.address, adapterPort, ca, `keda-metrics-apiserver.${namespace}.svc`), {
-      timeoutMs: 90_000,
-      intervalMs: 500,
-    }).catch(async (err: unknown) => {
+    await waitFor(
+      `KEDA metrics server serving on ${veth.address}:${adapterPort}`,
+      () => serving(veth.address, adapterPort, ca, `keda-metrics-apiserver.${namespace}.svc`),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      },
+    ).catch(async (err: unknown) => {
       throw new Error(`${describeError(err)}\n${await logTail()}`);
     });
     await kubectl(kubeconfigPath, ['apply'], apiServiceObject(namespace, secret['ca.crt']!));
     await waitFor(
       `APIService ${APISERVICE} Available`,
       async () => {
-        const out = await kubectl(kubeconfigPath, ['get', 'apiservice', APISERVICE, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
+        const out = await kubectl(kubeconfigPath, [
+          'get',
+          'apiservice',
+          APISERVICE,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+        ]);
         return out.trim() === 'True' ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     ).catch(async (err: unknown) => {
-      const status = await kubectl(kubeconfigPath, ['get', 'apiservice', APISERVICE, '-o', 'jsonpath={.status}']).catch(() => '');
+      const status = await kubectl(kubeconfigPath, ['get', 'apiservice', APISERVICE, '-o', 'jsonpath={.status}']).catch(
+        () => '',
+      );
       throw new Error(`${describeError(err)}\nAPIService status: ${status}\n${await logTail()}`);
     });
     return { namespace, logTail, stop };

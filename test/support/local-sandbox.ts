@@ -12,7 +12,9 @@ export interface CapturedLogger {
 /** A real pino logger whose JSON records land in an array. */
 export function captureLogger(): CapturedLogger {
   const records: Array<Record<string, unknown>> = [];
-  const logger = createLogger('debug', { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger('debug', {
+    write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>),
+  });
   return { logger, records };
 }
 
@@ -37,7 +39,11 @@ export function processGone(pid: number): boolean {
 }
 
 /** Polls until `predicate` holds; fails naming `what` after `boundMs` (a bound, not an assertion). */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, boundMs = 20_000): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  boundMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + boundMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

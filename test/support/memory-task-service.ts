@@ -3,7 +3,16 @@
 // `done` needs a final state and every line read, cancel of a final task is a conflict.
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
-import type { LogPage, QueueCounts, SubmitOptions, TaskListPage, TaskListQuery, TaskService, TaskStats, TaskSummary } from '../../src/queue/types.js';
+import type {
+  LogPage,
+  QueueCounts,
+  SubmitOptions,
+  TaskListPage,
+  TaskListQuery,
+  TaskService,
+  TaskStats,
+  TaskSummary,
+} from '../../src/queue/types.js';
 import { decodeCursor, encodeCursor } from '../../src/result/task-index.js';
 import { isFinal, type LogLine, type TaskRecord, type TaskSpec } from '../../src/task.js';
 
@@ -43,7 +52,11 @@ export class MemoryTaskService implements TaskService {
     const entry = this.require(id);
     const lines = entry.logs.slice(cursor, cursor + limit);
     const nextCursor = cursor + lines.length;
-    return { lines: structuredClone(lines), nextCursor, done: isFinal(entry.record.state) && nextCursor >= entry.logs.length };
+    return {
+      lines: structuredClone(lines),
+      nextCursor,
+      done: isFinal(entry.record.state) && nextCursor >= entry.logs.length,
+    };
   }
 
   async cancel(id: string): Promise<TaskRecord> {
@@ -77,7 +90,8 @@ export class MemoryTaskService implements TaskService {
   async list(query: TaskListQuery): Promise<TaskListPage> {
     this.check();
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === undefined) throw new ValidationError('invalid query: cursor: must be a nextCursor returned by this API');
+    if (query.cursor !== undefined && after === undefined)
+      throw new ValidationError('invalid query: cursor: must be a nextCursor returned by this API');
     const all = this.summaries().filter((t) => {
       const score = Date.parse(t.createdAt);
       if (query.sinceMs !== undefined && score < query.sinceMs) return false;
@@ -212,5 +226,9 @@ export class MemoryTaskService implements TaskService {
 }
 
 export function logLines(count: number, start = 0, stream: LogLine['stream'] = 'stdout'): LogLine[] {
-  return Array.from({ length: count }, (_, i) => ({ ts: new Date(0).toISOString(), stream, text: `line ${start + i}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    ts: new Date(0).toISOString(),
+    stream,
+    text: `line ${start + i}`,
+  }));
 }

@@ -63,15 +63,25 @@ export async function startModelWorld(options: ModelWorldOptions = {}): Promise<
   const settings = modelSettings(options.settings?.baseUrl ?? fake.url, options.settings);
   const agent = createModelAgent(settings, {
     logger: logger.child({ component: 'model-agent' }),
-    metrics: { request: (status) => void modelRequests.push(status), tokens: (kind, count) => void (tokens[kind] += count) },
+    metrics: {
+      request: (status) => void modelRequests.push(status),
+      tokens: (kind, count) => void (tokens[kind] += count),
+    },
   });
-  const { provider, records: providerRecords } = await startLocalProvider(options.baseEnv ? { baseEnv: options.baseEnv } : {});
+  const { provider, records: providerRecords } = await startLocalProvider(
+    options.baseEnv ? { baseEnv: options.baseEnv } : {},
+  );
   const worker = await startStackWorker(stack, {
     sandboxes: provider,
     agent,
     logger: logger.child({ component: 'worker' }),
     secrets: options.secrets ?? (settings.apiKey ? [settings.apiKey] : []),
-    metrics: { taskFinished: () => undefined, sandboxReady: () => undefined, writeRefused: () => undefined, taskFixed: (f) => void fixed.push(f) },
+    metrics: {
+      taskFinished: () => undefined,
+      sandboxReady: () => undefined,
+      writeRefused: () => undefined,
+      taskFixed: (f) => void fixed.push(f),
+    },
   });
   return {
     fake,
@@ -101,7 +111,14 @@ export function specOf(repo: FixtureRepo, extra: Partial<TaskSpec> = {}): TaskSp
 /** The scripted turns of a correct fix: read, edit, check, finish. */
 export const FIX_TURNS = [
   { calls: [{ name: 'read_file', arguments: { path: 'src/sum.js' } }] },
-  { calls: [{ name: 'edit_file', arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a + b;' } }] },
+  {
+    calls: [
+      {
+        name: 'edit_file',
+        arguments: { path: 'src/sum.js', old_string: 'return a - b;', new_string: 'return a + b;' },
+      },
+    ],
+  },
   { calls: [{ name: 'run', arguments: { command: 'node --test' } }] },
   { calls: [{ name: 'finish', arguments: { summary: 'sum subtracted instead of adding; it now returns a + b.' } }] },
 ];

@@ -22,9 +22,19 @@ export interface QueueStack {
   close(): Promise<void>;
 }
 
-export function createQueueStack(overrides: Partial<QueueSettings> & { logMaxLines?: number; logMaxBytes?: number } = {}): QueueStack {
+export function createQueueStack(
+  overrides: Partial<QueueSettings> & { logMaxLines?: number; logMaxBytes?: number } = {},
+): QueueStack {
   const prefix = uniquePrefix('q');
-  const settings: QueueSettings = { name: 'fix-tasks', prefix, retentionSeconds: 3600, attempts: 3, backoffMs: 200, batchMax: 64, ...overrides };
+  const settings: QueueSettings = {
+    name: 'fix-tasks',
+    prefix,
+    retentionSeconds: 3600,
+    attempts: 3,
+    backoffMs: 200,
+    batchMax: 64,
+    ...overrides,
+  };
   const redis = connect();
   const store = new TaskStore({
     redis,
@@ -77,7 +87,12 @@ export async function startStackWorker(
 }
 
 /** Polls a task until it is final; `seen` observes every read. Bounded by timeoutMs. */
-export async function untilFinal(stack: QueueStack, id: string, timeoutMs = 150_000, seen?: (task: TaskRecord) => void): Promise<TaskRecord> {
+export async function untilFinal(
+  stack: QueueStack,
+  id: string,
+  timeoutMs = 150_000,
+  seen?: (task: TaskRecord) => void,
+): Promise<TaskRecord> {
   const deadline = Date.now() + timeoutMs;
   let last: TaskRecord | null = null;
   while (Date.now() < deadline) {

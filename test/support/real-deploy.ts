@@ -38,7 +38,11 @@ function merge(base: Values, extra: Values): Values {
  * Values (a JSON file, which is YAML) that put every pod of the release, and its sandboxes, on
  * the real node; `extra` is merged in.
  */
-export async function realNodeValuesFile(options: { apiToken: string; redisIp: string; extra?: Values }): Promise<string> {
+export async function realNodeValuesFile(options: {
+  apiToken: string;
+  redisIp: string;
+  extra?: Values;
+}): Promise<string> {
   const [app, redis, sandbox] = await Promise.all([imageRef('ci-fixer'), imageRef('redis'), imageRef('sandbox')]);
   const { nodeSelector, tolerations } = REAL_NODE_PLACEMENT;
   const values: Values = {
@@ -50,11 +54,19 @@ export async function realNodeValuesFile(options: { apiToken: string; redisIp: s
     hostAliases: [{ ip: options.redisIp, hostnames: ['ci-fixer-redis'] }],
     // The node has 2 cores shared with everything else: small requests so all pods fit.
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-    redis: { bundled: { image: redis, service: { clusterIP: options.redisIp }, resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '250m', memory: '256Mi' } } } },
+    redis: {
+      bundled: {
+        image: redis,
+        service: { clusterIP: options.redisIp },
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+      },
+    },
     sandbox: { image: `${sandbox.repository}:${sandbox.tag}` },
     config: {
       extraEnv: {
-        SANDBOX_NODE_SELECTOR: Object.entries(nodeSelector).map(([key, value]) => `${key}=${value}`).join(','),
+        SANDBOX_NODE_SELECTOR: Object.entries(nodeSelector)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(','),
         SANDBOX_TOLERATIONS: tolerations.map((t) => `${t.key}=${t.value}:${t.effect}`).join(','),
       },
     },
@@ -77,9 +89,13 @@ export function randomServiceIp(): string {
 /** `kubectl port-forward deployment/ci-fixer-app <port>:3001`, resolved once kubectl says it forwards. */
 export async function portForward(namespace: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(await toolPath('kubectl'), ['--kubeconfig', inject('kubeconfig'), '-n', namespace, 'port-forward', 'deployment/ci-fixer-app', `${port}:3001`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    await toolPath('kubectl'),
+    ['--kubeconfig', inject('kubeconfig'), '-n', namespace, 'port-forward', 'deployment/ci-fixer-app', `${port}:3001`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`port-forward did not start within 30 s: ${output}`)), 30_000);

@@ -123,7 +123,12 @@ export function tcpProbeCommand(host: string, port: number, payload = ''): strin
   return `timeout ${CONNECT_TIMEOUT_S} bash -c ${q(script)} ${q(host)} ${String(port)} ${q(payload)}`;
 }
 
-export async function probeFromSandbox(sandbox: Sandbox, host: string, port: number, payload = ''): Promise<ProbeResult> {
+export async function probeFromSandbox(
+  sandbox: Sandbox,
+  host: string,
+  port: number,
+  payload = '',
+): Promise<ProbeResult> {
   const out: string[] = [];
   const err: string[] = [];
   const r = await sandbox.exec(tcpProbeCommand(host, port, payload), {
@@ -133,7 +138,12 @@ export async function probeFromSandbox(sandbox: Sandbox, host: string, port: num
   return { exitCode: r.exitCode, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
-export async function probeFromPod(target: { namespace: string; pod: string; container: string }, host: string, port: number, payload = ''): Promise<ProbeResult> {
+export async function probeFromPod(
+  target: { namespace: string; pod: string; container: string },
+  host: string,
+  port: number,
+  payload = '',
+): Promise<ProbeResult> {
   const r = await execInPod(k8sClients().kc, target, ['sh', '-c', tcpProbeCommand(host, port, payload)], 30_000);
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -144,5 +154,8 @@ export function classifyProbe(r: ProbeResult): { blocked: boolean; how: string }
   if (r.exitCode !== 0 && /Connection refused|No route to host|Network is unreachable/.test(r.stderr)) {
     return { blocked: true, how: /refused/.test(r.stderr) ? 'refused' : 'unreachable' };
   }
-  return { blocked: false, how: `exit ${r.exitCode}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}` };
+  return {
+    blocked: false,
+    how: `exit ${r.exitCode}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`,
+  };
 }

@@ -7,7 +7,12 @@ export interface TaskClient {
   logs(id: string, cursor: number, limit?: number): Promise<{ lines: LogLine[]; nextCursor: number; done: boolean }>;
   cancel(id: string): Promise<Response>;
   /** Polls until `done(record)` holds; bounded by timeoutMs, failing with the last record seen. */
-  waitFor(id: string, done: (task: TaskRecord) => boolean, timeoutMs?: number, onPoll?: (task: TaskRecord) => void): Promise<TaskRecord>;
+  waitFor(
+    id: string,
+    done: (task: TaskRecord) => boolean,
+    timeoutMs?: number,
+    onPoll?: (task: TaskRecord) => void,
+  ): Promise<TaskRecord>;
   /** Reads every log line by cursor until the task is done. */
   readAllLogs(id: string, pageSize?: number, timeoutMs?: number): Promise<{ lines: LogLine[]; pages: number }>;
 }
@@ -22,7 +27,13 @@ export function taskClient(baseUrl: string, token: string): TaskClient {
   };
   const client: TaskClient = {
     async submit(spec) {
-      return json(await fetch(`${baseUrl}/api/v1/tasks`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(spec) }));
+      return json(
+        await fetch(`${baseUrl}/api/v1/tasks`, {
+          method: 'POST',
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify(spec),
+        }),
+      );
     },
     async get(id) {
       return json(await fetch(`${baseUrl}/api/v1/tasks/${id}`, { headers }));
@@ -42,7 +53,9 @@ export function taskClient(baseUrl: string, token: string): TaskClient {
         if (done(last)) return last;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`task ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+      throw new Error(
+        `task ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+      );
     },
     async readAllLogs(id, pageSize = 7, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;

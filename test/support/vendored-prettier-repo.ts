@@ -15,12 +15,29 @@ export const VENDORED_PRETTIER = '3.10.1';
 /** Creates the repository in `dir` with one commit on main; its `command` is `npx prettier --check .`. */
 export async function createVendoredPrettierRepo(dir: string): Promise<FixtureRepo> {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'vendored-prettier-demo', version: '1.0.0', private: true }, null, 2)}\n`);
+  await writeFile(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'vendored-prettier-demo', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   // No lockfile: the check would format npm's lockfile too, and the fix is about src/ only.
-  await run('npm', ['install', '--save-dev', '--save-exact', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', `prettier@${VENDORED_PRETTIER}`], {
-    cwd: dir,
-    timeout: 120_000,
-    env: { ...process.env, npm_config_update_notifier: 'false' },
-  });
+  await run(
+    'npm',
+    [
+      'install',
+      '--save-dev',
+      '--save-exact',
+      '--no-package-lock',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      `prettier@${VENDORED_PRETTIER}`,
+    ],
+    {
+      cwd: dir,
+      timeout: 120_000,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    },
+  );
   return commitRepo(dir, { 'src/greet.js': BADLY_FORMATTED_JS }, 'npx prettier --check .', 'demo: vendored prettier');
 }

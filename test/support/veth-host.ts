@@ -20,9 +20,12 @@ async function ip(args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()} (the autoscaling test needs CAP_NET_ADMIN for its veth pair)`, {
-      cause: err,
-    });
+    throw new Error(
+      `ip ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()} (the autoscaling test needs CAP_NET_ADMIN for its veth pair)`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

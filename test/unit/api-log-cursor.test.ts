@@ -40,7 +40,10 @@ describe('GET /api/v1/tasks/:id/logs pages by cursor', () => {
   it('never loses or repeats a line, whatever the page sizes and however the log grows', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 15 })), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 15 })), {
+          minLength: 1,
+          maxLength: 30,
+        }),
         async (steps) => {
           const { app, tasks } = buildTestApp();
           const task = tasks.seed({ state: 'running' });

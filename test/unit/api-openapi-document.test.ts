@@ -58,7 +58,9 @@ describe('GET /api/v1/openapi.json', () => {
   it('is an OpenAPI 3.1 document with exactly the API operations', async () => {
     const doc = await fetchDoc();
     expect(doc.openapi).toBe('3.1.0');
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(
       [
         'POST /api/v1/tasks',
@@ -91,22 +93,39 @@ describe('GET /api/v1/openapi.json', () => {
   it("documents the result's diagnosis, fixers, reason and model usage", async () => {
     const doc = await fetchDoc();
     const result = doc.components.schemas.FixResult!;
-    expect(Object.keys(result.properties!)).toEqual(expect.arrayContaining(['fixer', 'fixers', 'diagnosis', 'reason', 'model']));
+    expect(Object.keys(result.properties!)).toEqual(
+      expect.arrayContaining(['fixer', 'fixers', 'diagnosis', 'reason', 'model']),
+    );
     expect(result.properties!.fixers!.items!.enum).toEqual([...FIXER_NAMES]);
     const diagnosis = doc.components.schemas.Diagnosis!;
     expect(diagnosis.required?.sort()).toEqual(['category', 'excerpt', 'locations', 'step', 'summary', 'tool']);
     expect(diagnosis.properties!.tool!.enum).toEqual([...DIAGNOSIS_TOOLS]);
     expect(diagnosis.properties!.category!.enum).toEqual([...FAILURE_CATEGORIES]);
-    expect(Object.keys(doc.components.schemas.ModelUsage!.properties!).sort()).toEqual(
-      ['attempts', 'completionTokens', 'model', 'modelTimeMs', 'promptTokens', 'steps', 'summary'],
-    );
+    expect(Object.keys(doc.components.schemas.ModelUsage!.properties!).sort()).toEqual([
+      'attempts',
+      'completionTokens',
+      'model',
+      'modelTimeMs',
+      'promptTokens',
+      'steps',
+      'summary',
+    ]);
   });
 
   it('documents the log paging parameters and the task path id', async () => {
     const doc = await fetchDoc();
     const params = doc.paths['/api/v1/tasks/{id}/logs']!.get!.parameters!;
-    expect(params.map((p) => `${p.in}:${p.name}:${p.required === true}`).sort()).toEqual(['path:id:true', 'query:cursor:false', 'query:limit:false']);
-    expect(params.find((p) => p.name === 'limit')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 5000, default: 500 });
+    expect(params.map((p) => `${p.in}:${p.name}:${p.required === true}`).sort()).toEqual([
+      'path:id:true',
+      'query:cursor:false',
+      'query:limit:false',
+    ]);
+    expect(params.find((p) => p.name === 'limit')!.schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 5000,
+      default: 500,
+    });
     expect(params.find((p) => p.name === 'id')!.schema).toMatchObject({ type: 'string', format: 'uuid' });
   });
 
@@ -114,14 +133,22 @@ describe('GET /api/v1/openapi.json', () => {
     const doc = await fetchDoc();
     const list = doc.paths['/api/v1/tasks']!.get!;
     expect(list.parameters!.map((p) => p.name).sort()).toEqual(['cursor', 'limit', 'repo', 'since', 'source', 'state']);
-    expect(list.parameters!.find((p) => p.name === 'state')!.schema).toMatchObject({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] });
-    expect(list.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(list.parameters!.find((p) => p.name === 'state')!.schema).toMatchObject({
+      enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+    });
+    expect(list.parameters!.find((p) => p.name === 'limit')!.schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+    });
     const page = resolve(doc, list.responses['200']!.content!['application/json']!.schema);
     expect(Object.keys(page.properties ?? {}).sort()).toEqual(['nextCursor', 'tasks']);
     const stats = doc.paths['/api/v1/stats']!.get!;
     expect(stats.parameters!.map((p) => p.name)).toEqual(['windowSeconds']);
     const body = resolve(doc, stats.responses['200']!.content!['application/json']!.schema);
-    expect(body.required).toEqual(expect.arrayContaining(['states', 'outcomes', 'fixers', 'queue', 'activeSandboxes', 'recentFailures']));
+    expect(body.required).toEqual(
+      expect.arrayContaining(['states', 'outcomes', 'fixers', 'queue', 'activeSandboxes', 'recentFailures']),
+    );
   });
 
   it('requires the bearer scheme on task operations and not on probes', async () => {
@@ -129,7 +156,8 @@ describe('GET /api/v1/openapi.json', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) {
-        if (path.startsWith('/api/v1/tasks') || path === '/api/v1/stats') expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+        if (path.startsWith('/api/v1/tasks') || path === '/api/v1/stats')
+          expect(op.security, path).toEqual([{ bearerAuth: [] }]);
         else expect(op.security, path).toBeUndefined();
       }
     }
@@ -139,8 +167,18 @@ describe('GET /api/v1/openapi.json', () => {
     const doc = await fetchDoc();
     const submit = doc.paths['/api/v1/tasks']!.post!.responses;
     expect(Object.keys(submit).sort()).toEqual(['202', '400', '401', '403', '413', '415', '429']);
-    expect(resolve(doc, submit['413']!.content!['application/json']!.schema).properties!.error!.required).toEqual(['code', 'message']);
-    expect(Object.keys(doc.paths['/api/v1/tasks/{id}/cancel']!.post!.responses).sort()).toEqual(['200', '202', '401', '403', '404', '409']);
+    expect(resolve(doc, submit['413']!.content!['application/json']!.schema).properties!.error!.required).toEqual([
+      'code',
+      'message',
+    ]);
+    expect(Object.keys(doc.paths['/api/v1/tasks/{id}/cancel']!.post!.responses).sort()).toEqual([
+      '200',
+      '202',
+      '401',
+      '403',
+      '404',
+      '409',
+    ]);
   });
 
   it('has no dangling references', async () => {

@@ -15,7 +15,12 @@ afterEach(() => new Promise<void>((resolve) => (server === undefined ? resolve()
 
 async function listen(env: Record<string, string>): Promise<number> {
   const config = loadConfig(env);
-  const app = createApp({ tasks: new MemoryTaskService(), metrics: createMetrics(), logger: createLogger('silent'), config: { auth: config.auth, http: config.http } });
+  const app = createApp({
+    tasks: new MemoryTaskService(),
+    metrics: createMetrics(),
+    logger: createLogger('silent'),
+    config: { auth: config.auth, http: config.http },
+  });
   return new Promise((resolve) => {
     server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve(info.port));
   });
@@ -24,11 +29,14 @@ async function listen(env: Record<string, string>): Promise<number> {
 /** GET with an explicit Host header (fetch would not let us set it). */
 function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host, Authorization: 'Bearer dev-token' }, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { Host: host, Authorization: 'Bearer dev-token' }, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

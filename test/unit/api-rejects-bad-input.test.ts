@@ -12,7 +12,11 @@ async function errorOf(res: Response): Promise<ErrorBody['error']> {
 describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem', () => {
   it('answers malformed JSON with 400', async () => {
     const { app, tasks } = buildTestApp();
-    const res = await app.request('/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '{"repo": {' });
+    const res = await app.request('/api/v1/tasks', {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': 'application/json' },
+      body: '{"repo": {',
+    });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toEqual({ code: 'bad_request', message: 'Malformed JSON in request body' });
     expect(tasks.submitted).toHaveLength(0);
@@ -23,7 +27,11 @@ describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem
     ['form data', 'application/x-www-form-urlencoded'],
   ])('answers a %s body with 415', async (_name, contentType) => {
     const { app, tasks } = buildTestApp();
-    const res = await app.request('/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': contentType }, body: JSON.stringify(VALID_SPEC) });
+    const res = await app.request('/api/v1/tasks', {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': contentType },
+      body: JSON.stringify(VALID_SPEC),
+    });
     expect(res.status).toBe(415);
     expect((await errorOf(res)).code).toBe('unsupported_media_type');
     expect(tasks.submitted).toHaveLength(0);
@@ -31,7 +39,11 @@ describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem
 
   it('answers a body without Content-Type with 415', async () => {
     const { app } = buildTestApp();
-    const res = await app.request('/api/v1/tasks', { method: 'POST', headers: AUTH, body: new TextEncoder().encode(JSON.stringify(VALID_SPEC)) });
+    const res = await app.request('/api/v1/tasks', {
+      method: 'POST',
+      headers: AUTH,
+      body: new TextEncoder().encode(JSON.stringify(VALID_SPEC)),
+    });
     expect(res.status).toBe(415);
     expect((await errorOf(res)).code).toBe('unsupported_media_type');
   });
@@ -41,8 +53,16 @@ describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem
     ['blank command', { ...VALID_SPEC, command: '   ' }, 'command'],
     ['missing repo', { command: 'npm test' }, 'repo'],
     ['http repo url', { ...VALID_SPEC, repo: { url: 'http://example.test/r.git', ref: 'main' } }, 'repo.url'],
-    ['repo url with credentials', { ...VALID_SPEC, repo: { url: 'https://user:pw@example.test/r.git', ref: 'main' } }, 'repo.url'],
-    ['ref that looks like an option', { ...VALID_SPEC, repo: { url: VALID_SPEC.repo.url, ref: '--upload-pack=x' } }, 'repo.ref'],
+    [
+      'repo url with credentials',
+      { ...VALID_SPEC, repo: { url: 'https://user:pw@example.test/r.git', ref: 'main' } },
+      'repo.url',
+    ],
+    [
+      'ref that looks like an option',
+      { ...VALID_SPEC, repo: { url: VALID_SPEC.repo.url, ref: '--upload-pack=x' } },
+      'repo.ref',
+    ],
     ['missing ref', { ...VALID_SPEC, repo: { url: VALID_SPEC.repo.url } }, 'repo.ref'],
     ['unknown fixer', { ...VALID_SPEC, fixers: ['rm-rf'] }, 'fixers.0'],
     ['too short timeout', { ...VALID_SPEC, timeoutSeconds: 1 }, 'timeoutSeconds'],
@@ -74,7 +94,11 @@ describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem
     ['a wrong token', 'Bearer not-a-token', 'invalid bearer token'],
     ['a token that is a prefix of a real one', 'Bearer token-', 'invalid bearer token'],
     ['another auth scheme', 'Basic dXNlcjpwdw==', 'malformed Authorization header; expected "Bearer <token>"'],
-    ['a token with characters no token has', 'Bearer tok en!', 'malformed Authorization header; expected "Bearer <token>"'],
+    [
+      'a token with characters no token has',
+      'Bearer tok en!',
+      'malformed Authorization header; expected "Bearer <token>"',
+    ],
   ])('answers %s with 401', async (_name, authorization, message) => {
     const { app, tasks } = buildTestApp();
     const res = await app.request('/api/v1/tasks', jsonPost(VALID_SPEC, { Authorization: authorization }));
@@ -93,7 +117,10 @@ describe('POST /api/v1/tasks rejects bad input with a 4xx that names the problem
       body,
     });
     expect(res.status).toBe(413);
-    expect(await errorOf(res)).toEqual({ code: 'payload_too_large', message: 'request body is larger than 2048 bytes' });
+    expect(await errorOf(res)).toEqual({
+      code: 'payload_too_large',
+      message: 'request body is larger than 2048 bytes',
+    });
     expect(tasks.submitted).toHaveLength(0);
   });
 
@@ -195,16 +222,39 @@ describe('failures inside the service', () => {
     expect(await errorOf(res)).toEqual({ code: 'internal', message: 'internal error' });
     expect(res.headers.get('x-request-id')).toBe('req-500');
     const logged = logs.find((l) => l.msg === 'request_failed');
-    expect(logged).toMatchObject({ reqId: 'req-500', err: { message: 'secret internals: connection to 10.0.0.7 refused' } });
+    expect(logged).toMatchObject({
+      reqId: 'req-500',
+      err: { message: 'secret internals: connection to 10.0.0.7 refused' },
+    });
   });
 
   it('keeps serving after every kind of bad input', async () => {
     const { app, tasks } = buildTestApp({ bodyLimitBytes: 1024 });
     const bad: Array<[string, RequestInit, number, string]> = [
-      ['/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '{' }, 400, 'bad_request'],
-      ['/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: 'null' }, 400, 'validation_failed'],
-      ['/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '[['.repeat(400) }, 400, 'bad_request'],
-      ['/api/v1/tasks', { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '\u0000\uffff' }, 400, 'bad_request'],
+      [
+        '/api/v1/tasks',
+        { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '{' },
+        400,
+        'bad_request',
+      ],
+      [
+        '/api/v1/tasks',
+        { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: 'null' },
+        400,
+        'validation_failed',
+      ],
+      [
+        '/api/v1/tasks',
+        { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '[['.repeat(400) },
+        400,
+        'bad_request',
+      ],
+      [
+        '/api/v1/tasks',
+        { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: '\u0000\uffff' },
+        400,
+        'bad_request',
+      ],
       ['/api/v1/tasks', chunkedPost('x'.repeat(5000)), 413, 'payload_too_large'],
       ['/api/v1/tasks', { method: 'POST', headers: { Authorization: 'Bearer' } }, 401, 'unauthorized'],
       ['/api/v1/tasks/%ZZ', { headers: AUTH }, 404, 'not_found'],
@@ -230,5 +280,10 @@ function chunkedPost(body: string): RequestInit {
       controller.close();
     },
   });
-  return { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit;
+  return {
+    method: 'POST',
+    headers: { ...AUTH, 'Content-Type': 'application/json' },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit;
 }

@@ -11,7 +11,12 @@ function setup(options: HarnessOptions = {}) {
   return buildTestApp({ sse: QUIET, ...options });
 }
 
-async function open(app: ReturnType<typeof setup>['app'], id: string, query = '', headers: Record<string, string> = {}): Promise<SseReader> {
+async function open(
+  app: ReturnType<typeof setup>['app'],
+  id: string,
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<SseReader> {
   const res = await app.request(`/api/v1/tasks/${id}/events${query}`, { headers: { ...AUTH, ...headers } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -167,7 +172,13 @@ describe('GET /api/v1/tasks/:id/events', () => {
     await reader.next();
     tasks.brokenWith = new Error('redis went away');
     const rest = await reader.all();
-    expect(rest).toEqual([{ event: 'error', id: undefined, data: JSON.stringify({ code: 'internal', message: 'stream failed; reconnect to resume' }) }]);
+    expect(rest).toEqual([
+      {
+        event: 'error',
+        id: undefined,
+        data: JSON.stringify({ code: 'internal', message: 'stream failed; reconnect to resume' }),
+      },
+    ]);
     expect(logs).toContainEqual(expect.objectContaining({ msg: 'sse_failed', taskId: task.id }));
     expect(tasks.watcherCount(task.id)).toBe(0);
   });
@@ -177,7 +188,9 @@ describe('GET /api/v1/tasks/:id/events', () => {
     const task = tasks.seed({ state: 'running' });
     // Refused requests give their slot back.
     for (let i = 0; i < 3; i++) {
-      expect((await app.request('/api/v1/tasks/6f1c2f0e-3d7a-4b9e-9c41-2a5e8f7d1b30/events', { headers: AUTH })).status).toBe(404);
+      expect(
+        (await app.request('/api/v1/tasks/6f1c2f0e-3d7a-4b9e-9c41-2a5e8f7d1b30/events', { headers: AUTH })).status,
+      ).toBe(404);
     }
     const reader = await open(app, task.id);
     const res = await app.request(`/api/v1/tasks/${task.id}/events`, { headers: AUTH });

@@ -13,7 +13,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('submitting a task', () => {
   it('stores the parsed spec and answers 202 with relative URLs and a Location header', async () => {
     const { app, tasks } = buildTestApp();
-    const spec = { ...VALID_SPEC, command: '  npm test  ', fixers: ['prettier'], timeoutSeconds: 60, labels: { team: 'web' } };
+    const spec = {
+      ...VALID_SPEC,
+      command: '  npm test  ',
+      fixers: ['prettier'],
+      timeoutSeconds: 60,
+      labels: { team: 'web' },
+    };
     const res = await app.request('/api/v1/tasks', jsonPost(spec));
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, string>;
@@ -64,7 +70,13 @@ describe('reading a task', () => {
       attempts: 2,
       startedAt: '2026-01-01T00:00:01.000Z',
       finishedAt: '2026-01-01T00:00:09.000Z',
-      result: { outcome: 'fixed', fixer: 'prettier', patch: 'diff --git a/x b/x', patchTruncated: false, commands: [{ command: 'npm test', exitCode: 0, durationMs: 12, timedOut: false }] },
+      result: {
+        outcome: 'fixed',
+        fixer: 'prettier',
+        patch: 'diff --git a/x b/x',
+        patchTruncated: false,
+        commands: [{ command: 'npm test', exitCode: 0, durationMs: 12, timedOut: false }],
+      },
     });
     const res = await app.request(`/api/v1/tasks/${task.id}`, { headers: AUTH });
     expect(res.status).toBe(200);
@@ -89,7 +101,15 @@ describe('reading a task', () => {
           summary: 'node-test failed in test/sum.test.js:5 (test)',
         },
         reason: 'the model gave up',
-        model: { model: 'm', steps: 4, attempts: 1, promptTokens: 900, completionTokens: 80, modelTimeMs: 1200, summary: null },
+        model: {
+          model: 'm',
+          steps: 4,
+          attempts: 1,
+          promptTokens: 900,
+          completionTokens: 80,
+          modelTimeMs: 1200,
+          summary: null,
+        },
         patch: '',
         patchTruncated: false,
         commands: [{ command: 'node --version && node --test', exitCode: 1, durationMs: 300, timedOut: false }],
@@ -99,14 +119,29 @@ describe('reading a task', () => {
     const body = await res.json();
     expect(body).toEqual(task);
     expect(taskRecordSchema.safeParse(body).success).toBe(true);
-    expect(taskRecordSchema.safeParse({ ...task, result: { ...task.result, diagnosis: { ...task.result!.diagnosis, tool: 'nope' } } }).success).toBe(false);
+    expect(
+      taskRecordSchema.safeParse({
+        ...task,
+        result: { ...task.result, diagnosis: { ...task.result!.diagnosis, tool: 'nope' } },
+      }).success,
+    ).toBe(false);
   });
 
   it('returns a submitted task as queued with no result yet', async () => {
     const { app } = buildTestApp();
     const { id } = (await (await app.request('/api/v1/tasks', jsonPost(VALID_SPEC))).json()) as { id: string };
     const task = (await (await app.request(`/api/v1/tasks/${id}`, { headers: AUTH })).json()) as TaskRecord;
-    expect(task).toMatchObject({ id, state: 'queued', phase: null, attempts: 0, startedAt: null, finishedAt: null, result: null, error: null, spec: VALID_SPEC });
+    expect(task).toMatchObject({
+      id,
+      state: 'queued',
+      phase: null,
+      attempts: 0,
+      startedAt: null,
+      finishedAt: null,
+      result: null,
+      error: null,
+      spec: VALID_SPEC,
+    });
     expect(Date.parse(task.createdAt)).not.toBeNaN();
   });
 });
@@ -137,7 +172,13 @@ describe('request ids and access log', () => {
     const res = await app.request(`/api/v1/tasks/${task.id}`, { headers: { ...AUTH, 'X-Request-Id': 'abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
     expect(logs).toContainEqual(
-      expect.objectContaining({ msg: 'http_request', reqId: 'abc-123', method: 'GET', path: `/api/v1/tasks/${task.id}`, status: 200 }),
+      expect.objectContaining({
+        msg: 'http_request',
+        reqId: 'abc-123',
+        method: 'GET',
+        path: `/api/v1/tasks/${task.id}`,
+        status: 200,
+      }),
     );
   });
 

@@ -31,7 +31,8 @@ describe('bench:fix corpus', () => {
     expect(new Set(CORPUS.map((c) => c.name)).size).toBe(CORPUS.length);
     expect(new Set(CORPUS.map((c) => c.ecosystem))).toEqual(new Set(['javascript', 'go', 'python', 'rust']));
     const kinds = new Set(CORPUS.map(kindOf));
-    for (const kind of ['one-fixer', 'two-fixers', 'needs-model', 'green', 'tool-missing'] as const) expect(kinds).toContain(kind);
+    for (const kind of ['one-fixer', 'two-fixers', 'needs-model', 'green', 'tool-missing'] as const)
+      expect(kinds).toContain(kind);
     for (const c of CORPUS) {
       if (kindOf(c) === 'green') expect(c.expect.outcome, c.name).toBe('not_reproduced');
       if (c.needsModel || c.toolMissing) expect(c.expect.outcome, c.name).toBe('not_fixed');

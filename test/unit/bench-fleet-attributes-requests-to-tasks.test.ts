@@ -15,8 +15,15 @@ describe('bench:fleet request attribution', () => {
   it('finds the object a path or an events selector names', () => {
     expect(namedObject(`/apis/batch/v1/namespaces/ns/jobs/${job}`, q())).toBe(job);
     expect(namedObject(`/api/v1/namespaces/ns/pods/${pod}/exec`, q('command=sh'))).toBe(pod);
-    expect(namedObject('/api/v1/namespaces/ns/events', q(`fieldSelector=involvedObject.kind=Job,involvedObject.name=${job}`))).toBe(job);
-    expect(namedObject('/api/v1/namespaces/ns/pods', q('labelSelector=app=ci-fixer-sandbox&watch=true'))).toBeUndefined();
+    expect(
+      namedObject(
+        '/api/v1/namespaces/ns/events',
+        q(`fieldSelector=involvedObject.kind=Job,involvedObject.name=${job}`),
+      ),
+    ).toBe(job);
+    expect(
+      namedObject('/api/v1/namespaces/ns/pods', q('labelSelector=app=ci-fixer-sandbox&watch=true')),
+    ).toBeUndefined();
   });
 
   it('maps a Job or one of its pods to the Job, tracked or not; anything else is shared', () => {
@@ -29,11 +36,34 @@ describe('bench:fleet request attribution', () => {
   });
 
   it('counts overlapping execs on two pods as a task run twice, and sequential attempts as not', () => {
-    expect(overlapsAcrossPods([{ pod: 'a', start: 0, end: 10 }, { pod: 'b', start: 5, end: 20 }])).toBe(true);
-    expect(overlapsAcrossPods([{ pod: 'a', start: 0, end: 10 }, { pod: 'b', start: 10, end: 20 }])).toBe(false);
+    expect(
+      overlapsAcrossPods([
+        { pod: 'a', start: 0, end: 10 },
+        { pod: 'b', start: 5, end: 20 },
+      ]),
+    ).toBe(true);
+    expect(
+      overlapsAcrossPods([
+        { pod: 'a', start: 0, end: 10 },
+        { pod: 'b', start: 10, end: 20 },
+      ]),
+    ).toBe(false);
     // Commands of one attempt overlap each other (a kill exec beside its command): not a second run.
-    expect(overlapsAcrossPods([{ pod: 'a', start: 0, end: 10 }, { pod: 'a', start: 2, end: 3 }])).toBe(false);
+    expect(
+      overlapsAcrossPods([
+        { pod: 'a', start: 0, end: 10 },
+        { pod: 'a', start: 2, end: 3 },
+      ]),
+    ).toBe(false);
     // A connection still open counts until now.
-    expect(overlapsAcrossPods([{ pod: 'a', start: 0, end: undefined }, { pod: 'b', start: 50, end: 60 }], 100)).toBe(true);
+    expect(
+      overlapsAcrossPods(
+        [
+          { pod: 'a', start: 0, end: undefined },
+          { pod: 'b', start: 50, end: 60 },
+        ],
+        100,
+      ),
+    ).toBe(true);
   });
 });

@@ -12,10 +12,22 @@ function requestFor(c: BenchCase, assistantTurns = 0): RecordedChatRequest {
   const ctx = {
     command: c.command,
     files: Object.keys(c.files()).sort(),
-    failure: { command: c.command, exitCode: 1, output: 'FAIL', diagnosis: { tool: 'unknown', category: 'test', locations: [], excerpt: [], summary: 'it failed' } },
+    failure: {
+      command: c.command,
+      exitCode: 1,
+      output: 'FAIL',
+      diagnosis: { tool: 'unknown', category: 'test', locations: [], excerpt: [], summary: 'it failed' },
+    },
   } as unknown as AgentContext;
   const assistant = Array.from({ length: assistantTurns }, () => ({ role: 'assistant', content: 'ok' }));
-  return { authorization: undefined, aborted: false, body: { model: 'm', messages: [{ role: 'system', content: 'rules' }, { role: 'user', content: taskPrompt(ctx) }, ...assistant] } };
+  return {
+    authorization: undefined,
+    aborted: false,
+    body: {
+      model: 'm',
+      messages: [{ role: 'system', content: 'rules' }, { role: 'user', content: taskPrompt(ctx) }, ...assistant],
+    },
+  };
 }
 
 const byName = (name: string): BenchCase => CORPUS.find((c) => c.name === name) as BenchCase;
@@ -46,13 +58,21 @@ describe('the model mode of bench:fix', () => {
     const cases = modelCases(CORPUS, true);
     for (const c of cases) expect(caseOfRequest(cases, requestFor(c)).name).toBe(c.name);
     expect(Object.keys(byName('go-test').files()).every((f) => f in byName('go-vet').files())).toBe(true);
-    expect(() => caseOfRequest(cases, requestFor({ ...byName('go-test'), command: 'make' }))).toThrow(/no case has the command "make"/);
+    expect(() => caseOfRequest(cases, requestFor({ ...byName('go-test'), command: 'make' }))).toThrow(
+      /no case has the command "make"/,
+    );
   });
 
   it('plays edit_file first, then finish; a case without a scripted fix gives up at once', () => {
     const model = scriptedModel(modelCases(CORPUS, true));
-    expect(model(requestFor(byName('go-test')))).toEqual({ calls: [{ name: 'edit_file', arguments: byName('go-test').modelFix }] });
-    expect(model(requestFor(byName('go-test'), 2))).toEqual({ calls: [{ name: 'finish', arguments: { summary: 'go-test: edited pkg/calc/calc.go' } }] });
-    expect(model(requestFor(byName('js-eslint-unfixable')))).toEqual({ calls: [{ name: 'finish', arguments: { summary: 'cannot fix js-eslint-unfixable: no scripted fix' } }] });
+    expect(model(requestFor(byName('go-test')))).toEqual({
+      calls: [{ name: 'edit_file', arguments: byName('go-test').modelFix }],
+    });
+    expect(model(requestFor(byName('go-test'), 2))).toEqual({
+      calls: [{ name: 'finish', arguments: { summary: 'go-test: edited pkg/calc/calc.go' } }],
+    });
+    expect(model(requestFor(byName('js-eslint-unfixable')))).toEqual({
+      calls: [{ name: 'finish', arguments: { summary: 'cannot fix js-eslint-unfixable: no scripted fix' } }],
+    });
   });
 });

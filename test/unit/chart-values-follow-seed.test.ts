@@ -16,7 +16,8 @@ const configDefault = (name: string) => CONFIG_DOCS.find((d) => d.name === name)
 
 /** Dotted paths of every leaf (and every empty map or list) of a values tree. */
 function leafPaths(node: unknown, prefix = ''): string[] {
-  if (node === null || typeof node !== 'object' || Array.isArray(node) || Object.keys(node).length === 0) return [prefix];
+  if (node === null || typeof node !== 'object' || Array.isArray(node) || Object.keys(node).length === 0)
+    return [prefix];
   return Object.entries(node).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
 }
 
@@ -36,9 +37,15 @@ describe('chart metadata and values', () => {
     expect(values.replicaCount).toBe(1);
     expect(values.image).toMatchObject({ repository: 'ci-fixer', tag: 'latest', pullPolicy: 'IfNotPresent' });
     expect(values.service).toEqual({ type: 'ClusterIP', port: 80 });
-    expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(values.resources).toEqual({
+      requests: { cpu: '250m', memory: '256Mi' },
+      limits: { cpu: '500m', memory: '512Mi' },
+    });
     expect(values.sandbox.image).toBe('nikolaik/python-nodejs:python3.11-nodejs20-bullseye');
-    expect(values.sandbox.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    expect(values.sandbox.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '500m', memory: '1Gi' },
+    });
     expect(values.nodeSelector).toEqual({});
     expect(values.tolerations).toEqual([]);
     expect(values.affinity).toEqual({});
@@ -48,8 +55,14 @@ describe('chart metadata and values', () => {
     expect(prod.replicaCount).toBe(2);
     expect(prod.image).toEqual({ repository: '<your-registry>/ci-fixer', pullPolicy: 'Always' });
     expect(prod.service).toEqual({ type: 'LoadBalancer' });
-    expect(prod.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } });
-    expect(prod.sandbox.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '2Gi' } });
+    expect(prod.resources).toEqual({
+      requests: { cpu: '500m', memory: '1Gi' },
+      limits: { cpu: '2000m', memory: '4Gi' },
+    });
+    expect(prod.sandbox.resources).toEqual({
+      requests: { cpu: '250m', memory: '512Mi' },
+      limits: { cpu: '1000m', memory: '2Gi' },
+    });
     expect(prod.gpu).toEqual({ enabled: false });
   });
 

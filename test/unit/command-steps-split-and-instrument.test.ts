@@ -20,7 +20,10 @@ describe('splitSteps', () => {
   });
 
   it('keeps quotes, substitutions and subshells inside their step', () => {
-    expect(commands(`test -z "$(gofmt -l . && echo ';')" && go vet ./...`)).toEqual([`test -z "$(gofmt -l . && echo ';')"`, 'go vet ./...']);
+    expect(commands(`test -z "$(gofmt -l . && echo ';')" && go vet ./...`)).toEqual([
+      `test -z "$(gofmt -l . && echo ';')"`,
+      'go vet ./...',
+    ]);
     expect(commands(`echo 'a && b' && (cd x && make) && echo \${V:-"x;y"} && echo \`date; true\``)).toEqual([
       `echo 'a && b'`,
       '(cd x && make)',
@@ -36,9 +39,12 @@ describe('splitSteps', () => {
       'for f in a b; do echo $f; done',
       'case $x in a) echo a;; *) echo b;; esac',
     ]);
-    const heredoc = "cat > cfg.json <<'EOF'\n{ \"a\": 1 } && ;\nEOF";
+    const heredoc = 'cat > cfg.json <<\'EOF\'\n{ "a": 1 } && ;\nEOF';
     expect(commands(`${heredoc}\nnode check.js`)).toEqual([heredoc, 'node check.js']);
-    expect(commands('npm run build \\\n  --verbose && npm test # all of them')).toEqual(['npm run build \\\n  --verbose', 'npm test # all of them']);
+    expect(commands('npm run build \\\n  --verbose && npm test # all of them')).toEqual([
+      'npm run build \\\n  --verbose',
+      'npm test # all of them',
+    ]);
     expect(commands('npm ci &&\n  npm test')).toEqual(['npm ci', 'npm test']);
     expect(commands('npm ci || npm i &&\n  # then\n  npm test')).toEqual(['npm ci || npm i &&\n  # then\n  npm test']);
     expect(commands('npm test \\\n')).toEqual(['npm test']);
@@ -46,7 +52,10 @@ describe('splitSteps', () => {
   });
 
   it('keeps an and-or list with || whole, and unparsable input as one step', () => {
-    expect(commands('npm ci || npm install && npm test; npm run lint')).toEqual(['npm ci || npm install && npm test', 'npm run lint']);
+    expect(commands('npm ci || npm install && npm test; npm run lint')).toEqual([
+      'npm ci || npm install && npm test',
+      'npm run lint',
+    ]);
     expect(commands(`echo "unterminated && npm test`)).toEqual([`echo "unterminated && npm test`]);
     expect(commands('echo ) && x')).toEqual(['echo ) && x']);
   });
@@ -65,13 +74,22 @@ describe('splitSteps', () => {
 
 describe('step kinds and partial runs', () => {
   it('tells shell state, installs and work apart', () => {
-    expect(['cd web', 'export CI=1', 'set -euo pipefail', 'FOO=bar', '. venv/bin/activate', 'npm start &'].map(stepKind)).toEqual(
-      Array(6).fill('state'),
-    );
-    expect(['npm ci', 'yarn', 'yarn install --frozen-lockfile', 'pnpm i', 'pip install -r requirements.txt', 'go mod download'].map(stepKind)).toEqual(
-      Array(6).fill('install'),
-    );
-    expect(['npm test', 'yarn lint', 'go test ./...', 'npx prettier --check . 2>&1', 'FOO=1 npm test'].map(stepKind)).toEqual(Array(5).fill('work'));
+    expect(
+      ['cd web', 'export CI=1', 'set -euo pipefail', 'FOO=bar', '. venv/bin/activate', 'npm start &'].map(stepKind),
+    ).toEqual(Array(6).fill('state'));
+    expect(
+      [
+        'npm ci',
+        'yarn',
+        'yarn install --frozen-lockfile',
+        'pnpm i',
+        'pip install -r requirements.txt',
+        'go mod download',
+      ].map(stepKind),
+    ).toEqual(Array(6).fill('install'));
+    expect(
+      ['npm test', 'yarn lint', 'go test ./...', 'npx prettier --check . 2>&1', 'FOO=1 npm test'].map(stepKind),
+    ).toEqual(Array(5).fill('work'));
     expect(isManifest('web/package-lock.json')).toBe(true);
     expect(isManifest('requirements-dev.txt')).toBe(true);
     expect(isManifest('src/package.ts')).toBe(false);
@@ -101,52 +119,94 @@ const shE = (command: string) => sh(command, 'sh', ['-e']);
 
 describe('instrumented scripts under the real sh', () => {
   const marker = path.join(work, 'step');
-  const stepArb = fc.constantFrom('echo one', 'true', 'false', 'exit 3', 'echo "a;b" >&2', 'cd /', 'echo $?', 'X=1', 'echo ${X:-unset}', 'pwd');
+  const stepArb = fc.constantFrom(
+    'echo one',
+    'true',
+    'false',
+    'exit 3',
+    'echo "a;b" >&2',
+    'cd /',
+    'echo $?',
+    'X=1',
+    'echo ${X:-unset}',
+    'pwd',
+  );
   const sepArb = fc.constantFrom(' && ', '; ', '\n');
 
-  it('behaves like the original command under sh -e, and the marker names the last step that started', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(stepArb, sepArb), { minLength: 1, maxLength: 5 }), (parts) => {
-        const command = parts.map(([step, sep], i) => (i === parts.length - 1 ? step : step + sep)).join('');
-        const steps = splitSteps(command);
-        expect(steps).toHaveLength(parts.length);
-        writeFileSync(marker, '');
-        const original = shE(command);
-        const traced = sh(instrumented(steps, marker));
-        expect(traced).toEqual(original);
-        // The last step that started: `&&` skips a step after a failure; a failure that ends its
-        // and-list (before `;` or a line break) stops the script, as errexit does.
-        let expected = 0;
-        let status = 0;
-        for (const [i, [step, sep]] of parts.entries()) {
-          if (i > 0 && (parts[i - 1] as [string, string])[1] === ' && ' && status !== 0) continue;
-          expected = i;
-          if (step.startsWith('exit')) break;
-          status = step === 'false' ? 1 : 0;
-          if (status !== 0 && sep !== ' && ') break;
-        }
-        expect(readFileSync(marker, 'utf8')).toBe(String(expected));
-      }),
-      { numRuns: 40 },
-    );
-  }, SH_TIMEOUT);
+  it(
+    'behaves like the original command under sh -e, and the marker names the last step that started',
+    () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(stepArb, sepArb), { minLength: 1, maxLength: 5 }), (parts) => {
+          const command = parts.map(([step, sep], i) => (i === parts.length - 1 ? step : step + sep)).join('');
+          const steps = splitSteps(command);
+          expect(steps).toHaveLength(parts.length);
+          writeFileSync(marker, '');
+          const original = shE(command);
+          const traced = sh(instrumented(steps, marker));
+          expect(traced).toEqual(original);
+          // The last step that started: `&&` skips a step after a failure; a failure that ends its
+          // and-list (before `;` or a line break) stops the script, as errexit does.
+          let expected = 0;
+          let status = 0;
+          for (const [i, [step, sep]] of parts.entries()) {
+            if (i > 0 && (parts[i - 1] as [string, string])[1] === ' && ' && status !== 0) continue;
+            expected = i;
+            if (step.startsWith('exit')) break;
+            status = step === 'false' ? 1 : 0;
+            if (status !== 0 && sep !== ' && ') break;
+          }
+          expect(readFileSync(marker, 'utf8')).toBe(String(expected));
+        }),
+        { numRuns: 40 },
+      );
+    },
+    SH_TIMEOUT,
+  );
 
-  it('is valid shell whenever the original is (sh -n parses, runs nothing)', () => {
-    const parses = (script: string) => spawnSync('sh', ['-n', '-c', script], { encoding: 'utf8', timeout: 10_000 }).status === 0;
-    const token = fc.constantFrom(
-      'echo', ' ', 'a', ' && ', '; ', '\n', "'x;y'", '"q $(b && c) q"', '$(d)', '(e; f)', '{ g; }', ' | ', ' || ', '# c\n',
-      'if true; then h; fi', 'case x in x) i;; esac', 'cat <<EOF\nbody && x\nEOF\n', '\\\n', ' & ', '$?', ' 2>&1',
-      'for k in 1; do j; done', '`k`', '${l:-m}', 'f() { n; }',
-    );
-    fc.assert(
-      fc.property(fc.array(token, { minLength: 1, maxLength: 12 }), (parts) => {
-        const command = parts.join('');
-        if (!parses(command)) return;
-        expect(parses(instrumented(splitSteps(command), marker))).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  }, SH_TIMEOUT);
+  it(
+    'is valid shell whenever the original is (sh -n parses, runs nothing)',
+    () => {
+      const parses = (script: string) =>
+        spawnSync('sh', ['-n', '-c', script], { encoding: 'utf8', timeout: 10_000 }).status === 0;
+      const token = fc.constantFrom(
+        'echo',
+        ' ',
+        'a',
+        ' && ',
+        '; ',
+        '\n',
+        "'x;y'",
+        '"q $(b && c) q"',
+        '$(d)',
+        '(e; f)',
+        '{ g; }',
+        ' | ',
+        ' || ',
+        '# c\n',
+        'if true; then h; fi',
+        'case x in x) i;; esac',
+        'cat <<EOF\nbody && x\nEOF\n',
+        '\\\n',
+        ' & ',
+        '$?',
+        ' 2>&1',
+        'for k in 1; do j; done',
+        '`k`',
+        '${l:-m}',
+        'f() { n; }',
+      );
+      fc.assert(
+        fc.property(fc.array(token, { minLength: 1, maxLength: 12 }), (parts) => {
+          const command = parts.join('');
+          if (!parses(command)) return;
+          expect(parses(instrumented(splitSteps(command), marker))).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    SH_TIMEOUT,
+  );
 
   it('runs a chained command with cd, a here-document and a comment unchanged', () => {
     const command = "cd / && cat <<'EOF' # a comment\nhello && bye\nEOF\npwd";
@@ -164,7 +224,10 @@ describe('instrumented scripts under the real sh', () => {
   });
 
   it('keeps $? for a step that reads it after a failed && chain, without errexit firing', () => {
-    expect(sh(instrumented(splitSteps('false && echo skipped\necho "rc=$?"'), marker))).toEqual({ status: 0, out: 'rc=1\n|' });
+    expect(sh(instrumented(splitSteps('false && echo skipped\necho "rc=$?"'), marker))).toEqual({
+      status: 0,
+      out: 'rc=1\n|',
+    });
   });
 
   it('fails a pipeline whose first command fails where the shell has pipefail (bash), and runs on sh without it', () => {

@@ -87,7 +87,13 @@ describe('composeFixers', () => {
     const world = new World(['lint', 'format']);
     const registry = [fixer('prettier', 'prettier', removes('format')), fixer('eslint', 'eslint', removes('lint'))];
     const result = await composeFixers(failureAt(0), world.deps({}, registry));
-    expect(result).toMatchObject({ kept: ['eslint', 'prettier'], passed: true, failure: null, reason: null, unchanged: false });
+    expect(result).toMatchObject({
+      kept: ['eslint', 'prettier'],
+      passed: true,
+      failure: null,
+      reason: null,
+      unchanged: false,
+    });
     // eslint re-checked from step 0 (the whole command), prettier from step 1, then the proof.
     expect(world.rechecks).toEqual([0, 1]);
     expect(world.verifies).toBe(1);
@@ -111,49 +117,81 @@ describe('composeFixers', () => {
       t.add('half-written');
       throw new RangeError('fixer bug');
     });
-    const result = await composeFixers(failureAt(1), world.deps({}, [buggy, fixer('prettier', 'prettier', removes('format'))]));
+    const result = await composeFixers(
+      failureAt(1),
+      world.deps({}, [buggy, fixer('prettier', 'prettier', removes('format'))]),
+    );
     expect(result).toMatchObject({ kept: ['prettier'], passed: true });
     expect(world.tree.has('half-written')).toBe(false);
     expect(world.logs).toContain('fixer biome failed (RangeError): reverted');
     const timeout = fixer('prettier', 'prettier', () => {
       throw new TaskError('task_timeout', 'out of time');
     });
-    await expect(composeFixers(failureAt(1), new World(['format']).deps({}, [timeout]))).rejects.toMatchObject({ code: 'task_timeout' });
+    await expect(composeFixers(failureAt(1), new World(['format']).deps({}, [timeout]))).rejects.toMatchObject({
+      code: 'task_timeout',
+    });
   });
 
   it('stops with a reason: nothing recognises it, nothing helped, the tool is missing, or the failure comes back', async () => {
-    const none = await composeFixers(failureAt(2), new World(['test']).deps({}, [fixer('prettier', 'prettier', removes('format'))]));
-    expect(none).toMatchObject({ kept: [], passed: false, reason: 'no fixer recognises this failure: node-test failed' });
+    const none = await composeFixers(
+      failureAt(2),
+      new World(['test']).deps({}, [fixer('prettier', 'prettier', removes('format'))]),
+    );
+    expect(none).toMatchObject({
+      kept: [],
+      passed: false,
+      reason: 'no fixer recognises this failure: node-test failed',
+    });
 
-    const noop = await composeFixers(failureAt(1), new World(['format']).deps({}, [fixer('prettier', 'prettier', () => undefined)]));
+    const noop = await composeFixers(
+      failureAt(1),
+      new World(['format']).deps({}, [fixer('prettier', 'prettier', () => undefined)]),
+    );
     expect(noop).toMatchObject({ kept: [], passed: false, unchanged: true, reason: 'fixers did not help: prettier' });
 
-    const missing = fixer('prettier', 'prettier', () => ({ status: 'tool_missing', message: 'prettier not found: add it to setup in .ci-fixer.yml' }));
+    const missing = fixer('prettier', 'prettier', () => ({
+      status: 'tool_missing',
+      message: 'prettier not found: add it to setup in .ci-fixer.yml',
+    }));
     const toolMissing = await composeFixers(failureAt(1), new World(['format']).deps({}, [missing]));
     expect(toolMissing.reason).toBe('tool missing: prettier not found: add it to setup in .ci-fixer.yml');
 
     // A fixer that breaks an earlier step is reverted even when its own step passes.
-    const breaks = await composeFixers(failureAt(1), new World(['format']).deps({}, [fixer('prettier', 'prettier', removes('format', 'lint'))]));
+    const breaks = await composeFixers(
+      failureAt(1),
+      new World(['format']).deps({}, [fixer('prettier', 'prettier', removes('format', 'lint'))]),
+    );
     expect(breaks).toMatchObject({ kept: [], passed: false, reason: 'fixers did not help: prettier' });
 
     // prettier turns the step's failure into eslint's, eslint back into prettier's: stopped when it repeats.
     const world = new World(['format']);
     let flips = 0;
     const flip = (t: Set<string>) => void t.add(`change ${++flips}`);
-    const sameStepAs = (tool: DiagnosisTool): Failure => ({ ...failureAt(1), diagnosis: { ...failureAt(1).diagnosis, tool } });
-    const deps = world.deps({ recheck: async () => ({ failure: sameStepAs(flips % 2 === 1 ? 'eslint' : 'prettier'), whole: true }) }, [
-      fixer('prettier', 'prettier', flip),
-      fixer('eslint', 'eslint', flip),
-    ]);
+    const sameStepAs = (tool: DiagnosisTool): Failure => ({
+      ...failureAt(1),
+      diagnosis: { ...failureAt(1).diagnosis, tool },
+    });
+    const deps = world.deps(
+      { recheck: async () => ({ failure: sameStepAs(flips % 2 === 1 ? 'eslint' : 'prettier'), whole: true }) },
+      [fixer('prettier', 'prettier', flip), fixer('eslint', 'eslint', flip)],
+    );
     const cycle = await composeFixers(failureAt(1), deps);
-    expect(cycle).toMatchObject({ kept: ['prettier', 'eslint'], passed: false, reason: 'the failure stays the same after prettier, eslint: prettier failed' });
+    expect(cycle).toMatchObject({
+      kept: ['prettier', 'eslint'],
+      passed: false,
+      reason: 'the failure stays the same after prettier, eslint: prettier failed',
+    });
   });
 
   it('reports what remains after kept fixers, and honours the task fixers list', async () => {
     const world = new World(['format', 'test']);
     const registry = [fixer('prettier', 'prettier', removes('format'))];
     const result = await composeFixers(failureAt(1), world.deps({}, registry));
-    expect(result).toMatchObject({ kept: ['prettier'], passed: false, reason: 'after prettier the command still fails and no fixer recognises it: node-test failed' });
+    expect(result).toMatchObject({
+      kept: ['prettier'],
+      passed: false,
+      reason: 'after prettier the command still fails and no fixer recognises it: node-test failed',
+    });
     expect(result.failure?.diagnosis.step?.index).toBe(2);
     const limited = await composeFixers(failureAt(1), new World(['format']).deps({ allowed: ['eslint'] }, registry));
     expect(limited.reason).toBe('no fixer the task allows (eslint) recognises this failure: prettier failed');

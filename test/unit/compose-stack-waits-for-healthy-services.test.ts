@@ -32,7 +32,10 @@ function interpolate(env: Record<string, string>, vars: Record<string, string>):
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [
       k,
-      v.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, rest?: string) => vars[name] ?? (op === '-' ? (rest ?? '') : '')),
+      v.replace(
+        /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+        (_, name: string, op?: string, rest?: string) => vars[name] ?? (op === '-' ? (rest ?? '') : ''),
+      ),
     ]),
   );
 }
@@ -57,13 +60,15 @@ describe('docker-compose.yml', () => {
 
   // The container tests run `docker compose up --build` on local images by setting NODE_IMAGE and
   // REDIS_IMAGE; unset, the stack must build and run exactly what the Dockerfile and README name.
-  it('builds the app from the repository on the Dockerfile\'s own default base unless NODE_IMAGE is set', () => {
+  it("builds the app from the repository on the Dockerfile's own default base unless NODE_IMAGE is set", () => {
     const dockerfileDefault = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))?.[1];
     expect(dockerfileDefault).toBe('node:24-bookworm-slim');
     for (const app of [api, worker]) {
       expect(app?.build?.context).toBe('.');
       expect(interpolate(app?.build?.args ?? {}, {})).toEqual({ NODE_IMAGE: dockerfileDefault });
-      expect(interpolate(app?.build?.args ?? {}, { NODE_IMAGE: 'local/node:24' })).toEqual({ NODE_IMAGE: 'local/node:24' });
+      expect(interpolate(app?.build?.args ?? {}, { NODE_IMAGE: 'local/node:24' })).toEqual({
+        NODE_IMAGE: 'local/node:24',
+      });
     }
     expect(interpolate({ image: redis?.image ?? '' }, {}).image).toBe('redis:7-alpine');
     expect(interpolate({ image: redis?.image ?? '' }, { REDIS_IMAGE: 'local/redis:7' }).image).toBe('local/redis:7');
@@ -77,7 +82,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('hands the app a configuration that production mode accepts, with the local sandbox driver', () => {
-    for (const [mode, app] of [['api', api], ['worker', worker]] as const) {
+    for (const [mode, app] of [
+      ['api', api],
+      ['worker', worker],
+    ] as const) {
       const env = interpolate(app?.environment ?? {}, SHELL);
       expect(env.SANDBOX_DRIVER).toBe('local');
       const config = loadConfig(env, mode);
@@ -86,12 +94,15 @@ describe('docker-compose.yml', () => {
       expect(config.redis.url).toBe('redis://:compose-redis-password@redis:6379');
       expect(() => checkStartupSafety(mode, config, createLogger('silent'))).not.toThrow();
     }
-    expect(loadConfig(interpolate(api?.environment ?? {}, SHELL), 'api').auth.tokens.map((t) => t.token)).toEqual(['compose-test-token']);
+    expect(loadConfig(interpolate(api?.environment ?? {}, SHELL), 'api').auth.tokens.map((t) => t.token)).toEqual([
+      'compose-test-token',
+    ]);
   });
 
   it('gives the worker, which runs task code unisolated, no GitHub credentials and no API tokens', () => {
     const env = interpolate(worker?.environment ?? {}, SHELL);
-    for (const key of ['GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'API_TOKENS', 'GITHUB_WEBHOOK_SECRETS']) expect(env, key).not.toHaveProperty(key);
+    for (const key of ['GITHUB_APP_PRIVATE_KEY', 'GITHUB_PERSONAL_TOKEN', 'API_TOKENS', 'GITHUB_WEBHOOK_SECRETS'])
+      expect(env, key).not.toHaveProperty(key);
     expect(Object.values(env).join('\n')).not.toContain('ghp_from_the_shell');
     // The API gets its tokens and webhook secrets, but no key either.
     const apiEnv = interpolate(api?.environment ?? {}, SHELL);

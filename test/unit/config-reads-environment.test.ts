@@ -12,7 +12,10 @@ describe('config', () => {
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.sandbox.driver).toBe('local');
     expect(config.sandbox.explicit).toBe(false);
-    expect(config.auth).toEqual({ tokens: [{ name: 'dev', token: DEV_API_TOKEN, scopes: ['submit', 'read:all', 'cancel'] }], usingDevToken: true });
+    expect(config.auth).toEqual({
+      tokens: [{ name: 'dev', token: DEV_API_TOKEN, scopes: ['submit', 'read:all', 'cancel'] }],
+      usingDevToken: true,
+    });
     expect(config.redis.url).toBeUndefined();
     expect(config.tasks.logMaxLines).toBe(10_000);
     expect(config.tasks.logMaxBytes).toBe(5 * 1024 * 1024);
@@ -45,7 +48,8 @@ describe('config', () => {
   it('names the install on its sandbox objects, a valid label value defaulting to ci-fixer', () => {
     expect(loadConfig({}).sandbox.kubernetes.instance).toBe('ci-fixer');
     expect(loadConfig({ SANDBOX_INSTANCE: 'team-a.ci-fixer' }).sandbox.kubernetes.instance).toBe('team-a.ci-fixer');
-    for (const bad of ['', 'has space', '-leading', 'x'.repeat(64), 'a,b=c']) expect(() => loadConfig({ SANDBOX_INSTANCE: bad })).toThrow(/SANDBOX_INSTANCE/);
+    for (const bad of ['', 'has space', '-leading', 'x'.repeat(64), 'a,b=c'])
+      expect(() => loadConfig({ SANDBOX_INSTANCE: bad })).toThrow(/SANDBOX_INSTANCE/);
   });
 
   it('listens on every interface once real tokens are set, or where HOST says', () => {
@@ -63,8 +67,13 @@ describe('config', () => {
   it('refuses unsafe defaults in production, naming what is missing', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379' })).toThrow(/API_TOKENS/);
     expect(() => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x' })).toThrow(/REDIS_URL/);
-    expect(() => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r' })).toThrow(/SANDBOX_DRIVER=local/);
-    expect(loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
+    expect(() => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r' })).toThrow(
+      /SANDBOX_DRIVER=local/,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', API_TOKENS: 'x', REDIS_URL: 'redis://r', SANDBOX_DRIVER: 'local' }).sandbox
+        .driver,
+    ).toBe('local');
   });
 
   it('names the variable of a bad value', () => {

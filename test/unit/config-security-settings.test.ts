@@ -7,8 +7,13 @@ import { tokenFor } from '../../src/fixer/git.js';
 describe('security settings', () => {
   it('GIT_TOKEN_HOSTS defaults to the GitHub host of GITHUB_API_URL', () => {
     expect(loadConfig({}).git.tokenHosts).toEqual(['github.com']);
-    expect(loadConfig({ GITHUB_API_URL: 'https://ghe.example.com/api/v3' }).git.tokenHosts).toEqual(['ghe.example.com']);
-    expect(loadConfig({ GIT_TOKEN_HOSTS: 'git.example.com, gitlab.example.com:8443' }).git.tokenHosts).toEqual(['git.example.com', 'gitlab.example.com:8443']);
+    expect(loadConfig({ GITHUB_API_URL: 'https://ghe.example.com/api/v3' }).git.tokenHosts).toEqual([
+      'ghe.example.com',
+    ]);
+    expect(loadConfig({ GIT_TOKEN_HOSTS: 'git.example.com, gitlab.example.com:8443' }).git.tokenHosts).toEqual([
+      'git.example.com',
+      'gitlab.example.com:8443',
+    ]);
   });
 
   it('hands the clone token only to https URLs on its hosts', () => {

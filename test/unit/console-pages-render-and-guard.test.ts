@@ -16,7 +16,10 @@ describe('console session', () => {
     const task = tasks.seed({ state: 'running' });
     expect((await app.request('/api/v1/tasks', { headers: cookie(TOKENS[0]!) })).status).toBe(200);
     expect((await app.request(`/api/v1/tasks/${task.id}`, { headers: cookie('wrong') })).status).toBe(401);
-    const cancel = await app.request(`/api/v1/tasks/${task.id}/cancel`, { method: 'POST', headers: cookie(TOKENS[0]!) });
+    const cancel = await app.request(`/api/v1/tasks/${task.id}/cancel`, {
+      method: 'POST',
+      headers: cookie(TOKENS[0]!),
+    });
     expect(cancel.status).toBe(401);
     expect((await tasks.get(task.id))?.state).toBe('running');
   });
@@ -34,23 +37,34 @@ describe('console session', () => {
     const res = await app.request('http://ci-fixer.test/login', {
       method: 'POST',
       body,
-      headers: { Host: 'ci-fixer.test', Origin: 'https://evil.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Host: 'ci-fixer.test',
+        Origin: 'https://evil.test',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
     });
     expect(res.status).toBe(403);
     expect(res.headers.get('Set-Cookie')).toBeNull();
     const ok = await app.request('http://ci-fixer.test/login', {
       method: 'POST',
       body,
-      headers: { Host: 'ci-fixer.test', Origin: 'http://ci-fixer.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Host: 'ci-fixer.test',
+        Origin: 'http://ci-fixer.test',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
     });
     expect(ok.status).toBe(303);
-    expect(ok.headers.get('Set-Cookie')).toMatch(/^ci_fixer_session=.+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(ok.headers.get('Set-Cookie')).toMatch(
+      /^ci_fixer_session=.+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/,
+    );
   });
 
   it('returns only to paths on this site after sign-in', () => {
     expect(safeReturnPath('/tasks?state=failed')).toBe('/tasks?state=failed');
     expect(safeReturnPath('/admin/queues')).toBe('/admin/queues');
-    for (const bad of ['//evil.test/', '/\\evil.test', 'https://evil.test/', 'javascript:alert(1)', '', undefined]) expect(safeReturnPath(bad)).toBe('/');
+    for (const bad of ['//evil.test/', '/\\evil.test', 'https://evil.test/', 'javascript:alert(1)', '', undefined])
+      expect(safeReturnPath(bad)).toBe('/');
   });
 });
 
@@ -81,10 +95,14 @@ describe('console diff and curl', () => {
   });
 
   it('quotes the spec for the shell and leaves the token a variable', () => {
-    const task = { spec: { repo: { url: 'https://example.test/o/r.git', ref: 'main' }, command: "echo 'hi'", timeoutSeconds: 60 } } as TaskRecord;
+    const task = {
+      spec: { repo: { url: 'https://example.test/o/r.git', ref: 'main' }, command: "echo 'hi'", timeoutSeconds: 60 },
+    } as TaskRecord;
     const curl = curlFor(task, 'http://localhost:3001');
     expect(curl).toContain('$CI_FIXER_TOKEN');
-    expect(curl).toContain(`-d '{"repo":{"url":"https://example.test/o/r.git","ref":"main"},"command":"echo '\\''hi'\\''","timeoutSeconds":60}'`);
+    expect(curl).toContain(
+      `-d '{"repo":{"url":"https://example.test/o/r.git","ref":"main"},"command":"echo '\\''hi'\\''","timeoutSeconds":60}'`,
+    );
   });
 });
 
@@ -107,7 +125,16 @@ describe('console task result', () => {
         excerpt: ["3:1 error 'x' is not defined"],
         summary: 'eslint failed in src/a.js:3 (lint)',
       },
-      github: { checkRunId: 7, checkRunUrl: 'https://github.com/o/r/runs/7', branch: null, commitSha: null, pullRequestUrl: null, commentUrl: null, attempts: 1, error: null },
+      github: {
+        checkRunId: 7,
+        checkRunUrl: 'https://github.com/o/r/runs/7',
+        branch: null,
+        commitSha: null,
+        pullRequestUrl: null,
+        commentUrl: null,
+        attempts: 1,
+        error: null,
+      },
     };
     const task = tasks.seed({ state: 'succeeded', result });
     const html = await (await app.request(`/tasks/${task.id}/result`, signedIn)).text();
@@ -142,7 +169,11 @@ describe('console routing', () => {
     expect(page.status).toBe(303);
     expect(page.headers.get('Location')).toBe('/login?next=%2Ftasks');
     // A JSON API submission is not a form: the console's origin check does not touch it.
-    const res = await app.request('/api/v1/tasks', { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${TOKENS[0]}`, Origin: 'https://elsewhere.test' }, body: '{}' });
+    const res = await app.request('/api/v1/tasks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${TOKENS[0]}`, Origin: 'https://elsewhere.test' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
   });
 });
@@ -157,7 +188,10 @@ describe('console switch and paging', () => {
   it('pages the task list newest first with an "Older tasks" link, and keeps the filters on it', async () => {
     const { app, tasks } = buildTestApp({ console: true });
     const base = Date.parse('2026-01-01T00:00:00Z');
-    const ids = Array.from({ length: 30 }, (_, i) => tasks.seed({ createdAt: new Date(base + i * 1000).toISOString(), state: 'failed' }).id);
+    const ids = Array.from(
+      { length: 30 },
+      (_, i) => tasks.seed({ createdAt: new Date(base + i * 1000).toISOString(), state: 'failed' }).id,
+    );
     const rows = (html: string) => [...html.matchAll(/data-task-row="([^"]+)"/g)].map((m) => m[1]);
     const first = await (await app.request('/tasks?state=failed', { headers: cookie(TOKENS[0]!) })).text();
     expect(rows(first)).toEqual([...ids].reverse().slice(0, 25));

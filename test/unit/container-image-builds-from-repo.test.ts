@@ -28,7 +28,10 @@ const instructionsOf = (stage: number): Instruction[] => {
   const end = stages[stage + 1]?.getRange().start.line ?? Number.MAX_SAFE_INTEGER;
   return dockerfile.getInstructions().filter((i) => i.getRange().start.line > start && i.getRange().start.line < end);
 };
-const runs = (stage: number) => instructionsOf(stage).filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '');
+const runs = (stage: number) =>
+  instructionsOf(stage)
+    .filter((i) => i.getKeyword() === 'RUN')
+    .map((i) => i.getArgumentsContent() ?? '');
 const final = stages.length - 1;
 
 describe('Dockerfile', () => {
@@ -38,7 +41,8 @@ describe('Dockerfile', () => {
 
   it('builds in stages on an official Node 22/24 slim image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const from of stages) expect(resolveArgs(from.getImage() ?? '')).toMatch(/^node:(22|24)(\.[\d.]+)?-[a-z]+-slim$/);
+    for (const from of stages)
+      expect(resolveArgs(from.getImage() ?? '')).toMatch(/^node:(22|24)(\.[\d.]+)?-[a-z]+-slim$/);
   });
 
   // The tests on the real node and the podman engine build this Dockerfile on a local base image
@@ -67,7 +71,10 @@ describe('Dockerfile', () => {
     const copies = dockerfile.getCOPYs().filter((c) => c.getFromFlag() === null);
     expect(copies.length).toBeGreaterThan(0);
     for (const copy of copies) {
-      const sources = copy.getArguments().slice(0, -1).map((a) => a.getValue());
+      const sources = copy
+        .getArguments()
+        .slice(0, -1)
+        .map((a) => a.getValue());
       for (const source of sources) {
         expect(existsSync(join(REPO_ROOT, source)), `COPY source ${source}`).toBe(true);
         const top = source.replace(/^\.\//, '').split('/')[0];
@@ -81,7 +88,10 @@ describe('Dockerfile', () => {
   });
 
   it('runs the compiled entry point as numeric non-root user under tini, one image for api and worker', () => {
-    const user = instructionsOf(final).filter((i) => i.getKeyword() === 'USER').pop()?.getArgumentsContent();
+    const user = instructionsOf(final)
+      .filter((i) => i.getKeyword() === 'USER')
+      .pop()
+      ?.getArgumentsContent();
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     const entrypoint = dockerfile.getENTRYPOINTs().pop()?.getArgumentsContent() ?? '';
     const argv = JSON.parse(entrypoint) as string[];

@@ -17,13 +17,22 @@ const eslintLike: Recognizer = {
     const at = lines.findIndex((l) => /^\S.*\.js$/.test(l));
     const loc = lines.map((l) => /^\s+(\d+):(\d+)\s+error/.exec(l)).find((m) => m !== null);
     if (at < 0 || !loc) return null;
-    return { tool: 'eslint', category: 'lint', locations: [{ path: lines[at] as string, line: Number(loc[1]), column: Number(loc[2]) }], excerpt: lines.slice(at, at + 2), confidence: 0.9 };
+    return {
+      tool: 'eslint',
+      category: 'lint',
+      locations: [{ path: lines[at] as string, line: Number(loc[1]), column: Number(loc[2]) }],
+      excerpt: lines.slice(at, at + 2),
+      confidence: 0.9,
+    };
   },
 };
 const gofmtLike: Recognizer = { tool: 'gofmt', commandPattern: /\bgofmt\b/, recognize: () => null };
 const vague: Recognizer = {
   tool: 'mocha',
-  recognize: ({ lines }) => (lines.some((l) => l.includes('error')) ? { tool: 'mocha', category: 'test', locations: [], excerpt: ['error'], confidence: 0.5 } : null),
+  recognize: ({ lines }) =>
+    lines.some((l) => l.includes('error'))
+      ? { tool: 'mocha', category: 'test', locations: [], excerpt: ['error'], confidence: 0.5 }
+      : null,
 };
 const throwing: Recognizer = {
   tool: 'jest',
@@ -33,12 +42,21 @@ const throwing: Recognizer = {
 };
 const recognizers = [throwing, vague, eslintLike, gofmtLike];
 const files = new Set(['lib/option.js', 'web/src/app.js', 'README.md']);
-const ESLINT_OUTPUT = '\u001b[4m/tmp/sbx-1/repo/lib/option.js\u001b[24m\r\n  12:5  error  Unexpected var  no-var\r\n\r\n✖ 1 problem';
+const ESLINT_OUTPUT =
+  '\u001b[4m/tmp/sbx-1/repo/lib/option.js\u001b[24m\r\n  12:5  error  Unexpected var  no-var\r\n\r\n✖ 1 problem';
 
 describe('diagnose', () => {
   it('keeps the most confident recognition, with repository-relative locations and a summary', () => {
-    const d = diagnose({ command: 'npx eslint .', exitCode: 1, output: ESLINT_OUTPUT, files, repoRoot: '/tmp/sbx-1/repo' }, recognizers);
-    expect(d).toMatchObject({ tool: 'eslint', category: 'lint', step: null, locations: [{ path: 'lib/option.js', line: 12, column: 5 }] });
+    const d = diagnose(
+      { command: 'npx eslint .', exitCode: 1, output: ESLINT_OUTPUT, files, repoRoot: '/tmp/sbx-1/repo' },
+      recognizers,
+    );
+    expect(d).toMatchObject({
+      tool: 'eslint',
+      category: 'lint',
+      step: null,
+      locations: [{ path: 'lib/option.js', line: 12, column: 5 }],
+    });
     expect(d.summary).toBe('eslint failed in lib/option.js:12 (lint)');
     // The sandbox's checkout path means nothing to a reader: the excerpt names the repository's file.
     expect(d.excerpt).toEqual(['lib/option.js', '  12:5  error  Unexpected var  no-var']);
@@ -47,8 +65,14 @@ describe('diagnose', () => {
   it('reads paths a step printed after its cd relative to that folder first', () => {
     const monorepo = new Set(['package.json', 'packages/web/package.json', 'packages/web/src/app.js']);
     const raw = [{ path: 'package.json' }, { path: 'src/app.js' }];
-    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo', 'packages/web/').map((l) => l.path)).toEqual(['packages/web/package.json', 'packages/web/src/app.js']);
-    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo').map((l) => l.path)).toEqual(['package.json', 'packages/web/src/app.js']);
+    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo', 'packages/web/').map((l) => l.path)).toEqual([
+      'packages/web/package.json',
+      'packages/web/src/app.js',
+    ]);
+    expect(repositoryLocations(raw, monorepo, '/tmp/sbx-1/repo').map((l) => l.path)).toEqual([
+      'package.json',
+      'packages/web/src/app.js',
+    ]);
   });
 
   // Captured from the local sandbox: `ruff check .` and `tflint` on a machine without them, and
@@ -56,18 +80,42 @@ describe('diagnose', () => {
   it('diagnoses a command the shell could not find as the environment, whatever tool the step names', () => {
     const cases = [
       { command: 'ruff check .', exitCode: 127, output: 'sh: 1: ruff: not found\n', name: 'ruff' },
-      { command: 'tflint', exitCode: 127, output: '│ Warning: Unable to open CLI configuration file\n╵\n\nsh: 2: tflint: not found\n', name: 'tflint' },
-      { command: 'npm run lint', exitCode: 127, output: '> lint\n> eslint .\n\nbash: line 1: eslint: command not found\n', name: 'eslint' },
-      { command: 'python3 -m pytest -q', exitCode: 1, output: '/root/.pyenv/versions/3.11.7/bin/python3: No module named pytest\n', name: 'pytest' },
+      {
+        command: 'tflint',
+        exitCode: 127,
+        output: '│ Warning: Unable to open CLI configuration file\n╵\n\nsh: 2: tflint: not found\n',
+        name: 'tflint',
+      },
+      {
+        command: 'npm run lint',
+        exitCode: 127,
+        output: '> lint\n> eslint .\n\nbash: line 1: eslint: command not found\n',
+        name: 'eslint',
+      },
+      {
+        command: 'python3 -m pytest -q',
+        exitCode: 1,
+        output: '/root/.pyenv/versions/3.11.7/bin/python3: No module named pytest\n',
+        name: 'pytest',
+      },
     ];
     for (const c of cases) {
-      const d = diagnose({ command: c.command, exitCode: c.exitCode, output: c.output, step: { index: 0, command: c.command } });
+      const d = diagnose({
+        command: c.command,
+        exitCode: c.exitCode,
+        output: c.output,
+        step: { index: 0, command: c.command },
+      });
       expect(d.category, c.command).toBe('environment');
       expect(d.summary).toBe(`${c.name} not found in the sandbox (environment)`);
       expect(d.excerpt).toHaveLength(1);
     }
     // A test whose own output mentions a missing command is still the test's failure.
-    const d = diagnose({ command: 'pytest -q', exitCode: 1, output: 'E   sh: 1: foo: not found\nFAILED tests/test_a.py::test_a - assert 1 == 2\n1 failed in 0.03s\n' });
+    const d = diagnose({
+      command: 'pytest -q',
+      exitCode: 1,
+      output: 'E   sh: 1: foo: not found\nFAILED tests/test_a.py::test_a - assert 1 == 2\n1 failed in 0.03s\n',
+    });
     expect(d.category).toBe('test');
   });
 
@@ -77,34 +125,71 @@ describe('diagnose', () => {
     expect(d).toMatchObject({ tool: 'gofmt', category: 'format', step, locations: [] });
     expect(d.summary).toBe('gofmt failed (format)');
     const scripts = { lint: 'npm run lint:go', 'lint:go': 'test -z "$(gofmt -l .)"', test: 'node --test' };
-    expect(diagnose({ command: 'npm run lint', exitCode: 1, output: 'npm error Lifecycle script failed', scripts }, recognizers).tool).toBe('gofmt');
+    expect(
+      diagnose(
+        { command: 'npm run lint', exitCode: 1, output: 'npm error Lifecycle script failed', scripts },
+        recognizers,
+      ).tool,
+    ).toBe('gofmt');
     expect(expandScripts('yarn lint', scripts)).toEqual(['test -z "$(gofmt -l .)"', 'npm run lint:go', 'yarn lint']);
     expect(expandScripts('npm t', scripts)).toEqual(['node --test', 'npm t']);
   });
 
   it('names no tool from a chain whose failing step is unknown, or from a command that passed', () => {
     const chain = 'test -z "$(gofmt -l .)" && ./check.sh';
-    expect(diagnose({ command: chain, exitCode: 1, output: 'check.sh: licence header missing' }, recognizers).tool).toBe('unknown');
-    expect(diagnose({ command: chain, exitCode: 1, output: '', step: { index: 0, command: 'test -z "$(gofmt -l .)"' } }, recognizers).tool).toBe('gofmt');
+    expect(
+      diagnose({ command: chain, exitCode: 1, output: 'check.sh: licence header missing' }, recognizers).tool,
+    ).toBe('unknown');
+    expect(
+      diagnose(
+        { command: chain, exitCode: 1, output: '', step: { index: 0, command: 'test -z "$(gofmt -l .)"' } },
+        recognizers,
+      ).tool,
+    ).toBe('gofmt');
     expect(diagnose({ command: 'gofmt -l .', exitCode: 0, output: 'main.go' }, recognizers).tool).toBe('unknown');
   });
 
   it('prefers the recognizer whose tool the failing step runs', () => {
     const both = `${ESLINT_OUTPUT}\nerror in a test`;
-    const vagueButNamed: Recognizer = { ...vague, commandPattern: /\bmocha\b/, recognize: (i) => ({ ...vague.recognize(i)!, confidence: 0.7 }) };
+    const vagueButNamed: Recognizer = {
+      ...vague,
+      commandPattern: /\bmocha\b/,
+      recognize: (i) => ({ ...vague.recognize(i)!, confidence: 0.7 }),
+    };
     const d = diagnose({ command: 'npx mocha', exitCode: 1, output: both }, [eslintLike, vagueButNamed]);
     expect(d.tool).toBe('mocha');
   });
 
   it('says unknown and names the step when nothing recognises the failure', () => {
-    const d = diagnose({ command: 'make all', exitCode: 2, output: 'make: *** [all] Error 2\n', step: { index: 0, command: 'make all' } }, recognizers);
-    expect(d).toMatchObject({ tool: 'unknown', category: 'unknown', locations: [], excerpt: ['make: *** [all] Error 2'] });
+    const d = diagnose(
+      {
+        command: 'make all',
+        exitCode: 2,
+        output: 'make: *** [all] Error 2\n',
+        step: { index: 0, command: 'make all' },
+      },
+      recognizers,
+    );
+    expect(d).toMatchObject({
+      tool: 'unknown',
+      category: 'unknown',
+      locations: [],
+      excerpt: ['make: *** [all] Error 2'],
+    });
     expect(d.summary).toBe('`make all` failed (unknown)');
   });
 
   it('gives unknown, without throwing, on random bytes, one 1 MiB line and ANSI noise, with the real recognizers', () => {
-    const ansiNoise = Array.from({ length: 20000 }, (_, i) => `\u001b[${i % 108}m\u001b]0;t${i}\u0007\u001b(B`).join('');
-    const inputs = [randomBytes(300 * 1024).toString('latin1'), randomBytes(64 * 1024).toString('utf8'), 'x'.repeat(1 << 20), ansiNoise, '\r\r\n\n\u0000'.repeat(100_000)];
+    const ansiNoise = Array.from({ length: 20000 }, (_, i) => `\u001b[${i % 108}m\u001b]0;t${i}\u0007\u001b(B`).join(
+      '',
+    );
+    const inputs = [
+      randomBytes(300 * 1024).toString('latin1'),
+      randomBytes(64 * 1024).toString('utf8'),
+      'x'.repeat(1 << 20),
+      ansiNoise,
+      '\r\r\n\n\u0000'.repeat(100_000),
+    ];
     for (const output of inputs) {
       for (const set of [RECOGNIZERS, recognizers]) {
         const d = diagnose({ command: 'sh ci.sh', exitCode: 1, output, files }, set);
@@ -117,22 +202,47 @@ describe('diagnose', () => {
 
   it('is bounded and total on any output and command (property)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 2000 }), fc.string({ maxLength: 200 }), fc.integer(), (output, command, exitCode) => {
-        const d = diagnose({ command, exitCode, output, files }, [...recognizers, ...RECOGNIZERS]);
-        expect(d.excerpt.length).toBeLessThanOrEqual(15);
-        expect(d.locations.length).toBeLessThanOrEqual(20);
-        for (const loc of d.locations) expect(files.has(loc.path)).toBe(true);
-        expect(typeof d.summary).toBe('string');
-      }),
+      fc.property(
+        fc.string({ maxLength: 2000 }),
+        fc.string({ maxLength: 200 }),
+        fc.integer(),
+        (output, command, exitCode) => {
+          const d = diagnose({ command, exitCode, output, files }, [...recognizers, ...RECOGNIZERS]);
+          expect(d.excerpt.length).toBeLessThanOrEqual(15);
+          expect(d.locations.length).toBeLessThanOrEqual(20);
+          for (const loc of d.locations) expect(files.has(loc.path)).toBe(true);
+          expect(typeof d.summary).toBe('string');
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('survives recognizers that return malformed answers', () => {
-    const malformed: Recognizer = { tool: 'tsc', recognize: () => ({ tool: 'tsc', category: 'type', locations: [{ path: 42 as unknown as string }, { path: '../../etc/passwd', line: -1 }], excerpt: 'x' as unknown as string[], confidence: Number.NaN }) };
-    const odd: Recognizer = { tool: 'tsc', recognize: () => ({ tool: 'tsc', category: 'type', locations: [{ path: 'lib\\option.js', line: 3.5 }], excerpt: [], confidence: 1 }) };
+    const malformed: Recognizer = {
+      tool: 'tsc',
+      recognize: () => ({
+        tool: 'tsc',
+        category: 'type',
+        locations: [{ path: 42 as unknown as string }, { path: '../../etc/passwd', line: -1 }],
+        excerpt: 'x' as unknown as string[],
+        confidence: Number.NaN,
+      }),
+    };
+    const odd: Recognizer = {
+      tool: 'tsc',
+      recognize: () => ({
+        tool: 'tsc',
+        category: 'type',
+        locations: [{ path: 'lib\\option.js', line: 3.5 }],
+        excerpt: [],
+        confidence: 1,
+      }),
+    };
     expect(diagnose({ command: 'tsc', exitCode: 2, output: 'x' }, [malformed]).tool).toBe('unknown');
-    expect(diagnose({ command: 'tsc', exitCode: 2, output: 'x', files }, [malformed, odd]).locations).toEqual([{ path: 'lib/option.js', line: null, column: null }]);
+    expect(diagnose({ command: 'tsc', exitCode: 2, output: 'x', files }, [malformed, odd]).locations).toEqual([
+      { path: 'lib/option.js', line: null, column: null },
+    ]);
   });
 });
 

@@ -43,51 +43,84 @@ describe('go recognizers on captured output', () => {
       const d = diagnoseCaptured(name);
       expect(d).toMatchObject({ tool: 'go-test', category: 'test' });
       expect(d.locations).toEqual([{ path: 'pkg/calc/calc_test.go', line: 7, column: null }]);
-      expect(d.excerpt).toEqual(expect.arrayContaining(['--- FAIL: TestAdd (0.00s)', 'calc_test.go:7: Add(2, 3) = -1, want 5']));
+      expect(d.excerpt).toEqual(
+        expect.arrayContaining(['--- FAIL: TestAdd (0.00s)', 'calc_test.go:7: Add(2, 3) = -1, want 5']),
+      );
       expect(d.excerpt.some((l) => l.startsWith('FAIL\texample.com/demo/pkg/calc'))).toBe(true);
     }
   });
 
-  it('a panicking test: go-test with the module\'s own frames of the trace, and the panic', () => {
+  it("a panicking test: go-test with the module's own frames of the trace, and the panic", () => {
     const d = diagnoseCaptured('go-test/panic');
     expect(d).toMatchObject({ tool: 'go-test', category: 'test' });
     expect(d.locations).toEqual([
       { path: 'pkg/calc/calc.go', line: 7, column: null },
       { path: 'pkg/calc/calc_test.go', line: 6, column: null },
     ]);
-    expect(d.excerpt).toEqual(['--- FAIL: TestAdd (0.00s)', 'panic: assignment to entry in nil map [recovered, repanicked]', expect.stringMatching(/^FAIL\texample\.com\/demo\/pkg\/calc\t/)]);
+    expect(d.excerpt).toEqual([
+      '--- FAIL: TestAdd (0.00s)',
+      'panic: assignment to entry in nil map [recovered, repanicked]',
+      expect.stringMatching(/^FAIL\texample\.com\/demo\/pkg\/calc\t/),
+    ]);
   });
 
   it('gofmt: the silent `test -z "$(gofmt -l .)"` idiom by its command, -l listings and -d diffs by their files', () => {
-    expect(diagnoseCaptured('gofmt/idiom')).toMatchObject({ tool: 'gofmt', category: 'format', locations: [], excerpt: [] });
+    expect(diagnoseCaptured('gofmt/idiom')).toMatchObject({
+      tool: 'gofmt',
+      category: 'format',
+      locations: [],
+      excerpt: [],
+    });
     for (const name of ['gofmt/list', 'gofmt/diff']) {
-      expect(diagnoseCaptured(name)).toMatchObject({ tool: 'gofmt', category: 'format', locations: [{ path: 'main.go', line: null }] });
+      expect(diagnoseCaptured(name)).toMatchObject({
+        tool: 'gofmt',
+        category: 'format',
+        locations: [{ path: 'main.go', line: null }],
+      });
     }
     expect(diagnoseCaptured('gofmt/diff').excerpt).toContain('+\tfmt.Println(calc.Add(2, 3))');
   });
 
   it('goimports: the idiom through go run, -d diffs, and a goimports the machine lacks (environment)', () => {
     expect(diagnoseCaptured('goimports/idiom')).toMatchObject({ tool: 'goimports', category: 'format' });
-    expect(diagnoseCaptured('goimports/diff')).toMatchObject({ tool: 'goimports', category: 'format', locations: [{ path: 'main.go' }] });
+    expect(diagnoseCaptured('goimports/diff')).toMatchObject({
+      tool: 'goimports',
+      category: 'format',
+      locations: [{ path: 'main.go' }],
+    });
     const missing = diagnoseCaptured('goimports/missing');
     expect(missing).toMatchObject({ tool: 'goimports', category: 'environment' });
     expect(missing.excerpt[0]).toMatch(/goimports: not found/);
   });
 
-  it('go-mod: the four module messages, with the go command\'s advice in the excerpt', () => {
+  it("go-mod: the four module messages, with the go command's advice in the excerpt", () => {
     const missingModule = diagnoseCaptured('go-mod/missing-module');
-    expect(missingModule).toMatchObject({ tool: 'go-mod', category: 'dependency', locations: [{ path: 'main.go', line: 6, column: 2 }] });
+    expect(missingModule).toMatchObject({
+      tool: 'go-mod',
+      category: 'dependency',
+      locations: [{ path: 'main.go', line: 6, column: 2 }],
+    });
     expect(missingModule.excerpt).toEqual([
       'main.go:6:2: no required module provides package github.com/google/uuid; to add it:',
       '\tgo get github.com/google/uuid',
     ]);
-    expect(diagnoseCaptured('go-mod/missing-go-sum')).toMatchObject({ tool: 'go-mod', category: 'dependency', locations: [{ path: 'main.go', line: 6 }] });
+    expect(diagnoseCaptured('go-mod/missing-go-sum')).toMatchObject({
+      tool: 'go-mod',
+      category: 'dependency',
+      locations: [{ path: 'main.go', line: 6 }],
+    });
     const updates = diagnoseCaptured('go-mod/updates-needed');
     expect(updates).toMatchObject({ tool: 'go-mod', category: 'dependency', locations: [{ path: 'go.mod' }] });
     expect(updates.excerpt).toEqual(['go: updates to go.mod needed; to update it:', '\tgo mod tidy']);
     const vendoring = diagnoseCaptured('go-mod/inconsistent-vendoring');
-    expect(vendoring).toMatchObject({ tool: 'go-mod', category: 'dependency', locations: [{ path: 'vendor/modules.txt' }] });
-    expect(vendoring.excerpt[1]).toMatch(/is explicitly required in go\.mod, but not marked as explicit in vendor\/modules\.txt/);
+    expect(vendoring).toMatchObject({
+      tool: 'go-mod',
+      category: 'dependency',
+      locations: [{ path: 'vendor/modules.txt' }],
+    });
+    expect(vendoring.excerpt[1]).toMatch(
+      /is explicitly required in go\.mod, but not marked as explicit in vendor\/modules\.txt/,
+    );
   });
 
   it('a go line newer than the installed Go under GOTOOLCHAIN=local is an environment problem in go.mod', () => {
@@ -102,13 +135,21 @@ describe('go recognizers keep to what is theirs', () => {
     const run = captured('go-test/fail');
     const d = diagnose({ command: 'test -z "$(gofmt -l .)" && go test ./...', exitCode: 1, output: run.output });
     expect(d.tool).toBe('go-test');
-    const unknown = diagnose({ command: 'test -z "$(gofmt -l .)" && ./check.sh', exitCode: 1, output: 'check.sh: licence header missing\n' });
+    const unknown = diagnose({
+      command: 'test -z "$(gofmt -l .)" && ./check.sh',
+      exitCode: 1,
+      output: 'check.sh: licence header missing\n',
+    });
     expect(unknown.tool).toBe('unknown');
   });
 
   it('module download chatter around the goimports idiom still reads as a formatting failure', () => {
     const output = 'go: downloading golang.org/x/mod v0.32.0\ngo: downloading golang.org/x/sync v0.19.0\n';
-    const d = diagnose({ command: 'test -z "$(go run golang.org/x/tools/cmd/goimports@v0.41.0 -l .)"', exitCode: 1, output });
+    const d = diagnose({
+      command: 'test -z "$(go run golang.org/x/tools/cmd/goimports@v0.41.0 -l .)"',
+      exitCode: 1,
+      output,
+    });
     expect(d).toMatchObject({ tool: 'goimports', category: 'format' });
   });
 

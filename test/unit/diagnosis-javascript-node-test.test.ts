@@ -32,10 +32,12 @@ describe('node-test recognizer', () => {
     it(`reports each failing test of a suite, not the suite, in ${node} spec output`, () => {
       const diagnosis = run(`${node}-suite-spec`);
       expect(diagnosis.tool).toBe('node-test');
-      expect(diagnosis.locations).toEqual(expect.arrayContaining([
-        { path: 'test/parser.test.js', line: 5, column: 3 },
-        { path: 'test/parser.test.js', line: 8, column: 3 },
-      ]));
+      expect(diagnosis.locations).toEqual(
+        expect.arrayContaining([
+          { path: 'test/parser.test.js', line: 5, column: 3 },
+          { path: 'test/parser.test.js', line: 8, column: 3 },
+        ]),
+      );
       const text = diagnosis.excerpt.join('\n');
       expect(text).toContain('reads numbers');
       expect(text).toContain('Error: unexpected token');
@@ -50,13 +52,16 @@ describe('node-test recognizer', () => {
 
   it('matches node --test in a command, not other node invocations', () => {
     expect(nodeTestRecognizer.commandPattern!.test('node --test')).toBe(true);
-    expect(nodeTestRecognizer.commandPattern!.test('npm ci && node --experimental-strip-types --test test/')).toBe(true);
+    expect(nodeTestRecognizer.commandPattern!.test('npm ci && node --experimental-strip-types --test test/')).toBe(
+      true,
+    );
     expect(nodeTestRecognizer.commandPattern!.test('node test.js')).toBe(false);
     expect(nodeTestRecognizer.commandPattern!.test('node build.js --testing')).toBe(false);
   });
 
   it('does not take a TAP stream of another runner for node --test', () => {
-    const tape = 'TAP version 13\n# adds\nnot ok 1 should be equal\n  ---\n    operator: equal\n  ...\n\n1..1\n# tests 1\n# pass  0\n# fail  1';
+    const tape =
+      'TAP version 13\n# adds\nnot ok 1 should be equal\n  ---\n    operator: equal\n  ...\n\n1..1\n# tests 1\n# pass  0\n# fail  1';
     expect(recognizeOutput('npx tape test.js', tape)?.tool).not.toBe('node-test');
   });
 

@@ -13,7 +13,11 @@ function run(tool: string, name: string, command?: string): Recognition {
   return found;
 }
 const text = (d: Recognition) => d.excerpt.join('\n');
-const loc = (path: string, line?: number, column?: number) => ({ path, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) });
+const loc = (path: string, line?: number, column?: number) => ({
+  path,
+  ...(line === undefined ? {} : { line }),
+  ...(column === undefined ? {} : { column }),
+});
 
 describe('javascript recognizers on captured output', () => {
   it('prettier --check: the unformatted files, as a format failure', () => {
@@ -36,7 +40,11 @@ describe('javascript recognizers on captured output', () => {
     expect(text(d)).toContain('no-var');
     expect(text(d)).toContain('potentially fixable with the `--fix` option');
     const unfixable = run('eslint', 'unfixable');
-    expect(unfixable).toMatchObject({ tool: 'eslint', category: 'lint', locations: [loc('/ci/repo/src/unused.js', 1, 7)] });
+    expect(unfixable).toMatchObject({
+      tool: 'eslint',
+      category: 'lint',
+      locations: [loc('/ci/repo/src/unused.js', 1, 7)],
+    });
     expect(text(unfixable)).not.toContain('potentially fixable');
   });
 
@@ -53,9 +61,17 @@ describe('javascript recognizers on captured output', () => {
     expect(check.locations).toEqual([loc('package.json'), loc('src/greet.js')]);
     expect(text(check)).toContain('Found 2 errors.');
     const ci = run('biome', 'ci-format'); // coloured and hyperlinked: biome colours output under CI=true
-    expect(ci).toMatchObject({ tool: 'biome', category: 'format', locations: [loc('package.json'), loc('src/greet.js')] });
+    expect(ci).toMatchObject({
+      tool: 'biome',
+      category: 'format',
+      locations: [loc('package.json'), loc('src/greet.js')],
+    });
     const lint = run('biome', 'lint-errors');
-    expect(lint).toMatchObject({ tool: 'biome', category: 'lint', locations: [loc('src/compare.js', 2, 3), loc('src/compare.js', 3, 12)] });
+    expect(lint).toMatchObject({
+      tool: 'biome',
+      category: 'lint',
+      locations: [loc('src/compare.js', 2, 3), loc('src/compare.js', 3, 12)],
+    });
     expect(text(lint)).toContain('lint/suspicious/noDebugger');
   });
 
@@ -88,7 +104,11 @@ describe('javascript recognizers on captured output', () => {
       'npm error Missing: left-pad@1.0.0 from lock file',
     ]);
     expect(run('npm', 'ci-no-lockfile')).toMatchObject({ tool: 'npm', category: 'dependency' });
-    expect(run('npm', 'missing-script')).toMatchObject({ tool: 'npm', category: 'build', excerpt: ['npm error Missing script: "lint"'] });
+    expect(run('npm', 'missing-script')).toMatchObject({
+      tool: 'npm',
+      category: 'build',
+      excerpt: ['npm error Missing script: "lint"'],
+    });
   });
 
   it.each([
@@ -96,11 +116,14 @@ describe('javascript recognizers on captured output', () => {
     ['yarn', 'berry-immutable', 'yarn.lock', 'YN0028'],
     ['pnpm', 'frozen-lockfile', 'pnpm-lock.yaml', 'ERR_PNPM_OUTDATED_LOCKFILE'],
     ['pnpm', 'pnpm10-frozen-lockfile', 'pnpm-lock.yaml', 'ERR_PNPM_OUTDATED_LOCKFILE'],
-  ] as const)('%s %s: frozen-lockfile drift is a dependency failure on the lock file', (tool, name, lockfile, signature) => {
-    const d = run(tool, name);
-    expect(d).toMatchObject({ tool, category: 'dependency', locations: [loc(lockfile)] });
-    expect(text(d)).toContain(signature);
-  });
+  ] as const)(
+    '%s %s: frozen-lockfile drift is a dependency failure on the lock file',
+    (tool, name, lockfile, signature) => {
+      const d = run(tool, name);
+      expect(d).toMatchObject({ tool, category: 'dependency', locations: [loc(lockfile)] });
+      expect(text(d)).toContain(signature);
+    },
+  );
 
   it('the pnpm excerpt carries the reason printed under the error code', () => {
     expect(text(run('pnpm', 'frozen-lockfile'))).toContain('not up');
@@ -110,7 +133,9 @@ describe('javascript recognizers on captured output', () => {
     const c = captured('eslint', 'fixable');
     const wrapped = `> fixture@1.0.0 lint\n> eslint .\n${c.output}npm error Lifecycle script \`lint\` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error command sh -c eslint .`;
     expect(recognizeOutput('npm run lint', wrapped)?.tool).toBe('eslint');
-    expect(recognizeOutput('npm run lint', 'npm error Lifecycle script `lint` failed with error:\nnpm error code 1')).toMatchObject({ tool: 'npm', category: 'build' });
+    expect(
+      recognizeOutput('npm run lint', 'npm error Lifecycle script `lint` failed with error:\nnpm error code 1'),
+    ).toMatchObject({ tool: 'npm', category: 'build' });
   });
 
   it('every recognizer has a command pattern that finds its tool however it is invoked', () => {
@@ -127,7 +152,8 @@ describe('javascript recognizers on captured output', () => {
       pnpm: ['pnpm install --frozen-lockfile'],
     };
     for (const recognizer of javascriptRecognizers) {
-      for (const command of commands[recognizer.tool] ?? []) expect(recognizer.commandPattern?.test(command), `${recognizer.tool}: ${command}`).toBe(true);
+      for (const command of commands[recognizer.tool] ?? [])
+        expect(recognizer.commandPattern?.test(command), `${recognizer.tool}: ${command}`).toBe(true);
     }
     const prettier = javascriptRecognizers.find((r) => r.tool === 'prettier')!;
     expect(prettier.commandPattern!.test('npx eslint-config-prettier-check .')).toBe(false);
@@ -139,7 +165,9 @@ describe('javascript recognizers on bad input', () => {
 
   it('find nothing, without throwing, in random bytes, one 1 MiB line and ANSI noise', () => {
     let seed = 42;
-    const random = Array.from({ length: 256 * 1024 }, () => String.fromCharCode((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256)).join('');
+    const random = Array.from({ length: 256 * 1024 }, () =>
+      String.fromCharCode((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256),
+    ).join('');
     expect(all(random)).toBeNull();
     expect(all('x'.repeat(1 << 20))).toBeNull();
     expect(all('\u001b[31m\u001b[1m\u001b[0m\u001b]8;;http://x\u001b\\\u001b[2K'.repeat(20_000))).toBeNull();
@@ -148,15 +176,31 @@ describe('javascript recognizers on bad input', () => {
 
   it('read CRLF output and truncated output', () => {
     const c = captured('tsc', 'type-error');
-    expect(all(c.output.replace(/\n/g, '\r\n'), c.command)).toMatchObject({ tool: 'tsc', locations: [loc('src/double.ts', 5, 7)] });
+    expect(all(c.output.replace(/\n/g, '\r\n'), c.command)).toMatchObject({
+      tool: 'tsc',
+      locations: [loc('src/double.ts', 5, 7)],
+    });
     const spec = captured('node-test', 'node24-spec').output;
     const cut = spec.slice(0, spec.indexOf('6 !== 7') + 3);
     expect(all(cut, 'node --test')).toMatchObject({ tool: 'node-test', category: 'test' });
   });
 
   it('stay bounded on 256 KiB of output made of near-matches', () => {
-    const near = ['test at ', 'not ok 1 - ', '  1:1  error  ', 'FAIL ', '[warn] ', 'x(1,1): error TS', '  1) ', '# Subtest: ', '  ● '];
-    const output = Array.from({ length: 256 * 1024 / 32 }, (_, i) => `${near[i % near.length]}${'a'.repeat(20)}`).join('\n');
+    const near = [
+      'test at ',
+      'not ok 1 - ',
+      '  1:1  error  ',
+      'FAIL ',
+      '[warn] ',
+      'x(1,1): error TS',
+      '  1) ',
+      '# Subtest: ',
+      '  ● ',
+    ];
+    const output = Array.from(
+      { length: (256 * 1024) / 32 },
+      (_, i) => `${near[i % near.length]}${'a'.repeat(20)}`,
+    ).join('\n');
     for (const recognizer of javascriptRecognizers) {
       const found = recognizer.recognize({ command: 'sh ci.sh', lines: output.split('\n'), exitCode: 1 });
       expect(found?.excerpt.length ?? 0, recognizer.tool).toBeLessThanOrEqual(24);

@@ -8,14 +8,28 @@ describe('other recognizers on captured output', () => {
   it('terraform fmt -check: the listed files, with the command as the evidence', () => {
     const d = diagnoseCaptured('terraform', 'terraform-fmt');
     expect(d.source).toBe('captured');
-    expect(d).toMatchObject({ tool: 'terraform', category: 'format', locations: [{ path: 'main.tf' }, { path: 'modules/net/main.tf' }] });
+    expect(d).toMatchObject({
+      tool: 'terraform',
+      category: 'format',
+      locations: [{ path: 'main.tf' }, { path: 'modules/net/main.tf' }],
+    });
     // The same file names from a command that is not terraform fmt mean nothing.
     expect(diagnose({ command: 'cat files.txt', exitCode: 1, output: 'main.tf\n' }).tool).toBe('unknown');
   });
 
   it('terraform fmt -diff and a syntax error', () => {
-    expect(diagnose({ command: 'make check', exitCode: 3, output: 'main.tf\n--- old/main.tf\n+++ new/main.tf\n@@ -1 +1 @@\n-a=1\n+a = 1\n' })).toMatchObject({ tool: 'terraform', category: 'format' });
-    const error = diagnose({ command: 'terraform validate', exitCode: 1, output: '╷\n│ Error: Invalid expression\n│\n│   on main.tf line 3, in locals:\n│    3:   a = \n╵\n' });
+    expect(
+      diagnose({
+        command: 'make check',
+        exitCode: 3,
+        output: 'main.tf\n--- old/main.tf\n+++ new/main.tf\n@@ -1 +1 @@\n-a=1\n+a = 1\n',
+      }),
+    ).toMatchObject({ tool: 'terraform', category: 'format' });
+    const error = diagnose({
+      command: 'terraform validate',
+      exitCode: 1,
+      output: '╷\n│ Error: Invalid expression\n│\n│   on main.tf line 3, in locals:\n│    3:   a = \n╵\n',
+    });
     expect(error).toMatchObject({ tool: 'terraform', category: 'build', locations: [{ path: 'main.tf', line: 3 }] });
   });
 
@@ -27,7 +41,9 @@ describe('other recognizers on captured output', () => {
   });
 
   it('shfmt -l: the listed files when the command lists', () => {
-    expect(diagnose({ command: 'test -z "$(shfmt -l -i 2 .)"', exitCode: 1, output: 'scripts/a.sh\nb.bash\n' })).toMatchObject({ tool: 'shfmt', locations: [{ path: 'scripts/a.sh' }, { path: 'b.bash' }] });
+    expect(
+      diagnose({ command: 'test -z "$(shfmt -l -i 2 .)"', exitCode: 1, output: 'scripts/a.sh\nb.bash\n' }),
+    ).toMatchObject({ tool: 'shfmt', locations: [{ path: 'scripts/a.sh' }, { path: 'b.bash' }] });
   });
 
   it('clang-format --dry-run -Werror: every violation with file:line:col', () => {

@@ -39,12 +39,15 @@ describe('garbage in, unknown out', () => {
     ];
     const output = Array.from({ length: 4000 }, (_, i) => traps[i % traps.length]).join('\n');
     const lines = cleanLines(output);
-    for (const recognizer of MINE) expect(() => recognizer.recognize({ command: 'ci', lines, exitCode: 1 })).not.toThrow();
+    for (const recognizer of MINE)
+      expect(() => recognizer.recognize({ command: 'ci', lines, exitCode: 1 })).not.toThrow();
     expect(run(output).tool).not.toBe('cargo-test');
   });
 
   it('a real line still counts among the noise', () => {
     const noise = randomBytes(64 * 1024).replace(/\n/g, ' ');
-    expect(run(`${noise}\nsrc/a.c:1:2: error: code should be clang-formatted [-Wclang-format-violations]\n${noise}`)).toMatchObject({ tool: 'clang-format', locations: [{ path: 'src/a.c', line: 1, column: 2 }] });
+    expect(
+      run(`${noise}\nsrc/a.c:1:2: error: code should be clang-formatted [-Wclang-format-violations]\n${noise}`),
+    ).toMatchObject({ tool: 'clang-format', locations: [{ path: 'src/a.c', line: 1, column: 2 }] });
   });
 });

@@ -14,7 +14,13 @@ const FILES = new Set(['go.mod', 'go.sum', 'src/gen/routes.js', 'main.go']);
 function diagnoseStep(name: string, generator = 'go mod tidy') {
   const out = capturedOutput('git-diff', name);
   const command = `${generator} && ${out.command}`;
-  return diagnose({ command, exitCode: out.exitCode, output: out.output, step: { index: 1, command: out.command }, files: FILES });
+  return diagnose({
+    command,
+    exitCode: out.exitCode,
+    output: out.output,
+    step: { index: 1, command: out.command },
+    files: FILES,
+  });
 }
 
 describe('tree check diagnosis', () => {
@@ -24,7 +30,9 @@ describe('tree check diagnosis', () => {
     expect(d.locations.map((l) => l.path)).toEqual(['go.mod', 'go.sum', 'src/gen/routes.js']);
     expect(d.excerpt).toContain('diff --git a/go.mod b/go.mod');
     expect(d.excerpt).toContain('+require github.com/google/uuid v1.6.0');
-    expect(d.summary).toBe("tree differs after generation: the command's own steps changed go.mod, go.sum, src/gen/routes.js and its diff check (`git diff --exit-code`) failed (generated)");
+    expect(d.summary).toBe(
+      "tree differs after generation: the command's own steps changed go.mod, go.sum, src/gen/routes.js and its diff check (`git diff --exit-code`) failed (generated)",
+    );
   });
 
   it('git diff --quiet prints nothing: the command is the evidence, and the summary says no file was named', () => {
@@ -36,17 +44,30 @@ describe('tree check diagnosis', () => {
 
   it('--name-only, --stat and status --porcelain lists name their files too', () => {
     expect(diagnoseStep('name-only').locations.map((l) => l.path)).toEqual(['go.mod', 'go.sum', 'src/gen/routes.js']);
-    expect(diagnoseStep('stat-pathspec', 'npm run generate').locations.map((l) => l.path)).toEqual(['src/gen/routes.js']);
+    expect(diagnoseStep('stat-pathspec', 'npm run generate').locations.map((l) => l.path)).toEqual([
+      'src/gen/routes.js',
+    ]);
     // The new file is not in the checkout's file list, so only the tracked ones remain as locations.
-    expect(diagnoseStep('porcelain', 'make fmt').locations.map((l) => l.path)).toEqual(['go.mod', 'go.sum', 'src/gen/routes.js']);
+    expect(diagnoseStep('porcelain', 'make fmt').locations.map((l) => l.path)).toEqual([
+      'go.mod',
+      'go.sum',
+      'src/gen/routes.js',
+    ]);
   });
 
-  it('a check inside a script (make verify) is recognised by git\'s diff format alone, at lower confidence', () => {
+  it("a check inside a script (make verify) is recognised by git's diff format alone, at lower confidence", () => {
     const out = capturedOutput('git-diff', 'exit-code');
-    const d = diagnose({ command: 'make verify', exitCode: 2, output: `go mod tidy\ngit diff --exit-code\n${out.output}make: *** [Makefile:2: verify] Error 1\n`, files: FILES });
+    const d = diagnose({
+      command: 'make verify',
+      exitCode: 2,
+      output: `go mod tidy\ngit diff --exit-code\n${out.output}make: *** [Makefile:2: verify] Error 1\n`,
+      files: FILES,
+    });
     expect(d).toMatchObject({ tool: 'git-diff', category: 'generated' });
     // Output that only looks like a diff, from a command that runs no check, is not a tree check.
-    expect(diagnose({ command: 'node test.js', exitCode: 1, output: '--- a/x\n+++ b/x\n-old\n+new\n' }).tool).not.toBe('git-diff');
+    expect(diagnose({ command: 'node test.js', exitCode: 1, output: '--- a/x\n+++ b/x\n-old\n+new\n' }).tool).not.toBe(
+      'git-diff',
+    );
   });
 
   it('a passing check is no failure, and only the generated fixer detects the failing one', () => {
@@ -69,7 +90,9 @@ describe('what the generated fixer reads from the command', () => {
     });
     expect(generation('make verify', null)).toMatchObject({ script: '{ make verify\n}', pure: false });
     // Nothing runs before the check: nothing generated, nothing to keep.
-    expect(generation('git diff --exit-code && go test ./...', { index: 0, command: 'git diff --exit-code' })).toBeNull();
+    expect(
+      generation('git diff --exit-code && go test ./...', { index: 0, command: 'git diff --exit-code' }),
+    ).toBeNull();
     // A chain whose failing step is unknown.
     expect(generation('go generate ./... && git diff --quiet', null)).toBeNull();
   });

@@ -10,20 +10,37 @@ describe('reading a tool invocation out of the command', () => {
     expect(invocations('pip install black && black --check src tests; echo done', /black/)).toEqual([
       { launcher: '', program: 'black', args: ['--check', 'src', 'tests'] },
     ]);
-    expect(invocations('set -e\nisort --check-only --diff .\nblack --check .', /isort/)[0]!.args).toEqual(['--check-only', '--diff', '.']);
+    expect(invocations('set -e\nisort --check-only --diff .\nblack --check .', /isort/)[0]!.args).toEqual([
+      '--check-only',
+      '--diff',
+      '.',
+    ]);
   });
 
   it('keeps launchers that pick the repository environment, and paths to the tool', () => {
-    expect(invocations('poetry run black --check .', /black/)).toEqual([{ launcher: 'poetry run ', program: 'black', args: ['--check', '.'] }]);
-    expect(invocations('uv run --frozen ruff check src', /ruff\s+check/)).toEqual([{ launcher: 'uv run --frozen ', program: 'ruff check', args: ['src'] }]);
-    expect(invocations('python3 -m isort -c .', /isort/)[0]).toMatchObject({ launcher: 'python3 -m ', program: 'isort' });
-    expect(invocations('.venv/bin/black --check .', /black/)[0]).toMatchObject({ launcher: '', program: '.venv/bin/black' });
+    expect(invocations('poetry run black --check .', /black/)).toEqual([
+      { launcher: 'poetry run ', program: 'black', args: ['--check', '.'] },
+    ]);
+    expect(invocations('uv run --frozen ruff check src', /ruff\s+check/)).toEqual([
+      { launcher: 'uv run --frozen ', program: 'ruff check', args: ['src'] },
+    ]);
+    expect(invocations('python3 -m isort -c .', /isort/)[0]).toMatchObject({
+      launcher: 'python3 -m ',
+      program: 'isort',
+    });
+    expect(invocations('.venv/bin/black --check .', /black/)[0]).toMatchObject({
+      launcher: '',
+      program: '.venv/bin/black',
+    });
   });
 
   it('keeps quoted words, globs and command substitutions whole, and stops at redirections', () => {
-    expect(invocations(`clang-format --dry-run -Werror $(git ls-files '*.c') "src/my file.c" 2>&1 | tee log`, /clang-format/)[0]!.args).toEqual([
-      '--dry-run', '-Werror', "$(git ls-files '*.c')", '"src/my file.c"',
-    ]);
+    expect(
+      invocations(
+        `clang-format --dry-run -Werror $(git ls-files '*.c') "src/my file.c" 2>&1 | tee log`,
+        /clang-format/,
+      )[0]!.args,
+    ).toEqual(['--dry-run', '-Werror', "$(git ls-files '*.c')", '"src/my file.c"']);
   });
 
   it('ignores the name as an argument or part of another word', () => {
@@ -32,7 +49,13 @@ describe('reading a tool invocation out of the command', () => {
   });
 
   it('drops check-only flags, with their values where they take one', () => {
-    expect(withoutFlags(['--check', '--output-format', 'github', '--output-format=json', 'src'], ['--check'], ['--output-format'])).toEqual(['src']);
+    expect(
+      withoutFlags(
+        ['--check', '--output-format', 'github', '--output-format=json', 'src'],
+        ['--check'],
+        ['--output-format'],
+      ),
+    ).toEqual(['src']);
   });
 });
 
@@ -48,8 +71,18 @@ describe('writing-mode arguments', () => {
   });
 
   it('clang-format: in place, the check’s style and files, else the flagged files', () => {
-    expect(clangFormatArgs(['--dry-run', '-Werror', '--style=Google', 'src/*.c'], ['src/a.c'])).toEqual(['-i', '--style=Google', 'src/*.c']);
-    expect(clangFormatArgs(['--dry-run', '-Werror', '--style', 'file'], ['src/a.c', "it's.c"])).toEqual(['-i', '--style', 'file', 'src/a.c', `'it'\\''s.c'`]);
+    expect(clangFormatArgs(['--dry-run', '-Werror', '--style=Google', 'src/*.c'], ['src/a.c'])).toEqual([
+      '-i',
+      '--style=Google',
+      'src/*.c',
+    ]);
+    expect(clangFormatArgs(['--dry-run', '-Werror', '--style', 'file'], ['src/a.c', "it's.c"])).toEqual([
+      '-i',
+      '--style',
+      'file',
+      'src/a.c',
+      `'it'\\''s.c'`,
+    ]);
   });
 
   it('poetry: the major version decides --no-update', () => {

@@ -30,10 +30,14 @@ describe('go fixers detect', () => {
     expect(fixerNames(name)).toEqual(expected);
   });
 
-  it.each(['go-build/build', 'go-build/under-go-test', 'go-vet/vet', 'go-vet/under-go-test', 'go-test/fail', 'go-mod/toolchain-newer'])(
-    '%s: no tool fixes it',
-    (name) => {
-      expect(fixerNames(name)).toEqual([]);
-    },
-  );
+  it.each([
+    'go-build/build',
+    'go-build/under-go-test',
+    'go-vet/vet',
+    'go-vet/under-go-test',
+    'go-test/fail',
+    'go-mod/toolchain-newer',
+  ])('%s: no tool fixes it', (name) => {
+    expect(fixerNames(name)).toEqual([]);
+  });
 });

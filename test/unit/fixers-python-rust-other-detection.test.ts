@@ -7,7 +7,12 @@ import type { Failure } from '../../src/fixer/types.js';
 import { capturedFailure } from '../support/captured-outputs.js';
 
 const claim = (failure: Failure) => applicableFixers(failure).map((f) => f.name);
-const failure = (command: string, output: string, exitCode = 1): Failure => ({ command, exitCode, output, diagnosis: diagnose({ command, exitCode, output }) });
+const failure = (command: string, output: string, exitCode = 1): Failure => ({
+  command,
+  exitCode,
+  output,
+  diagnosis: diagnose({ command, exitCode, output }),
+});
 
 describe('fixer detection on real tool output', () => {
   it.each([
@@ -38,11 +43,25 @@ describe('fixer detection on real tool output', () => {
   });
 
   it('black claims files to reformat, not a file it cannot parse', () => {
-    expect(claim(failure('black --check .', 'error: cannot format a.py: Cannot parse: 1:4: def (:\nOh no! 💥 💔 💥\n1 file failed to reformat.'))).toEqual([]);
+    expect(
+      claim(
+        failure(
+          'black --check .',
+          'error: cannot format a.py: Cannot parse: 1:4: def (:\nOh no! 💥 💔 💥\n1 file failed to reformat.',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('a poetry warning that did not fail the command is not claimed', () => {
-    expect(claim(failure('poetry install && pytest', 'Warning: poetry.lock is not consistent with pyproject.toml. You may be getting improper dependencies.\n'))).toEqual([]);
+    expect(
+      claim(
+        failure(
+          'poetry install && pytest',
+          'Warning: poetry.lock is not consistent with pyproject.toml. You may be getting improper dependencies.\n',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('a chained command: each formatter claims its own step', () => {

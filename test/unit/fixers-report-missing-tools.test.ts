@@ -29,7 +29,10 @@ function context(command: string, tool: string, name: string, present: string[],
 describe('tool-missing outcomes', () => {
   it('the launcher the check used is what must exist: poetry run black needs poetry', async () => {
     const { ctx, ran } = context('poetry run black --check app', 'black', 'black', ['black']);
-    expect(await blackFixer.apply(ctx)).toEqual({ status: 'tool_missing', message: 'poetry not found: add it to setup in .ci-fixer.yml' });
+    expect(await blackFixer.apply(ctx)).toEqual({
+      status: 'tool_missing',
+      message: 'poetry not found: add it to setup in .ci-fixer.yml',
+    });
     expect(ran).toEqual([]);
   });
 
@@ -40,8 +43,17 @@ describe('tool-missing outcomes', () => {
   });
 
   it('cargo without the rustfmt component: rustfmt is what is missing', async () => {
-    const { ctx, ran } = context('cargo +nightly fmt --all -- --check', 'cargo-fmt', 'cargo-fmt', ['cargo'], /fmt --version$/);
-    expect(await cargoFmtFixer.apply(ctx)).toEqual({ status: 'tool_missing', message: 'rustfmt not found: add it to setup in .ci-fixer.yml' });
+    const { ctx, ran } = context(
+      'cargo +nightly fmt --all -- --check',
+      'cargo-fmt',
+      'cargo-fmt',
+      ['cargo'],
+      /fmt --version$/,
+    );
+    expect(await cargoFmtFixer.apply(ctx)).toEqual({
+      status: 'tool_missing',
+      message: 'rustfmt not found: add it to setup in .ci-fixer.yml',
+    });
     expect(ran).toEqual(['cargo +nightly fmt --version']);
   });
 

@@ -1,7 +1,15 @@
 // What ci-fixer writes back on GitHub.
 import { describe, expect, it } from 'vitest';
 import { assertFixBranch } from '../../src/github/fix-delivery.js';
-import { checkConclusion, checkOutput, commentBody, commitMessage, fixBranchName, pullRequestBody, type TaskOutcome } from '../../src/github/report-text.js';
+import {
+  checkConclusion,
+  checkOutput,
+  commentBody,
+  commitMessage,
+  fixBranchName,
+  pullRequestBody,
+  type TaskOutcome,
+} from '../../src/github/report-text.js';
 import type { FixResult, GitHubOrigin } from '../../src/task.js';
 
 const ORIGIN: GitHubOrigin = {
@@ -32,7 +40,12 @@ const FIXED: FixResult = {
 };
 const outcome = (patch: Partial<TaskOutcome>): TaskOutcome => ({
   state: 'succeeded',
-  spec: { repo: { url: 'https://github.com/o/r.git', ref: ORIGIN.headSha }, command: 'npx prettier --check .', commandSource: 'workflow', github: ORIGIN },
+  spec: {
+    repo: { url: 'https://github.com/o/r.git', ref: ORIGIN.headSha },
+    command: 'npx prettier --check .',
+    commandSource: 'workflow',
+    github: ORIGIN,
+  },
   result: FIXED,
   error: null,
   ...patch,
@@ -42,12 +55,17 @@ describe('GitHub report text', () => {
   it('gives the check a conclusion that never fails the commit', () => {
     expect(checkConclusion(outcome({}))).toBe('success');
     expect(checkConclusion(outcome({ result: { ...FIXED, outcome: 'not_fixed', patch: '' } }))).toBe('neutral');
-    expect(checkConclusion(outcome({ state: 'failed', result: null, error: { code: 'x', message: 'y' } }))).toBe('neutral');
+    expect(checkConclusion(outcome({ state: 'failed', result: null, error: { code: 'x', message: 'y' } }))).toBe(
+      'neutral',
+    );
     expect(checkConclusion(outcome({ state: 'cancelled', result: null }))).toBe('cancelled');
   });
 
   it('summarises outcome, fixer, commands with exit codes and the task link, with the patch in the text', () => {
-    const out = checkOutput(outcome({}), { taskUrl: 'https://cf.example/api/v1/tasks/t1', pullRequestUrl: 'https://github.com/o/r/pull/8' });
+    const out = checkOutput(outcome({}), {
+      taskUrl: 'https://cf.example/api/v1/tasks/t1',
+      pullRequestUrl: 'https://github.com/o/r/pull/8',
+    });
     expect(out.title).toBe('Fixed by prettier');
     expect(out.summary).toContain('**Outcome:** fixed');
     expect(out.summary).toContain('**Fixer:** prettier');
@@ -80,7 +98,9 @@ describe('GitHub report text', () => {
     expect(() => assertFixBranch('ci-fixer/3484a3f-0b7e1c2a', ORIGIN)).not.toThrow();
     expect(() => assertFixBranch('main', ORIGIN)).toThrow(/refusing to push/);
     expect(() => assertFixBranch('feature', ORIGIN)).toThrow(/refusing to push/);
-    expect(() => assertFixBranch('ci-fixer/x', { ...ORIGIN, repository: { ...ORIGIN.repository, defaultBranch: 'ci-fixer/x' } })).toThrow(/refusing/);
+    expect(() =>
+      assertFixBranch('ci-fixer/x', { ...ORIGIN, repository: { ...ORIGIN.repository, defaultBranch: 'ci-fixer/x' } }),
+    ).toThrow(/refusing/);
   });
 
   it('shows the diagnosis for fixed and unfixed tasks alike, every fixer kept, and why a task was not fixed', () => {
@@ -92,22 +112,50 @@ describe('GitHub report text', () => {
       excerpt: ['lib/option.js', '  12:5  error  Unexpected var  no-var'],
       summary: 'eslint failed in lib/option.js:12 (lint)',
     };
-    const both: FixResult = { ...FIXED, fixer: 'eslint', fixers: ['eslint', 'prettier'], diagnosis, reason: null, model: null };
+    const both: FixResult = {
+      ...FIXED,
+      fixer: 'eslint',
+      fixers: ['eslint', 'prettier'],
+      diagnosis,
+      reason: null,
+      model: null,
+    };
     const spec = { ...outcome({}).spec, command: 'npx eslint . && npx prettier --check .' };
     const fixed = checkOutput(outcome({ result: both, spec }), { taskUrl: '/t' });
     expect(fixed.title).toBe('Fixed by eslint, prettier');
     expect(fixed.summary).toContain('**Fixers:** eslint, prettier');
-    expect(fixed.summary).toContain('**Diagnosis:** eslint failed in lib/option.js:12 (lint), at step 1: `npx eslint .`');
+    expect(fixed.summary).toContain(
+      '**Diagnosis:** eslint failed in lib/option.js:12 (lint), at step 1: `npx eslint .`',
+    );
     expect(fixed.summary).toContain('Verified by re-running the command');
     expect(fixed.summary).not.toContain('```text');
-    expect(commitMessage('t', ORIGIN, both, spec.command).split('\n')[0]).toBe('ci-fixer: fix "lint" with eslint, prettier');
+    expect(commitMessage('t', ORIGIN, both, spec.command).split('\n')[0]).toBe(
+      'ci-fixer: fix "lint" with eslint, prettier',
+    );
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('fixed it with **eslint, prettier**');
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('Diagnosis: eslint failed in lib/option.js:12 (lint)');
-    expect(pullRequestBody('/t', ORIGIN, both)).toContain('Verified: ci-fixer re-ran the command on the fixed tree and it passed.');
+    expect(pullRequestBody('/t', ORIGIN, both)).toContain(
+      'Verified: ci-fixer re-ran the command on the fixed tree and it passed.',
+    );
     expect(commentBody('/t', ORIGIN, both, null)).toContain('with **eslint, prettier**.');
 
-    const testFailure = { ...diagnosis, tool: 'node-test' as const, category: 'test' as const, step: { index: 0, command: 'node --test' }, summary: 'node-test failed in test/sum.test.js:5 (test)', excerpt: ['✖ adds two numbers', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:'] };
-    const unfixed: FixResult = { ...FIXED, outcome: 'not_fixed', fixer: null, fixers: [], patch: '', diagnosis: testFailure, reason: 'no fixer recognises this failure' };
+    const testFailure = {
+      ...diagnosis,
+      tool: 'node-test' as const,
+      category: 'test' as const,
+      step: { index: 0, command: 'node --test' },
+      summary: 'node-test failed in test/sum.test.js:5 (test)',
+      excerpt: ['✖ adds two numbers', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:'],
+    };
+    const unfixed: FixResult = {
+      ...FIXED,
+      outcome: 'not_fixed',
+      fixer: null,
+      fixers: [],
+      patch: '',
+      diagnosis: testFailure,
+      reason: 'no fixer recognises this failure',
+    };
     const out = checkOutput(outcome({ result: unfixed, spec: { ...spec, command: 'node --test' } }), { taskUrl: '/t' });
     expect(out.title).toBe('Reproduced, no fix found');
     expect(out.summary).toContain('**Diagnosis:** node-test failed in test/sum.test.js:5 (test)\n');

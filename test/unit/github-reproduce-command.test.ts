@@ -54,7 +54,13 @@ function files(tree: Record<string, string>): RepoFiles {
   return {
     async list(_sha, dir = '') {
       const prefix = dir === '' ? '' : `${dir}/`;
-      return [...new Set(Object.keys(tree).filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length).split('/')[0] as string))];
+      return [
+        ...new Set(
+          Object.keys(tree)
+            .filter((p) => p.startsWith(prefix))
+            .map((p) => p.slice(prefix.length).split('/')[0] as string),
+        ),
+      ];
     },
     async readFile(_sha, file) {
       return tree[file];
@@ -74,7 +80,9 @@ function errorOf(fn: () => unknown): TaskError {
 
 describe('.ci-fixer.yml', () => {
   it('reads command, fixers, timeoutSeconds and setup (one step or a list)', () => {
-    expect(parseCiFixerFile('command: npm run lint\nfixers: [prettier, eslint]\ntimeoutSeconds: 600\nsetup: npm ci\n')).toEqual({
+    expect(
+      parseCiFixerFile('command: npm run lint\nfixers: [prettier, eslint]\ntimeoutSeconds: 600\nsetup: npm ci\n'),
+    ).toEqual({
       command: 'npm run lint',
       fixers: ['prettier', 'eslint'],
       timeoutSeconds: 600,
@@ -84,26 +92,46 @@ describe('.ci-fixer.yml', () => {
   });
 
   it('reports a bad file as the task error, naming the line', () => {
-    const unknownFixer = errorOf(() => parseCiFixerFile('command: npm test\nfixers:\n  - prettier\n  - no-such-fixer\n'));
+    const unknownFixer = errorOf(() =>
+      parseCiFixerFile('command: npm test\nfixers:\n  - prettier\n  - no-such-fixer\n'),
+    );
     expect(unknownFixer.code).toBe('ci_fixer_yml_invalid');
     expect(unknownFixer.message).toMatch(/^\.ci-fixer\.yml line 4: fixers\.1: /);
-    expect(errorOf(() => parseCiFixerFile('command: npm test\ntimeout: 60\n')).message).toMatch(/^\.ci-fixer\.yml line 2: timeout: Unrecognized key/);
-    expect(errorOf(() => parseCiFixerFile('# settings\ncommand: npm test\ntimeoutSeconds: 5\n')).message).toMatch(/^\.ci-fixer\.yml line 3: timeoutSeconds: /);
-    expect(errorOf(() => parseCiFixerFile('command: npm test\nfixers: @bad\n')).message).toMatch(/^\.ci-fixer\.yml line 2: .*reserved character/);
-    expect(errorOf(() => parseCiFixerFile('command: npm test\nsetup: npm ci: x\n')).message).toMatch(/^\.ci-fixer\.yml line 2: /);
-    expect(errorOf(() => parseCiFixerFile('- npm test\n')).message).toMatch(/^\.ci-fixer\.yml line 1: must be a mapping/);
+    expect(errorOf(() => parseCiFixerFile('command: npm test\ntimeout: 60\n')).message).toMatch(
+      /^\.ci-fixer\.yml line 2: timeout: Unrecognized key/,
+    );
+    expect(errorOf(() => parseCiFixerFile('# settings\ncommand: npm test\ntimeoutSeconds: 5\n')).message).toMatch(
+      /^\.ci-fixer\.yml line 3: timeoutSeconds: /,
+    );
+    expect(errorOf(() => parseCiFixerFile('command: npm test\nfixers: @bad\n')).message).toMatch(
+      /^\.ci-fixer\.yml line 2: .*reserved character/,
+    );
+    expect(errorOf(() => parseCiFixerFile('command: npm test\nsetup: npm ci: x\n')).message).toMatch(
+      /^\.ci-fixer\.yml line 2: /,
+    );
+    expect(errorOf(() => parseCiFixerFile('- npm test\n')).message).toMatch(
+      /^\.ci-fixer\.yml line 1: must be a mapping/,
+    );
     expect(errorOf(() => parseCiFixerFile('command: a\ncommand: b\n')).message).toMatch(/^\.ci-fixer\.yml line 2: /);
   });
 });
 
 describe('workflow run steps', () => {
   it("joins the failed job's run: steps, leaving out uses: steps", () => {
-    expect(jobCommandFromWorkflow(WORKFLOW, 'Lint')).toEqual({ job: 'Lint', command: 'npm ci && npx prettier --check .', skippedSteps: 0 });
+    expect(jobCommandFromWorkflow(WORKFLOW, 'Lint')).toEqual({
+      job: 'Lint',
+      command: 'npm ci && npx prettier --check .',
+      skippedSteps: 0,
+    });
   });
 
   it('finds a matrix job by its expanded name, runs in its working directory, and leaves out ${{ }} steps', () => {
     const found = jobCommandFromWorkflow(WORKFLOW, 'test (22)');
-    expect(found).toEqual({ job: 'test (${{ matrix.node }})', command: "(cd app && set -e\nnpm ci\nnpm test\n)", skippedSteps: 1 });
+    expect(found).toEqual({
+      job: 'test (${{ matrix.node }})',
+      command: '(cd app && set -e\nnpm ci\nnpm test\n)',
+      skippedSteps: 1,
+    });
   });
 
   it('finds nothing for an unknown job, for several jobs without a name, or in a broken file', () => {
@@ -117,12 +145,21 @@ describe('resolving a GitHub task', () => {
   it('prefers .ci-fixer.yml, and keeps its settings whatever gives the command', async () => {
     const logs: string[] = [];
     const spec = await resolveTaskSpec(
-      files({ '.ci-fixer.yml': 'command: npm run check\nsetup: [npm ci]\nfixers: [prettier]\n', '.github/workflows/ci.yml': WORKFLOW, 'package.json': '{}' }),
+      files({
+        '.ci-fixer.yml': 'command: npm run check\nsetup: [npm ci]\nfixers: [prettier]\n',
+        '.github/workflows/ci.yml': WORKFLOW,
+        'package.json': '{}',
+      }),
       { repo: { url: ORIGIN.repository.cloneUrl, ref: SHA }, github: ORIGIN },
       ORIGIN,
       (t) => logs.push(t),
     );
-    expect(spec).toMatchObject({ command: 'npm run check', commandSource: 'ci-fixer.yml', setup: ['npm ci'], fixers: ['prettier'] });
+    expect(spec).toMatchObject({
+      command: 'npm run check',
+      commandSource: 'ci-fixer.yml',
+      setup: ['npm ci'],
+      fixers: ['prettier'],
+    });
     expect(logs).toContain('reproduce command (from ci-fixer.yml): npm run check');
   });
 
@@ -133,17 +170,30 @@ describe('resolving a GitHub task', () => {
       ORIGIN,
       () => undefined,
     );
-    expect(spec).toMatchObject({ command: 'npm ci && npx prettier --check .', commandSource: 'workflow', timeoutSeconds: 120 });
+    expect(spec).toMatchObject({
+      command: 'npm ci && npx prettier --check .',
+      commandSource: 'workflow',
+      timeoutSeconds: 120,
+    });
   });
 
   it('falls back to the ecosystem default, and fails the task when there is none', async () => {
     const origin = { ...ORIGIN, failedJob: 'unknown job', checkRun: { id: 1, name: 'unknown job' } };
     const base = { repo: { url: ORIGIN.repository.cloneUrl, ref: SHA }, github: origin };
-    expect(await resolveTaskSpec(files({ 'go.mod': 'module x', '.github/workflows/ci.yml': WORKFLOW }), base, origin, () => undefined)).toMatchObject({
+    expect(
+      await resolveTaskSpec(
+        files({ 'go.mod': 'module x', '.github/workflows/ci.yml': WORKFLOW }),
+        base,
+        origin,
+        () => undefined,
+      ),
+    ).toMatchObject({
       command: 'go test ./...',
       commandSource: 'default',
     });
-    await expect(resolveTaskSpec(files({ 'README.md': '' }), base, origin, () => undefined)).rejects.toMatchObject({ code: 'command_unresolved' });
+    await expect(resolveTaskSpec(files({ 'README.md': '' }), base, origin, () => undefined)).rejects.toMatchObject({
+      code: 'command_unresolved',
+    });
     expect(defaultCommand(['pyproject.toml'])).toBe('pytest');
     expect(defaultCommand(['package.json', 'go.mod'])).toBe('npm test');
   });

@@ -3,13 +3,35 @@
 // a supported event without a required field is a 400 naming it.
 import { describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/task.js';
-import { example, failedCheckRun, failedWorkflowRun, IRRELEVANT_EVENTS, post, signedDelivery, WEBHOOK_SECRET } from '../support/github-payloads.js';
+import {
+  example,
+  failedCheckRun,
+  failedWorkflowRun,
+  IRRELEVANT_EVENTS,
+  post,
+  signedDelivery,
+  WEBHOOK_SECRET,
+} from '../support/github-payloads.js';
 import { buildWebhookApp, ignoredCount } from '../support/github-webhook-app.js';
 
-type Body = { id?: string; statusUrl?: string; ignored?: string; status?: string; error?: { code: string; message: string; details?: { issues?: Array<{ field: string }> } } };
+type Body = {
+  id?: string;
+  statusUrl?: string;
+  ignored?: string;
+  status?: string;
+  error?: { code: string; message: string; details?: { issues?: Array<{ field: string }> } };
+};
 
-async function deliver(built: ReturnType<typeof buildWebhookApp>, event: string, payload: unknown, deliveryId?: string) {
-  const res = await built.app.request('/webhooks/github', post(await signedDelivery(event, payload, WEBHOOK_SECRET, deliveryId)));
+async function deliver(
+  built: ReturnType<typeof buildWebhookApp>,
+  event: string,
+  payload: unknown,
+  deliveryId?: string,
+) {
+  const res = await built.app.request(
+    '/webhooks/github',
+    post(await signedDelivery(event, payload, WEBHOOK_SECRET, deliveryId)),
+  );
   return { status: res.status, body: (await res.json()) as Body };
 }
 
@@ -27,18 +49,27 @@ describe('webhook events', () => {
   it('turns a failed workflow_run into a task holding everything about the failure', async () => {
     const built = buildWebhookApp();
     const payload = failedWorkflowRun();
-    payload.workflow_run.pull_requests = [{ number: 17, id: 1, url: 'https://api.github.com/repos/octo-org/octo-repo/pulls/17' }];
+    payload.workflow_run.pull_requests = [
+      { number: 17, id: 1, url: 'https://api.github.com/repos/octo-org/octo-repo/pulls/17' },
+    ];
     payload.installation = { id: 4242, node_id: 'x' };
     const res = await deliver(built, 'workflow_run', payload, 'delivery-0001');
     expect(res.status).toBe(202);
     expect(res.body.statusUrl).toBe(`/api/v1/tasks/${res.body.id}`);
     const spec = built.tasks.submitted[0] as unknown as TaskSpec;
-    expect(spec.repo).toEqual({ url: 'https://github.com/octo-org/octo-repo.git', ref: '3484a3fb816e0859fd6e1cea078d76385ff50625' });
+    expect(spec.repo).toEqual({
+      url: 'https://github.com/octo-org/octo-repo.git',
+      ref: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+    });
     expect(spec.command).toBeUndefined();
     expect(spec.github).toEqual({
       event: 'workflow_run',
       deliveryId: 'delivery-0001',
-      repository: { fullName: 'octo-org/octo-repo', cloneUrl: 'https://github.com/octo-org/octo-repo.git', defaultBranch: 'master' },
+      repository: {
+        fullName: 'octo-org/octo-repo',
+        cloneUrl: 'https://github.com/octo-org/octo-repo.git',
+        defaultBranch: 'master',
+      },
       headSha: '3484a3fb816e0859fd6e1cea078d76385ff50625',
       headBranch: 'master',
       headRepository: 'octo-org/octo-repo',
@@ -75,7 +106,10 @@ describe('webhook events', () => {
   it('ignores, with a counted reason, every other event, action and conclusion', async () => {
     const built = buildWebhookApp();
     for (const event of IRRELEVANT_EVENTS) {
-      expect(await deliver(built, event, example(event)), event).toEqual({ status: 202, body: { ignored: 'unsupported_event' } });
+      expect(await deliver(built, event, example(event)), event).toEqual({
+        status: 202,
+        body: { ignored: 'unsupported_event' },
+      });
     }
     const requested = example('workflow_run', (p) => p.action === 'requested');
     expect((await deliver(built, 'workflow_run', requested)).body).toEqual({ ignored: 'action_not_completed' });
@@ -100,12 +134,14 @@ describe('webhook events', () => {
     const byOrg = buildWebhookApp({ allow: ['octo-org'] });
     expect((await deliver(byOrg, 'workflow_run', failedWorkflowRun())).status).toBe(202);
     const other = buildWebhookApp({ allow: ['codertocat', 'octo-org/another-repo'] });
-    expect((await deliver(other, 'workflow_run', failedWorkflowRun())).body).toEqual({ ignored: 'repository_not_allowed' });
+    expect((await deliver(other, 'workflow_run', failedWorkflowRun())).body).toEqual({
+      ignored: 'repository_not_allowed',
+    });
     expect(other.tasks.submitted).toEqual([]);
     expect(await ignoredCount(other.metrics, 'repository_not_allowed')).toBe(1);
   });
 
-  it("ignores its own check run and failures on its own fix branches, so it never loops", async () => {
+  it('ignores its own check run and failures on its own fix branches, so it never loops', async () => {
     const built = buildWebhookApp({ appId: '29310' });
     const own = failedCheckRun();
     own.check_run.name = 'ci-fixer';
@@ -127,7 +163,11 @@ describe('webhook events', () => {
       ['workflow_run', (p) => delete p.workflow_run.head_sha, 'workflow_run.head_sha'],
       ['workflow_run', (p) => (p.workflow_run.head_sha = 'main'), 'workflow_run.head_sha'],
       ['workflow_run', (p) => delete p.repository, 'repository'],
-      ['workflow_run', (p) => (p.repository.clone_url = 'git@github.com:octo-org/octo-repo.git'), 'repository.clone_url'],
+      [
+        'workflow_run',
+        (p) => (p.repository.clone_url = 'git@github.com:octo-org/octo-repo.git'),
+        'repository.clone_url',
+      ],
       ['workflow_run', (p) => (p.workflow_run.id = 'one'), 'workflow_run.id'],
       ['check_run', (p) => delete p.check_run.head_sha, 'check_run.head_sha'],
       ['check_run', (p) => delete p.check_run.name, 'check_run.name'],
@@ -139,7 +179,10 @@ describe('webhook events', () => {
       const res = await deliver(built, event, payload);
       expect(res.status, field).toBe(400);
       expect(res.body.error?.code).toBe('validation_failed');
-      expect(res.body.error?.details?.issues?.map((i) => i.field), field).toContain(field);
+      expect(
+        res.body.error?.details?.issues?.map((i) => i.field),
+        field,
+      ).toContain(field);
       expect(res.body.error?.message).toContain(field);
     }
     expect(built.tasks.submitted).toEqual([]);
@@ -147,24 +190,40 @@ describe('webhook events', () => {
 
   it('answers 4xx for bad transport: size, media type, JSON, headers', async () => {
     const built = buildWebhookApp({ bodyLimitBytes: 2048 });
-    const big = await signedDelivery('workflow_run', { ...failedWorkflowRun(), padding: 'x'.repeat(4096) }, WEBHOOK_SECRET);
+    const big = await signedDelivery(
+      'workflow_run',
+      { ...failedWorkflowRun(), padding: 'x'.repeat(4096) },
+      WEBHOOK_SECRET,
+    );
     expect((await built.app.request('/webhooks/github', post(big))).status).toBe(413);
 
     const delivery = await signedDelivery('ping', { zen: 'z' }, WEBHOOK_SECRET);
-    const xml = await built.app.request('/webhooks/github', { method: 'POST', headers: { ...delivery.headers, 'Content-Type': 'text/xml' }, body: delivery.body });
+    const xml = await built.app.request('/webhooks/github', {
+      method: 'POST',
+      headers: { ...delivery.headers, 'Content-Type': 'text/xml' },
+      body: delivery.body,
+    });
     expect(xml.status).toBe(415);
 
     const broken = '{"action": "completed",';
     const { sign } = await import('@octokit/webhooks-methods');
     const malformed = await built.app.request('/webhooks/github', {
       method: 'POST',
-      headers: { ...delivery.headers, 'X-GitHub-Event': 'workflow_run', 'X-Hub-Signature-256': await sign(WEBHOOK_SECRET, broken) },
+      headers: {
+        ...delivery.headers,
+        'X-GitHub-Event': 'workflow_run',
+        'X-Hub-Signature-256': await sign(WEBHOOK_SECRET, broken),
+      },
       body: broken,
     });
     expect(malformed.status).toBe(400);
 
     const { 'X-GitHub-Event': _event, ...noEvent } = delivery.headers;
-    const missingEvent = await built.app.request('/webhooks/github', { method: 'POST', headers: noEvent, body: delivery.body });
+    const missingEvent = await built.app.request('/webhooks/github', {
+      method: 'POST',
+      headers: noEvent,
+      body: delivery.body,
+    });
     expect(missingEvent.status).toBe(400);
     expect(((await missingEvent.json()) as Body).error?.message).toContain('X-GitHub-Event');
   });

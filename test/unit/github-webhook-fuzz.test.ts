@@ -13,7 +13,11 @@ const RUNS = 600;
 const EVENTS = ['workflow_run', 'check_run', 'ping', 'push', 'issues', 'workflow_job', ''];
 
 /** Every path to a value in a JSON document, e.g. ['workflow_run', 'pull_requests', 0, 'number']. */
-function paths(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   if (typeof value === 'object' && value !== null && out.length < 2000) {
     for (const [key, child] of Object.entries(value)) {
       const at = [...prefix, Array.isArray(value) ? Number(key) : key];
@@ -24,7 +28,12 @@ function paths(value: unknown, prefix: Array<string | number> = [], out: Array<A
   return out;
 }
 
-function mutate(payload: Record<string, any>, at: Array<string | number>, replacement: unknown, remove: boolean): Record<string, any> {
+function mutate(
+  payload: Record<string, any>,
+  at: Array<string | number>,
+  replacement: unknown,
+  remove: boolean,
+): Record<string, any> {
   let node: any = payload;
   for (const key of at.slice(0, -1)) node = node[key];
   const last = at[at.length - 1] as string | number;
@@ -33,16 +42,33 @@ function mutate(payload: Record<string, any>, at: Array<string | number>, replac
   return payload;
 }
 
-const BASES = [failedWorkflowRun, failedCheckRun, () => example('ping'), () => example('workflow_run'), () => example('check_run')];
+const BASES = [
+  failedWorkflowRun,
+  failedCheckRun,
+  () => example('ping'),
+  () => example('workflow_run'),
+  () => example('check_run'),
+];
 
 const mutatedPayload = fc
-  .record({ base: fc.integer({ min: 0, max: BASES.length - 1 }), pick: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }), remove: fc.boolean(), times: fc.integer({ min: 1, max: 4 }) })
+  .record({
+    base: fc.integer({ min: 0, max: BASES.length - 1 }),
+    pick: fc.nat(),
+    value: fc.jsonValue({ maxDepth: 2 }),
+    remove: fc.boolean(),
+    times: fc.integer({ min: 1, max: 4 }),
+  })
   .map(({ base, pick, value, remove, times }) => {
     let payload = (BASES[base] as () => Record<string, any>)();
     for (let i = 0; i < times; i++) {
       const all = paths(payload);
       if (all.length === 0) break;
-      payload = mutate(payload, all[(pick + i * 7919) % all.length] as Array<string | number>, structuredClone(value), remove);
+      payload = mutate(
+        payload,
+        all[(pick + i * 7919) % all.length] as Array<string | number>,
+        structuredClone(value),
+        remove,
+      );
     }
     return JSON.stringify(payload);
   });
@@ -80,7 +106,13 @@ describe('webhook fuzzing', () => {
         body,
         fc.oneof(fc.constantFrom(...EVENTS), headerText),
         signatureKind,
-        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', ''),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'application/x-www-form-urlencoded',
+          'text/plain',
+          '',
+        ),
         fc.oneof(fc.uuid(), headerText),
         headerText,
         async (text, event, kind, contentType, deliveryId, junk) => {
@@ -90,7 +122,12 @@ describe('webhook fuzzing', () => {
           if (kind === 'wrong-secret') headers['X-Hub-Signature-256'] = await sign('wrong', text === '' ? ' ' : text);
           if (kind === 'garbage') headers['X-Hub-Signature-256'] = junk;
           if (kind === 'sha1') headers['X-Hub-Signature'] = `sha1=${junk}`;
-          const res = await fetch(`${base}/webhooks/github`, { method: 'POST', headers, body: text, signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(`${base}/webhooks/github`, {
+            method: 'POST',
+            headers,
+            body: text,
+            signal: AbortSignal.timeout(10_000),
+          });
           await res.arrayBuffer();
           sent += 1;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -107,7 +144,12 @@ describe('webhook fuzzing', () => {
     const ping = JSON.stringify({ zen: 'still here' });
     const alive = await fetch(`${base}/webhooks/github`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'ping', 'X-GitHub-Delivery': 'after-fuzz', 'X-Hub-Signature-256': await sign(WEBHOOK_SECRET, ping) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-GitHub-Event': 'ping',
+        'X-GitHub-Delivery': 'after-fuzz',
+        'X-Hub-Signature-256': await sign(WEBHOOK_SECRET, ping),
+      },
       body: ping,
     });
     expect(alive.status).toBe(200);

@@ -10,7 +10,10 @@ const PING = { zen: 'Keep it logically awesome.', hook_id: 1 };
 
 async function send(app: ReturnType<typeof buildWebhookApp>['app'], init: RequestInit) {
   const res = await app.request('/webhooks/github', init);
-  return { status: res.status, body: (await res.json()) as { status?: string; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { status?: string; error?: { code: string; message: string } },
+  };
 }
 
 describe('webhook signatures', () => {
@@ -39,7 +42,11 @@ describe('webhook signatures', () => {
   it('refuses a tampered body whose signature was made for the original', async () => {
     const { app, tasks } = buildWebhookApp();
     const delivery = await signedDelivery('ping', PING, WEBHOOK_SECRET);
-    const res = await send(app, { method: 'POST', headers: delivery.headers, body: delivery.body.replace('awesome', 'awful') });
+    const res = await send(app, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body.replace('awesome', 'awful'),
+    });
     expect(res.status).toBe(401);
     expect(tasks.submitted).toEqual([]);
   });
@@ -51,7 +58,11 @@ describe('webhook signatures', () => {
     const missing = await send(app, { method: 'POST', headers: unsigned, body: delivery.body });
     expect(missing.status).toBe(401);
     expect(missing.body.error?.message).toBe('missing X-Hub-Signature-256 header');
-    const sha1Only = await send(app, { method: 'POST', headers: { ...unsigned, 'X-Hub-Signature': 'sha1=0123456789abcdef0123456789abcdef01234567' }, body: delivery.body });
+    const sha1Only = await send(app, {
+      method: 'POST',
+      headers: { ...unsigned, 'X-Hub-Signature': 'sha1=0123456789abcdef0123456789abcdef01234567' },
+      body: delivery.body,
+    });
     expect(sha1Only.status).toBe(401);
     expect(sha1Only.body.error?.message).toMatch(/unsupported signature algorithm/);
   });
@@ -60,7 +71,11 @@ describe('webhook signatures', () => {
     const { app } = buildWebhookApp();
     const delivery = await signedDelivery('ping', PING, WEBHOOK_SECRET);
     const hex = delivery.headers['X-Hub-Signature-256']!.slice('sha256='.length);
-    const res = await send(app, { method: 'POST', headers: { ...delivery.headers, 'X-Hub-Signature-256': `sha512=${hex}` }, body: delivery.body });
+    const res = await send(app, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'X-Hub-Signature-256': `sha512=${hex}` },
+      body: delivery.body,
+    });
     expect(res.status).toBe(401);
     expect(res.body.error?.message).toMatch(/unsupported signature algorithm/);
   });
@@ -79,7 +94,9 @@ describe('webhook signatures', () => {
     expect(await verify(body, { sha256: good, sha1: undefined })).toBe('valid');
     const flipped = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
     expect(await verify(body, { sha256: flipped, sha1: undefined })).toBe('invalid');
-    expect(await verify(body, { sha256: good.toUpperCase().replace('SHA256', 'sha256'), sha1: undefined })).toBe('invalid');
+    expect(await verify(body, { sha256: good.toUpperCase().replace('SHA256', 'sha256'), sha1: undefined })).toBe(
+      'invalid',
+    );
     expect(await verify('', { sha256: good, sha1: undefined })).toBe('invalid');
   });
 });

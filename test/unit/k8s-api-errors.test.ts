@@ -4,25 +4,41 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { CapacityError, InfrastructureError } from '../../src/errors.js';
 import { createKubernetesSandboxProvider } from '../../src/sandbox/kubernetes/provider.js';
-import { apiMessage, backgroundDelete, capacityDelayMs, CAPACITY_MAX_DELAY_MS, classifyCreateError } from '../../src/sandbox/kubernetes/api-errors.js';
+import {
+  apiMessage,
+  backgroundDelete,
+  capacityDelayMs,
+  CAPACITY_MAX_DELAY_MS,
+  classifyCreateError,
+} from '../../src/sandbox/kubernetes/api-errors.js';
 import { reapReason } from '../../src/sandbox/kubernetes/reaper.js';
 import { ANNOTATION_TASK_ID } from '../../src/sandbox/kubernetes/labels.js';
 
 // The client library throws ApiException with the server's v1.Status as an unparsed JSON body.
 function apiError(code: number, message: string, headers: Record<string, string> = {}): ApiException<string> {
-  return new ApiException(code, 'Unknown API Status Code!', JSON.stringify({ kind: 'Status', status: 'Failure', message, code }), headers);
+  return new ApiException(
+    code,
+    'Unknown API Status Code!',
+    JSON.stringify({ kind: 'Status', status: 'Failure', message, code }),
+    headers,
+  );
 }
 const half = () => 0.5;
 
 describe('Job create failures', () => {
   it('turns a ResourceQuota rejection into a capacity wait, with growing backoff', () => {
-    const err = apiError(403, 'jobs.batch "x" is forbidden: exceeded quota: sandboxes, requested: count/jobs.batch=1, used: count/jobs.batch=2, limited: count/jobs.batch=2');
+    const err = apiError(
+      403,
+      'jobs.batch "x" is forbidden: exceeded quota: sandboxes, requested: count/jobs.batch=1, used: count/jobs.batch=2, limited: count/jobs.batch=2',
+    );
     const first = classifyCreateError(err, 0, half);
     expect(first).toBeInstanceOf(CapacityError);
     expect(first.message).toContain('exceeded quota');
     const later = classifyCreateError(err, 3, half) as CapacityError;
     expect(later.retryAfterMs).toBeGreaterThan((first as CapacityError).retryAfterMs);
-    expect((classifyCreateError(err, 50, half) as CapacityError).retryAfterMs).toBeLessThanOrEqual(CAPACITY_MAX_DELAY_MS);
+    expect((classifyCreateError(err, 50, half) as CapacityError).retryAfterMs).toBeLessThanOrEqual(
+      CAPACITY_MAX_DELAY_MS,
+    );
   });
 
   it('waits on throttling and server errors, honouring Retry-After', () => {
@@ -31,7 +47,8 @@ describe('Job create failures', () => {
     // Never sooner than asked; up to a quarter later, so the tasks refused together spread out.
     expect((throttled as CapacityError).retryAfterMs).toBeGreaterThanOrEqual(7000);
     expect((throttled as CapacityError).retryAfterMs).toBeLessThanOrEqual(8750);
-    for (const code of [500, 503, 504]) expect(classifyCreateError(apiError(code, 'etcdserver: leader changed'), 0, half)).toBeInstanceOf(CapacityError);
+    for (const code of [500, 503, 504])
+      expect(classifyCreateError(apiError(code, 'etcdserver: leader changed'), 0, half)).toBeInstanceOf(CapacityError);
   });
 
   it('treats other refusals and an unreachable API server as retryable infrastructure errors', () => {
@@ -39,7 +56,10 @@ describe('Job create failures', () => {
     expect(forbidden).toBeInstanceOf(InfrastructureError);
     expect(forbidden).not.toBeInstanceOf(CapacityError);
     expect(forbidden.message).toContain('cannot create resource');
-    const refused = classifyCreateError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 0);
+    const refused = classifyCreateError(
+      Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      0,
+    );
     expect(refused).toMatchObject({ code: 'kubernetes_unreachable', retryable: true });
   });
 
@@ -82,8 +102,12 @@ describe('reaper decisions', () => {
 
   it('keeps Jobs being deleted, Jobs of sandboxes open here, and (without a task check) young Jobs', async () => {
     expect(await reapReason(job('dead', '2026-01-01T11:59:00Z', true), now, opts)).toBeUndefined();
-    expect(await reapReason(job('dead', '2026-01-01T11:59:00Z'), now, { ...opts, local: new Set(['dead']) })).toBeUndefined();
-    expect(await reapReason(job('dead', '2026-01-01T11:59:00Z'), now, { maxAgeMs: opts.maxAgeMs, local: new Set() })).toBeUndefined();
+    expect(
+      await reapReason(job('dead', '2026-01-01T11:59:00Z'), now, { ...opts, local: new Set(['dead']) }),
+    ).toBeUndefined();
+    expect(
+      await reapReason(job('dead', '2026-01-01T11:59:00Z'), now, { maxAgeMs: opts.maxAgeMs, local: new Set() }),
+    ).toBeUndefined();
   });
 });
 
@@ -97,7 +121,12 @@ describe('provider start against an unreachable API server', () => {
       currentContext: 'c',
     });
     const config = loadConfig({ SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/nonexistent' }).sandbox.kubernetes;
-    const provider = createKubernetesSandboxProvider({ config, logger: pino({ level: 'silent' }), kubeConfig: kc, tuning: { startTimeoutMs: 1500 } });
+    const provider = createKubernetesSandboxProvider({
+      config,
+      logger: pino({ level: 'silent' }),
+      kubeConfig: kc,
+      tuning: { startTimeoutMs: 1500 },
+    });
     const err = await provider.start().then(
       () => new Error('expected start() to fail'),
       (e: unknown) => e as Error,

@@ -9,7 +9,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
 import { retryThrottled } from '../../src/sandbox/kubernetes/api-errors.js';
-import { execPath, openExecConnection, type ExecConnectionOptions } from '../../src/sandbox/kubernetes/exec-connection.js';
+import {
+  execPath,
+  openExecConnection,
+  type ExecConnectionOptions,
+} from '../../src/sandbox/kubernetes/exec-connection.js';
 
 interface FakeServer {
   kc: KubeConfig;
@@ -37,13 +41,22 @@ async function fakeApiServer(options: {
   http.on('upgrade', (req, socket, head) => {
     paths.push(req.url ?? '');
     if (options.throttleFirst !== undefined && paths.length <= options.throttleFirst.count) {
-      const body = JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'Too many requests, please try again later.', code: 429 });
-      socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: ${options.throttleFirst.retryAfter}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        kind: 'Status',
+        reason: 'TooManyRequests',
+        message: 'Too many requests, please try again later.',
+        code: 429,
+      });
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: ${options.throttleFirst.retryAfter}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       return;
     }
     if (options.refuse !== undefined) {
       const body = JSON.stringify({ kind: 'Status', message: 'pods "p" is forbidden: nope' });
-      socket.end(`HTTP/1.1 ${options.refuse} Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${options.refuse} Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -103,12 +116,20 @@ describe('exec connection', () => {
       onConnection: (ws) => {
         ws.send(frame(1, 'out\n'));
         ws.send(frame(2, 'err\n'));
-        ws.send(status({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }));
+        ws.send(
+          status({
+            status: 'Failure',
+            reason: 'NonZeroExitCode',
+            details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+          }),
+        );
       },
     });
     const out: string[] = [];
     const err: string[] = [];
-    const conn = await openExecConnection(options(server.kc, { onStdout: (c) => out.push(c.toString()), onStderr: (c) => err.push(c.toString()) }));
+    const conn = await openExecConnection(
+      options(server.kc, { onStdout: (c) => out.push(c.toString()), onStderr: (c) => err.push(c.toString()) }),
+    );
     expect(conn.protocol).toBe('v5.channel.k8s.io');
     expect(await conn.done).toEqual({ kind: 'exited', exitCode: 3 });
     expect(out.join('')).toBe('out\n');
@@ -123,17 +144,22 @@ describe('exec connection', () => {
     const conn = await openExecConnection(options(server.kc, { stdin }));
     const fake = server;
     await expect.poll(() => fake.received.at(-1)?.equals(Buffer.from([255, 0])), { timeout: 5000 }).toBe(true);
-    const data = Buffer.concat(fake.received.slice(0, -1).map((f) => {
-      expect(f[0]).toBe(0);
-      return f.subarray(1);
-    }));
+    const data = Buffer.concat(
+      fake.received.slice(0, -1).map((f) => {
+        expect(f[0]).toBe(0);
+        return f.subarray(1);
+      }),
+    );
     expect(data.equals(stdin)).toBe(true);
     ws?.send(status({ status: 'Success' }));
     expect(await conn.done).toEqual({ kind: 'exited', exitCode: 0 });
   });
 
   it('does not send the close signal on v4, which has none', async () => {
-    server = await fakeApiServer({ protocols: ['v4.channel.k8s.io'], onConnection: (ws) => setTimeout(() => ws.send(status({ status: 'Success' })), 100) });
+    server = await fakeApiServer({
+      protocols: ['v4.channel.k8s.io'],
+      onConnection: (ws) => setTimeout(() => ws.send(status({ status: 'Success' })), 100),
+    });
     const conn = await openExecConnection(options(server.kc));
     expect(conn.protocol).toBe('v4.channel.k8s.io');
     await conn.done;
@@ -141,10 +167,12 @@ describe('exec connection', () => {
   });
 
   it('rejects when the socket closes without a status, never reading that as exit 0', async () => {
-    server = await fakeApiServer({ onConnection: (ws) => {
-      ws.send(frame(1, 'partial output'));
-      ws.close();
-    } });
+    server = await fakeApiServer({
+      onConnection: (ws) => {
+        ws.send(frame(1, 'partial output'));
+        ws.close();
+      },
+    });
     const conn = await openExecConnection(options(server.kc));
     await expect(conn.done).rejects.toMatchObject({ code: 'sandbox_exec_lost' });
   });
@@ -160,7 +188,10 @@ describe('exec connection', () => {
     server = await fakeApiServer({ onConnection: (s) => (ws = s) });
     const conn = await openExecConnection(options(server.kc));
     let settled = false;
-    void conn.done.then(() => (settled = true), () => (settled = true));
+    void conn.done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     // Several stale periods of silence pass (pongs keep it alive), then the status arrives.
     await new Promise((r) => setTimeout(r, 1000));
     expect(settled).toBe(false);
@@ -178,13 +209,20 @@ describe('exec connection', () => {
   });
 
   it('a throttled upgrade (429) carries its Retry-After, and is opened again after that wait', async () => {
-    server = await fakeApiServer({ throttleFirst: { count: 2, retryAfter: '3' }, onConnection: (ws) => ws.send(status({ status: 'Success' })) });
+    server = await fakeApiServer({
+      throttleFirst: { count: 2, retryAfter: '3' },
+      onConnection: (ws) => ws.send(status({ status: 'Success' })),
+    });
     const kc = server.kc;
     const refused = await openExecConnection(options(kc)).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'sandbox_exec_refused', statusCode: 429, retryAfterMs: 3000 });
 
     const waits: number[] = [];
-    const conn = await retryThrottled(() => openExecConnection(options(kc)), { maxWaitMs: 60_000, maxDelayMs: 10_000, sleep: async (ms) => void waits.push(ms) });
+    const conn = await retryThrottled(() => openExecConnection(options(kc)), {
+      maxWaitMs: 60_000,
+      maxDelayMs: 10_000,
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(await conn.done).toEqual({ kind: 'exited', exitCode: 0 });
     // One more refusal, waited out as asked (never less than Retry-After), then the command ran once.
     expect(waits).toHaveLength(1);

@@ -45,7 +45,9 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-  const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)]).stdout.toString().trim();
+  const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)])
+    .stdout.toString()
+    .trim();
   return stat !== '' && !stat.startsWith('Z');
 }
 
@@ -68,7 +70,10 @@ describe('exec wrapper', () => {
 
   it('passes commands and environment values through unchanged, whatever they contain', () => {
     const tricky = `it's "$HOME" \`id\` $(id) \\ ; | & ünïcødé\nsecond line`;
-    const r = runWrapper({ command: `printf '%s' "$TRICKY"; printf '|%s' "$OTHER"`, env: { TRICKY: tricky, OTHER: '' } });
+    const r = runWrapper({
+      command: `printf '%s' "$TRICKY"; printf '|%s' "$OTHER"`,
+      env: { TRICKY: tricky, OTHER: '' },
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe(`${tricky}|`);
     const cmd = runWrapper({ command: `printf '%s\\n' 'quote'"'"'d' "$0"` });
@@ -83,8 +88,15 @@ describe('exec wrapper', () => {
   });
 
   it('hands the command exactly its stdin bytes: binary, an EOF line, no trailing newline', () => {
-    const payload = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\nEOF\nlast line without newline')]);
-    const r = runWrapper({ command: 'cat' }, payload, Buffer.from('bytes after the payload must not reach the command'));
+    const payload = Buffer.concat([
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+      Buffer.from('\nEOF\nlast line without newline'),
+    ]);
+    const r = runWrapper(
+      { command: 'cat' },
+      payload,
+      Buffer.from('bytes after the payload must not reach the command'),
+    );
     expect(r.status).toBe(0);
     expect(Buffer.compare(r.stdout, payload)).toBe(0);
     expect(runWrapper({ command: 'wc -c' }).stdout.toString().trim()).toBe('0');
@@ -95,11 +107,16 @@ describe('exec wrapper', () => {
     expect(r.stdout.toString().trim()).toBe(path.join(root, 'task dir'));
     const inner = path.join(root, 'task dir');
     spawnSync('mkdir', ['-p', path.join(inner, "sub 'q'")]);
-    expect(runWrapper({ dir: inner, cwd: "sub 'q'", command: 'pwd -P' }).stdout.toString().trim()).toBe(path.join(inner, "sub 'q'"));
+    expect(runWrapper({ dir: inner, cwd: "sub 'q'", command: 'pwd -P' }).stdout.toString().trim()).toBe(
+      path.join(inner, "sub 'q'"),
+    );
     const missing = runWrapper({ dir: inner, cwd: 'nope', command: 'echo never' });
     expect(missing.status).toBe(SETUP_EXIT_CODE);
     expect(missing.marker).toEqual({ kind: 'setup-error', what: 'cwd' });
-    expect(runWrapper({ dir: path.join(root, 'absent'), command: 'true' }).marker).toEqual({ kind: 'setup-error', what: 'dir' });
+    expect(runWrapper({ dir: path.join(root, 'absent'), command: 'true' }).marker).toEqual({
+      kind: 'setup-error',
+      what: 'dir',
+    });
   });
 
   it('kills the whole process group when the remote bound passes', async () => {
@@ -113,7 +130,9 @@ describe('exec wrapper', () => {
     const input = execStdin({ ...base, command: 'sleep 30 & echo $! > bg2.pid; wait' });
     const child = spawn(EXEC_ARGV[0]!, EXEC_ARGV.slice(1), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.end(input);
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
     const firstLine = await new Promise<string>((resolve) => {
       let buf = '';
       child.stdout.on('data', (c: Buffer) => {
@@ -164,7 +183,9 @@ describe('file transfer commands', () => {
   it('fails a write whose byte count does not arrive, and reports a missing file', () => {
     const short = runWrapper({ command: writeFileCommand(path.join(dir, 'short'), 10) }, Buffer.from('abc'));
     expect(short.status).not.toBe(0);
-    expect(runWrapper({ command: readFileCommand(path.join(dir, 'missing'), 1024) }).status).toBe(NO_SUCH_FILE_EXIT_CODE);
+    expect(runWrapper({ command: readFileCommand(path.join(dir, 'missing'), 1024) }).status).toBe(
+      NO_SUCH_FILE_EXIT_CODE,
+    );
   });
 });
 
@@ -182,10 +203,20 @@ describe('exec protocol values', () => {
   it('reads exit codes from the status channel only', () => {
     expect(parseExecStatus({ status: 'Success' })).toEqual({ kind: 'exited', exitCode: 0 });
     expect(
-      parseExecStatus({ status: 'Failure', reason: 'NonZeroExitCode', message: 'command terminated with non-zero exit code', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }),
+      parseExecStatus({
+        status: 'Failure',
+        reason: 'NonZeroExitCode',
+        message: 'command terminated with non-zero exit code',
+        details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+      }),
     ).toEqual({ kind: 'exited', exitCode: 3 });
-    expect(parseExecStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [] } }).kind).toBe('error');
-    expect(parseExecStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found' })).toEqual({ kind: 'error', message: 'container not found' });
+    expect(parseExecStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [] } }).kind).toBe(
+      'error',
+    );
+    expect(parseExecStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found' })).toEqual({
+      kind: 'error',
+      message: 'container not found',
+    });
     expect(parseExecStatus({}).kind).toBe('error');
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activeDeadlineSeconds, buildSandboxJob, DEADLINE_MARGIN_SECONDS, SANDBOX_UID, type SandboxJobParams } from '../../src/sandbox/kubernetes/job-spec.js';
+import {
+  activeDeadlineSeconds,
+  buildSandboxJob,
+  DEADLINE_MARGIN_SECONDS,
+  SANDBOX_UID,
+  type SandboxJobParams,
+} from '../../src/sandbox/kubernetes/job-spec.js';
 import {
   ANNOTATION_TASK_ID,
   APP_VALUE,
@@ -19,7 +25,13 @@ const params: SandboxJobParams = {
   namespace: 'sandboxes',
   instance: 'ci-fixer-blue',
   image: 'nikolaik/python-nodejs:python3.11-nodejs20-bullseye',
-  resources: { cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '1Gi', ephemeralStorage: '4Gi' },
+  resources: {
+    cpuRequest: '100m',
+    cpuLimit: '500m',
+    memoryRequest: '256Mi',
+    memoryLimit: '1Gi',
+    ephemeralStorage: '4Gi',
+  },
   timeoutSeconds: 900,
   readyTimeoutSeconds: 300,
 };
@@ -30,7 +42,9 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 describe('sandbox Job names and labels', () => {
   it('derives the Job name from the task id alone, so a retry finds the same name', () => {
     expect(jobNameForTask(params.taskId)).toBe(`ci-fixer-sandbox-${params.taskId}`);
-    expect(buildSandboxJob(params).metadata?.name).toBe(buildSandboxJob({ ...params, timeoutSeconds: 5 }).metadata?.name);
+    expect(buildSandboxJob(params).metadata?.name).toBe(
+      buildSandboxJob({ ...params, timeoutSeconds: 5 }).metadata?.name,
+    );
   });
 
   it('makes a valid, distinct DNS name of any task id, short enough for pod name suffixes', () => {
@@ -58,14 +72,21 @@ describe('sandbox Job names and labels', () => {
   it('labels Job and pod with the constants the watch and the reaper select on, and its install', () => {
     const job = buildSandboxJob(params);
     for (const labels of [job.metadata?.labels, job.spec?.template.metadata?.labels]) {
-      expect(labels).toEqual({ [LABEL_APP]: APP_VALUE, [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_INSTANCE]: 'ci-fixer-blue', [LABEL_TASK_ID]: params.taskId });
+      expect(labels).toEqual({
+        [LABEL_APP]: APP_VALUE,
+        [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+        [LABEL_INSTANCE]: 'ci-fixer-blue',
+        [LABEL_TASK_ID]: params.taskId,
+      });
     }
     expect(SANDBOX_SELECTOR).toBe('app=ci-fixer-sandbox,app.kubernetes.io/managed-by=ci-fixer');
     expect(LABEL_INSTANCE).toBe('ci-fixer.dev/instance');
   });
 
-  it('selects one install\'s objects only: its own instance label on top of the shared ones', () => {
-    expect(instanceSelector('ci-fixer-blue')).toBe('app=ci-fixer-sandbox,app.kubernetes.io/managed-by=ci-fixer,ci-fixer.dev/instance=ci-fixer-blue');
+  it("selects one install's objects only: its own instance label on top of the shared ones", () => {
+    expect(instanceSelector('ci-fixer-blue')).toBe(
+      'app=ci-fixer-sandbox,app.kubernetes.io/managed-by=ci-fixer,ci-fixer.dev/instance=ci-fixer-blue',
+    );
     const selects = (selector: string, labels: Record<string, string> | undefined) =>
       selector.split(',').every((term) => {
         const [key, value] = term.split('=');
@@ -73,7 +94,10 @@ describe('sandbox Job names and labels', () => {
       });
     const blue = buildSandboxJob(params).spec?.template.metadata?.labels;
     const green = buildSandboxJob({ ...params, instance: 'ci-fixer-green' }).spec?.template.metadata?.labels;
-    expect([selects(instanceSelector('ci-fixer-blue'), blue), selects(instanceSelector('ci-fixer-blue'), green)]).toEqual([true, false]);
+    expect([
+      selects(instanceSelector('ci-fixer-blue'), blue),
+      selects(instanceSelector('ci-fixer-blue'), green),
+    ]).toEqual([true, false]);
     expect([selects(SANDBOX_SELECTOR, blue), selects(SANDBOX_SELECTOR, green)]).toEqual([true, true]);
   });
 });
@@ -102,7 +126,11 @@ describe('sandbox Job spec', () => {
   });
 
   it('meets Pod Security "restricted" on pod and container', () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: SANDBOX_UID, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: SANDBOX_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(SANDBOX_UID).toBeGreaterThan(0);
     expect(container.securityContext).toMatchObject({
       runAsNonRoot: true,
@@ -156,6 +184,8 @@ describe('sandbox Job placement', () => {
       },
     }).spec?.template.spec;
     expect(spec?.nodeSelector).toEqual({ 'ci-fixer.dev/real-node': 'true' });
-    expect(spec?.tolerations).toEqual([{ key: 'ci-fixer.dev/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(spec?.tolerations).toEqual([
+      { key: 'ci-fixer.dev/real-node', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+    ]);
   });
 });

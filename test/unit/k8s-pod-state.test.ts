@@ -7,13 +7,30 @@ function pod(status: V1Pod['status'], metadata: V1Pod['metadata'] = {}): V1Pod {
   return { metadata: { name: 'p', ...metadata }, status };
 }
 const waiting = (reason: string, message = '') =>
-  pod({ phase: 'Pending', containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason, message } } }] });
+  pod({
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'sandbox',
+        image: 'i',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason, message } },
+      },
+    ],
+  });
 const graces = { imagePullMs: 30_000, unschedulableMs: 120_000 };
 
 describe('assessPod', () => {
   it('is ready only when Running and the sandbox container is ready', () => {
     const running = (ready: boolean) =>
-      pod({ phase: 'Running', containerStatuses: [{ name: 'sandbox', image: 'i', imageID: '', ready, restartCount: 0, state: { running: {} } }] });
+      pod({
+        phase: 'Running',
+        containerStatuses: [
+          { name: 'sandbox', image: 'i', imageID: '', ready, restartCount: 0, state: { running: {} } },
+        ],
+      });
     expect(assessPod(running(true))).toEqual({ kind: 'ready' });
     expect(assessPod(running(false)).kind).toBe('pending');
     expect(assessPod(pod({ phase: 'Pending' })).kind).toBe('pending');
@@ -22,20 +39,32 @@ describe('assessPod', () => {
 
   it('sorts image pull failures into the grace-bound kind', () => {
     for (const reason of ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']) {
-      expect(assessPod(waiting(reason, 'no such image'))).toEqual({ kind: 'pull-error', detail: `${reason}: no such image` });
+      expect(assessPod(waiting(reason, 'no such image'))).toEqual({
+        kind: 'pull-error',
+        detail: `${reason}: no such image`,
+      });
     }
     expect(assessPod(waiting('ContainerCreating')).kind).toBe('pending');
   });
 
   it('fails at once on container config errors, deletion, eviction, deadline and exit', () => {
-    expect(assessPod(waiting('CreateContainerConfigError', 'secret "x" not found'))).toMatchObject({ kind: 'fatal', code: 'sandbox_container_config_error' });
-    expect(assessPod(pod({ phase: 'Running' }, { deletionTimestamp: new Date() }))).toMatchObject({ kind: 'fatal', code: 'sandbox_pod_deleted' });
+    expect(assessPod(waiting('CreateContainerConfigError', 'secret "x" not found'))).toMatchObject({
+      kind: 'fatal',
+      code: 'sandbox_container_config_error',
+    });
+    expect(assessPod(pod({ phase: 'Running' }, { deletionTimestamp: new Date() }))).toMatchObject({
+      kind: 'fatal',
+      code: 'sandbox_pod_deleted',
+    });
     expect(assessPod(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on ephemeral-storage' }))).toEqual({
       kind: 'fatal',
       code: 'sandbox_evicted',
       detail: 'Evicted: low on ephemeral-storage',
     });
-    expect(assessPod(pod({ phase: 'Failed', reason: 'DeadlineExceeded' }))).toMatchObject({ kind: 'fatal', code: 'sandbox_deadline_exceeded' });
+    expect(assessPod(pod({ phase: 'Failed', reason: 'DeadlineExceeded' }))).toMatchObject({
+      kind: 'fatal',
+      code: 'sandbox_deadline_exceeded',
+    });
     expect(assessPod(pod({ phase: 'Failed' }))).toMatchObject({ kind: 'fatal', code: 'sandbox_pod_failed' });
     expect(assessPod(pod({ phase: 'Succeeded' }))).toMatchObject({ kind: 'fatal', code: 'sandbox_pod_completed' });
   });
@@ -43,9 +72,19 @@ describe('assessPod', () => {
   it('reads the scheduler verdict', () => {
     const unschedulable = pod({
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/2 nodes are available: 2 Insufficient cpu.',
+        },
+      ],
     });
-    expect(assessPod(unschedulable)).toEqual({ kind: 'unschedulable', detail: 'Unschedulable: 0/2 nodes are available: 2 Insufficient cpu.' });
+    expect(assessPod(unschedulable)).toEqual({
+      kind: 'unschedulable',
+      detail: 'Unschedulable: 0/2 nodes are available: 2 Insufficient cpu.',
+    });
   });
 
   it('tells a usable pod from a gone one', () => {
@@ -59,9 +98,17 @@ describe('decideReadiness', () => {
   it('waits out the image pull grace from the first sighting, then fails', () => {
     const clock: ProblemClock = {};
     const a = assessPod(waiting('ErrImagePull'));
-    expect(decideReadiness(a, clock, 1_000, graces)).toEqual({ action: 'wait', detail: 'ErrImagePull', recheckInMs: 30_000 });
+    expect(decideReadiness(a, clock, 1_000, graces)).toEqual({
+      action: 'wait',
+      detail: 'ErrImagePull',
+      recheckInMs: 30_000,
+    });
     expect(decideReadiness(a, clock, 21_000, graces)).toMatchObject({ action: 'wait', recheckInMs: 10_000 });
-    expect(decideReadiness(a, clock, 31_000, graces)).toEqual({ action: 'fail', code: 'sandbox_image_pull_failed', detail: 'ErrImagePull' });
+    expect(decideReadiness(a, clock, 31_000, graces)).toEqual({
+      action: 'fail',
+      code: 'sandbox_image_pull_failed',
+      detail: 'ErrImagePull',
+    });
   });
 
   it('starts a grace over when the problem clears in between', () => {
@@ -76,7 +123,11 @@ describe('decideReadiness', () => {
     const clock: ProblemClock = {};
     const a = { kind: 'unschedulable', detail: 'Unschedulable: x' } as const;
     expect(decideReadiness(a, clock, 0, graces)).toMatchObject({ action: 'wait', recheckInMs: 120_000 });
-    expect(decideReadiness(a, clock, 120_000, graces)).toEqual({ action: 'fail', code: 'sandbox_unschedulable', detail: 'Unschedulable: x' });
+    expect(decideReadiness(a, clock, 120_000, graces)).toEqual({
+      action: 'fail',
+      code: 'sandbox_unschedulable',
+      detail: 'Unschedulable: x',
+    });
   });
 
   it('passes ready and fatal straight through, with zero graces too', () => {
@@ -102,8 +153,12 @@ describe('event summaries', () => {
       event('Failed', 'Failed to pull image "x":\n  not found', '2026-01-01T00:00:02Z', { count: 3 }),
       event('Scheduled', 'assigned to node', '2026-01-01T00:00:01Z', { type: 'Normal' }),
     ]);
-    expect(text).toBe('Normal Scheduled Pod/p: assigned to node; Warning Failed Pod/p: Failed to pull image "x": not found (x3)');
-    const many = Array.from({ length: 20 }, (_, i) => event(`R${i}`, 'm', new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()));
+    expect(text).toBe(
+      'Normal Scheduled Pod/p: assigned to node; Warning Failed Pod/p: Failed to pull image "x": not found (x3)',
+    );
+    const many = Array.from({ length: 20 }, (_, i) =>
+      event(`R${i}`, 'm', new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+    );
     expect(formatEvents(many).split('; ')).toHaveLength(8);
     expect(formatEvents(many)).toMatch(/R19/);
   });

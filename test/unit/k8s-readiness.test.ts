@@ -5,7 +5,12 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { MarkerReader } from '../../src/sandbox/kubernetes/exec-streams.js';
-import { SandboxPodError, waitForReadyPod, type PodView, type WaitForReadyOptions } from '../../src/sandbox/kubernetes/readiness.js';
+import {
+  SandboxPodError,
+  waitForReadyPod,
+  type PodView,
+  type WaitForReadyOptions,
+} from '../../src/sandbox/kubernetes/readiness.js';
 
 class MemoryView implements PodView {
   pods: V1Pod[] = [];
@@ -34,11 +39,26 @@ class MemoryView implements PodView {
 const pending: V1Pod = { metadata: { name: 'p' }, status: { phase: 'Pending' } };
 const ready: V1Pod = {
   metadata: { name: 'p' },
-  status: { phase: 'Running', containerStatuses: [{ name: 'sandbox', ready: true, image: 'i', imageID: '', restartCount: 0 }] },
+  status: {
+    phase: 'Running',
+    containerStatuses: [{ name: 'sandbox', ready: true, image: 'i', imageID: '', restartCount: 0 }],
+  },
 };
 const pullError: V1Pod = {
   metadata: { name: 'p' },
-  status: { phase: 'Pending', containerStatuses: [{ name: 'sandbox', ready: false, image: 'i', imageID: '', restartCount: 0, state: { waiting: { reason: 'ErrImagePull' } } }] },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'sandbox',
+        ready: false,
+        image: 'i',
+        imageID: '',
+        restartCount: 0,
+        state: { waiting: { reason: 'ErrImagePull' } },
+      },
+    ],
+  },
 };
 const options = (extra: Partial<WaitForReadyOptions> = {}): WaitForReadyOptions => ({
   jobUid: 'uid',
@@ -86,7 +106,10 @@ describe('waiting for a sandbox pod', () => {
   it('names the state it gave up in at the ready timeout', async () => {
     const view = new MemoryView();
     view.set(pending);
-    await expect(waitForReadyPod(view, options({ timeoutMs: 30 }))).rejects.toMatchObject({ code: 'sandbox_ready_timeout', message: expect.stringContaining('pod p still Pending') });
+    await expect(waitForReadyPod(view, options({ timeoutMs: 30 }))).rejects.toMatchObject({
+      code: 'sandbox_ready_timeout',
+      message: expect.stringContaining('pod p still Pending'),
+    });
     await expect(waitForReadyPod(new MemoryView(), options({ timeoutMs: 30 }))).rejects.toThrow('no pod was created');
   });
 
@@ -120,13 +143,19 @@ describe('marker line reader', () => {
   function read(chunks: string[]) {
     const markers: unknown[] = [];
     const data: string[] = [];
-    const reader = new MarkerReader((m) => markers.push(m), (c) => data.push(c.toString()));
+    const reader = new MarkerReader(
+      (m) => markers.push(m),
+      (c) => data.push(c.toString()),
+    );
     for (const c of chunks) reader.push(Buffer.from(c));
     return { markers, data: data.join('') };
   }
 
   it('splits the pid marker off the first line, across chunks', () => {
-    expect(read(['ci-fixer-p', 'id 42\nout', 'put\n'])).toEqual({ markers: [{ kind: 'pid', pid: 42 }], data: 'output\n' });
+    expect(read(['ci-fixer-p', 'id 42\nout', 'put\n'])).toEqual({
+      markers: [{ kind: 'pid', pid: 42 }],
+      data: 'output\n',
+    });
   });
 
   it('passes a first line that is not a marker through unchanged', () => {

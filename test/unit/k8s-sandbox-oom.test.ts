@@ -1,6 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { commandOomKilled, memoryLimitOf, oomMessage, parseOomKillCount, podOomKilled } from '../../src/sandbox/kubernetes/oom.js';
+import {
+  commandOomKilled,
+  memoryLimitOf,
+  oomMessage,
+  parseOomKillCount,
+  podOomKilled,
+} from '../../src/sandbox/kubernetes/oom.js';
 import { assessPod } from '../../src/sandbox/kubernetes/pod-state.js';
 
 type ContainerStatus = NonNullable<NonNullable<V1Pod['status']>['containerStatuses']>[number];
@@ -9,7 +15,11 @@ const base = { name: 'sandbox', image: 'i', imageID: '', ready: false, restartCo
 function sandboxPod(status: Partial<ContainerStatus>, phase = 'Running', limit: string | null = '1Gi'): V1Pod {
   return {
     metadata: { name: 'p' },
-    spec: { containers: [{ name: 'sandbox', image: 'i', ...(limit === null ? {} : { resources: { limits: { memory: limit } } }) }] },
+    spec: {
+      containers: [
+        { name: 'sandbox', image: 'i', ...(limit === null ? {} : { resources: { limits: { memory: limit } } }) },
+      ],
+    },
     status: { phase, containerStatuses: [{ ...base, ...status }] },
   };
 }
@@ -18,20 +28,34 @@ describe('OOM kills from the pod status', () => {
   it('fails the sandbox plainly, with the configured limit, when its container was OOMKilled', () => {
     const killed = sandboxPod({ state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }, 'Failed');
     expect(podOomKilled(killed)).toBe(true);
-    expect(assessPod(killed)).toEqual({ kind: 'fatal', code: 'sandbox_oom_killed', detail: 'the command was killed: out of memory (limit 1Gi)' });
+    expect(assessPod(killed)).toEqual({
+      kind: 'fatal',
+      code: 'sandbox_oom_killed',
+      detail: 'the command was killed: out of memory (limit 1Gi)',
+    });
   });
 
   it('sees an OOM kill in the last state of a restarted container', () => {
-    const restarted = sandboxPod({ state: { running: {} }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } });
+    const restarted = sandboxPod({
+      state: { running: {} },
+      lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+    });
     expect(podOomKilled(restarted)).toBe(true);
   });
 
   it('does not call other terminations or other containers OOM', () => {
-    expect(podOomKilled(sandboxPod({ state: { terminated: { exitCode: 137, reason: 'Error' } } }, 'Failed'))).toBe(false);
-    expect(assessPod(sandboxPod({ state: { terminated: { exitCode: 137, reason: 'Error' } } }, 'Failed'))).toMatchObject({ code: 'sandbox_pod_failed' });
+    expect(podOomKilled(sandboxPod({ state: { terminated: { exitCode: 137, reason: 'Error' } } }, 'Failed'))).toBe(
+      false,
+    );
+    expect(
+      assessPod(sandboxPod({ state: { terminated: { exitCode: 137, reason: 'Error' } } }, 'Failed')),
+    ).toMatchObject({ code: 'sandbox_pod_failed' });
     const sidecar: V1Pod = {
       spec: { containers: [] },
-      status: { phase: 'Running', containerStatuses: [{ ...base, name: 'other', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ ...base, name: 'other', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
+      },
     };
     expect(podOomKilled(sidecar)).toBe(false);
     expect(podOomKilled({})).toBe(false);

@@ -5,7 +5,8 @@ import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, retryThrottled, throttleDelayMs, throttledBy } from '../../src/sandbox/kubernetes/api-errors.js';
 
-const apiError = (code: number, headers: Record<string, string> = {}) => new ApiException(code, `HTTP ${code}`, '{"kind":"Status","message":"slow down"}', headers);
+const apiError = (code: number, headers: Record<string, string> = {}) =>
+  new ApiException(code, `HTTP ${code}`, '{"kind":"Status","message":"slow down"}', headers);
 
 function scripted(errors: unknown[]): { call: () => Promise<string>; calls: () => number } {
   let n = 0;
@@ -31,7 +32,9 @@ describe('throttled Kubernetes calls', () => {
   it('recognises 429 and 503 from REST calls and refused exec upgrades, nothing else', () => {
     expect(throttledBy(apiError(429, { 'Retry-After': '5' }))).toEqual({ retryAfterMs: 5000 });
     expect(throttledBy(apiError(503))).toEqual({ retryAfterMs: undefined });
-    expect(throttledBy({ code: 'sandbox_exec_refused', statusCode: 429, retryAfterMs: 1000 })).toEqual({ retryAfterMs: 1000 });
+    expect(throttledBy({ code: 'sandbox_exec_refused', statusCode: 429, retryAfterMs: 1000 })).toEqual({
+      retryAfterMs: 1000,
+    });
     expect(throttledBy(apiError(403))).toBeUndefined();
     expect(throttledBy(apiError(500))).toBeUndefined();
     expect(throttledBy(new Error('ECONNRESET'))).toBeUndefined();
@@ -49,7 +52,12 @@ describe('throttled Kubernetes calls', () => {
   it('repeats a throttled call after the wait the server asked for, then returns its answer', async () => {
     const waits: number[] = [];
     const s = scripted([apiError(429, { 'retry-after': '2' }), apiError(429, { 'retry-after': '1' })]);
-    const out = await retryThrottled(s.call, { maxWaitMs: 60_000, maxDelayMs: 10_000, random: () => 0, sleep: async (ms) => void waits.push(ms) });
+    const out = await retryThrottled(s.call, {
+      maxWaitMs: 60_000,
+      maxDelayMs: 10_000,
+      random: () => 0,
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(out).toBe('ok');
     expect(s.calls()).toBe(3);
     expect(waits).toEqual([2000, 1000]);
@@ -58,7 +66,12 @@ describe('throttled Kubernetes calls', () => {
   it('gives up with the last refusal once the total wait would pass its bound', async () => {
     const waits: number[] = [];
     const s = scripted(Array.from({ length: 100 }, () => apiError(429, { 'retry-after': '4' })));
-    const err = await retryThrottled(s.call, { maxWaitMs: 10_000, maxDelayMs: 10_000, random: () => 0, sleep: async (ms) => void waits.push(ms) }).catch((e: unknown) => e);
+    const err = await retryThrottled(s.call, {
+      maxWaitMs: 10_000,
+      maxDelayMs: 10_000,
+      random: () => 0,
+      sleep: async (ms) => void waits.push(ms),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiException);
     expect((err as ApiException<unknown>).code).toBe(429);
     expect(waits).toEqual([4000, 4000]);
@@ -68,7 +81,9 @@ describe('throttled Kubernetes calls', () => {
   it('throws any other error at once', async () => {
     const waits: number[] = [];
     const s = scripted([apiError(404)]);
-    await expect(retryThrottled(s.call, { maxWaitMs: 60_000, maxDelayMs: 10_000, sleep: async (ms) => void waits.push(ms) })).rejects.toMatchObject({ code: 404 });
+    await expect(
+      retryThrottled(s.call, { maxWaitMs: 60_000, maxDelayMs: 10_000, sleep: async (ms) => void waits.push(ms) }),
+    ).rejects.toMatchObject({ code: 404 });
     expect(waits).toEqual([]);
     expect(s.calls()).toBe(1);
   });

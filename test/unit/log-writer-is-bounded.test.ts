@@ -10,7 +10,9 @@ describe('task log writer bounds', () => {
   it('sends nothing more to the store once the store has cut the log at its cap', async () => {
     const calls: LogLine[][] = [];
     // Like TaskStore.appendLog at its cap: the second batch is cut after 3 lines.
-    const store = { appendLog: async (_id: string, lines: LogLine[]) => (calls.push(lines), calls.length === 1 ? lines.length : 3) };
+    const store = {
+      appendLog: async (_id: string, lines: LogLine[]) => (calls.push(lines), calls.length === 1 ? lines.length : 3),
+    };
     const writer = createTaskLogWriter({ store, taskId: 't', redact: identity, maxBatch: 10 });
     for (let i = 0; i < 20; i++) writer.write('stdout', `line ${i}`);
     await writer.flush();

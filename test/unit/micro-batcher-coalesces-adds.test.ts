@@ -6,7 +6,11 @@ describe('micro-batcher', () => {
     const runs: number[][] = [];
     const batcher = createMicroBatcher<number>({ maxBatch: 4, run: async (items) => void runs.push(items) });
     await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.add(i)));
-    expect(runs).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(runs).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it('resolves a caller only after its batch was written, and rejects every caller of a failed batch', async () => {

@@ -8,7 +8,11 @@ function conversation(turns: number, outputChars: number): ChatCompletionMessage
     { role: 'user', content: 'the task' },
   ];
   for (let i = 0; i < turns; i++) {
-    messages.push({ role: 'assistant', content: null, tool_calls: [{ id: `c${i}`, type: 'function', function: { name: 'read_file', arguments: `{"path":"f${i}"}` } }] });
+    messages.push({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: `c${i}`, type: 'function', function: { name: 'read_file', arguments: `{"path":"f${i}"}` } }],
+    });
     messages.push({ role: 'tool', tool_call_id: `c${i}`, content: `output ${i} `.repeat(outputChars / 10) });
   }
   return messages;

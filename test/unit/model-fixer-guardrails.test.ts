@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { callKey, inlineTestCode, isTestPath, looksLikeTestSource, protectedReason, RepeatGuard, repoPath, symlinkTarget } from '../../src/fixer/agent/guardrails.js';
+import {
+  callKey,
+  inlineTestCode,
+  isTestPath,
+  looksLikeTestSource,
+  protectedReason,
+  RepeatGuard,
+  repoPath,
+  symlinkTarget,
+} from '../../src/fixer/agent/guardrails.js';
 
 const open = { protectTests: false, testFiles: new Set<string>() };
 const guarded = { protectTests: true, testFiles: new Set(['checks/sum-check.js']) };
@@ -8,7 +17,9 @@ describe('model fixer guardrails', () => {
   it('normalises repository paths and refuses absolute ones, escapes and NUL bytes', () => {
     expect(repoPath('src/./a/../sum.js')).toEqual({ path: 'src/sum.js' });
     expect(repoPath('./')).toEqual({ path: '.' });
-    expect(repoPath('/etc/passwd')).toEqual({ refused: 'refused: /etc/passwd is absolute; paths are relative to the repository root' });
+    expect(repoPath('/etc/passwd')).toEqual({
+      refused: 'refused: /etc/passwd is absolute; paths are relative to the repository root',
+    });
     expect(repoPath('src/../../x')).toEqual({ refused: 'refused: src/../../x is outside the repository' });
     expect(repoPath('a\0b')).toEqual({ refused: 'path contains a NUL byte' });
     expect(repoPath(42)).toEqual({ refused: 'path must be a non-empty string' });
@@ -26,10 +37,23 @@ describe('model fixer guardrails', () => {
   });
 
   it('knows test files by the conventions of the common runners', () => {
-    for (const p of ['test/a.js', 'src/__tests__/a.ts', 'a.test.ts', 'lib/a.spec.mjs', 'pkg/a_test.go', 'tests/test_a.py', 'a_test.py', 'conftest.py', 'spec/a_spec.rb', 'src/FooTest.java', '__snapshots__/a.snap']) {
+    for (const p of [
+      'test/a.js',
+      'src/__tests__/a.ts',
+      'a.test.ts',
+      'lib/a.spec.mjs',
+      'pkg/a_test.go',
+      'tests/test_a.py',
+      'a_test.py',
+      'conftest.py',
+      'spec/a_spec.rb',
+      'src/FooTest.java',
+      '__snapshots__/a.snap',
+    ]) {
       expect(isTestPath(p), p).toBe(true);
     }
-    for (const p of ['src/sum.js', 'testing.md', 'src/contest.py', 'latest/a.js', 'go.mod']) expect(isTestPath(p), p).toBe(false);
+    for (const p of ['src/sum.js', 'testing.md', 'src/contest.py', 'latest/a.js', 'go.mod'])
+      expect(isTestPath(p), p).toBe(false);
   });
 
   it('recognises test sources of node:test, vitest, jest, pytest, go and rust', () => {
@@ -93,7 +117,9 @@ describe('inline tests (Rust keeps them beside the code)', () => {
   });
 
   it('ends a `#[cfg(test)] use …;` at its semicolon, and knows only Rust files', () => {
-    expect(inlineTestCode('src/a.rs', '#[cfg(test)]\nuse std::fmt;\npub fn code() {}\n')).toBe('#[cfg(test)]\nuse std::fmt;');
+    expect(inlineTestCode('src/a.rs', '#[cfg(test)]\nuse std::fmt;\npub fn code() {}\n')).toBe(
+      '#[cfg(test)]\nuse std::fmt;',
+    );
     expect(inlineTestCode('src/a.js', LIB)).toBeNull();
   });
 });

@@ -4,13 +4,43 @@ import { checkOutput, modelReportLines, pullRequestBody, type TaskOutcome } from
 import type { FixResult, GitHubOrigin } from '../../src/task.js';
 
 const ORIGIN = {
-  event: 'workflow_run', deliveryId: 'd', headSha: '3484a3fb816e0859fd6e1cea078d76385ff50625', headBranch: 'feature', headRepository: 'o/r',
+  event: 'workflow_run',
+  deliveryId: 'd',
+  headSha: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+  headBranch: 'feature',
+  headRepository: 'o/r',
   repository: { fullName: 'o/r', cloneUrl: 'https://github.com/o/r.git', defaultBranch: 'main' },
-  pullRequests: [], workflow: { name: 'CI', path: null }, runId: 1, checkRun: null, failedJob: 'test', installationId: 1,
+  pullRequests: [],
+  workflow: { name: 'CI', path: null },
+  runId: 1,
+  checkRun: null,
+  failedJob: 'test',
+  installationId: 1,
 } satisfies GitHubOrigin;
-const MODEL = { model: 'qwen2.5-coder:14b', steps: 6, attempts: 2, promptTokens: 9000, completionTokens: 450, modelTimeMs: 8000, summary: 'sum subtracted;\nit now adds. cc @octocat' };
-const FIXED: FixResult = { outcome: 'fixed', fixer: 'model', fixers: ['model'], model: MODEL, patch: 'diff --git a/x b/x\n', patchTruncated: false, commands: [] };
-const outcome = (result: FixResult): TaskOutcome => ({ state: 'succeeded', spec: { repo: { url: 'https://github.com/o/r.git', ref: 'main' }, command: 'node --test' }, result, error: null });
+const MODEL = {
+  model: 'qwen2.5-coder:14b',
+  steps: 6,
+  attempts: 2,
+  promptTokens: 9000,
+  completionTokens: 450,
+  modelTimeMs: 8000,
+  summary: 'sum subtracted;\nit now adds. cc @octocat',
+};
+const FIXED: FixResult = {
+  outcome: 'fixed',
+  fixer: 'model',
+  fixers: ['model'],
+  model: MODEL,
+  patch: 'diff --git a/x b/x\n',
+  patchTruncated: false,
+  commands: [],
+};
+const outcome = (result: FixResult): TaskOutcome => ({
+  state: 'succeeded',
+  spec: { repo: { url: 'https://github.com/o/r.git', ref: 'main' }, command: 'node --test' },
+  result,
+  error: null,
+});
 
 describe('model fixer report text', () => {
   it('shows the model, its usage and its summary (one paragraph, no mentions), and that the fix was verified', () => {
@@ -30,9 +60,14 @@ describe('model fixer report text', () => {
 
   it('says nothing of verification when the model did not fix it, and nothing at all without the model', () => {
     const notFixed: FixResult = { ...FIXED, outcome: 'not_fixed', fixer: null, fixers: [], patch: '' };
-    expect(modelReportLines(notFixed)).toEqual(['**Model:** qwen2.5-coder:14b (6 steps, 2 attempts, 9450 tokens)', "**Model's summary:** sum subtracted; it now adds. cc @\u200boctocat"]);
+    expect(modelReportLines(notFixed)).toEqual([
+      '**Model:** qwen2.5-coder:14b (6 steps, 2 attempts, 9450 tokens)',
+      "**Model's summary:** sum subtracted; it now adds. cc @\u200boctocat",
+    ]);
     expect(modelReportLines({ ...FIXED, model: null })).toEqual([]);
     expect(modelReportLines(null)).toEqual([]);
-    expect(pullRequestBody('https://cf/t', ORIGIN, { ...FIXED, fixer: 'prettier', model: null })).not.toContain('Model');
+    expect(pullRequestBody('https://cf/t', ORIGIN, { ...FIXED, fixer: 'prettier', model: null })).not.toContain(
+      'Model',
+    );
   });
 });

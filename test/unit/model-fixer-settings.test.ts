@@ -6,12 +6,24 @@ import { parseCiFixerFile } from '../../src/github/repo-config.js';
 import { sandboxBaseEnv } from '../../src/sandbox/local.js';
 import type { Diagnosis } from '../../src/task.js';
 
-const diagnosis = (category: Diagnosis['category']): Diagnosis => ({ tool: 'unknown', category, step: null, locations: [], excerpt: [], summary: '' });
+const diagnosis = (category: Diagnosis['category']): Diagnosis => ({
+  tool: 'unknown',
+  category,
+  step: null,
+  locations: [],
+  excerpt: [],
+  summary: '',
+});
 
 describe('model fixer settings', () => {
   it('is off without LLM_BASE_URL, and with it reads the endpoint, the model and the budgets', () => {
     expect(loadConfig({}).llm).toBeUndefined();
-    const config = loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1/', LLM_MODEL: 'qwen2.5-coder:14b', LLM_API_KEY: 'sk-local-1234', LLM_MAX_STEPS: '12' });
+    const config = loadConfig({
+      LLM_BASE_URL: 'http://127.0.0.1:11434/v1/',
+      LLM_MODEL: 'qwen2.5-coder:14b',
+      LLM_API_KEY: 'sk-local-1234',
+      LLM_MAX_STEPS: '12',
+    });
     expect(config.llm).toEqual({
       baseUrl: 'http://127.0.0.1:11434/v1',
       apiKey: 'sk-local-1234',
@@ -29,15 +41,22 @@ describe('model fixer settings', () => {
   });
 
   it('names the variable at fault', () => {
-    expect(() => loadConfig({ LLM_BASE_URL: 'http://vllm:8000/v1' })).toThrow('LLM_MODEL is required when LLM_BASE_URL is set');
+    expect(() => loadConfig({ LLM_BASE_URL: 'http://vllm:8000/v1' })).toThrow(
+      'LLM_MODEL is required when LLM_BASE_URL is set',
+    );
     expect(() => loadConfig({ LLM_BASE_URL: 'not a url', LLM_MODEL: 'm' })).toThrow(/LLM_BASE_URL/);
-    expect(() => loadConfig({ LLM_BASE_URL: 'http://x/v1', LLM_MODEL: 'm', LLM_MAX_ATTEMPTS: '0' })).toThrow(/LLM_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ LLM_BASE_URL: 'http://x/v1', LLM_MODEL: 'm', LLM_MAX_ATTEMPTS: '0' })).toThrow(
+      /LLM_MAX_ATTEMPTS/,
+    );
   });
 
   it('.ci-fixer.yml opts out with `model: false` or `enabled: false`, and names a bad budget by its line', () => {
     expect(parseCiFixerFile('model: false\n').model).toBe(false);
     expect(parseCiFixerFile('model:\n  enabled: false\n').model).toEqual({ enabled: false });
-    expect(parseCiFixerFile('model:\n  maxSteps: 5\n  maxAttempts: 1\n').model).toEqual({ maxSteps: 5, maxAttempts: 1 });
+    expect(parseCiFixerFile('model:\n  maxSteps: 5\n  maxAttempts: 1\n').model).toEqual({
+      maxSteps: 5,
+      maxAttempts: 1,
+    });
     expect(() => parseCiFixerFile('command: npm test\nmodel:\n  maxSteps: 0\n')).toThrow(/line 3: model\.maxSteps/);
     expect(() => parseCiFixerFile('model:\n  steps: 5\n')).toThrow(/line 2/);
   });
@@ -50,11 +69,26 @@ describe('model fixer settings', () => {
   });
 
   it('protects tests for test failures: by the diagnosis, or by a failing command that runs a test runner', () => {
-    const failure = (command: string, category: Diagnosis['category'] = 'unknown') => ({ command, exitCode: 1, output: '', diagnosis: diagnosis(category) });
+    const failure = (command: string, category: Diagnosis['category'] = 'unknown') => ({
+      command,
+      exitCode: 1,
+      output: '',
+      diagnosis: diagnosis(category),
+    });
     expect(isTestFailure(failure('make check', 'test'))).toBe(true);
-    for (const command of ['node --test', 'node --experimental-strip-types --test', 'npm test', 'npm run test', 'npx vitest run', 'pytest -q', 'go test ./...', 'cargo test']) {
+    for (const command of [
+      'node --test',
+      'node --experimental-strip-types --test',
+      'npm test',
+      'npm run test',
+      'npx vitest run',
+      'pytest -q',
+      'go test ./...',
+      'cargo test',
+    ]) {
       expect(isTestFailure(failure(command)), command).toBe(true);
     }
-    for (const command of ['npx eslint .', 'npx tsc --noEmit', 'go vet ./...', 'cargo build']) expect(isTestFailure(failure(command)), command).toBe(false);
+    for (const command of ['npx eslint .', 'npx tsc --noEmit', 'go vet ./...', 'cargo build'])
+      expect(isTestFailure(failure(command)), command).toBe(false);
   });
 });

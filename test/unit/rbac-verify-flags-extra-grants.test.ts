@@ -28,7 +28,11 @@ describe('verify-k8s-deployment rule check', () => {
   });
 
   it('names resourceNames and non-resource URLs as extra grants', () => {
-    const odd = [...exact, { apiGroups: [''], resources: ['configmaps'], resourceNames: ['x'], verbs: ['get'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+    const odd = [
+      ...exact,
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['x'], verbs: ['get'] },
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ];
     expect(ruleProblems(odd).extra).toEqual(['resourceNames x', 'get configmaps', 'non-resource URLs /metrics']);
   });
 
@@ -42,6 +46,11 @@ describe('verify-k8s-deployment rule check', () => {
       { ok: true, name: 'a check', detail: '' },
       { ok: false, name: 'another check', detail: 'extra: get secrets' },
     ]);
-    expect(table.split('\n')).toEqual(['✅  a check', '❌  another check  extra: get secrets', '', '1 checks ok, 1 not ok']);
+    expect(table.split('\n')).toEqual([
+      '✅  a check',
+      '❌  another check  extra: get secrets',
+      '',
+      '1 checks ok, 1 not ok',
+    ]);
   });
 });

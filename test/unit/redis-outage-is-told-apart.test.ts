@@ -16,7 +16,9 @@ describe('Redis outage errors', () => {
     'LOADING Redis is loading the dataset in memory',
   ])('maps %j to redis_unavailable', (message) => {
     expect(isRedisUnavailable(new Error(message))).toBe(true);
-    expect(() => asUnavailable(new Error(message))).toThrow(expect.objectContaining({ code: 'redis_unavailable', retryable: true }));
+    expect(() => asUnavailable(new Error(message))).toThrow(
+      expect.objectContaining({ code: 'redis_unavailable', retryable: true }),
+    );
   });
 
   it('passes other errors through unchanged', () => {

@@ -34,7 +34,8 @@ describe('build freshness', () => {
   });
 
   it('calls dist/ fresh when every input is older than the stamp', async () => {
-    for (const file of ['src/api/app.ts', 'package.json', 'src/api', 'src', 'workers']) await utimes(path.join(root, file), 900_000, 900_000);
+    for (const file of ['src/api/app.ts', 'package.json', 'src/api', 'src', 'workers'])
+      await utimes(path.join(root, file), 900_000, 900_000);
     await stampAt(1_000_000);
     expect(staleReason(root)).toBeUndefined();
   });

@@ -22,15 +22,25 @@ describe('startup safety', () => {
       const allowed = loadConfig({ ...env, SANDBOX_DRIVER: 'local', ALLOW_LOCAL_DRIVER_WITH_CREDENTIALS: 'true' });
       expect(() => checkStartupSafety('worker', allowed, logger)).not.toThrow();
     }
-    expect(() => checkStartupSafety('worker', loadConfig({ ...APP, SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' }), logger)).not.toThrow();
+    expect(() =>
+      checkStartupSafety('worker', loadConfig({ ...APP, SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' }), logger),
+    ).not.toThrow();
   });
 
   it('warns in production when an App is configured and GITHUB_ALLOW is empty', () => {
-    const prod = { NODE_ENV: 'production', API_TOKENS: 't0ken', REDIS_URL: 'redis://r:6379', SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' };
+    const prod = {
+      NODE_ENV: 'production',
+      API_TOKENS: 't0ken',
+      REDIS_URL: 'redis://r:6379',
+      SANDBOX_DRIVER: 'kubernetes',
+      KUBECONFIG: '/k',
+    };
     const warned = (env: Record<string, string>) => {
       const { logger, records } = captureLogger();
       checkStartupSafety('api', loadConfig(env, 'api'), logger);
-      return records.some((r) => r.msg === 'github_allow_empty_every_installation_accepted' && r.variable === 'GITHUB_ALLOW');
+      return records.some(
+        (r) => r.msg === 'github_allow_empty_every_installation_accepted' && r.variable === 'GITHUB_ALLOW',
+      );
     };
     expect(warned({ ...prod, GITHUB_APP_ID: '1' })).toBe(true);
     expect(warned({ ...prod, GITHUB_APP_ID: '1', GITHUB_ALLOW: 'octo-org' })).toBe(false);
@@ -43,8 +53,16 @@ describe('startup safety', () => {
     expect(loadConfig({ GITHUB_APP_ID: '1' }, 'api').github.appId).toBe('1');
     expect(() => loadConfig({ GITHUB_APP_ID: '1' }, 'worker')).toThrow(/must be set together/);
     // A production worker: no API tokens, and no dev token either.
-    const worker = loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' }, 'worker');
+    const worker = loadConfig(
+      { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' },
+      'worker',
+    );
     expect(worker.auth).toEqual({ tokens: [], usingDevToken: false });
-    expect(() => loadConfig({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' }, 'api')).toThrow(/API_TOKENS/);
+    expect(() =>
+      loadConfig(
+        { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', SANDBOX_DRIVER: 'kubernetes', KUBECONFIG: '/k' },
+        'api',
+      ),
+    ).toThrow(/API_TOKENS/);
   });
 });

@@ -28,11 +28,15 @@ describe('job-name matching with ${{ }} expressions', () => {
   it('agrees with the anchored `.+` pattern it replaces on short names', () => {
     const piece = fc.stringMatching(/^[ab-]{0,3}$/);
     fc.assert(
-      fc.property(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.stringMatching(/^[ab-]{0,8}$/), (parts, wanted) => {
-        const name = parts.join('${{ x }}');
-        const regex = new RegExp(`^${parts.map((p) => p.replace(/[-]/g, '\\-')).join('.+')}$`);
-        expect(matchesJobName(name, wanted)).toBe(regex.test(wanted));
-      }),
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 4 }),
+        fc.stringMatching(/^[ab-]{0,8}$/),
+        (parts, wanted) => {
+          const name = parts.join('${{ x }}');
+          const regex = new RegExp(`^${parts.map((p) => p.replace(/[-]/g, '\\-')).join('.+')}$`);
+          expect(matchesJobName(name, wanted)).toBe(regex.test(wanted));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

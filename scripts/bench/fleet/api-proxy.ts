@@ -99,22 +99,44 @@ function statusBody(retryAfterSeconds: number): string {
 }
 
 export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buffer; key: Buffer }): Promise<ApiProxy> {
-  const agent = new https.Agent({ keepAlive: true, ca: upstream.ca, cert: upstream.cert, key: upstream.key, maxSockets: 512 });
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: upstream.ca,
+    cert: upstream.cert,
+    key: upstream.key,
+    maxSockets: 512,
+  });
   const jobs = new Set<string>();
   let counts = new Map<string, ProxyCounts>();
-  let shared: ProxyCounts & { byKind: Record<string, number> } = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0, byKind: {} };
+  let shared: ProxyCounts & { byKind: Record<string, number> } = {
+    requests: 0,
+    execs: 0,
+    throttled: 0,
+    execsThrottled: 0,
+    jobCreates: 0,
+    byKind: {},
+  };
   let intervals = new Map<string, ExecInterval[]>();
   let statuses: Record<string, number> = {};
   let created = new Map<string, number>();
   const live = new Set<string>();
   let peakLive = 0;
   /** What an answer to a Job create or delete means for the set of live Jobs. */
-  const settle = (method: string | undefined, path: string, job: string | undefined, status: number | undefined): void => {
+  const settle = (
+    method: string | undefined,
+    path: string,
+    job: string | undefined,
+    status: number | undefined,
+  ): void => {
     if (job === undefined || status === undefined) return;
     if (method === 'POST' && /\/jobs$/.test(path) && status === 201) {
       live.add(job);
       peakLive = Math.max(peakLive, live.size);
-    } else if (method === 'DELETE' && /\/jobs\/[^/]+$/.test(path) && ((status >= 200 && status < 300) || status === 404)) {
+    } else if (
+      method === 'DELETE' &&
+      /\/jobs\/[^/]+$/.test(path) &&
+      ((status >= 200 && status < 300) || status === 404)
+    ) {
       live.delete(job);
     }
   };
@@ -124,14 +146,17 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
   const bucket = (job: string | undefined): ProxyCounts => {
     if (job === undefined) return shared;
     let c = counts.get(job);
-    if (c === undefined) counts.set(job, (c = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 }));
+    if (c === undefined)
+      counts.set(job, (c = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 }));
     return c;
   };
   /** Deterministic and evenly spread: `share` of the requests in the window are refused. */
   const rejectNow = (): number | undefined => {
     if (window === undefined || Date.now() >= window.until) return undefined;
     window.seen++;
-    return Math.floor(window.seen * window.share) !== Math.floor((window.seen - 1) * window.share) ? window.retryAfter : undefined;
+    return Math.floor(window.seen * window.share) !== Math.floor((window.seen - 1) * window.share)
+      ? window.retryAfter
+      : undefined;
   };
   const kindOf = (method: string, path: string, watch: boolean): string =>
     `${watch ? 'WATCH' : method} ${path.replace(/\/namespaces\/[^/]+/, '').replace(/\/(jobs|pods)\/[^/]+/, '/$1/{name}')}`;
@@ -152,17 +177,29 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
     c.requests++;
     if (creating) c.jobCreates++;
     if (creating && job !== undefined && !created.has(job)) created.set(job, Date.now());
-    if (job === undefined) shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] = (shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] ?? 0) + 1;
+    if (job === undefined)
+      shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] =
+        (shared.byKind[kindOf(req.method ?? 'GET', url.pathname, watch)] ?? 0) + 1;
     const retryAfter = rejectNow();
     if (retryAfter !== undefined) {
       c.throttled++;
-      res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(retryAfter) }).end(statusBody(retryAfter));
+      res
+        .writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(retryAfter) })
+        .end(statusBody(retryAfter));
       return;
     }
     const headers = { ...req.headers, host: upstream.url.host };
     delete headers.authorization;
     const up = https.request(
-      { host: upstream.url.hostname, port: upstream.url.port, method: req.method, path: req.url, headers, agent, timeout: watch ? 0 : 60_000 },
+      {
+        host: upstream.url.hostname,
+        port: upstream.url.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent,
+        timeout: watch ? 0 : 60_000,
+      },
       (upRes) => {
         statuses[String(upRes.statusCode)] = (statuses[String(upRes.statusCode)] ?? 0) + 1;
         settle(req.method, url.pathname, job, upRes.statusCode);
@@ -206,7 +243,9 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
       c.throttled++;
       c.execsThrottled++;
       const body = statusBody(retryAfter);
-      client.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: ${retryAfter}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      client.end(
+        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: ${retryAfter}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     const interval: ExecInterval = { pod: pod ?? '', start: Date.now(), end: undefined };
@@ -215,7 +254,14 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
       list.push(interval);
       intervals.set(job, list);
     }
-    const upstreamSocket = tls.connect({ host: upstream.url.hostname, port: Number(upstream.url.port), ca: upstream.ca, cert: upstream.cert, key: upstream.key, servername: upstream.url.hostname === '127.0.0.1' ? undefined : upstream.url.hostname });
+    const upstreamSocket = tls.connect({
+      host: upstream.url.hostname,
+      port: Number(upstream.url.port),
+      ca: upstream.ca,
+      cert: upstream.cert,
+      key: upstream.key,
+      servername: upstream.url.hostname === '127.0.0.1' ? undefined : upstream.url.hostname,
+    });
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i] ?? '';

@@ -29,12 +29,24 @@ export async function prepareCluster(kubeconfig: string, namespace: string, pods
   };
   try {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: SANDBOX_SERVICE_ACCOUNT }, automountServiceAccountToken: false } });
+    await core.createNamespacedServiceAccount({
+      namespace,
+      body: { metadata: { name: SANDBOX_SERVICE_ACCOUNT }, automountServiceAccountToken: false },
+    });
     // The test cluster's two nodes hold 110 pods each; this one alone holds every sandbox of the run.
-    const capacity = { cpu: String(Math.ceil(pods / 5) + 8), memory: `${pods + 32}Gi`, pods: String(pods + 20), 'ephemeral-storage': '10Ti' };
+    const capacity = {
+      cpu: String(Math.ceil(pods / 5) + 8),
+      memory: `${pods + 32}Gi`,
+      pods: String(pods + 20),
+      'ephemeral-storage': '10Ti',
+    };
     await core.createNode({
       body: {
-        metadata: { name: node, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', 'kubernetes.io/hostname': node } },
+        metadata: {
+          name: node,
+          annotations: { 'kwok.x-k8s.io/node': 'fake' },
+          labels: { type: 'kwok', 'kubernetes.io/hostname': node },
+        },
         status: { allocatable: capacity, capacity, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] },
       },
     });
@@ -56,14 +68,41 @@ export function upstreamOf(kc: KubeConfig): UpstreamTls {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   if (cluster === null || user === null) throw new Error('kubeconfig has no current cluster or user');
-  return { url: new URL(cluster.server), ca: pem(cluster.caData, cluster.caFile), cert: pem(user.certData, user.certFile), key: pem(user.keyData, user.keyFile) };
+  return {
+    url: new URL(cluster.server),
+    ca: pem(cluster.caData, cluster.caFile),
+    cert: pem(user.certData, user.certFile),
+    key: pem(user.keyData, user.keyFile),
+  };
 }
 
 /** A throwaway self-signed certificate for 127.0.0.1 (openssl), valid for a day. */
 export function servingCertificate(dir: string): { cert: Buffer; key: Buffer } {
   const cert = path.join(dir, 'proxy.crt');
   const key = path.join(dir, 'proxy.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=ci-fixer-bench-proxy', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore', timeout: 30_000 });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=ci-fixer-bench-proxy',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
   return { cert: readFileSync(cert), key: readFileSync(key) };
 }
 
@@ -117,7 +156,9 @@ const transition = (pod: V1Pod, type: string): number | undefined => {
 };
 
 const isReady = (pod: V1Pod): boolean =>
-  !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  !pod.metadata?.deletionTimestamp &&
+  pod.status?.phase === 'Running' &&
+  (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Ready sandbox pods in the namespace, from one watch (straight to the API server, not the proxy). */
 export async function watchReadyPods(kc: KubeConfig, core: CoreV1Api, namespace: string): Promise<ReadyPods> {
@@ -139,10 +180,21 @@ export async function watchReadyPods(kc: KubeConfig, core: CoreV1Api, namespace:
     const created = pod.metadata?.creationTimestamp;
     if (job !== undefined && created !== undefined) {
       const seen = times.get(name);
-      times.set(name, { job, created: new Date(created).getTime(), scheduled: seen?.scheduled ?? transition(pod, 'PodScheduled'), ready: seen?.ready ?? transition(pod, 'Ready') });
+      times.set(name, {
+        job,
+        created: new Date(created).getTime(),
+        scheduled: seen?.scheduled ?? transition(pod, 'PodScheduled'),
+        ready: seen?.ready ?? transition(pod, 'Ready'),
+      });
     }
   };
-  const informer = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(kc), () => core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR }), false, SANDBOX_SELECTOR);
+  const informer = new ListWatch<V1Pod>(
+    `/api/v1/namespaces/${namespace}/pods`,
+    new Watch(kc),
+    () => core.listNamespacedPod({ namespace, labelSelector: SANDBOX_SELECTOR }),
+    false,
+    SANDBOX_SELECTOR,
+  );
   informer.on('add', apply);
   informer.on('update', apply);
   informer.on('delete', (pod) => {

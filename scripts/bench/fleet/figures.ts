@@ -45,7 +45,22 @@ export interface RunFigures {
 }
 
 /** Worker log messages worth counting in a run; task_attempt_failed is split by its error's code. */
-const EVENTS = new Set(['task_attempt_failed', 'task_failed_stalled', 'task_requeued_on_shutdown', 'task_write_refused', 'task_attempt_superseded', 'sandbox_dispose_failed', 'sandbox_job_reaped', 'sandbox_job_replaced', 'sandbox_start_failed', 'sandbox_pod_lost', 'pod_watch_error', 'pod_resync_failed', 'reaper_tick_failed', 'worker_error']);
+const EVENTS = new Set([
+  'task_attempt_failed',
+  'task_failed_stalled',
+  'task_requeued_on_shutdown',
+  'task_write_refused',
+  'task_attempt_superseded',
+  'sandbox_dispose_failed',
+  'sandbox_job_reaped',
+  'sandbox_job_replaced',
+  'sandbox_start_failed',
+  'sandbox_pod_lost',
+  'pod_watch_error',
+  'pod_resync_failed',
+  'reaper_tick_failed',
+  'worker_error',
+]);
 
 function eventKey(e: Record<string, unknown>): string {
   const err = e.err as { code?: unknown } | undefined;
@@ -103,7 +118,8 @@ function readySteps(pods: Map<string, PodTimes>, jobCreated: Map<string, number>
   return { toPodS: quantile(toPod, 0.5), toScheduledS: quantile(toScheduled, 0.5), toReadyS: quantile(toReady, 0.5) };
 }
 
-const count = <T extends string>(items: T[]): Record<string, number> => items.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
+const count = <T extends string>(items: T[]): Record<string, number> =>
+  items.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
 
 export function computeFigures(r: RunRecord): RunFigures {
   const records = r.ids.map((id) => r.records.get(id));
@@ -111,16 +127,22 @@ export function computeFigures(r: RunRecord): RunFigures {
   const perJob = r.proxy.perJob();
   const intervals = r.proxy.execIntervals();
   const finishedLogs = count(r.logs.filter((e) => e.msg === 'task_finished').map((e) => String(e.taskId)));
-  const perTask = r.ids.map((id) => perJob.get(jobNameForTask(id)) ?? { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 });
+  const perTask = r.ids.map(
+    (id) => perJob.get(jobNameForTask(id)) ?? { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 },
+  );
   const shared = r.proxy.shared();
   const throttled = shared.throttled + perTask.reduce((n, c) => n + c.throttled, 0);
   const waits = final.filter((t) => t.startedAt).map((t) => Date.parse(t.startedAt!) - Date.parse(t.createdAt));
-  const ready = r.logs.filter((e) => e.msg === 'sandbox_ready' && typeof e.readyMs === 'number').map((e) => e.readyMs as number);
+  const ready = r.logs
+    .filter((e) => e.msg === 'sandbox_ready' && typeof e.readyMs === 'number')
+    .map((e) => e.readyMs as number);
   const finishedTimes = final.map((t) => Date.parse(t.finishedAt ?? t.createdAt));
   const firstCreated = Math.min(...records.filter((t) => t).map((t) => Date.parse(t!.createdAt)));
   const spanMin = (Math.max(...finishedTimes) - firstCreated) / 60_000;
   const mib = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
-  const twice = r.ids.filter((id) => overlapsAcrossPods(intervals.get(jobNameForTask(id)) ?? []) || (finishedLogs[id] ?? 0) > 1).length;
+  const twice = r.ids.filter(
+    (id) => overlapsAcrossPods(intervals.get(jobNameForTask(id)) ?? []) || (finishedLogs[id] ?? 0) > 1,
+  ).length;
   return {
     name: r.name,
     submitted: r.ids.length,
@@ -134,10 +156,28 @@ export function computeFigures(r: RunRecord): RunFigures {
     peakSandboxes: r.peakSandboxes,
     peakPods: r.peakPods,
     peakReady: r.peakReady,
-    requestsPerTask: { p50: quantile(perTask.map((c) => c.requests), 0.5), p95: quantile(perTask.map((c) => c.requests), 0.95), max: Math.max(...perTask.map((c) => c.requests)) },
-    execsPerTask: { p50: quantile(perTask.map((c) => c.execs), 0.5), max: Math.max(...perTask.map((c) => c.execs)) },
+    requestsPerTask: {
+      p50: quantile(
+        perTask.map((c) => c.requests),
+        0.5,
+      ),
+      p95: quantile(
+        perTask.map((c) => c.requests),
+        0.95,
+      ),
+      max: Math.max(...perTask.map((c) => c.requests)),
+    },
+    execsPerTask: {
+      p50: quantile(
+        perTask.map((c) => c.execs),
+        0.5,
+      ),
+      max: Math.max(...perTask.map((c) => c.execs)),
+    },
     // A request the proxy answered 429 is repeated by the client: the repeat is the one counted.
-    overBudget: perTask.filter((c) => c.requests - c.throttled > BUDGET_PER_ATTEMPT * Math.max(1, c.jobCreates) + c.execs - c.execsThrottled).length,
+    overBudget: perTask.filter(
+      (c) => c.requests - c.throttled > BUDGET_PER_ATTEMPT * Math.max(1, c.jobCreates) + c.execs - c.execsThrottled,
+    ).length,
     sharedPerTask: Math.round((shared.requests / r.ids.length) * 100) / 100,
     sharedKinds: Object.entries(shared.byKind)
       .sort((a, b) => b[1] - a[1])
@@ -152,7 +192,10 @@ export function computeFigures(r: RunRecord): RunFigures {
     rss: {
       idleMiB: mib(r.rss.idle),
       atPeakMiB: mib(r.rss.atPeak),
-      perSandboxMiB: r.rss.sandboxesAtPeak > 0 ? Math.round(((r.rss.atPeak - r.rss.idle) / r.rss.sandboxesAtPeak / 1024 / 1024) * 100) / 100 : NaN,
+      perSandboxMiB:
+        r.rss.sandboxesAtPeak > 0
+          ? Math.round(((r.rss.atPeak - r.rss.idle) / r.rss.sandboxesAtPeak / 1024 / 1024) * 100) / 100
+          : NaN,
       sandboxesAtPeak: r.rss.sandboxesAtPeak,
     },
     redisBytesPerTask: final.length > 0 ? Math.round(r.redisBytes / final.length) : NaN,
@@ -163,15 +206,24 @@ export function computeFigures(r: RunRecord): RunFigures {
     eventSamples: Object.fromEntries(
       r.logs
         .filter((e) => EVENTS.has(String(e.msg)))
-        .map((e) => [eventKey(e), String((e.err as { message?: unknown } | undefined)?.message ?? e.reason ?? '').slice(0, 240)]),
+        .map((e) => [
+          eventKey(e),
+          String((e.err as { message?: unknown } | undefined)?.message ?? e.reason ?? '').slice(0, 240),
+        ]),
     ),
-    errorSamples: Object.fromEntries(final.filter((t) => t.error).map((t) => [t.error!.code, t.error!.message.slice(0, 240)])),
+    errorSamples: Object.fromEntries(
+      final.filter((t) => t.error).map((t) => [t.error!.code, t.error!.message.slice(0, 240)]),
+    ),
   };
 }
 
 const fmt = (v: number): string => (Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : 'n/a');
-const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : a === b ? '=' : '-');
-const kv = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : a === b ? '=' : '-';
+const kv = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || '-';
 
 /** The printed table: one column per run, the last the faulted run / baseline where both are numbers. */
 export function formatTable(runs: RunFigures[], settings: { maxConcurrentSandboxes: number }): string {
@@ -209,16 +261,26 @@ export function formatTable(runs: RunFigures[], settings: { maxConcurrentSandbox
     ['wall time (s)', (f) => f.wallS],
   ];
   const header = ['figure', ...runs.map((r) => r.name), ...(faulted ? ['faulted/baseline'] : []), 'bound'];
-  const body = rows.map(([label, pick, bound]) => [label, ...runs.map((r) => fmt(pick(r))), ...(faulted && base ? [ratio(pick(faulted), pick(base))] : []), bound ?? '']);
+  const body = rows.map(([label, pick, bound]) => [
+    label,
+    ...runs.map((r) => fmt(pick(r))),
+    ...(faulted && base ? [ratio(pick(faulted), pick(base))] : []),
+    bound ?? '',
+  ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (row: string[]) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   for (const r of runs) {
-    out.push('', `${r.name}: outcomes ${kv(r.outcomes)}; errors ${kv(r.errors)}; upstream statuses ${kv(r.upstreamStatuses)}`);
+    out.push(
+      '',
+      `${r.name}: outcomes ${kv(r.outcomes)}; errors ${kv(r.errors)}; upstream statuses ${kv(r.upstreamStatuses)}`,
+    );
     out.push(`${r.name}: shared requests ${r.sharedKinds || '-'}`);
     out.push(`${r.name}: worker events ${kv(r.events)}`);
     for (const [code, message] of Object.entries(r.errorSamples)) out.push(`${r.name}: error ${code}: ${message}`);
-    for (const [key, message] of Object.entries(r.eventSamples)) if (message) out.push(`${r.name}: e.g. ${key}: ${message}`);
+    for (const [key, message] of Object.entries(r.eventSamples))
+      if (message) out.push(`${r.name}: e.g. ${key}: ${message}`);
     for (const f of r.faults) out.push(`${r.name}: fault: ${f}`);
   }
   return out.join('\n');

@@ -77,12 +77,18 @@ async function submitAll(url: string, count: number, body: string, deadline: num
     while (next < count) {
       next++;
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${url}/api/v1/tasks`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(15_000) });
+        const res = await fetch(`${url}/api/v1/tasks`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(15_000),
+        });
         if (res.ok) {
           ids.push(((await res.json()) as { id: string }).id);
           break;
         }
-        if (attempt >= 5 || Date.now() > deadline) throw new Error(`submitting a task failed: HTTP ${res.status} ${await res.text()}`);
+        if (attempt >= 5 || Date.now() > deadline)
+          throw new Error(`submitting a task failed: HTTP ${res.status} ${await res.text()}`);
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
@@ -110,11 +116,25 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
   const faults: string[] = [];
   const store = new Redis(redis.url, { maxRetriesPerRequest: 2, connectTimeout: 2000, commandTimeout: 5000 });
   store.on('error', () => undefined);
-  const tasks = new TaskStore({ redis: store, prefix, retentionSeconds: 7 * 24 * 3600, unfinishedTtlSeconds: 30 * 24 * 3600, logMaxLines: 10_000, logMaxBytes: 5 * 1024 * 1024 });
+  const tasks = new TaskStore({
+    redis: store,
+    prefix,
+    retentionSeconds: 7 * 24 * 3600,
+    unfinishedTtlSeconds: 30 * 24 * 3600,
+    logMaxLines: 10_000,
+    logMaxBytes: 5 * 1024 * 1024,
+  });
   let sampler: NodeJS.Timeout | undefined;
   try {
     proxy.reset();
-    const api = await start('api', { ...common, API_TOKENS: TOKEN, MAX_QUEUED_TASKS: '0', API_RATE_LIMIT_PER_MINUTE: '0', CONSOLE_ENABLED: 'false', SANDBOX_DRIVER: 'local' });
+    const api = await start('api', {
+      ...common,
+      API_TOKENS: TOKEN,
+      MAX_QUEUED_TASKS: '0',
+      API_RATE_LIMIT_PER_MINUTE: '0',
+      CONSOLE_ENABLED: 'false',
+      SANDBOX_DRIVER: 'local',
+    });
     processes.push(api);
     const workers = await Promise.all(Array.from({ length: s.workers }, () => start('worker', workerEnv)));
     processes.push(...workers);
@@ -128,7 +148,8 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
     sampler = setInterval(() => {
       const total = workers.reduce((sum, w) => sum + rssBytes(w.child.pid), 0);
       const sandboxes = proxy.liveJobs().now;
-      if (sandboxes > peakRss.sandboxes || (sandboxes === peakRss.sandboxes && total > peakRss.total)) peakRss = { total, sandboxes };
+      if (sandboxes > peakRss.sandboxes || (sandboxes === peakRss.sandboxes && total > peakRss.total))
+        peakRss = { total, sandboxes };
     }, 1000);
 
     const started = Date.now();
@@ -166,13 +187,17 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       }
       if (await at(0.4)) {
         const { keysBefore, keysAfter } = await redis.restart(3000);
-        faults.push(`redis restarted (SHUTDOWN NOSAVE, 3 s down, AOF kept) at ${finished} finished: ${keysBefore} keys before, ${keysAfter} after`);
+        faults.push(
+          `redis restarted (SHUTDOWN NOSAVE, 3 s down, AOF kept) at ${finished} finished: ${keysBefore} keys before, ${keysAfter} after`,
+        );
       }
       if (await at(0.65)) {
         const before = proxy.shared().throttled + [...proxy.perJob().values()].reduce((n, c) => n + c.throttled, 0);
         await proxy.throttle(s.throttleSeconds * 1000, 2, 0.5);
         const after = proxy.shared().throttled + [...proxy.perJob().values()].reduce((n, c) => n + c.throttled, 0);
-        faults.push(`API throttled ${s.throttleSeconds} s at ~${Math.round(0.65 * ids.length)} finished: ${after - before} requests answered 429 (Retry-After: 2)`);
+        faults.push(
+          `API throttled ${s.throttleSeconds} s at ~${Math.round(0.65 * ids.length)} finished: ${after - before} requests answered 429 (Retry-After: 2)`,
+        );
       }
     }
 
@@ -181,7 +206,9 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       await poll().catch(() => undefined);
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
-        log(`${s.name}: ${finished}/${ids.length} finished, ${proxy.liveJobs().now} sandboxes held (peak ${proxy.liveJobs().peak}), ${pods.current()} pods ready, ${Math.round((Date.now() - started) / 1000)} s`);
+        log(
+          `${s.name}: ${finished}/${ids.length} finished, ${proxy.liveJobs().now} sandboxes held (peak ${proxy.liveJobs().peak}), ${pods.current()} pods ready, ${Math.round((Date.now() - started) / 1000)} s`,
+        );
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -192,8 +219,13 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
 
     // One reaper interval (plus a margin) with the workers still up, then count what is left.
     await new Promise((r) => setTimeout(r, (s.reaperIntervalSeconds + 5) * 1000));
-    const left = await cluster.batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: SANDBOX_SELECTOR });
-    const leaked = left.items.filter((j) => !j.metadata?.deletionTimestamp && ids.includes(j.metadata?.annotations?.['ci-fixer.dev/task-id'] ?? '')).length;
+    const left = await cluster.batch.listNamespacedJob({
+      namespace: cluster.namespace,
+      labelSelector: SANDBOX_SELECTOR,
+    });
+    const leaked = left.items.filter(
+      (j) => !j.metadata?.deletionTimestamp && ids.includes(j.metadata?.annotations?.['ci-fixer.dev/task-id'] ?? ''),
+    ).length;
     const memoryAfter = await redis.usedMemory();
     await poll().catch(() => undefined);
 

@@ -44,7 +44,9 @@ const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
   summary: 'Prometheus metrics',
-  responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+  responses: {
+    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
+  },
 });
 
 export function createHealthRoutes(deps: HealthRoutesDeps): OpenAPIHono<AppEnv> {

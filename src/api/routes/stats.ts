@@ -17,13 +17,19 @@ const statsRoute = createRoute({
   security: bearerSecurity,
   request: { query: statsQuerySchema },
   responses: {
-    200: { description: 'Counts by state, outcome and fixer for tasks created in the window', content: { 'application/json': { schema: statsSchema } } },
+    200: {
+      description: 'Counts by state, outcome and fixer for tasks created in the window',
+      content: { 'application/json': { schema: statsSchema } },
+    },
     400: errorResponse('An invalid window'),
     401: errorResponse('Missing or invalid bearer token'),
   },
 });
 
-export function createStatsRoutes(deps: { tasks: TaskService; tokens: ReadonlyArray<string | ApiToken> }): OpenAPIHono<AppEnv> {
+export function createStatsRoutes(deps: {
+  tasks: TaskService;
+  tokens: ReadonlyArray<string | ApiToken>;
+}): OpenAPIHono<AppEnv> {
   const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   router.use('*', bearerTokens(deps.tokens));
   router.openapi(statsRoute, async (c) => {

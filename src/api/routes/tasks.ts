@@ -196,7 +196,9 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
       } catch (err) {
         log.error({ err }, 'sse_failed');
         const data = JSON.stringify({ code: 'internal', message: 'stream failed; reconnect to resume' });
-        await withTimeout(stream.writeSSE({ event: 'error', data }), deps.sse.writeTimeoutMs, 'sse write').catch(() => {});
+        await withTimeout(stream.writeSSE({ event: 'error', data }), deps.sse.writeTimeoutMs, 'sse write').catch(
+          () => {},
+        );
       } finally {
         openStreams -= 1;
         await unsubscribe().catch((err: unknown) => log.warn({ err }, 'sse_unwatch_failed'));

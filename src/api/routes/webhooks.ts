@@ -36,7 +36,9 @@ const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const EVENT_NAME = /^[a-z_]{1,64}$/;
 
 const acceptedSchema = z.object({ id: z.uuid(), statusUrl: z.string() }).openapi('WebhookTaskAccepted');
-const ignoredSchema = z.object({ ignored: z.string().openapi({ description: 'Why no task was created.' }) }).openapi('WebhookIgnored');
+const ignoredSchema = z
+  .object({ ignored: z.string().openapi({ description: 'Why no task was created.' }) })
+  .openapi('WebhookIgnored');
 
 const githubRoute = createRoute({
   method: 'post',
@@ -48,12 +50,17 @@ const githubRoute = createRoute({
     'still queued or running joins it. Other events are acknowledged and ignored.',
   responses: {
     200: { description: 'ping', content: { 'application/json': { schema: z.object({ status: z.string() }) } } },
-    202: { description: 'A task (new, or the one this failure joined), or ignored with a reason', content: { 'application/json': { schema: z.union([acceptedSchema, ignoredSchema]) } } },
+    202: {
+      description: 'A task (new, or the one this failure joined), or ignored with a reason',
+      content: { 'application/json': { schema: z.union([acceptedSchema, ignoredSchema]) } },
+    },
     400: errorResponse('Malformed body, a missing header, or a supported event without a required field (named)'),
     401: errorResponse('Missing or invalid signature, no secret configured, or an unsupported algorithm'),
     413: errorResponse('Body larger than GITHUB_WEBHOOK_BODY_LIMIT_BYTES'),
     415: errorResponse('Content-Type is neither application/json nor application/x-www-form-urlencoded'),
-    503: errorResponse('WEBHOOK_MAX_QUEUED_TASKS reached (see Retry-After), or Redis is unavailable; GitHub redelivers'),
+    503: errorResponse(
+      'WEBHOOK_MAX_QUEUED_TASKS reached (see Retry-After), or Redis is unavailable; GitHub redelivers',
+    ),
   },
 });
 
@@ -62,7 +69,10 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   let json = raw;
   if (type === 'application/x-www-form-urlencoded') {
     const payload = new URLSearchParams(raw).get('payload');
-    if (payload === null) throw new ValidationError('form body has no payload field', { details: { in: 'request body', issues: [{ field: 'payload', message: 'required' }] } });
+    if (payload === null)
+      throw new ValidationError('form body has no payload field', {
+        details: { in: 'request body', issues: [{ field: 'payload', message: 'required' }] },
+      });
     json = payload;
   } else if (type !== 'application/json') {
     throw new UnsupportedMediaTypeError('Content-Type must be application/json or application/x-www-form-urlencoded');
@@ -70,14 +80,18 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   try {
     return JSON.parse(json) as unknown;
   } catch {
-    throw new ValidationError('body is not valid JSON', { details: { in: 'request body', issues: [{ field: '', message: 'malformed JSON' }] } });
+    throw new ValidationError('body is not valid JSON', {
+      details: { in: 'request body', issues: [{ field: '', message: 'malformed JSON' }] },
+    });
   }
 }
 
 function requiredHeader(value: string | undefined, name: string, pattern: RegExp): string {
   if (value === undefined || !pattern.test(value)) {
     const message = value === undefined ? 'required' : `must match ${pattern.source}`;
-    throw new ValidationError(`${name} header: ${message}`, { details: { in: 'header', issues: [{ field: name, message }] } });
+    throw new ValidationError(`${name} header: ${message}`, {
+      details: { in: 'header', issues: [{ field: name, message }] },
+    });
   }
   return value;
 }
@@ -86,7 +100,11 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): OpenAPIHono<AppEnv
   const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const verify = createSignatureVerifier(deps.secrets);
   const allow = createAllowList(deps.allow);
-  const decideOptions = { allow, checkName: deps.checkName, ...(deps.appId === undefined ? {} : { appId: deps.appId }) };
+  const decideOptions = {
+    allow,
+    checkName: deps.checkName,
+    ...(deps.appId === undefined ? {} : { appId: deps.appId }),
+  };
   const submitTimeoutMs = deps.submitTimeoutMs ?? 5000;
   const base = deps.publicUrl ?? '';
 
@@ -94,7 +112,10 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): OpenAPIHono<AppEnv
 
   router.openapi(githubRoute, async (c) => {
     const raw = await c.req.text();
-    const check = await verify(raw, { sha256: c.req.header('X-Hub-Signature-256'), sha1: c.req.header('X-Hub-Signature') });
+    const check = await verify(raw, {
+      sha256: c.req.header('X-Hub-Signature-256'),
+      sha1: c.req.header('X-Hub-Signature'),
+    });
     if (check !== 'valid') {
       c.var.log.warn({ check }, 'webhook_signature_rejected');
       throw new UnauthorizedError(SIGNATURE_MESSAGES[check]);
@@ -113,7 +134,10 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): OpenAPIHono<AppEnv
     }
     if (deps.limits !== undefined) await withTimeout(deps.limits.admitWebhook(), submitTimeoutMs, 'webhook queue cap');
     const task = await withTimeout(
-      deps.tasks.submit(decision.spec, { idempotencyKey: `github-delivery:${deliveryId}`, deduplicationId: decision.deduplicationId }),
+      deps.tasks.submit(decision.spec, {
+        idempotencyKey: `github-delivery:${deliveryId}`,
+        deduplicationId: decision.deduplicationId,
+      }),
       submitTimeoutMs,
       'webhook task enqueue',
     );

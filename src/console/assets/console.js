@@ -14,9 +14,18 @@
         var source = document.getElementById(button.getAttribute('data-copy'));
         var status = document.getElementById(button.getAttribute('data-copy') + '-status');
         var text = source ? source.textContent : '';
-        var done = function (message) { if (status) status.textContent = message; };
+        var done = function (message) {
+          if (status) status.textContent = message;
+        };
         if (navigator.clipboard && window.isSecureContext) {
-          navigator.clipboard.writeText(text).then(function () { done('Copied.'); }, function () { done('Copy failed: select the text instead.'); });
+          navigator.clipboard.writeText(text).then(
+            function () {
+              done('Copied.');
+            },
+            function () {
+              done('Copy failed: select the text instead.');
+            },
+          );
         } else {
           var range = document.createRange();
           range.selectNodeContents(source);
@@ -58,7 +67,9 @@
       if (Math.abs(log.scrollTop - ownScrollTop) < 2) return;
       if (log.scrollHeight - log.scrollTop - log.clientHeight > 40) follow.checked = false;
     });
-    follow.addEventListener('change', function () { if (follow.checked) toEnd(); });
+    follow.addEventListener('change', function () {
+      if (follow.checked) toEnd();
+    });
 
     function flush() {
       timer = null;
@@ -113,7 +124,12 @@
       document.querySelectorAll('#phases li').forEach(function (li) {
         var phase = li.getAttribute('data-phase');
         li.classList.remove('done', 'current');
-        if (phase === task.phase) { li.classList.add('current'); li.setAttribute('aria-current', 'step'); reached = false; return; }
+        if (phase === task.phase) {
+          li.classList.add('current');
+          li.setAttribute('aria-current', 'step');
+          reached = false;
+          return;
+        }
         li.removeAttribute('aria-current');
         if (task.phase && reached) li.classList.add('done');
         if (FINAL[task.state] && task.state === 'succeeded') li.classList.add('done');
@@ -123,17 +139,25 @@
 
     function refreshResult() {
       fetch('/tasks/' + encodeURIComponent(id) + '/result', { credentials: 'same-origin' })
-        .then(function (res) { return res.ok ? res.text() : Promise.reject(new Error(String(res.status))); })
+        .then(function (res) {
+          return res.ok ? res.text() : Promise.reject(new Error(String(res.status)));
+        })
         .then(function (html) {
           document.getElementById('result').innerHTML = html;
           root.setAttribute('data-result-loaded', 'true');
         })
-        .catch(function () { live.textContent = 'Finished; reload the page to see the result.'; });
+        .catch(function () {
+          live.textContent = 'Finished; reload the page to see the result.';
+        });
     }
 
     var source = new EventSource('/api/v1/tasks/' + encodeURIComponent(id) + '/events');
-    source.addEventListener('open', function () { live.textContent = 'Live.'; });
-    source.addEventListener('state', function (event) { showState(JSON.parse(event.data)); });
+    source.addEventListener('open', function () {
+      live.textContent = 'Live.';
+    });
+    source.addEventListener('state', function (event) {
+      showState(JSON.parse(event.data));
+    });
     source.addEventListener('log', function (event) {
       var at = Number(event.lastEventId);
       if (!(at > cursor)) return;
@@ -145,7 +169,9 @@
     });
     source.addEventListener('end', function () {
       source.close();
-      if (timer !== null) { clearTimeout(timer); }
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
       flush();
       live.textContent = 'Finished.';
       root.setAttribute('data-stream', 'ended');
@@ -154,8 +180,14 @@
       else refreshResult();
     });
     source.addEventListener('error', function (event) {
-      if (event.data) { live.textContent = 'The stream failed; reconnecting.'; return; }
-      live.textContent = source.readyState === EventSource.CLOSED ? 'Live updates stopped: reload the page (or sign in again).' : 'Reconnecting…';
+      if (event.data) {
+        live.textContent = 'The stream failed; reconnecting.';
+        return;
+      }
+      live.textContent =
+        source.readyState === EventSource.CLOSED
+          ? 'Live updates stopped: reload the page (or sign in again).'
+          : 'Reconnecting…';
     });
   }
 

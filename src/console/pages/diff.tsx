@@ -14,11 +14,41 @@ import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { raw } from 'hono/html';
 
-for (const [name, language] of Object.entries({ bash, css, go, javascript, json, markdown, python, typescript, xml, yaml })) hljs.registerLanguage(name, language);
+for (const [name, language] of Object.entries({
+  bash,
+  css,
+  go,
+  javascript,
+  json,
+  markdown,
+  python,
+  typescript,
+  xml,
+  yaml,
+}))
+  hljs.registerLanguage(name, language);
 
 const BY_EXTENSION: Record<string, string> = {
-  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript', ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
-  json: 'json', yml: 'yaml', yaml: 'yaml', md: 'markdown', py: 'python', go: 'go', css: 'css', scss: 'css', html: 'xml', xml: 'xml', svg: 'xml', sh: 'bash',
+  js: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  jsx: 'javascript',
+  ts: 'typescript',
+  tsx: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  json: 'json',
+  yml: 'yaml',
+  yaml: 'yaml',
+  md: 'markdown',
+  py: 'python',
+  go: 'go',
+  css: 'css',
+  scss: 'css',
+  html: 'xml',
+  xml: 'xml',
+  svg: 'xml',
+  sh: 'bash',
 };
 
 type Row = { kind: 'add' | 'del' | 'ctx' | 'hunk'; old?: number; new?: number; text: string };

@@ -85,7 +85,11 @@ export function OverviewPage(props: { stats: TaskStats }) {
       )}
 
       <h2>Recent failures</h2>
-      {stats.recentFailures.length === 0 ? <p class="muted">None in this window.</p> : <TaskTable tasks={stats.recentFailures} caption="Recent failures" />}
+      {stats.recentFailures.length === 0 ? (
+        <p class="muted">None in this window.</p>
+      ) : (
+        <TaskTable tasks={stats.recentFailures} caption="Recent failures" />
+      )}
     </Layout>
   );
 }

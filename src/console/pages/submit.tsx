@@ -12,9 +12,23 @@ export interface SubmitValues {
   fixers: string[];
 }
 
-export const EMPTY_SUBMIT: SubmitValues = { 'repo.url': '', 'repo.ref': 'main', command: '', timeoutSeconds: '', fixers: [] };
+export const EMPTY_SUBMIT: SubmitValues = {
+  'repo.url': '',
+  'repo.ref': 'main',
+  command: '',
+  timeoutSeconds: '',
+  fixers: [],
+};
 
-function Field(props: { name: keyof SubmitValues; label: string; hint: string; values: SubmitValues; errors: Record<string, string>; type?: string; required?: boolean }) {
+function Field(props: {
+  name: keyof SubmitValues;
+  label: string;
+  hint: string;
+  values: SubmitValues;
+  errors: Record<string, string>;
+  type?: string;
+  required?: boolean;
+}) {
   const id = `f-${props.name.replace('.', '-')}`;
   const error = props.errors[props.name];
   return (
@@ -58,10 +72,38 @@ export function SubmitPage(props: { values: SubmitValues; errors: Record<string,
         </div>
       )}
       <form method="post" action="/tasks/new" class="stack" novalidate>
-        <Field name="repo.url" label="Repository URL" hint="https:// or file://, without credentials." values={values} errors={errors} required />
-        <Field name="repo.ref" label="Ref" hint="A branch, tag or commit sha." values={values} errors={errors} required />
-        <Field name="command" label="Command" hint="The CI command that fails, e.g. npx prettier --check ." values={values} errors={errors} required />
-        <Field name="timeoutSeconds" label="Timeout (seconds, optional)" hint="10 to 21600; the server default when empty." values={values} errors={errors} type="number" />
+        <Field
+          name="repo.url"
+          label="Repository URL"
+          hint="https:// or file://, without credentials."
+          values={values}
+          errors={errors}
+          required
+        />
+        <Field
+          name="repo.ref"
+          label="Ref"
+          hint="A branch, tag or commit sha."
+          values={values}
+          errors={errors}
+          required
+        />
+        <Field
+          name="command"
+          label="Command"
+          hint="The CI command that fails, e.g. npx prettier --check ."
+          values={values}
+          errors={errors}
+          required
+        />
+        <Field
+          name="timeoutSeconds"
+          label="Timeout (seconds, optional)"
+          hint="10 to 21600; the server default when empty."
+          values={values}
+          errors={errors}
+          type="number"
+        />
         <fieldset aria-describedby="fixers-hint">
           <legend>Fixers (optional)</legend>
           <div class="checks">

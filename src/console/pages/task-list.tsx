@@ -26,7 +26,13 @@ function query(filters: ListFilters, cursor?: string): string {
   return text === '' ? '/tasks' : `/tasks?${text}`;
 }
 
-export function TaskListPage(props: { tasks: TaskSummary[]; nextCursor: string | null; filters: ListFilters; paged: boolean; error?: string }) {
+export function TaskListPage(props: {
+  tasks: TaskSummary[];
+  nextCursor: string | null;
+  filters: ListFilters;
+  paged: boolean;
+  error?: string;
+}) {
   const f = props.filters;
   return (
     <Layout title="Tasks" nav="tasks" signedIn>

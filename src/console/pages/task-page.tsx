@@ -10,8 +10,19 @@ import { Layout, StateBadge } from './layout.js';
 /** A curl that submits this task's spec again; the token stays a variable, never on the page. */
 export function curlFor(task: TaskRecord, baseUrl: string): string {
   const { repo, command, fixers, timeoutSeconds, labels } = task.spec;
-  const body = JSON.stringify({ repo, command, ...(fixers ? { fixers } : {}), ...(timeoutSeconds ? { timeoutSeconds } : {}), ...(labels ? { labels } : {}) });
-  return [`curl -X POST ${shellQuote(`${baseUrl}/api/v1/tasks`)}`, `-H "Authorization: Bearer $CI_FIXER_TOKEN"`, `-H 'Content-Type: application/json'`, `-d ${shellQuote(body)}`].join(' \\\n  ');
+  const body = JSON.stringify({
+    repo,
+    command,
+    ...(fixers ? { fixers } : {}),
+    ...(timeoutSeconds ? { timeoutSeconds } : {}),
+    ...(labels ? { labels } : {}),
+  });
+  return [
+    `curl -X POST ${shellQuote(`${baseUrl}/api/v1/tasks`)}`,
+    `-H "Authorization: Bearer $CI_FIXER_TOKEN"`,
+    `-H 'Content-Type: application/json'`,
+    `-d ${shellQuote(body)}`,
+  ].join(' \\\n  ');
 }
 
 function GitHubLinks(props: { task: TaskRecord }) {
@@ -51,7 +62,9 @@ function DiagnosisView(props: { diagnosis: Diagnosis }) {
     <section class="diag" id="diagnosis" aria-label="Diagnosis">
       <h2>Diagnosis</h2>
       <p>{d.summary}</p>
-      <p>{[d.tool, d.category, d.step && `in step ${d.step.index + 1}: ${d.step.command}`].filter(Boolean).join(' · ')}</p>
+      <p>
+        {[d.tool, d.category, d.step && `in step ${d.step.index + 1}: ${d.step.command}`].filter(Boolean).join(' · ')}
+      </p>
       {d.locations.length > 0 && (
         <ul>
           {d.locations.map((l) => (
@@ -148,7 +161,11 @@ export function TaskPage(props: { task: TaskRecord; baseUrl: string; notice?: st
         </div>
         <ol class="phases" id="phases" aria-label="Phases">
           {TASK_PHASES.map((phase, i) => (
-            <li data-phase={phase} class={phase === task.phase ? 'current' : (phaseIndex > i || task.state === 'succeeded') ? 'done' : ''} aria-current={phase === task.phase ? 'step' : undefined}>
+            <li
+              data-phase={phase}
+              class={phase === task.phase ? 'current' : phaseIndex > i || task.state === 'succeeded' ? 'done' : ''}
+              aria-current={phase === task.phase ? 'step' : undefined}
+            >
               {phase}
             </li>
           ))}
@@ -157,7 +174,13 @@ export function TaskPage(props: { task: TaskRecord; baseUrl: string; notice?: st
         <h2>Details</h2>
         <dl class="meta">
           <dt>Repository</dt>
-          <dd>{/^https:/.test(task.spec.repo.url) ? <a href={task.spec.repo.url}>{task.spec.repo.url}</a> : <code>{task.spec.repo.url}</code>}</dd>
+          <dd>
+            {/^https:/.test(task.spec.repo.url) ? (
+              <a href={task.spec.repo.url}>{task.spec.repo.url}</a>
+            ) : (
+              <code>{task.spec.repo.url}</code>
+            )}
+          </dd>
           <dt>Ref</dt>
           <dd>
             <code>{task.spec.repo.ref}</code>

@@ -4,7 +4,11 @@
 // and bounds every attempt with the request timeout. What is left after that is final for this
 // task: ModelUnavailableError, with a reason fit for the task log (secrets redacted).
 import OpenAI from 'openai';
-import type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionMessage,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
 import { AppError, CancelledError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Redactor } from '../../result/redact.js';
@@ -32,7 +36,11 @@ export interface Completion {
 }
 
 export interface ModelClient {
-  complete(messages: ChatCompletionMessageParam[], tools: ChatCompletionTool[], signal: AbortSignal): Promise<Completion>;
+  complete(
+    messages: ChatCompletionMessageParam[],
+    tools: ChatCompletionTool[],
+    signal: AbortSignal,
+  ): Promise<Completion>;
 }
 
 /** The endpoint could not answer (down, refused the key, kept failing after the retries). */
@@ -47,7 +55,12 @@ export class ModelBudgetAbort extends Error {}
 // take any bearer token, so a placeholder keeps the environment out of it.
 const NO_KEY = 'not-set';
 
-export function createModelClient(settings: ModelClientSettings, redact: Redactor, observer?: ModelRequestObserver, logger?: Logger): ModelClient {
+export function createModelClient(
+  settings: ModelClientSettings,
+  redact: Redactor,
+  observer?: ModelRequestObserver,
+  logger?: Logger,
+): ModelClient {
   const countingFetch: typeof fetch = async (input, init) => {
     try {
       const response = await fetch(input, init);
@@ -86,7 +99,8 @@ export function createModelClient(settings: ModelClientSettings, redact: Redacto
         // one turn are run in order anyway).
         const response = await client.chat.completions.create({ model: settings.model, messages, tools }, { signal });
         const choice = response.choices?.[0];
-        if (choice?.message === undefined) throw new ModelUnavailableError('the model endpoint answered without a message');
+        if (choice?.message === undefined)
+          throw new ModelUnavailableError('the model endpoint answered without a message');
         return {
           message: choice.message,
           finishReason: choice.finish_reason ?? null,
@@ -104,13 +118,18 @@ export function createModelClient(settings: ModelClientSettings, redact: Redacto
 function classify(err: unknown, signal: AbortSignal, settings: ModelClientSettings, redact: Redactor): Error {
   if (err instanceof ModelUnavailableError) return err;
   if (signal.aborted) {
-    return signal.reason instanceof ModelBudgetAbort ? signal.reason : new CancelledError('task cancelled during a model request');
+    return signal.reason instanceof ModelBudgetAbort
+      ? signal.reason
+      : new CancelledError('task cancelled during a model request');
   }
   const where = new URL(settings.baseUrl).host;
   const message = (() => {
-    if (err instanceof OpenAI.APIConnectionTimeoutError) return `the model endpoint ${where} did not answer within ${settings.requestTimeoutMs} ms (${settings.maxRetries} retries)`;
-    if (err instanceof OpenAI.APIConnectionError) return `the model endpoint ${where} cannot be reached (${settings.maxRetries} retries)`;
-    if (err instanceof OpenAI.AuthenticationError || err instanceof OpenAI.PermissionDeniedError) return `the model endpoint ${where} refused the API key (${err.status})`;
+    if (err instanceof OpenAI.APIConnectionTimeoutError)
+      return `the model endpoint ${where} did not answer within ${settings.requestTimeoutMs} ms (${settings.maxRetries} retries)`;
+    if (err instanceof OpenAI.APIConnectionError)
+      return `the model endpoint ${where} cannot be reached (${settings.maxRetries} retries)`;
+    if (err instanceof OpenAI.AuthenticationError || err instanceof OpenAI.PermissionDeniedError)
+      return `the model endpoint ${where} refused the API key (${err.status})`;
     if (err instanceof OpenAI.APIError) {
       const retried = err.status === 429 || (err.status ?? 0) >= 500 ? ` after ${settings.maxRetries} retries` : '';
       return `the model endpoint ${where} answered ${err.message.slice(0, 300)}${retried}`;

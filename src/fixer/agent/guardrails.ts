@@ -6,9 +6,11 @@ import path from 'node:path';
 export function repoPath(requested: unknown): { path: string } | { refused: string } {
   if (typeof requested !== 'string' || requested.trim() === '') return { refused: 'path must be a non-empty string' };
   if (requested.includes('\0')) return { refused: 'path contains a NUL byte' };
-  if (path.posix.isAbsolute(requested)) return { refused: `refused: ${requested} is absolute; paths are relative to the repository root` };
+  if (path.posix.isAbsolute(requested))
+    return { refused: `refused: ${requested} is absolute; paths are relative to the repository root` };
   const normalised = path.posix.normalize(requested).replace(/\/+$/, '');
-  if (normalised === '..' || normalised.startsWith('../')) return { refused: `refused: ${requested} is outside the repository` };
+  if (normalised === '..' || normalised.startsWith('../'))
+    return { refused: `refused: ${requested} is outside the repository` };
   return { path: normalised === '' ? '.' : normalised };
 }
 
@@ -26,15 +28,27 @@ export interface ProtectOptions {
 /** Why `rel` (a real, repository-relative path) must not change, or null when it may. */
 export function protectedReason(rel: string, options: ProtectOptions): string | null {
   if (rel === '.git' || rel.startsWith('.git/')) return "the repository's .git directory is not part of a fix";
-  if (rel.startsWith('.github/workflows/')) return 'files under .github/workflows/ are never changed by the model fixer';
-  if (rel === '.ci-fixer.yml') return '.ci-fixer.yml configures ci-fixer itself and is never changed by the model fixer';
+  if (rel.startsWith('.github/workflows/'))
+    return 'files under .github/workflows/ are never changed by the model fixer';
+  if (rel === '.ci-fixer.yml')
+    return '.ci-fixer.yml configures ci-fixer itself and is never changed by the model fixer';
   if (options.protectTests && (isTestPath(rel) || options.testFiles.has(rel))) {
     return `${rel} is a test file, and tests are protected for this failure: fix the code under test, not the test`;
   }
   return null;
 }
 
-const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs', '__snapshots__', '__mocks__', 'testdata', 'e2e']);
+const TEST_DIRS = new Set([
+  'test',
+  'tests',
+  '__tests__',
+  'spec',
+  'specs',
+  '__snapshots__',
+  '__mocks__',
+  'testdata',
+  'e2e',
+]);
 const TEST_FILES = [
   /\.(test|spec)\.[cm]?[jt]sx?$/,
   /_test\.go$/,

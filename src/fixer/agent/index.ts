@@ -24,7 +24,12 @@ export interface ModelAgentDeps {
 /** Each budget is the lower of the server's and the task's: a repository can lower, never raise. */
 export function lowerBudgets(server: AgentBudgets, requested: Partial<AgentBudgets> = {}): AgentBudgets {
   const lower = (key: keyof AgentBudgets) => Math.min(server[key], requested[key] ?? server[key]);
-  return { maxSteps: lower('maxSteps'), maxTokens: lower('maxTokens'), maxWallSeconds: lower('maxWallSeconds'), maxAttempts: lower('maxAttempts') };
+  return {
+    maxSteps: lower('maxSteps'),
+    maxTokens: lower('maxTokens'),
+    maxWallSeconds: lower('maxWallSeconds'),
+    maxAttempts: lower('maxAttempts'),
+  };
 }
 
 export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): FixAgent {
@@ -41,7 +46,10 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
       workspace,
       run: ctx.run,
       runTimeoutMs: settings.runTimeoutMs,
-      protect: { protectTests: ctx.protectTests, ...(ctx.protectTests ? await diagnosedTestFiles(ctx, workspace) : { testFiles: new Set<string>() }) },
+      protect: {
+        protectTests: ctx.protectTests,
+        ...(ctx.protectTests ? await diagnosedTestFiles(ctx, workspace) : { testFiles: new Set<string>() }),
+      },
       patchMaxBytes: settings.patchMaxBytes,
       log: (text) => {
         ctx.log(text);
@@ -49,22 +57,40 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
       },
       trees: { start, current: start },
     };
-    const loop = new AgentLoop(ctx, env, {
-      client,
-      contextTokens: settings.contextTokens,
-      budgets,
-      redact,
-      onTokens: (prompt, completion) => {
-        deps.metrics?.tokens('prompt', prompt);
-        deps.metrics?.tokens('completion', completion);
+    const loop = new AgentLoop(
+      ctx,
+      env,
+      {
+        client,
+        contextTokens: settings.contextTokens,
+        budgets,
+        redact,
+        onTokens: (prompt, completion) => {
+          deps.metrics?.tokens('prompt', prompt);
+          deps.metrics?.tokens('completion', completion);
+        },
       },
-    }, settings.model);
-    ctx.log(`model fixer: ${settings.model}, budgets ${budgets.maxSteps} steps, ${budgets.maxTokens} tokens, ${budgets.maxWallSeconds} s, ${budgets.maxAttempts} attempts${ctx.protectTests ? '; tests protected' : ''}`);
+      settings.model,
+    );
+    ctx.log(
+      `model fixer: ${settings.model}, budgets ${budgets.maxSteps} steps, ${budgets.maxTokens} tokens, ${budgets.maxWallSeconds} s, ${budgets.maxAttempts} attempts${ctx.protectTests ? '; tests protected' : ''}`,
+    );
     const result = await loop.run();
     const { usage } = result;
-    ctx.log(`model fixer: ${result.reason}: ${result.detail ?? ''} (${usage.steps} steps, ${usage.promptTokens}+${usage.completionTokens} tokens)`);
+    ctx.log(
+      `model fixer: ${result.reason}: ${result.detail ?? ''} (${usage.steps} steps, ${usage.promptTokens}+${usage.completionTokens} tokens)`,
+    );
     logger.info(
-      { taskId: ctx.taskId, reason: result.reason, detail: result.detail, steps: usage.steps, attempts: usage.attempts, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, modelTimeMs: usage.modelTimeMs },
+      {
+        taskId: ctx.taskId,
+        reason: result.reason,
+        detail: result.detail,
+        steps: usage.steps,
+        attempts: usage.attempts,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        modelTimeMs: usage.modelTimeMs,
+      },
       'model_agent_finished',
     );
     return result;
@@ -77,11 +103,17 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
  * The diagnosis's locations whose source is a test's: protected along with the path conventions.
  * A file that holds its code and its tests together (Rust) keeps only its tests protected.
  */
-async function diagnosedTestFiles(ctx: AgentContext, workspace: Workspace): Promise<Pick<ProtectOptions, 'testFiles' | 'inlineTests'>> {
+async function diagnosedTestFiles(
+  ctx: AgentContext,
+  workspace: Workspace,
+): Promise<Pick<ProtectOptions, 'testFiles' | 'inlineTests'>> {
   const testFiles = new Set<string>();
   const inlineTests = new Map<string, string>();
   for (const path of new Set(ctx.failure.diagnosis.locations.map((l) => l.path)).values()) {
-    const text = await workspace.readFile(path).then((b) => b.toString('utf8'), () => '');
+    const text = await workspace.readFile(path).then(
+      (b) => b.toString('utf8'),
+      () => '',
+    );
     if (!looksLikeTestSource(text)) continue;
     const inline = inlineTestCode(path, text);
     if (inline === null) testFiles.add(path);

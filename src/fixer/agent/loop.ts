@@ -19,11 +19,10 @@ export interface LoopDeps {
   onTokens(prompt: number, completion: number): void;
 }
 
-type Stop =
-  | { kind: 'finished' }
-  | { kind: 'budget' | 'gave_up' | 'unavailable'; detail: string };
+type Stop = { kind: 'finished' } | { kind: 'budget' | 'gave_up' | 'unavailable'; detail: string };
 
-const NUDGE = 'Use the tools to investigate and fix the failure, and call finish when you are done. A reply without a tool call ends the attempt.';
+const NUDGE =
+  'Use the tools to investigate and fix the failure, and call finish when you are done. A reply without a tool call ends the attempt.';
 
 export class AgentLoop {
   readonly usage: ModelUsage;
@@ -45,7 +44,10 @@ export class AgentLoop {
   }
 
   async run(): Promise<AgentResult> {
-    const timer = setTimeout(() => this.wall.abort(new ModelBudgetAbort('wall time')), this.deps.budgets.maxWallSeconds * 1000);
+    const timer = setTimeout(
+      () => this.wall.abort(new ModelBudgetAbort('wall time')),
+      this.deps.budgets.maxWallSeconds * 1000,
+    );
     try {
       return await this.attempts();
     } finally {
@@ -59,19 +61,31 @@ export class AgentLoop {
       this.usage.attempts = attempt;
       const stop = await this.converse();
       if (stop.kind === 'unavailable') return this.result('model_unavailable', stop.detail);
-      if (stop.kind === 'gave_up' && this.env.trees.current === this.env.trees.start) return this.result('gave_up', stop.detail);
+      if (stop.kind === 'gave_up' && this.env.trees.current === this.env.trees.start)
+        return this.result('gave_up', stop.detail);
       if (stop.kind === 'finished' && this.env.trees.current === this.env.trees.start) {
-        return this.result('gave_up', `the model finished without changing anything${this.usage.summary ? `: ${this.usage.summary}` : ''}`);
+        return this.result(
+          'gave_up',
+          `the model finished without changing anything${this.usage.summary ? `: ${this.usage.summary}` : ''}`,
+        );
       }
       this.ctx.log(`model fixer: verifying attempt ${attempt} by re-running the command`);
       const verdict = await this.ctx.verify();
       this.env.trees.current = await this.env.workspace.snapshot();
-      if (verdict.passed) return this.result('verified', `the model's change made the command pass (attempt ${attempt})`);
-      if (stop.kind !== 'finished') return this.result(stop.kind === 'budget' ? 'budget_exhausted' : 'gave_up', stop.detail);
+      if (verdict.passed)
+        return this.result('verified', `the model's change made the command pass (attempt ${attempt})`);
+      if (stop.kind !== 'finished')
+        return this.result(stop.kind === 'budget' ? 'budget_exhausted' : 'gave_up', stop.detail);
       if (attempt >= budgets.maxAttempts) {
-        return this.result('verification_failed', `the command still failed after ${attempt} verified attempt${attempt === 1 ? '' : 's'} of the model fixer`);
+        return this.result(
+          'verification_failed',
+          `the command still failed after ${attempt} verified attempt${attempt === 1 ? '' : 's'} of the model fixer`,
+        );
       }
-      this.messages.push({ role: 'user', content: retryPrompt(attempt + 1, budgets.maxAttempts, verdict.exitCode, verdict.output) });
+      this.messages.push({
+        role: 'user',
+        content: retryPrompt(attempt + 1, budgets.maxAttempts, verdict.exitCode, verdict.output),
+      });
     }
   }
 
@@ -81,15 +95,28 @@ export class AgentLoop {
     let nudged = false;
     for (;;) {
       const spent = this.usage.promptTokens + this.usage.completionTokens;
-      if (this.wall.signal.aborted) return { kind: 'budget', detail: `the model fixer ran out of its wall time budget (${budgets.maxWallSeconds} s)` };
-      if (this.usage.steps >= budgets.maxSteps) return { kind: 'budget', detail: `the model fixer ran out of its step budget (${budgets.maxSteps} steps)` };
-      if (spent >= budgets.maxTokens) return { kind: 'budget', detail: `the model fixer ran out of its token budget (${spent} of ${budgets.maxTokens} tokens)` };
+      if (this.wall.signal.aborted)
+        return {
+          kind: 'budget',
+          detail: `the model fixer ran out of its wall time budget (${budgets.maxWallSeconds} s)`,
+        };
+      if (this.usage.steps >= budgets.maxSteps)
+        return { kind: 'budget', detail: `the model fixer ran out of its step budget (${budgets.maxSteps} steps)` };
+      if (spent >= budgets.maxTokens)
+        return {
+          kind: 'budget',
+          detail: `the model fixer ran out of its token budget (${spent} of ${budgets.maxTokens} tokens)`,
+        };
 
       const message = await this.turn();
       if (typeof message === 'object' && 'kind' in message) return message;
       const calls = message.tool_calls ?? [];
       if (calls.length === 0) {
-        if (nudged) return { kind: 'gave_up', detail: `the model stopped without calling finish${message.content ? `: ${this.deps.redact(message.content.slice(0, 500))}` : ''}` };
+        if (nudged)
+          return {
+            kind: 'gave_up',
+            detail: `the model stopped without calling finish${message.content ? `: ${this.deps.redact(message.content.slice(0, 500))}` : ''}`,
+          };
         nudged = true;
         this.messages.push({ role: 'user', content: NUDGE });
         continue;
@@ -109,7 +136,11 @@ export class AgentLoop {
     try {
       completion = await this.deps.client.complete(this.messages, TOOLS, signal);
     } catch (err) {
-      if (err instanceof ModelBudgetAbort) return { kind: 'budget', detail: `the model fixer ran out of its wall time budget (${this.deps.budgets.maxWallSeconds} s)` };
+      if (err instanceof ModelBudgetAbort)
+        return {
+          kind: 'budget',
+          detail: `the model fixer ran out of its wall time budget (${this.deps.budgets.maxWallSeconds} s)`,
+        };
       if (err instanceof ModelUnavailableError) return { kind: 'unavailable', detail: err.message };
       throw err;
     }
@@ -121,7 +152,11 @@ export class AgentLoop {
     this.deps.onTokens(prompt, answer);
     const { message } = completion;
     const toolCalls = message.tool_calls ?? [];
-    this.messages.push({ role: 'assistant', content: message.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) });
+    this.messages.push({
+      role: 'assistant',
+      content: message.content ?? null,
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    });
     return message;
   }
 
@@ -130,18 +165,30 @@ export class AgentLoop {
     let stop: Stop | null = null;
     for (const call of calls) {
       if (stop !== null) {
-        this.messages.push({ role: 'tool', tool_call_id: call.id, content: 'not run: the attempt ended before this call' });
+        this.messages.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: 'not run: the attempt ended before this call',
+        });
         continue;
       }
       if (call.type !== 'function') {
-        this.messages.push({ role: 'tool', tool_call_id: call.id, content: 'error: only function tools are available' });
+        this.messages.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: 'error: only function tools are available',
+        });
         continue;
       }
       const { name, arguments: args } = call.function;
       const verdict = this.repeats.see(callKey(name, parseLoose(args)));
       if (verdict === 'stop') {
         this.ctx.log(`model fixer: stopped, the model repeated ${name} with the same arguments without progress`);
-        this.messages.push({ role: 'tool', tool_call_id: call.id, content: 'stopped: you repeated this exact call without any change in between' });
+        this.messages.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: 'stopped: you repeated this exact call without any change in between',
+        });
         stop = { kind: 'gave_up', detail: `the model repeated the same ${name} call without progress and was stopped` };
         continue;
       }

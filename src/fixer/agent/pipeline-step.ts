@@ -14,7 +14,8 @@ const FALLBACK_BUDGETS: AgentBudgets = { maxSteps: 30, maxTokens: 300_000, maxWa
 /** Below this much of the task's time, the agent is not started. */
 const MIN_AGENT_SECONDS = 10;
 const TIME_MARGIN_SECONDS = 10;
-const TEST_COMMAND = /\b(node\s+(--[\w-]+\s+)*--test|npm\s+(run\s+)?test|yarn\s+test|pnpm\s+(run\s+)?test|jest|vitest|mocha|ava|tap|pytest|py\.test|tox|go\s+test|cargo\s+(test|nextest)|rspec|phpunit|gradle\w*\s+test|mvn\w*\s+test)\b/;
+const TEST_COMMAND =
+  /\b(node\s+(--[\w-]+\s+)*--test|npm\s+(run\s+)?test|yarn\s+test|pnpm\s+(run\s+)?test|jest|vitest|mocha|ava|tap|pytest|py\.test|tox|go\s+test|cargo\s+(test|nextest)|rspec|phpunit|gradle\w*\s+test|mvn\w*\s+test)\b/;
 
 /** A test failure by the diagnosis, or by a failing command that runs a test runner. */
 export function isTestFailure(failure: Failure): boolean {
@@ -38,7 +39,8 @@ export async function modelBudgets(ctx: FixContext, runner: CommandRunner): Prom
   const server = agent.budgets ?? FALLBACK_BUDGETS;
   for (const [key, value] of Object.entries(repo)) {
     const ceiling = server[key as keyof AgentBudgets];
-    if (typeof value === 'number' && ceiling !== undefined && value > ceiling) ctx.log('system', `${CI_FIXER_FILE} asks for model ${key} ${value}; the server allows ${ceiling}`);
+    if (typeof value === 'number' && ceiling !== undefined && value > ceiling)
+      ctx.log('system', `${CI_FIXER_FILE} asks for model ${key} ${value}; the server allows ${ceiling}`);
   }
   const budgets = lowerBudgets(server, repo);
   const left = secondsLeft(ctx, runner);
@@ -66,7 +68,10 @@ function secondsLeft(ctx: FixContext, runner: CommandRunner): number {
 
 /** The repository's `model:` settings as budgets to lower to; null when it opts out (or is unreadable). */
 async function repoModelSettings(ctx: FixContext): Promise<Partial<AgentBudgets> | null> {
-  const text = await ctx.sandbox.readFile(`${REPO_DIR}/${CI_FIXER_FILE}`).then((b) => b.toString('utf8'), () => undefined);
+  const text = await ctx.sandbox.readFile(`${REPO_DIR}/${CI_FIXER_FILE}`).then(
+    (b) => b.toString('utf8'),
+    () => undefined,
+  );
   if (text === undefined) return {};
   let model: RepoModelSettings | undefined;
   try {

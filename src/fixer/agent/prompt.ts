@@ -13,7 +13,9 @@ export function systemPrompt(protectTests: boolean, budgets: AgentBudgets): stri
     'Rules:',
     '- Make the smallest change that fixes the cause. Do not disable, skip or delete tests, checks or lint rules.',
     '- Never change files under .github/workflows/, .ci-fixer.yml or .git; such edits are refused.',
-    ...(protectTests ? ['- This is a test failure and tests are protected: edits to test files are refused. Fix the code under test.'] : []),
+    ...(protectTests
+      ? ['- This is a test failure and tests are protected: edits to test files are refused. Fix the code under test.']
+      : []),
     '- Read a file before you edit it, and copy old_string exactly from what you read.',
     '- Check your fix with the run tool (the failing command, or the failing part of it).',
     '- When you are done, call finish with a short summary of the cause and your change. The command is then re-run;',
@@ -27,12 +29,15 @@ export function taskPrompt(ctx: AgentContext): string {
   const d = failure.diagnosis;
   const files = ctx.files.slice(0, FILE_LIST_MAX);
   const more = ctx.files.length > files.length ? `\n(${ctx.files.length - files.length} more; use list_files)` : '';
-  const tail = failure.output.length > OUTPUT_TAIL_CHARS ? `[…]\n${failure.output.slice(-OUTPUT_TAIL_CHARS)}` : failure.output;
+  const tail =
+    failure.output.length > OUTPUT_TAIL_CHARS ? `[…]\n${failure.output.slice(-OUTPUT_TAIL_CHARS)}` : failure.output;
   return [
     `The command failed with exit code ${failure.exitCode}:`,
     fence(ctx.command),
     `Diagnosis: ${d.summary} (tool ${d.tool}, category ${d.category})${d.step ? `; failing step: ${d.step.command}` : ''}`,
-    ...(d.locations.length > 0 ? [`Locations: ${d.locations.map((l) => `${l.path}${l.line ? `:${l.line}` : ''}`).join(', ')}`] : []),
+    ...(d.locations.length > 0
+      ? [`Locations: ${d.locations.map((l) => `${l.path}${l.line ? `:${l.line}` : ''}`).join(', ')}`]
+      : []),
     ...(d.excerpt.length > 0 ? ['Key lines:', fence(d.excerpt.join('\n'))] : []),
     `Repository files:`,
     fence(`${files.join('\n')}${more}`),

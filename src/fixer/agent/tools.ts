@@ -25,10 +25,20 @@ const schemas = {
       end_line: line().optional().describe(`Last line to return. At most ${READ_MAX_LINES} lines per call.`),
     })
     .strict(),
-  list_files: z.object({ path: z.string().optional().describe('A directory to list, relative to the repository root. Default: the whole repository.') }).strict(),
+  list_files: z
+    .object({
+      path: z
+        .string()
+        .optional()
+        .describe('A directory to list, relative to the repository root. Default: the whole repository.'),
+    })
+    .strict(),
   search: z
     .object({
-      pattern: z.string().min(1).describe('Extended regular expression (git grep -E), or a literal string with fixed_strings.'),
+      pattern: z
+        .string()
+        .min(1)
+        .describe('Extended regular expression (git grep -E), or a literal string with fixed_strings.'),
       path: z.string().optional().describe('Limit the search to this file or directory.'),
       fixed_strings: z.boolean().optional().describe('Treat pattern as a literal string.'),
     })
@@ -38,7 +48,10 @@ const schemas = {
       path: z.string().describe('File path relative to the repository root.'),
       old_string: z.string().optional().describe('Exact text to replace; must occur exactly once in the file.'),
       new_string: z.string().optional().describe('Replacement for old_string.'),
-      content: z.string().optional().describe('Whole new file content (creates or overwrites the file); instead of old_string/new_string.'),
+      content: z
+        .string()
+        .optional()
+        .describe('Whole new file content (creates or overwrites the file); instead of old_string/new_string.'),
     })
     .strict(),
   run: z
@@ -47,7 +60,11 @@ const schemas = {
       timeout_seconds: z.number().int().min(1).max(3600).optional().describe('Timeout; capped by the server.'),
     })
     .strict(),
-  finish: z.object({ summary: z.string().min(1).max(4000).describe('What was wrong and what you changed, in a few sentences.') }).strict(),
+  finish: z
+    .object({
+      summary: z.string().min(1).max(4000).describe('What was wrong and what you changed, in a few sentences.'),
+    })
+    .strict(),
 } as const;
 
 export type ToolName = keyof typeof schemas;
@@ -56,7 +73,8 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   read_file: `Read a text file of the repository, optionally a line range (at most ${READ_MAX_LINES} lines per call).`,
   list_files: `List the repository's files (tracked and untracked, ignored ones left out; at most ${LIST_MAX}).`,
   search: `Search the repository's files with git grep; returns at most ${SEARCH_MAX_MATCHES} matching lines as path:line:text.`,
-  edit_file: 'Edit a file: replace old_string (exactly one occurrence) with new_string, or write the whole file with content.',
+  edit_file:
+    'Edit a file: replace old_string (exactly one occurrence) with new_string, or write the whole file with content.',
   run: `Run a shell command in the repository root inside the sandbox; returns the exit code and the last ${RUN_OUTPUT_CHARS} characters of output.`,
   finish: 'Call when your fix is complete (the command will then be re-run to verify it), or when you cannot fix it.',
 };
@@ -93,7 +111,8 @@ const answer = (content: string, extra: Omit<ToolAnswer, 'content'> = {}): ToolA
 
 /** Parses, validates and runs one tool call. Never throws for the model's mistakes. */
 export async function callTool(env: ToolEnv, name: string, rawArgs: string): Promise<ToolAnswer> {
-  if (!(name in schemas)) return answer(`error: unknown tool ${JSON.stringify(name)}; the tools are ${Object.keys(schemas).join(', ')}`);
+  if (!(name in schemas))
+    return answer(`error: unknown tool ${JSON.stringify(name)}; the tools are ${Object.keys(schemas).join(', ')}`);
   let json: unknown;
   try {
     json = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs);
@@ -150,7 +169,8 @@ async function readFile(env: ToolEnv, args: z.infer<typeof schemas.read_file>): 
   const lines = text.split('\n');
   const start = args.start_line ?? 1;
   const end = Math.min(lines.length, args.end_line ?? start + READ_MAX_LINES - 1, start + READ_MAX_LINES - 1);
-  if (start > lines.length) return answer(`error: ${args.path} has ${lines.length} lines; start_line ${start} is past the end`);
+  if (start > lines.length)
+    return answer(`error: ${args.path} has ${lines.length} lines; start_line ${start} is past the end`);
   let body = lines.slice(start - 1, end).join('\n');
   let cut = '';
   if (body.length > READ_MAX_CHARS) {
@@ -183,9 +203,12 @@ async function search(env: ToolEnv, args: z.infer<typeof schemas.search>): Promi
   }
   const result = await env.workspace.grep(args.pattern, scope, args.fixed_strings ?? false);
   if (result.exitCode === 1) return answer(`no matches for ${JSON.stringify(args.pattern)}`);
-  if (result.exitCode !== 0) return answer(`error: search failed: ${result.stderr.slice(0, 500) || `exit ${result.exitCode}`}`);
+  if (result.exitCode !== 0)
+    return answer(`error: search failed: ${result.stderr.slice(0, 500) || `exit ${result.exitCode}`}`);
   const lines = result.stdout.split('\n').filter((l) => l !== '');
-  const shown = lines.slice(0, SEARCH_MAX_MATCHES).map((l) => (l.length > SEARCH_LINE_CHARS ? `${l.slice(0, SEARCH_LINE_CHARS)}…` : l));
+  const shown = lines
+    .slice(0, SEARCH_MAX_MATCHES)
+    .map((l) => (l.length > SEARCH_LINE_CHARS ? `${l.slice(0, SEARCH_LINE_CHARS)}…` : l));
   const more = lines.length > shown.length ? `\n(more matches left out; narrow the pattern or the path)` : '';
   return answer(`${shown.join('\n')}${more}`);
 }
@@ -193,7 +216,9 @@ async function search(env: ToolEnv, args: z.infer<typeof schemas.search>): Promi
 async function editFile(env: ToolEnv, args: z.infer<typeof schemas.edit_file>): Promise<ToolAnswer> {
   const replace = args.old_string !== undefined || args.new_string !== undefined;
   if (replace === (args.content !== undefined)) {
-    return answer('error: give either old_string and new_string (a replacement), or content (the whole file), not both');
+    return answer(
+      'error: give either old_string and new_string (a replacement), or content (the whole file), not both',
+    );
   }
   if (replace && (args.old_string === undefined || args.new_string === undefined || args.old_string === '')) {
     return answer('error: a replacement needs a non-empty old_string and a new_string');
@@ -212,8 +237,14 @@ async function editFile(env: ToolEnv, args: z.infer<typeof schemas.edit_file>): 
   if (replace) {
     if (current === null) return answer(`error: ${args.path} does not exist; to create it, pass content instead`);
     const count = current.split(args.old_string as string).length - 1;
-    if (count === 0) return answer(`error: old_string was not found in ${args.path}; read the file again and copy the text exactly, whitespace included`);
-    if (count > 1) return answer(`error: old_string occurs ${count} times in ${args.path}; include more surrounding lines so it occurs once`);
+    if (count === 0)
+      return answer(
+        `error: old_string was not found in ${args.path}; read the file again and copy the text exactly, whitespace included`,
+      );
+    if (count > 1)
+      return answer(
+        `error: old_string occurs ${count} times in ${args.path}; include more surrounding lines so it occurs once`,
+      );
     const at = current.indexOf(args.old_string as string);
     next = current.slice(0, at) + (args.new_string as string) + current.slice(at + (args.old_string as string).length);
   } else {
@@ -229,8 +260,13 @@ async function editFile(env: ToolEnv, args: z.infer<typeof schemas.edit_file>): 
 async function runCommand(env: ToolEnv, args: z.infer<typeof schemas.run>): Promise<ToolAnswer> {
   const timeoutMs = Math.min(env.runTimeoutMs, (args.timeout_seconds ?? Infinity) * 1000);
   const result = await env.run(args.command, { timeoutMs });
-  const status = result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : (result.outOfMemory ?? `exit code ${result.exitCode}`);
-  const output = result.output.length > RUN_OUTPUT_CHARS ? `[output cut to its last ${RUN_OUTPUT_CHARS} characters]\n${result.output.slice(-RUN_OUTPUT_CHARS)}` : result.output;
+  const status = result.timedOut
+    ? `timed out after ${Math.round(timeoutMs / 1000)} s`
+    : (result.outOfMemory ?? `exit code ${result.exitCode}`);
+  const output =
+    result.output.length > RUN_OUTPUT_CHARS
+      ? `[output cut to its last ${RUN_OUTPUT_CHARS} characters]\n${result.output.slice(-RUN_OUTPUT_CHARS)}`
+      : result.output;
   const check = await checkpoint(env);
   const note = check.undone === null ? '' : `\n${check.undone}`;
   if (check.undone !== null) env.log(`model fixer: ${check.undone}`);
@@ -266,7 +302,11 @@ async function checkpoint(env: ToolEnv): Promise<{ changed: boolean; undone: str
   for (const change of changes) {
     let reason = protectedReason(change.path, env.protect);
     if (reason === null) reason = await inlineTestsChanged(env, change);
-    if (reason === null && change.newMode === '120000' && symlinkTarget(change.path, await workspace.blob(change.newBlob)) === null) {
+    if (
+      reason === null &&
+      change.newMode === '120000' &&
+      symlinkTarget(change.path, await workspace.blob(change.newBlob)) === null
+    ) {
       reason = `${change.path} would be a symlink out of the repository`;
     }
     if (reason !== null) {
@@ -283,7 +323,10 @@ async function checkpoint(env: ToolEnv): Promise<{ changed: boolean; undone: str
   const size = await workspace.patchBytes(trees.start, now);
   if (size > env.patchMaxBytes) {
     await workspace.restore(before, changes);
-    return { changed: false, undone: `refused and undone: the change would make the patch ${size} bytes, over the cap of ${env.patchMaxBytes}; make a smaller change` };
+    return {
+      changed: false,
+      undone: `refused and undone: the change would make the patch ${size} bytes, over the cap of ${env.patchMaxBytes}; make a smaller change`,
+    };
   }
   trees.current = now;
   return { changed: true, undone: null };

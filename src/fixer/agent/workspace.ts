@@ -62,7 +62,9 @@ export class Workspace {
   private async must(command: string): Promise<Captured> {
     const result = await this.capture(command);
     if (result.exitCode !== 0) {
-      throw new InfrastructureError('agent_workspace_failed', `command failed in the checkout: ${command}`, { cause: new Error(result.stderr.slice(-2000)) });
+      throw new InfrastructureError('agent_workspace_failed', `command failed in the checkout: ${command}`, {
+        cause: new Error(result.stderr.slice(-2000)),
+      });
     }
     return result;
   }
@@ -90,11 +92,17 @@ export class Workspace {
     // The private index starts as a copy of the real one and is kept between snapshots, so only
     // files changed since the last one are hashed. -p keeps the copy's mtime, which git needs to
     // recognise files changed in the same second as "racy" and compare their content.
-    const seed = this.indexSeeded ? '' : `cp -p -- "$(git rev-parse --git-path index)" ${shellQuote(index)} 2>/dev/null; `;
+    const seed = this.indexSeeded
+      ? ''
+      : `cp -p -- "$(git rev-parse --git-path index)" ${shellQuote(index)} 2>/dev/null; `;
     const result = await this.must(`${seed}${env} git add --all >/dev/null && ${env} git write-tree`);
     this.indexSeeded = true;
     const tree = result.stdout.trim();
-    if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new InfrastructureError('agent_workspace_failed', `git write-tree printed ${JSON.stringify(tree.slice(0, 100))}`);
+    if (!/^[0-9a-f]{40,64}$/.test(tree))
+      throw new InfrastructureError(
+        'agent_workspace_failed',
+        `git write-tree printed ${JSON.stringify(tree.slice(0, 100))}`,
+      );
     return tree;
   }
 
@@ -126,7 +134,9 @@ export class Workspace {
     const restored = changes.filter((c) => c.status !== 'A').map((c) => c.path);
     if (restored.length > 0) {
       await this.sandbox.writeFile(`${SCRATCH}/restore`, restored.join('\0'));
-      await this.must(`GIT_LITERAL_PATHSPECS=1 git restore --source=${tree} --worktree --pathspec-from-file=../${SCRATCH}/restore --pathspec-file-nul`);
+      await this.must(
+        `GIT_LITERAL_PATHSPECS=1 git restore --source=${tree} --worktree --pathspec-from-file=../${SCRATCH}/restore --pathspec-file-nul`,
+      );
     }
     if (removed.length > 0) {
       await this.sandbox.writeFile(`${SCRATCH}/remove`, removed.join('\0'));
@@ -145,13 +155,20 @@ export class Workspace {
   /** git grep over tracked and untracked files; exit 1 means no match. Output bounded. */
   async grep(pattern: string, scope: string, fixed: boolean): Promise<Captured> {
     const mode = fixed ? '-F' : '-E';
-    return this.capture(`git grep -n -I --untracked --no-color ${mode} -e ${shellQuote(pattern)} -- ${shellQuote(scope)}`, 30_000, 60_000);
+    return this.capture(
+      `git grep -n -I --untracked --no-color ${mode} -e ${shellQuote(pattern)} -- ${shellQuote(scope)}`,
+      30_000,
+      60_000,
+    );
   }
 
   /** Tracked and untracked (not ignored) files, at most `limit`. */
   async listFiles(limit: number): Promise<{ files: string[]; more: boolean }> {
     await this.must(`git ls-files -z --cached --others --exclude-standard --deduplicate > ../${SCRATCH}/files`);
-    const all = (await this.sandbox.readFile(`${SCRATCH}/files`)).toString('utf8').split('\0').filter((f) => f !== '');
+    const all = (await this.sandbox.readFile(`${SCRATCH}/files`))
+      .toString('utf8')
+      .split('\0')
+      .filter((f) => f !== '');
     return { files: all.slice(0, limit), more: all.length > limit };
   }
 }

@@ -6,7 +6,6 @@ import type { AgentBudgets, AgentContext, AgentStopReason, Failure, FixContext, 
 import { isTestFailure } from '../agent/pipeline-step.js';
 import type { CommandRuns } from './runs.js';
 
-
 const REASONS: Record<AgentStopReason, string> = {
   verified: 'the model reported a verified fix',
   budget_exhausted: 'the model fixer ran out of its budget',
@@ -16,7 +15,9 @@ const REASONS: Record<AgentStopReason, string> = {
 };
 
 export function modelAllowed(ctx: FixContext): boolean {
-  return ctx.agent !== undefined && (ctx.spec.fixers === undefined || ctx.spec.fixers.includes('model' satisfies FixerName));
+  return (
+    ctx.agent !== undefined && (ctx.spec.fixers === undefined || ctx.spec.fixers.includes('model' satisfies FixerName))
+  );
 }
 
 /** Runs a check of the candidate committed, as CI would (FixFiles.check). */
@@ -32,7 +33,15 @@ export interface AgentRun {
 
 export async function runAgent(
   ctx: FixContext,
-  deps: { failure: Failure; runs: CommandRuns; run: RunInRepo; files: string[]; repoDir: string; budgets: AgentBudgets; check: CandidateCheck },
+  deps: {
+    failure: Failure;
+    runs: CommandRuns;
+    run: RunInRepo;
+    files: string[];
+    repoDir: string;
+    budgets: AgentBudgets;
+    check: CandidateCheck;
+  },
 ): Promise<AgentRun> {
   const agent = ctx.agent;
   if (agent === undefined) throw new Error('runAgent without an agent');
@@ -63,7 +72,15 @@ export async function runAgent(
     // Only the error's name is kept: a message could carry what the endpoint sent back.
     if (error instanceof AppError) throw error;
     ctx.log('system', `the model fixer failed: ${error instanceof Error ? error.name : 'error'}`);
-    return { usage: null, reason: 'model_unavailable', text: `the model fixer failed (${error instanceof Error ? error.name : 'error'})` };
+    return {
+      usage: null,
+      reason: 'model_unavailable',
+      text: `the model fixer failed (${error instanceof Error ? error.name : 'error'})`,
+    };
   }
-  return { usage: result.usage, reason: result.reason, text: result.detail ?? REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}` };
+  return {
+    usage: result.usage,
+    reason: result.reason,
+    text: result.detail ?? REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}`,
+  };
 }

@@ -58,7 +58,9 @@ export async function composeFixers(initial: Failure, deps: ComposeDeps): Promis
 
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const key = signature(current);
-    const candidates = applicableFixers(current, deps.allowed, deps.registry).filter((f) => !tried.has(`${key}|${f.name}`));
+    const candidates = applicableFixers(current, deps.allowed, deps.registry).filter(
+      (f) => !tried.has(`${key}|${f.name}`),
+    );
     if (candidates.length === 0) {
       if (round === 1) deps.log('no fixer recognises this failure');
       return stop(noFixerReason(kept, current, deps.allowed));
@@ -94,7 +96,13 @@ export async function composeFixers(initial: Failure, deps: ComposeDeps): Promis
  * One fixer on top of the kept state. Returns the next failure (null: the whole command passed)
  * when its change is kept, undefined when it did not apply, changed nothing or was reverted.
  */
-async function tryFixer(fixer: Fixer, current: Failure, deps: ComposeDeps, round: Round, noted: () => void): Promise<Failure | null | undefined> {
+async function tryFixer(
+  fixer: Fixer,
+  current: Failure,
+  deps: ComposeDeps,
+  round: Round,
+  noted: () => void,
+): Promise<Failure | null | undefined> {
   await deps.setPhase('fixing');
   deps.log(`applying fixer ${fixer.name}`);
   let applied: FixerOutcome;
@@ -141,7 +149,8 @@ function noFixerReason(kept: readonly FixerName[], current: Failure, allowed?: r
   const after = kept.length > 0 ? ` after ${kept.join(', ')}` : '';
   // No fixer can install a tool: the user needs to know which one, and where to add it.
   const missing = current.diagnosis.category === 'environment' ? missingCommand(cleanLines(current.output)) : null;
-  if (missing !== null) return `tool missing${after}: ${missing.name} not found: add it to setup in .ci-fixer.yml (${missing.line})`;
+  if (missing !== null)
+    return `tool missing${after}: ${missing.name} not found: add it to setup in .ci-fixer.yml (${missing.line})`;
   if (kept.length === 0) return `no fixer${limited} recognises this failure: ${current.diagnosis.summary}`;
   return `after ${kept.join(', ')} the command still fails and no fixer${limited} recognises it: ${current.diagnosis.summary}`;
 }

@@ -45,7 +45,8 @@ export class FixFiles {
    */
   async check<T>(run: () => Promise<T>, outputs = true): Promise<T> {
     const result = await this.worktree.onCandidate(this.before, run);
-    if (this.tracking && outputs) for (const name of await this.worktree.untracked()) if (!this.afterFix.has(name)) this.before.add(name);
+    if (this.tracking && outputs)
+      for (const name of await this.worktree.untracked()) if (!this.afterFix.has(name)) this.before.add(name);
     return result;
   }
 

@@ -63,7 +63,8 @@ export class CommandRuns {
    */
   async from(failure: Failure, manifestsChanged: () => Promise<boolean>): Promise<Recheck> {
     const index = failure.diagnosis.step?.index;
-    if (index === undefined || index === 0 || this.steps.length === 1) return { failure: await this.whole(), whole: true };
+    if (index === undefined || index === 0 || this.steps.length === 1)
+      return { failure: await this.whole(), whole: true };
     const earlierInstall = await manifestsChanged();
     const partial = fromStep(this.steps, index, this.markerPath, earlierInstall);
     if (partial.whole) return { failure: await this.whole(), whole: true };
@@ -100,7 +101,13 @@ export class CommandRuns {
       ...(cwd !== '' ? { cwd } : {}),
       ...(scripts ? { scripts } : {}),
     });
-    return { command: step?.command ?? command, exitCode: result.exitCode, output: result.output, diagnosis, ...(cwd !== '' ? { cwd } : {}) };
+    return {
+      command: step?.command ?? command,
+      exitCode: result.exitCode,
+      output: result.output,
+      diagnosis,
+      ...(cwd !== '' ? { cwd } : {}),
+    };
   }
 
   /**
@@ -122,7 +129,10 @@ export class CommandRuns {
     const state = this.steps.slice(0, index).filter((step) => stepKind(step.command) === 'state');
     if (!state.some((step) => /(?:^|[\s;&|({])(?:cd|pushd|popd)(?:\s|$)/.test(step.command))) return '';
     const script = `${state.map((step) => `{ ${step.command}\n} >/dev/null 2>&1 && `).join('')}git rev-parse --show-prefix`;
-    const result = await this.options.runner.run(script, { cwd: REPO_DIR, label: 'git rev-parse --show-prefix (the failing step\'s folder)' });
+    const result = await this.options.runner.run(script, {
+      cwd: REPO_DIR,
+      label: "git rev-parse --show-prefix (the failing step's folder)",
+    });
     const prefix = result.output.trim().split('\n').pop() ?? '';
     return result.exitCode === 0 && /^(?:[^\n\0]*\/)?$/.test(prefix) && !prefix.split('/').includes('..') ? prefix : '';
   }

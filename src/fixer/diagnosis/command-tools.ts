@@ -5,13 +5,37 @@ import type { Recognizer } from './types.js';
 
 /** What failing means for each tool, when only the command names it. */
 export const TOOL_CATEGORY: Record<DiagnosisTool, FailureCategory> = {
-  prettier: 'format', eslint: 'lint', biome: 'lint', tsc: 'type',
-  'node-test': 'test', jest: 'test', vitest: 'test', mocha: 'test',
-  npm: 'dependency', yarn: 'dependency', pnpm: 'dependency',
-  pytest: 'test', mypy: 'type', ruff: 'lint', black: 'format', isort: 'format', poetry: 'dependency', uv: 'dependency',
-  'go-build': 'build', 'go-vet': 'lint', 'go-test': 'test', gofmt: 'format', goimports: 'format', 'go-mod': 'dependency',
-  'cargo-build': 'build', 'cargo-test': 'test', 'cargo-fmt': 'format', clippy: 'lint',
-  terraform: 'format', shfmt: 'format', 'clang-format': 'format',
+  prettier: 'format',
+  eslint: 'lint',
+  biome: 'lint',
+  tsc: 'type',
+  'node-test': 'test',
+  jest: 'test',
+  vitest: 'test',
+  mocha: 'test',
+  npm: 'dependency',
+  yarn: 'dependency',
+  pnpm: 'dependency',
+  pytest: 'test',
+  mypy: 'type',
+  ruff: 'lint',
+  black: 'format',
+  isort: 'format',
+  poetry: 'dependency',
+  uv: 'dependency',
+  'go-build': 'build',
+  'go-vet': 'lint',
+  'go-test': 'test',
+  gofmt: 'format',
+  goimports: 'format',
+  'go-mod': 'dependency',
+  'cargo-build': 'build',
+  'cargo-test': 'test',
+  'cargo-fmt': 'format',
+  clippy: 'lint',
+  terraform: 'format',
+  shfmt: 'format',
+  'clang-format': 'format',
   'git-diff': 'generated',
   unknown: 'unknown',
 };
@@ -19,7 +43,8 @@ export const TOOL_CATEGORY: Record<DiagnosisTool, FailureCategory> = {
 const MAX_SCRIPT_DEPTH = 3;
 const MAX_EXPANDED_CHARS = 8192;
 // `npm test`, `npm run lint`, `yarn lint`, `yarn run lint`, `pnpm lint`, `bun run lint`.
-const SCRIPT_CALL = /(?:^|[\s;&|(])(npm|yarn|pnpm|bun)\s+(?:(?:run|run-script)\s+)?(?:--?[\w-]+(?:=\S+)?\s+)*([\w:.@/-]+)/g;
+const SCRIPT_CALL =
+  /(?:^|[\s;&|(])(npm|yarn|pnpm|bun)\s+(?:(?:run|run-script)\s+)?(?:--?[\w-]+(?:=\S+)?\s+)*([\w:.@/-]+)/g;
 const NPM_ALIASES: Record<string, string> = { t: 'test', tst: 'test' };
 
 /**

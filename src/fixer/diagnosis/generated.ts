@@ -73,7 +73,8 @@ function findings(lines: readonly string[], command: string): { found: Findings;
         changes--;
       }
     } else {
-      const listed = line.match(STAT_LINE) ?? (status ? line.match(PORCELAIN) : null) ?? (names ? line.match(NAME_ONLY) : null);
+      const listed =
+        line.match(STAT_LINE) ?? (status ? line.match(PORCELAIN) : null) ?? (names ? line.match(NAME_ONLY) : null);
       if (listed === null) continue;
       found.at((listed[2] ?? listed[1]!).replace(/^"(.*)"$/, '$1').replace(/\/$/, ''));
       found.line(line);
@@ -91,15 +92,27 @@ export const gitDiffRecognizer: Recognizer = {
     const { found, gitDiff } = findings(scanned(input.lines), input.command);
     // Without the check in the command (`make verify`), only git's own diff format is evidence.
     if (!check && !gitDiff) return null;
-    const excerpt = found.excerpt.length > 0 ? found.excerpt.slice(0, 12) : [`${input.command.trim().slice(0, 200)}: the tree differs (no file list printed)`];
-    return { tool: 'git-diff', category: 'generated', locations: found.locations, excerpt, confidence: check ? 0.9 : 0.5 };
+    const excerpt =
+      found.excerpt.length > 0
+        ? found.excerpt.slice(0, 12)
+        : [`${input.command.trim().slice(0, 200)}: the tree differs (no file list printed)`];
+    return {
+      tool: 'git-diff',
+      category: 'generated',
+      locations: found.locations,
+      excerpt,
+      confidence: check ? 0.9 : 0.5,
+    };
   },
 };
 
 /** The summary a person reads: which files the command's own steps changed and which check saw it. */
 export function treeSummary(diagnosis: Omit<Diagnosis, 'summary'>): string {
   const files = diagnosis.locations.map((l) => l.path);
-  const named = files.length === 0 ? 'files' : `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}`;
+  const named =
+    files.length === 0
+      ? 'files'
+      : `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}`;
   const step = diagnosis.step?.command.replace(/\s+/g, ' ');
   const check = step ? ` (\`${step.length > 60 ? `${step.slice(0, 57)}...` : step}\`)` : '';
   return `tree differs after generation: the command's own steps changed ${named} and its diff check${check} failed (generated)`;

@@ -17,7 +17,11 @@ function relative(path: string): string {
 }
 
 function location(path: string, line?: string, column?: string): RawLocation {
-  return { path: relative(path), ...(line ? { line: Number(line) } : {}), ...(column ? { column: Number(column) } : {}) };
+  return {
+    path: relative(path),
+    ...(line ? { line: Number(line) } : {}),
+    ...(column ? { column: Number(column) } : {}),
+  };
 }
 
 /** The module system's messages (go-mod): `go mod tidy` (and `go mod vendor`) answer each. */
@@ -94,7 +98,8 @@ const PACKAGE_FAIL = /^FAIL\t(\S+)\t/;
 function testFileCandidates(file: string, importPath: string | undefined): string[] {
   const candidates = [file];
   const segments = importPath?.split('/') ?? [];
-  for (let take = 1; take < Math.min(segments.length, 5); take += 1) candidates.push([...segments.slice(-take), file].join('/'));
+  for (let take = 1; take < Math.min(segments.length, 5); take += 1)
+    candidates.push([...segments.slice(-take), file].join('/'));
   return candidates;
 }
 
@@ -113,7 +118,10 @@ function frameImportPath(fn: string): string | null {
 }
 
 /** The module's own frames of a panic trace (the standard library's import paths have no dot in their first element). */
-function panicFrame(previous: string | undefined, line: string): { file: string; line: number; importPath: string } | null {
+function panicFrame(
+  previous: string | undefined,
+  line: string,
+): { file: string; line: number; importPath: string } | null {
   const file = FRAME_FILE.exec(line);
   if (!file || previous === undefined) return null;
   const importPath = frameImportPath(previous);
@@ -172,7 +180,8 @@ const goTestRecognizer: Recognizer = {
       const failed = PACKAGE_FAIL.exec(line);
       if (failed || PACKAGE_RESULT.test(line)) {
         if (failed) {
-          for (const p of pending.slice(0, 20)) for (const path of testFileCandidates(p.file, failed[1])) locations.push({ path, line: p.line });
+          for (const p of pending.slice(0, 20))
+            for (const path of testFileCandidates(p.file, failed[1])) locations.push({ path, line: p.line });
           keep(line);
         }
         pending = [];
@@ -234,13 +243,21 @@ function formatterRecognizer(tool: 'gofmt' | 'goimports'): Recognizer {
 // than the one installed.
 
 /** The go line (or toolchain line) asks for a Go that is not installed and may not be fetched. */
-export const TOOLCHAIN_NEWER = /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|^go: download go1[\d.]*\S*(?: for \S+)?: /;
+export const TOOLCHAIN_NEWER =
+  /go\.mod requires go >= \S+ \(running go \S+; GOTOOLCHAIN=local\)|^go: download go1[\d.]*\S*(?: for \S+)?: /;
 
 const goModRecognizer: Recognizer = {
   tool: 'go-mod',
   recognize(input) {
     const toolchain = input.lines.find((l) => TOOLCHAIN_NEWER.test(l));
-    if (toolchain) return { tool: 'go-mod', category: 'environment', locations: [{ path: 'go.mod' }], excerpt: [toolchain], confidence: 0.95 };
+    if (toolchain)
+      return {
+        tool: 'go-mod',
+        category: 'environment',
+        locations: [{ path: 'go.mod' }],
+        excerpt: [toolchain],
+        confidence: 0.95,
+      };
     const excerpt: string[] = [];
     const locations: RawLocation[] = [];
     for (const [index, line] of input.lines.entries()) {
@@ -258,7 +275,13 @@ const goModRecognizer: Recognizer = {
       if (excerpt.length >= MAX_EXCERPT) break;
     }
     if (excerpt.length === 0) return null;
-    return { tool: 'go-mod', category: 'dependency', locations, excerpt: excerpt.slice(0, MAX_EXCERPT), confidence: 0.95 };
+    return {
+      tool: 'go-mod',
+      category: 'dependency',
+      locations,
+      excerpt: excerpt.slice(0, MAX_EXCERPT),
+      confidence: 0.95,
+    };
   },
 };
 

@@ -35,7 +35,8 @@ const COMMAND_MATCH_BONUS = 0.25;
 const COMMAND_ONLY_CONFIDENCE = 0.3;
 // CSI and OSC sequences, then two-byte escapes (charset selection, keypad modes).
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?<>=]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][0-9A-Za-z]|\u001b[@-Z\\-_=>]/g;
+const ANSI =
+  /\u001b\[[0-9;?<>=]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][0-9A-Za-z]|\u001b[@-Z\\-_=>]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
@@ -59,10 +60,18 @@ export interface DiagnoseInput {
 export function cleanLines(output: string): string[] {
   const tail = output.length > MAX_INPUT_CHARS ? output.slice(-MAX_INPUT_CHARS) : output;
   const lines = tail.replace(ANSI, '').split(/\r?\n|\r/);
-  return lines.slice(-MAX_LINES).map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line).replace(CONTROL, ''));
+  return lines
+    .slice(-MAX_LINES)
+    .map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line).replace(CONTROL, ''));
 }
 
-function bestRecognition(lines: string[], command: string, texts: string[], exitCode: number, recognizers: readonly Recognizer[]): Recognition | null {
+function bestRecognition(
+  lines: string[],
+  command: string,
+  texts: string[],
+  exitCode: number,
+  recognizers: readonly Recognizer[],
+): Recognition | null {
   const named = toolFromCommand(texts, recognizers);
   let best: Recognition | null = null;
   let bestScore = -Infinity;
@@ -83,7 +92,13 @@ function bestRecognition(lines: string[], command: string, texts: string[], exit
   // The command alone competes too (with its bonus): a vague output match loses to a step that
   // plainly runs another tool, a tool's own summary line wins.
   if (named !== null && COMMAND_ONLY_CONFIDENCE + COMMAND_MATCH_BONUS > bestScore) {
-    return { tool: named, category: TOOL_CATEGORY[named], locations: [], excerpt: [], confidence: COMMAND_ONLY_CONFIDENCE };
+    return {
+      tool: named,
+      category: TOOL_CATEGORY[named],
+      locations: [],
+      excerpt: [],
+      confidence: COMMAND_ONLY_CONFIDENCE,
+    };
   }
   return best;
 }
@@ -93,7 +108,8 @@ function bestRecognition(lines: string[], command: string, texts: string[], exit
  * temporary folder means nothing to a reader and takes the room of the message.
  */
 function excerptOf(recognized: readonly string[] | undefined, lines: readonly string[], repoRoot?: string): string[] {
-  const source = Array.isArray(recognized) && recognized.length > 0 ? recognized : lines.filter((l) => l.trim() !== '').slice(-10);
+  const source =
+    Array.isArray(recognized) && recognized.length > 0 ? recognized : lines.filter((l) => l.trim() !== '').slice(-10);
   const root = repoRoot?.replace(/\/+$/, '');
   return source.slice(0, MAX_EXCERPT_LINES).map((line) => {
     let text = String(line).replace(ANSI, '').replace(CONTROL, '');
@@ -107,7 +123,12 @@ function summaryOf(diagnosis: Omit<Diagnosis, 'summary'>): string {
   const first = diagnosis.locations[0];
   const where = first ? ` in ${first.path}${first.line ? `:${first.line}` : ''}` : '';
   const step = diagnosis.step?.command.replace(/\s+/g, ' ');
-  const who = diagnosis.tool !== 'unknown' ? diagnosis.tool : step ? `\`${step.length > 60 ? `${step.slice(0, 57)}...` : step}\`` : 'the command';
+  const who =
+    diagnosis.tool !== 'unknown'
+      ? diagnosis.tool
+      : step
+        ? `\`${step.length > 60 ? `${step.slice(0, 57)}...` : step}\``
+        : 'the command';
   return `${who} failed${where} (${diagnosis.category})`;
 }
 
@@ -172,18 +193,31 @@ export function diagnose(input: DiagnoseInput, recognizers: readonly Recognizer[
       tool,
       category: tool === 'unknown' ? 'unknown' : (best?.category ?? TOOL_CATEGORY[tool]),
       step,
-      locations: repositoryLocations(Array.isArray(best?.locations) ? best.locations : [], input.files, input.repoRoot, input.cwd),
+      locations: repositoryLocations(
+        Array.isArray(best?.locations) ? best.locations : [],
+        input.files,
+        input.repoRoot,
+        input.cwd,
+      ),
       excerpt: excerptOf(best?.excerpt, lines, input.repoRoot),
     } satisfies Omit<Diagnosis, 'summary'>;
     const missing = missingCommandOf(lines, input.exitCode, best);
     if (missing !== null) {
       // A tool the sandbox lacks is the environment's failure, whatever tool the command names.
-      const env = { ...partial, category: 'environment', locations: [], excerpt: excerptOf([missing.line], lines, input.repoRoot) } satisfies Omit<Diagnosis, 'summary'>;
+      const env = {
+        ...partial,
+        category: 'environment',
+        locations: [],
+        excerpt: excerptOf([missing.line], lines, input.repoRoot),
+      } satisfies Omit<Diagnosis, 'summary'>;
       return { ...env, summary: `${missing.name} not found in the sandbox (environment)` };
     }
     return { ...partial, summary: summaryOf(partial) };
   } catch {
-    const fallback = { tool: 'unknown', category: 'unknown', step, locations: [], excerpt: [] } satisfies Omit<Diagnosis, 'summary'>;
+    const fallback = { tool: 'unknown', category: 'unknown', step, locations: [], excerpt: [] } satisfies Omit<
+      Diagnosis,
+      'summary'
+    >;
     return { ...fallback, summary: summaryOf(fallback) };
   }
 }

@@ -35,7 +35,10 @@ class FileIndex {
       if (this.files.has(inCwd)) return inCwd;
     }
     if (!p.startsWith('/') && this.files.has(p)) return p;
-    const parts = p.split('/').filter((c) => c !== '').slice(-MAX_COMPONENTS);
+    const parts = p
+      .split('/')
+      .filter((c) => c !== '')
+      .slice(-MAX_COMPONENTS);
     for (let i = p.startsWith('/') ? 0 : 1; i < parts.length; i++) {
       const candidate = parts.slice(i).join('/');
       if (this.files.has(candidate)) return candidate;
@@ -61,13 +64,19 @@ class FileIndex {
   }
 }
 
-const positive = (n: number | undefined): number | null => (typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1e9 ? n : null);
+const positive = (n: number | undefined): number | null =>
+  typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1e9 ? n : null;
 
 /**
  * Pure: the recognizer's locations made repository-relative, deduplicated and bounded. With a
  * file list (as the pipeline always gives), only paths that exist in the repository are kept.
  */
-export function repositoryLocations(raw: readonly RawLocation[], files?: ReadonlySet<string>, repoRoot?: string, cwd?: string): DiagnosisLocation[] {
+export function repositoryLocations(
+  raw: readonly RawLocation[],
+  files?: ReadonlySet<string>,
+  repoRoot?: string,
+  cwd?: string,
+): DiagnosisLocation[] {
   const index = files ? new FileIndex(files) : undefined;
   const seen = new Set<string>();
   const out: DiagnosisLocation[] = [];

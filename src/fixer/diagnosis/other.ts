@@ -38,11 +38,23 @@ export const terraformRecognizer: Recognizer = {
       }
     }
     if (errors.excerpt.length > 0 && errors.locations.length > 0) {
-      return { tool: 'terraform', category: 'build', locations: errors.locations, excerpt: errors.excerpt.slice(0, 12), confidence: 0.8 };
+      return {
+        tool: 'terraform',
+        category: 'build',
+        locations: errors.locations,
+        excerpt: errors.excerpt.slice(0, 12),
+        confidence: 0.8,
+      };
     }
     if (files.locations.length === 0) return null;
     const excerpt = files.excerpt.length > 0 ? files.excerpt : files.locations.map((l) => `--- old/${l.path}`);
-    return { tool: 'terraform', category: 'format', locations: files.locations, excerpt: excerpt.slice(0, 12), confidence: diffs > 0 || fmt ? 0.9 : 0.6 };
+    return {
+      tool: 'terraform',
+      category: 'format',
+      locations: files.locations,
+      excerpt: excerpt.slice(0, 12),
+      confidence: diffs > 0 || fmt ? 0.9 : 0.6,
+    };
   },
 };
 
@@ -101,14 +113,21 @@ export const shfmtRecognizer: Recognizer = {
       }
     }
     if (found.locations.length === 0) return null;
-    return { tool: 'shfmt', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: listed ? 0.75 : 0.9 };
+    return {
+      tool: 'shfmt',
+      category: 'format',
+      locations: found.locations,
+      excerpt: found.excerpt.slice(0, 12),
+      confidence: listed ? 0.75 : 0.9,
+    };
   },
 };
 
 // clang-format --dry-run -Werror: "src/main.c:1:4: error: code should be clang-formatted
 // [-Wclang-format-violations]" per place (a warning without -Werror), each followed by the source
 // line and a caret.
-const CLANG_FORMAT = /^(.+?):(\d+):(\d+): (?:error|warning): code should be clang-formatted \[-Wclang-format-violations\]$/;
+const CLANG_FORMAT =
+  /^(.+?):(\d+):(\d+): (?:error|warning): code should be clang-formatted \[-Wclang-format-violations\]$/;
 
 export const clangFormatRecognizer: Recognizer = {
   tool: 'clang-format',
@@ -117,7 +136,13 @@ export const clangFormatRecognizer: Recognizer = {
     const lines = scanned(input.lines);
     const found = collect(lines, CLANG_FORMAT);
     if (found.locations.length === 0) return null;
-    return { tool: 'clang-format', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };
+    return {
+      tool: 'clang-format',
+      category: 'format',
+      locations: found.locations,
+      excerpt: found.excerpt.slice(0, 12),
+      confidence: 0.95,
+    };
   },
 };
 

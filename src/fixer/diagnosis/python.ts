@@ -18,7 +18,8 @@ const PYTEST_ASSERT = /^E {3}/;
 const PYTEST_CLOSING = /^=+ .* in [\d.]+s(?: \([\d:]+\))? =+$/;
 const PYTEST_FAILED_COUNT = /\b\d+ (?:failed|errors?)\b|^=+ no tests ran\b|\binterrupted\b/;
 // `pytest -q` closes without the rule: "1 failed, 1 passed in 0.03s".
-const PYTEST_QUIET_CLOSING = /^\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected)(?:, \d+ [a-z]+)* in [\d.]+s(?: \([\d:]+\))?$/;
+const PYTEST_QUIET_CLOSING =
+  /^\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected)(?:, \d+ [a-z]+)* in [\d.]+s(?: \([\d:]+\))?$/;
 
 export const pytestRecognizer: Recognizer = {
   tool: 'pytest',
@@ -69,7 +70,13 @@ export const mypyRecognizer: Recognizer = {
     const found = collect(lines, MYPY_ERROR);
     const summary = lastMatch(lines, MYPY_SUMMARY)?.[0];
     if (found.locations.length === 0) return null;
-    return { tool: 'mypy', category: 'type', locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: summary ? 0.95 : 0.75 };
+    return {
+      tool: 'mypy',
+      category: 'type',
+      locations: found.locations,
+      excerpt: withSummary(found.excerpt, summary),
+      confidence: summary ? 0.95 : 0.75,
+    };
   },
 };
 
@@ -117,7 +124,13 @@ function ruffFormat(lines: readonly string[], command: string): Recognition | nu
   const summary = lastMatch(lines, REFORMAT_SUMMARY)?.[0];
   // `ruff format --diff` prints only diffs and the summary line, the same summary black prints.
   if (found.locations.length === 0 && !(summary !== undefined && /\bruff\s+format\b/.test(command))) return null;
-  return { tool: 'ruff', category: 'format', locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: 0.95 };
+  return {
+    tool: 'ruff',
+    category: 'format',
+    locations: found.locations,
+    excerpt: withSummary(found.excerpt, summary),
+    confidence: 0.95,
+  };
 }
 
 export const ruffRecognizer: Recognizer = {
@@ -157,7 +170,13 @@ export const blackRecognizer: Recognizer = {
     }
     if (found.locations.length === 0 && !ohNo) return null;
     const summary = lastMatch(lines, BLACK_SUMMARY)?.[0];
-    return { tool: 'black', category: 'format', locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: ohNo ? 0.95 : 0.8 };
+    return {
+      tool: 'black',
+      category: 'format',
+      locations: found.locations,
+      excerpt: withSummary(found.excerpt, summary),
+      confidence: ohNo ? 0.95 : 0.8,
+    };
   },
 };
 
@@ -172,7 +191,13 @@ export const isortRecognizer: Recognizer = {
     const lines = scanned(input.lines);
     const found = collect(lines, ISORT_ERROR);
     if (found.locations.length === 0) return null;
-    return { tool: 'isort', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };
+    return {
+      tool: 'isort',
+      category: 'format',
+      locations: found.locations,
+      excerpt: found.excerpt.slice(0, 12),
+      confidence: 0.95,
+    };
   },
 };
 
@@ -180,7 +205,8 @@ export const isortRecognizer: Recognizer = {
 // to fix it." (an Error from `poetry lock --check`, only a Warning from `poetry install`);
 // Poetry 1.8+/2.x: "pyproject.toml changed significantly since poetry.lock was last generated.
 // Run `poetry lock [--no-update]` to fix the lock file."
-const POETRY_DRIFT = /pyproject\.toml changed significantly since poetry\.lock was last generated|poetry\.lock is not consistent with pyproject\.toml/;
+const POETRY_DRIFT =
+  /pyproject\.toml changed significantly since poetry\.lock was last generated|poetry\.lock is not consistent with pyproject\.toml/;
 
 export const poetryRecognizer: Recognizer = {
   tool: 'poetry',
@@ -191,7 +217,13 @@ export const poetryRecognizer: Recognizer = {
     if (line === undefined) return null;
     // A warning alone did not fail the command: something else may have.
     const warning = /^\s*Warning:/i.test(line);
-    return { tool: 'poetry', category: 'dependency', locations: [{ path: 'poetry.lock' }, { path: 'pyproject.toml' }], excerpt: [line], confidence: warning ? 0.5 : 0.95 };
+    return {
+      tool: 'poetry',
+      category: 'dependency',
+      locations: [{ path: 'poetry.lock' }, { path: 'pyproject.toml' }],
+      excerpt: [line],
+      confidence: warning ? 0.5 : 0.95,
+    };
   },
 };
 
@@ -207,7 +239,13 @@ export const uvRecognizer: Recognizer = {
     const lines = scanned(input.lines);
     const m = lastMatch(lines, UV_DRIFT);
     if (m === null) return null;
-    return { tool: 'uv', category: 'dependency', locations: [{ path: m[1]! }, { path: 'pyproject.toml' }], excerpt: [m.input!], confidence: 0.95 };
+    return {
+      tool: 'uv',
+      category: 'dependency',
+      locations: [{ path: m[1]! }, { path: 'pyproject.toml' }],
+      excerpt: [m.input!],
+      confidence: 0.95,
+    };
   },
 };
 

@@ -10,7 +10,8 @@ import type { Recognition, Recognizer } from './types.js';
 const ERROR_HEADER = /^error(?:\[(E\d{4})\])?: (.*)$/;
 const WARNING_HEADER = /^warning(?:\[(E\d{4})\])?: (.*)$/;
 const ARROW = /^\s*--> (.+?):(\d+):(\d+)$/;
-const NOT_A_DIAGNOSTIC = /^(?:could not compile|aborting due to|test failed, to rerun|build failed|\d+ warnings? emitted|`[^`]+` \([^)]*\) generated \d+ warnings?)/;
+const NOT_A_DIAGNOSTIC =
+  /^(?:could not compile|aborting due to|test failed, to rerun|build failed|\d+ warnings? emitted|`[^`]+` \([^)]*\) generated \d+ warnings?)/;
 const COULD_NOT_COMPILE = /^error: could not compile `[^`]+`.*$/;
 // Error codes of type mismatches and missing methods/traits: a "type" failure, not a broken build.
 const TYPE_CODES = new Set(['E0061', 'E0277', 'E0282', 'E0283', 'E0308', 'E0369', 'E0599', 'E0609', 'E0614', 'E0618']);
@@ -18,8 +19,10 @@ const TYPE_CODES = new Set(['E0061', 'E0277', 'E0282', 'E0283', 'E0308', 'E0369'
 // Cargo 1.73+: "error: cannot update the lock file /repo/Cargo.lock because --locked was passed to
 // prevent this"; earlier: "error: the lock file /repo/Cargo.lock needs to be updated but --locked
 // was passed to prevent this". The same with --frozen.
-const LOCKED = /(?:cannot update the lock file (.+?) because|the lock file (.+?) needs to be updated but) --(?:locked|frozen) was passed to prevent this/;
-const DEPENDENCY = /^error: (?:no matching package named|failed to select a version for|failed to get `[^`]+` as a dependency|failed to load source for dependency)/;
+const LOCKED =
+  /(?:cannot update the lock file (.+?) because|the lock file (.+?) needs to be updated but) --(?:locked|frozen) was passed to prevent this/;
+const DEPENDENCY =
+  /^error: (?:no matching package named|failed to select a version for|failed to get `[^`]+` as a dependency|failed to load source for dependency)/;
 
 interface Block {
   severity: 'error' | 'warning';
@@ -39,13 +42,20 @@ function diagnostics(lines: readonly string[]): Block[] {
     if (m) {
       current = null;
       if (NOT_A_DIAGNOSTIC.test(m[2]!)) continue;
-      current = { severity: line.startsWith('error') ? 'error' : 'warning', code: m[1], header: line, clippy: false, deniedByWarnings: false };
+      current = {
+        severity: line.startsWith('error') ? 'error' : 'warning',
+        code: m[1],
+        header: line,
+        clippy: false,
+        deniedByWarnings: false,
+      };
       if (blocks.length < 200) blocks.push(current);
       continue;
     }
     if (current === null) continue;
     const arrow = line.match(ARROW);
-    if (arrow && current.location === undefined) current.location = { path: arrow[1]!, line: arrow[2]!, column: arrow[3]! };
+    if (arrow && current.location === undefined)
+      current.location = { path: arrow[1]!, line: arrow[2]!, column: arrow[3]! };
     else if (/clippy::|rust-clippy\//.test(line)) current.clippy = true;
     if (/implied by `-D warnings`/.test(line)) current.deniedByWarnings = true;
   }
@@ -63,10 +73,23 @@ function fromBlocks(blocks: Block[], found: Findings): void {
 function lockfile(lines: readonly string[]): Recognition | null {
   const m = lastMatch(lines, LOCKED);
   if (m !== null) {
-    return { tool: 'cargo-build', category: 'dependency', locations: [{ path: m[1] ?? m[2]! }, { path: 'Cargo.toml' }], excerpt: [m.input!], confidence: 0.97 };
+    return {
+      tool: 'cargo-build',
+      category: 'dependency',
+      locations: [{ path: m[1] ?? m[2]! }, { path: 'Cargo.toml' }],
+      excerpt: [m.input!],
+      confidence: 0.97,
+    };
   }
   const dep = lastMatch(lines, DEPENDENCY);
-  if (dep !== null) return { tool: 'cargo-build', category: 'dependency', locations: [{ path: 'Cargo.toml' }], excerpt: [dep.input!], confidence: 0.85 };
+  if (dep !== null)
+    return {
+      tool: 'cargo-build',
+      category: 'dependency',
+      locations: [{ path: 'Cargo.toml' }],
+      excerpt: [dep.input!],
+      confidence: 0.85,
+    };
   return null;
 }
 
@@ -83,7 +106,13 @@ export const cargoBuildRecognizer: Recognizer = {
     const found = new Findings();
     fromBlocks(errors, found);
     const category = errors.some((b) => b.code !== undefined && TYPE_CODES.has(b.code)) ? 'type' : 'build';
-    return { tool: 'cargo-build', category, locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: summary ? 0.9 : 0.7 };
+    return {
+      tool: 'cargo-build',
+      category,
+      locations: found.locations,
+      excerpt: withSummary(found.excerpt, summary),
+      confidence: summary ? 0.9 : 0.7,
+    };
   },
 };
 
@@ -101,7 +130,13 @@ export const clippyRecognizer: Recognizer = {
     const found = new Findings();
     fromBlocks([...lints, ...denied], found);
     const summary = lastMatch(lines, COULD_NOT_COMPILE)?.[0];
-    return { tool: 'clippy', category: 'lint', locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: lints.length > 0 ? 0.95 : 0.85 };
+    return {
+      tool: 'clippy',
+      category: 'lint',
+      locations: found.locations,
+      excerpt: withSummary(found.excerpt, summary),
+      confidence: lints.length > 0 ? 0.95 : 0.85,
+    };
   },
 };
 
@@ -150,7 +185,13 @@ export const cargoTestRecognizer: Recognizer = {
     }
     const summary = lastMatch(lines, TEST_SUMMARY)?.[0];
     if (summary === undefined && failures === 0) return null;
-    return { tool: 'cargo-test', category: 'test', locations: found.locations, excerpt: withSummary(found.excerpt, summary), confidence: summary ? 0.95 : 0.7 };
+    return {
+      tool: 'cargo-test',
+      category: 'test',
+      locations: found.locations,
+      excerpt: withSummary(found.excerpt, summary),
+      confidence: summary ? 0.95 : 0.7,
+    };
   },
 };
 
@@ -165,8 +206,19 @@ export const cargoFmtRecognizer: Recognizer = {
     const lines = scanned(input.lines);
     const found = collect(lines, FMT_DIFF, (m) => m[0]);
     if (found.locations.length === 0) return null;
-    return { tool: 'cargo-fmt', category: 'format', locations: found.locations, excerpt: found.excerpt.slice(0, 12), confidence: 0.95 };
+    return {
+      tool: 'cargo-fmt',
+      category: 'format',
+      locations: found.locations,
+      excerpt: found.excerpt.slice(0, 12),
+      confidence: 0.95,
+    };
   },
 };
 
-export const rustRecognizers: readonly Recognizer[] = [cargoBuildRecognizer, clippyRecognizer, cargoTestRecognizer, cargoFmtRecognizer];
+export const rustRecognizers: readonly Recognizer[] = [
+  cargoBuildRecognizer,
+  clippyRecognizer,
+  cargoTestRecognizer,
+  cargoFmtRecognizer,
+];

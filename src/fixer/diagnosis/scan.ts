@@ -39,7 +39,10 @@ export class Findings {
   /** Locations with a line first, and a path without a line dropped where a lined one names it. */
   preferLines(): RawLocation[] {
     const lined = new Set(this.locations.filter((l) => l.line !== undefined).map((l) => l.path));
-    return [...this.locations.filter((l) => l.line !== undefined), ...this.locations.filter((l) => l.line === undefined && !lined.has(l.path))];
+    return [
+      ...this.locations.filter((l) => l.line !== undefined),
+      ...this.locations.filter((l) => l.line === undefined && !lined.has(l.path)),
+    ];
   }
 
   line(text: string): void {
@@ -70,7 +73,11 @@ export function withSummary(excerpt: string[], summary: string | undefined, max 
 }
 
 /** Every line matching `pattern` (groups: path, then line and column if any) as a location and an excerpt line. */
-export function collect(lines: readonly string[], pattern: RegExp, quote: (m: RegExpMatchArray) => string = (m) => m.input!): Findings {
+export function collect(
+  lines: readonly string[],
+  pattern: RegExp,
+  quote: (m: RegExpMatchArray) => string = (m) => m.input!,
+): Findings {
   const found = new Findings();
   for (const line of lines) {
     const m = line.match(pattern);

@@ -18,7 +18,8 @@ export interface Invocation {
 // Words after which the next word is a command being run (`env X=1 black`, `xargs clang-format`).
 const RUNNERS = new Set(['env', 'exec', 'time', 'nice', 'command', 'xargs', 'then', 'do', 'else', '!']);
 // Launchers that pick the repository's own environment: kept in the fix command.
-const LAUNCHER = /(?:^|\s)((?:(?:poetry|uv|pdm|hatch|pipenv|rye) run(?: --?[\w-]+(?:=\S+)?)*|python3?(?:\.\d+)? -m|pipx run|uvx|npx)\s+)$/;
+const LAUNCHER =
+  /(?:^|\s)((?:(?:poetry|uv|pdm|hatch|pipenv|rye) run(?: --?[\w-]+(?:=\S+)?)*|python3?(?:\.\d+)? -m|pipx run|uvx|npx)\s+)$/;
 
 /**
  * Each place the command runs the tool matched by `head` (e.g. /black\b/), with the words after
@@ -33,7 +34,11 @@ export function invocations(command: string, head: RegExp): Invocation[] {
     const before = text.slice(0, match.index);
     const launcher = before.match(LAUNCHER)?.[1] ?? '';
     if (launcher === '' && !isCommandWord(before)) continue;
-    found.push({ launcher: launcher.replace(/\s+$/, ' '), program: match[0], args: words(text, match.index + match[0].length) });
+    found.push({
+      launcher: launcher.replace(/\s+$/, ' '),
+      program: match[0],
+      args: words(text, match.index + match[0].length),
+    });
   }
   return found;
 }
@@ -88,7 +93,11 @@ function words(text: string, start: number): string[] {
  * The words minus check-only flags: `drop` lists flags to remove (`--check`, `-d`),
  * `dropWithValue` those that take a value, as `--flag value` or `--flag=value`.
  */
-export function withoutFlags(args: readonly string[], drop: readonly string[], dropWithValue: readonly string[] = []): string[] {
+export function withoutFlags(
+  args: readonly string[],
+  drop: readonly string[],
+  dropWithValue: readonly string[] = [],
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;

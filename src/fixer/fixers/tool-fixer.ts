@@ -14,7 +14,11 @@ export function toolMissing(tool: string): FixerOutcome {
 /** Runs `recognizer` on the failure's own output: a fixer sees its tool even when another tool's diagnosis won. */
 export function recognise(recognizer: Recognizer, failure: Failure): Recognition | null {
   try {
-    return recognizer.recognize({ command: failure.command, lines: cleanLines(failure.output), exitCode: failure.exitCode });
+    return recognizer.recognize({
+      command: failure.command,
+      lines: cleanLines(failure.output),
+      exitCode: failure.exitCode,
+    });
   } catch {
     return null;
   }
@@ -53,7 +57,8 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
     },
     async apply(ctx) {
       const recognition = recognise(spec.recognizer, ctx.failure);
-      if (recognition === null) return { status: 'skipped', message: `${spec.name}: the failure is not ${spec.tool}'s` };
+      if (recognition === null)
+        return { status: 'skipped', message: `${spec.name}: the failure is not ${spec.tool}'s` };
       const commands: string[] = [];
       const missing = new Set<string>();
       for (const built of invocationsOr(ctx.failure.command, spec.head, spec.fallback)) {
@@ -79,5 +84,9 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
 
 /** Joins a fix command's parts, dropping empty ones. */
 export function commandLine(...parts: Array<string | readonly string[]>): string {
-  return parts.flat().map((p) => p.trim()).filter((p) => p !== '').join(' ');
+  return parts
+    .flat()
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .join(' ');
 }

@@ -13,8 +13,30 @@ import type { Separator, Step } from './split.js';
 export type StepKind = 'state' | 'install' | 'work';
 
 const STATE_BUILTINS = new Set([
-  'cd', 'pushd', 'popd', 'export', 'unset', 'set', 'source', '.', 'alias', 'unalias', 'umask', 'ulimit', 'shopt',
-  'trap', 'eval', 'declare', 'typeset', 'readonly', 'local', 'hash', 'nvm', 'conda', 'enable', 'exec',
+  'cd',
+  'pushd',
+  'popd',
+  'export',
+  'unset',
+  'set',
+  'source',
+  '.',
+  'alias',
+  'unalias',
+  'umask',
+  'ulimit',
+  'shopt',
+  'trap',
+  'eval',
+  'declare',
+  'typeset',
+  'readonly',
+  'local',
+  'hash',
+  'nvm',
+  'conda',
+  'enable',
+  'exec',
 ]);
 const STATE_WORD = /(?:^|[\s;&|({])(?:cd|pushd|popd|export|unset|set|source|\.|eval|alias|umask|exec)\s/;
 const ASSIGNMENT_ONLY = /^(?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s;&|]*)\s*)+$/;
@@ -41,9 +63,30 @@ const INSTALL = new RegExp(
 
 /** Files whose change makes an install step worth running again. */
 export const MANIFESTS = new Set([
-  'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', '.yarnrc.yml', 'pnpm-lock.yaml', 'pnpm-workspace.yaml',
-  'bun.lockb', 'bun.lock', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile', 'Pipfile.lock', 'setup.py', 'setup.cfg',
-  'go.mod', 'go.sum', 'Cargo.toml', 'Cargo.lock', 'Gemfile', 'Gemfile.lock', 'composer.json', 'composer.lock',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  '.yarnrc.yml',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  'bun.lockb',
+  'bun.lock',
+  'pyproject.toml',
+  'poetry.lock',
+  'uv.lock',
+  'Pipfile',
+  'Pipfile.lock',
+  'setup.py',
+  'setup.cfg',
+  'go.mod',
+  'go.sum',
+  'Cargo.toml',
+  'Cargo.lock',
+  'Gemfile',
+  'Gemfile.lock',
+  'composer.json',
+  'composer.lock',
 ]);
 
 export function isManifest(path: string): boolean {
@@ -123,7 +166,12 @@ export interface PartialRun {
  * install steps (only when `manifestsChanged`): the check between fix rounds. Earlier work steps
  * passed before and are not repeated; the final verification still runs the whole command.
  */
-export function fromStep(steps: readonly Step[], from: number, markerPath: string, manifestsChanged: boolean): PartialRun {
+export function fromStep(
+  steps: readonly Step[],
+  from: number,
+  markerPath: string,
+  manifestsChanged: boolean,
+): PartialRun {
   const start = Math.max(0, Math.min(from, steps.length - 1));
   const prelude: Step[] = [];
   const skipped: number[] = [];

@@ -56,7 +56,11 @@ class Scanner {
     let hasOr = false;
     const cut = (end: number, separator: Separator, next: number) => {
       // Blank lines and comments after `&&` continue the list: `a &&\n  b` is one list.
-      if (separator === '\n' && segments.at(-1)?.separator === '&&' && /^\s*(?:#[^\n]*)?\s*$/.test(this.s.slice(start, end))) {
+      if (
+        separator === '\n' &&
+        segments.at(-1)?.separator === '&&' &&
+        /^\s*(?:#[^\n]*)?\s*$/.test(this.s.slice(start, end))
+      ) {
         start = next;
         return;
       }
@@ -97,9 +101,15 @@ class Scanner {
     } else if (c === '\n') {
       this.pos++;
       this.readHeredocBodies(); // they belong to the line that opened them
-      const pending = st.top?.pending().replace(/\\\n/g, '').replace(/(?:^|\s)#[^\n]*\n?$/, '').replace(/\s+$/, '') ?? '';
+      const pending =
+        st.top
+          ?.pending()
+          .replace(/\\\n/g, '')
+          .replace(/(?:^|\s)#[^\n]*\n?$/, '')
+          .replace(/\s+$/, '') ?? '';
       // A newline after `&&`, `||` or `|` (and maybe a comment) continues the list.
-      if (st.top && st.stack.length === 0 && !/(?:\|\||&&|\|)$/.test(pending)) st.top.separator('\n', this.pos, this.pos);
+      if (st.top && st.stack.length === 0 && !/(?:\|\||&&|\|)$/.test(pending))
+        st.top.separator('\n', this.pos, this.pos);
       st.atStart = true;
     } else if (c === '#' && (this.pos === 0 || /[\s;&|()]/.test(s[this.pos - 1] as string))) {
       while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
@@ -178,7 +188,8 @@ class Scanner {
   private word(st: ListState): void {
     const s = this.s;
     const start = this.pos;
-    while (this.pos < s.length && !DELIMITER.test(s[this.pos] as string) && !`'"\`$\\`.includes(s[this.pos] as string)) this.pos++;
+    while (this.pos < s.length && !DELIMITER.test(s[this.pos] as string) && !`'"\`$\\`.includes(s[this.pos] as string))
+      this.pos++;
     if (this.pos === start) {
       // A quote, `$` or `\` inside a word: handled by the next turn of the loop.
       if (s[this.pos] === '$') this.pos++;

@@ -53,7 +53,7 @@ export function splitSteps(command: string): Step[] {
   const steps: Step[] = [];
   for (const { command: text, separator } of merged) {
     const trimmed = trimStep(text);
-    if (trimmed === '' || /^#/.test(trimmed) && !trimmed.includes('\n')) {
+    if (trimmed === '' || (/^#/.test(trimmed) && !trimmed.includes('\n'))) {
       // An empty or comment-only segment: the previous step keeps its own separator.
       continue;
     }

@@ -30,7 +30,7 @@ export function apiMessage(err: unknown): string {
     return (parsed as { message: string }).message;
   }
   const status = apiStatusCode(err);
-  const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
   return status === undefined ? message : `HTTP ${status}: ${message}`;
 }
 
@@ -69,7 +69,12 @@ export const THROTTLE_MAX_DELAY_MS = 10_000;
  * refused at once do not all return in the same second; without the header, exponential from
  * THROTTLE_BASE_DELAY_MS. Capped at maxMs either way.
  */
-export function throttleDelayMs(retryAfter: number | undefined, attempt: number, maxMs: number, random: () => number = Math.random): number {
+export function throttleDelayMs(
+  retryAfter: number | undefined,
+  attempt: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const base = retryAfter ?? THROTTLE_BASE_DELAY_MS * 2 ** Math.max(0, Math.min(attempt, 10));
   return Math.round(Math.min(maxMs, base * (1 + random() * 0.25)));
 }
@@ -130,16 +135,26 @@ export function classifyCreateError(err: unknown, consecutive: number, random?: 
   const status = apiStatusCode(err);
   const message = apiMessage(err);
   if (isQuotaExceeded(err)) {
-    return new CapacityError(`sandbox quota exhausted: ${message}`, capacityDelayMs(consecutive, random), { cause: err });
+    return new CapacityError(`sandbox quota exhausted: ${message}`, capacityDelayMs(consecutive, random), {
+      cause: err,
+    });
   }
   if (status === 429 || (status !== undefined && status >= 500)) {
     const retryAfter = retryAfterMs(header(err, 'retry-after'));
     // Jittered upwards: the tasks one throttled moment refused must not all return in the same second.
-    const delay = retryAfter !== undefined && retryAfter > 0 ? throttleDelayMs(retryAfter, consecutive, CAPACITY_MAX_DELAY_MS, random) : capacityDelayMs(consecutive, random);
+    const delay =
+      retryAfter !== undefined && retryAfter > 0
+        ? throttleDelayMs(retryAfter, consecutive, CAPACITY_MAX_DELAY_MS, random)
+        : capacityDelayMs(consecutive, random);
     return new CapacityError(`Kubernetes API busy (HTTP ${status}): ${message}`, delay, { cause: err });
   }
-  if (status === undefined) return new InfrastructureError('kubernetes_unreachable', `Kubernetes API unreachable: ${message}`, { cause: err });
-  return new InfrastructureError('sandbox_create_failed', `could not create the sandbox Job (HTTP ${status}): ${message}`, { cause: err });
+  if (status === undefined)
+    return new InfrastructureError('kubernetes_unreachable', `Kubernetes API unreachable: ${message}`, { cause: err });
+  return new InfrastructureError(
+    'sandbox_create_failed',
+    `could not create the sandbox Job (HTTP ${status}): ${message}`,
+    { cause: err },
+  );
 }
 
 /**
@@ -152,5 +167,9 @@ export function backgroundDelete(uid?: string): V1DeleteOptions {
 
 export function kubernetesError(code: string, what: string, err: unknown): InfrastructureError {
   const status = apiStatusCode(err);
-  return new InfrastructureError(code, `${what}${status === undefined ? '' : ` (HTTP ${status})`}: ${apiMessage(err)}`, { cause: err });
+  return new InfrastructureError(
+    code,
+    `${what}${status === undefined ? '' : ` (HTTP ${status})`}: ${apiMessage(err)}`,
+    { cause: err },
+  );
 }

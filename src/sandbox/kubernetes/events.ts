@@ -23,9 +23,18 @@ export function formatEvents(events: CoreV1Event[]): string {
     .join('; ');
 }
 
-export async function listEvents(core: CoreV1Api, namespace: string, objects: Array<{ kind: string; name: string }>): Promise<CoreV1Event[]> {
+export async function listEvents(
+  core: CoreV1Api,
+  namespace: string,
+  objects: Array<{ kind: string; name: string }>,
+): Promise<CoreV1Event[]> {
   const lists = await Promise.all(
-    objects.map((o) => core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=${o.kind},involvedObject.name=${o.name}` })),
+    objects.map((o) =>
+      core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=${o.kind},involvedObject.name=${o.name}`,
+      }),
+    ),
   );
   return lists.flatMap((l) => l.items);
 }

@@ -53,7 +53,13 @@ export interface ExecConnection {
 }
 
 export function execPath(target: ExecTarget, argv: readonly string[]): string {
-  const query = new URLSearchParams({ stdout: 'true', stderr: 'true', stdin: 'true', tty: 'false', container: target.container });
+  const query = new URLSearchParams({
+    stdout: 'true',
+    stderr: 'true',
+    stdin: 'true',
+    tty: 'false',
+    container: target.container,
+  });
   for (const arg of argv) query.append('command', arg);
   return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query.toString()}`;
 }
@@ -113,19 +119,45 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
           // not a v1.Status body
         }
         const retryAfter = retryAfterMs(res.headers['retry-after']);
-        fail(Object.assign(new InfrastructureError('sandbox_exec_refused', `exec into ${options.target.pod} refused (HTTP ${res.statusCode}): ${message}`), { statusCode: res.statusCode, retryAfterMs: retryAfter }));
+        fail(
+          Object.assign(
+            new InfrastructureError(
+              'sandbox_exec_refused',
+              `exec into ${options.target.pod} refused (HTTP ${res.statusCode}): ${message}`,
+            ),
+            { statusCode: res.statusCode, retryAfterMs: retryAfter },
+          ),
+        );
       });
-      res.on('error', () => fail(new InfrastructureError('sandbox_exec_refused', `exec into ${options.target.pod} refused (HTTP ${res.statusCode})`)));
+      res.on('error', () =>
+        fail(
+          new InfrastructureError(
+            'sandbox_exec_refused',
+            `exec into ${options.target.pod} refused (HTTP ${res.statusCode})`,
+          ),
+        ),
+      );
     });
     socket.once('error', (err) =>
-      fail(new InfrastructureError('sandbox_exec_connect_failed', `exec into ${options.target.pod} failed: ${err.message}`, { cause: err })),
+      fail(
+        new InfrastructureError(
+          'sandbox_exec_connect_failed',
+          `exec into ${options.target.pod} failed: ${err.message}`,
+          { cause: err },
+        ),
+      ),
     );
   });
 
   const heartbeat = setInterval(() => {
     if (Date.now() - lastAlive > options.staleAfterMs) {
       socket.terminate();
-      finish(new InfrastructureError('sandbox_exec_stale', `exec connection to ${options.target.pod} went silent for ${options.staleAfterMs} ms (no pong)`));
+      finish(
+        new InfrastructureError(
+          'sandbox_exec_stale',
+          `exec connection to ${options.target.pod} went silent for ${options.staleAfterMs} ms (no pong)`,
+        ),
+      );
       return;
     }
     if (socket.readyState === WebSocket.OPEN) socket.ping();
@@ -135,14 +167,28 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
   socket.on('error', () => undefined); // 'close' follows and settles the exec
   socket.on('close', (code) => {
     clearInterval(heartbeat);
-    finish(new InfrastructureError('sandbox_exec_lost', `exec connection to ${options.target.pod} closed without an exit status (websocket code ${code})`));
+    finish(
+      new InfrastructureError(
+        'sandbox_exec_lost',
+        `exec connection to ${options.target.pod} closed without an exit status (websocket code ${code})`,
+      ),
+    );
   });
   if (socket.readyState === WebSocket.CLOSED) {
     clearInterval(heartbeat);
-    finish(new InfrastructureError('sandbox_exec_lost', `exec connection to ${options.target.pod} closed without an exit status`));
+    finish(
+      new InfrastructureError(
+        'sandbox_exec_lost',
+        `exec connection to ${options.target.pod} closed without an exit status`,
+      ),
+    );
   }
 
-  for (let offset = 0; offset < options.stdin.length && socket.readyState === WebSocket.OPEN; offset += STDIN_FRAME_BYTES) {
+  for (
+    let offset = 0;
+    offset < options.stdin.length && socket.readyState === WebSocket.OPEN;
+    offset += STDIN_FRAME_BYTES
+  ) {
     const chunk = options.stdin.subarray(offset, offset + STDIN_FRAME_BYTES);
     const frame = Buffer.allocUnsafe(chunk.length + 1);
     frame[0] = STDIN_CHANNEL;
@@ -151,7 +197,8 @@ export async function openExecConnection(options: ExecConnectionOptions): Promis
   }
   // Older protocols cannot close stdin without closing the socket; the wrapper reads exactly
   // the bytes it was told about, so the command never waits for that EOF.
-  if (socket.protocol === EXEC_PROTOCOLS[0] && socket.readyState === WebSocket.OPEN) socket.send(Buffer.from([CLOSE_SIGNAL, STDIN_CHANNEL]));
+  if (socket.protocol === EXEC_PROTOCOLS[0] && socket.readyState === WebSocket.OPEN)
+    socket.send(Buffer.from([CLOSE_SIGNAL, STDIN_CHANNEL]));
 
   const settledDone = done.finally(() => clearInterval(heartbeat));
   settledDone.catch(() => undefined);

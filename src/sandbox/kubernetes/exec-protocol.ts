@@ -61,7 +61,8 @@ export interface ExecSpec {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function noNul(value: string, field: string): string {
-  if (value.includes('\0')) throw new ValidationError(`${field} must not contain NUL characters`, { details: { field } });
+  if (value.includes('\0'))
+    throw new ValidationError(`${field} must not contain NUL characters`, { details: { field } });
   return value;
 }
 
@@ -82,7 +83,9 @@ export function execHeaderScript(spec: ExecSpec): string {
   ];
   for (const [name, value] of Object.entries(spec.env ?? {})) {
     if (!ENV_NAME.test(name) || name.startsWith('CIF_')) {
-      throw new ValidationError(`invalid environment variable name: ${JSON.stringify(name)}`, { details: { field: 'env' } });
+      throw new ValidationError(`invalid environment variable name: ${JSON.stringify(name)}`, {
+        details: { field: 'env' },
+      });
     }
     lines.push(`export ${name}=${shellQuote(noNul(value, `env.${name}`))}`);
   }
@@ -91,7 +94,9 @@ export function execHeaderScript(spec: ExecSpec): string {
 
 /** Everything the exec writes to stdin, in order: the header line, then the command's stdin. */
 export function execStdin(spec: ExecSpec, stdin?: Uint8Array): Buffer {
-  const header = Buffer.from(`${Buffer.from(execHeaderScript({ ...spec, stdinBytes: stdin?.byteLength ?? 0 })).toString('base64')}\n`);
+  const header = Buffer.from(
+    `${Buffer.from(execHeaderScript({ ...spec, stdinBytes: stdin?.byteLength ?? 0 })).toString('base64')}\n`,
+  );
   return stdin === undefined || stdin.byteLength === 0 ? header : Buffer.concat([header, stdin]);
 }
 
@@ -106,12 +111,16 @@ export function parseExecStatus(status: V1Status): ExitStatus {
   if (status.reason === 'NonZeroExitCode') {
     const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
     const code = Number(cause?.message);
-    if (cause !== undefined && Number.isInteger(code) && code >= 0 && code <= 255) return { kind: 'exited', exitCode: code };
+    if (cause !== undefined && Number.isInteger(code) && code >= 0 && code <= 255)
+      return { kind: 'exited', exitCode: code };
   }
   return { kind: 'error', message: status.message ?? `exec failed: ${JSON.stringify(status)}` };
 }
 
-export type WrapperMarker = { kind: 'pid'; pid: number } | { kind: 'setup-error'; what: string } | { kind: 'unknown'; line: string };
+export type WrapperMarker =
+  | { kind: 'pid'; pid: number }
+  | { kind: 'setup-error'; what: string }
+  | { kind: 'unknown'; line: string };
 
 export function parseMarkerLine(line: string): WrapperMarker {
   if (line.startsWith(PID_MARKER)) {
@@ -124,7 +133,8 @@ export function parseMarkerLine(line: string): WrapperMarker {
 
 /** Stops the process group led by `pid` (a `timeout` process: TERM makes it TERM, then KILL, its group). */
 export function killGroupCommand(pid: number, signal: 'TERM' | 'KILL'): string {
-  if (!Number.isInteger(pid) || pid <= 1) throw new ValidationError(`invalid pid ${pid}`, { details: { field: 'pid' } });
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new ValidationError(`invalid pid ${pid}`, { details: { field: 'pid' } });
   return `kill -s ${signal} ${pid} 2>/dev/null; kill -s ${signal} -- -${pid} 2>/dev/null; exit 0`;
 }
 

@@ -42,4 +42,3 @@ export class TailBuffer {
     return this.text.trim();
   }
 }
-

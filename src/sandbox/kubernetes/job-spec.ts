@@ -2,7 +2,13 @@
 // the sandbox safe to hand an untrusted repository is decided here, where a unit test sees it.
 import type { V1Job } from '@kubernetes/client-node';
 import type { SandboxToleration } from '../../config.js';
-import { ANNOTATION_TASK_ID, jobNameForTask, SANDBOX_CONTAINER, SANDBOX_SERVICE_ACCOUNT, sandboxLabels } from './labels.js';
+import {
+  ANNOTATION_TASK_ID,
+  jobNameForTask,
+  SANDBOX_CONTAINER,
+  SANDBOX_SERVICE_ACCOUNT,
+  sandboxLabels,
+} from './labels.js';
 
 /** Fixed non-root ids; the default image's own user (`pn`) has uid and gid 1000. */
 export const SANDBOX_UID = 1000;
@@ -116,7 +122,10 @@ export function buildSandboxJob(params: SandboxJobParams): V1Job {
   };
 }
 
-function placementSpec(placement: SandboxPlacement | undefined): { nodeSelector?: Record<string, string>; tolerations?: SandboxToleration[] } {
+function placementSpec(placement: SandboxPlacement | undefined): {
+  nodeSelector?: Record<string, string>;
+  tolerations?: SandboxToleration[];
+} {
   if (placement === undefined) return {};
   return {
     ...(Object.keys(placement.nodeSelector).length > 0 ? { nodeSelector: { ...placement.nodeSelector } } : {}),

@@ -47,7 +47,12 @@ export class InstrumentedKubeConfig extends KubeConfig {
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     const url = new URL(context.getUrl());
     const watch = url.searchParams.get('watch') === 'true';
-    this.observer?.({ kind: watch ? 'watch' : 'api', method: String(context.getHttpMethod()), path: url.pathname, taskId: taskScope.getStore() });
+    this.observer?.({
+      kind: watch ? 'watch' : 'api',
+      method: String(context.getHttpMethod()),
+      path: url.pathname,
+      taskId: taskScope.getStore(),
+    });
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
     if (fresh !== undefined) {
@@ -76,7 +81,11 @@ export interface KubeConfigSource {
 }
 
 /** Loads the configured credentials into an instrumented config (or copies an injected one). */
-export function loadKubeConfig(source: KubeConfigSource, observer: KubeRequestObserver | undefined, injected?: KubeConfig): InstrumentedKubeConfig {
+export function loadKubeConfig(
+  source: KubeConfigSource,
+  observer: KubeRequestObserver | undefined,
+  injected?: KubeConfig,
+): InstrumentedKubeConfig {
   const kc = new InstrumentedKubeConfig(observer);
   if (injected !== undefined) {
     kc.loadFromOptions({

@@ -43,19 +43,29 @@ function digest(value: string, chars: number): string {
  */
 export function jobNameForTask(taskId: string): string {
   const plain = taskId.toLowerCase();
-  if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(plain) && plain === taskId && JOB_PREFIX.length + plain.length <= MAX_JOB_NAME) {
+  if (
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(plain) &&
+    plain === taskId &&
+    JOB_PREFIX.length + plain.length <= MAX_JOB_NAME
+  ) {
     return JOB_PREFIX + plain;
   }
   // Anything else (upper case, other characters, too long) keeps a readable stem and a hash of
   // the exact id, so two ids that sanitise alike still get different names.
-  const stem = plain.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, MAX_JOB_NAME - JOB_PREFIX.length - 13);
+  const stem = plain
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_JOB_NAME - JOB_PREFIX.length - 13);
   return `${JOB_PREFIX}${stem ? `${stem}-` : ''}${digest(taskId, 12)}`;
 }
 
 /** A label value that identifies the task; the id itself when it is a valid label value. */
 export function taskIdLabelValue(taskId: string): string {
   if (LABEL_VALUE.test(taskId)) return taskId;
-  const stem = taskId.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '').slice(0, 40);
+  const stem = taskId
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+    .slice(0, 40);
   return `${stem ? `${stem}-` : ''}${digest(taskId, 16)}`;
 }
 

@@ -15,7 +15,8 @@ export const KILLED_EXIT_CODE = 137;
  * Prints the container cgroup's OOM kill count: cgroup v2 `memory.events`, else cgroup v1
  * `memory.oom_control` (both carry an `oom_kill N` line). Prints nothing where neither exists.
  */
-export const OOM_COUNT_COMMAND = 'cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null; exit 0';
+export const OOM_COUNT_COMMAND =
+  'cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null; exit 0';
 
 /** The `oom_kill N` count in the output of OOM_COUNT_COMMAND; undefined when absent. */
 export function parseOomKillCount(text: string): number | undefined {

@@ -24,7 +24,13 @@ export type PodAssessment =
   | { kind: 'unschedulable'; detail: string }
   | { kind: 'fatal'; code: SandboxFailureCode; detail: string };
 
-const PULL_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
+const PULL_ERRORS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'RegistryUnavailable',
+]);
 const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 function describe(reason: string | undefined, message: string | undefined): string {
@@ -33,15 +39,19 @@ function describe(reason: string | undefined, message: string | undefined): stri
 
 export function assessPod(pod: V1Pod): PodAssessment {
   const status = pod.status ?? {};
-  if (pod.metadata?.deletionTimestamp) return { kind: 'fatal', code: 'sandbox_pod_deleted', detail: 'the sandbox pod is being deleted' };
+  if (pod.metadata?.deletionTimestamp)
+    return { kind: 'fatal', code: 'sandbox_pod_deleted', detail: 'the sandbox pod is being deleted' };
   // Before the phase: an OOM-killed container fails the pod, and "Failed" would hide why.
   if (podOomKilled(pod)) return { kind: 'fatal', code: 'sandbox_oom_killed', detail: oomMessage(memoryLimitOf(pod)) };
   if (status.phase === 'Failed') {
-    if (status.reason === 'Evicted') return { kind: 'fatal', code: 'sandbox_evicted', detail: describe('Evicted', status.message) };
-    if (status.reason === 'DeadlineExceeded') return { kind: 'fatal', code: 'sandbox_deadline_exceeded', detail: describe('DeadlineExceeded', status.message) };
+    if (status.reason === 'Evicted')
+      return { kind: 'fatal', code: 'sandbox_evicted', detail: describe('Evicted', status.message) };
+    if (status.reason === 'DeadlineExceeded')
+      return { kind: 'fatal', code: 'sandbox_deadline_exceeded', detail: describe('DeadlineExceeded', status.message) };
     return { kind: 'fatal', code: 'sandbox_pod_failed', detail: describe(status.reason ?? 'Failed', status.message) };
   }
-  if (status.phase === 'Succeeded') return { kind: 'fatal', code: 'sandbox_pod_completed', detail: 'the sandbox container exited' };
+  if (status.phase === 'Succeeded')
+    return { kind: 'fatal', code: 'sandbox_pod_completed', detail: 'the sandbox container exited' };
 
   const container = status.containerStatuses?.find((c) => c.name === SANDBOX_CONTAINER);
   if (status.phase === 'Running' && container?.ready === true) return { kind: 'ready' };
@@ -50,10 +60,15 @@ export function assessPod(pod: V1Pod): PodAssessment {
   if (waiting?.reason !== undefined && CONFIG_ERRORS.has(waiting.reason)) {
     return { kind: 'fatal', code: 'sandbox_container_config_error', detail: describe(waiting.reason, waiting.message) };
   }
-  if (waiting?.reason !== undefined && PULL_ERRORS.has(waiting.reason)) return { kind: 'pull-error', detail: describe(waiting.reason, waiting.message) };
+  if (waiting?.reason !== undefined && PULL_ERRORS.has(waiting.reason))
+    return { kind: 'pull-error', detail: describe(waiting.reason, waiting.message) };
   const terminated = container?.state?.terminated;
   if (terminated !== undefined) {
-    return { kind: 'fatal', code: 'sandbox_pod_failed', detail: describe(terminated.reason ?? 'Terminated', terminated.message ?? `exit code ${terminated.exitCode}`) };
+    return {
+      kind: 'fatal',
+      code: 'sandbox_pod_failed',
+      detail: describe(terminated.reason ?? 'Terminated', terminated.message ?? `exit code ${terminated.exitCode}`),
+    };
   }
 
   const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled');
@@ -89,7 +104,12 @@ function afterGrace(leftMs: number, code: SandboxFailureCode, detail: string): R
  * Folds an assessment into the decision, updating `clock` (a problem that cleared starts over).
  * The clock is the waiter's own state, so a grace counts from when this worker first saw it.
  */
-export function decideReadiness(assessment: PodAssessment, clock: ProblemClock, now: number, graces: Graces): ReadinessDecision {
+export function decideReadiness(
+  assessment: PodAssessment,
+  clock: ProblemClock,
+  now: number,
+  graces: Graces,
+): ReadinessDecision {
   if (assessment.kind !== 'pull-error') delete clock.pullErrorSince;
   if (assessment.kind !== 'unschedulable') delete clock.unschedulableSince;
   switch (assessment.kind) {
@@ -101,10 +121,18 @@ export function decideReadiness(assessment: PodAssessment, clock: ProblemClock, 
       return { action: 'wait', detail: assessment.detail };
     case 'pull-error':
       clock.pullErrorSince ??= now;
-      return afterGrace(clock.pullErrorSince + graces.imagePullMs - now, 'sandbox_image_pull_failed', assessment.detail);
+      return afterGrace(
+        clock.pullErrorSince + graces.imagePullMs - now,
+        'sandbox_image_pull_failed',
+        assessment.detail,
+      );
     case 'unschedulable':
       clock.unschedulableSince ??= now;
-      return afterGrace(clock.unschedulableSince + graces.unschedulableMs - now, 'sandbox_unschedulable', assessment.detail);
+      return afterGrace(
+        clock.unschedulableSince + graces.unschedulableMs - now,
+        'sandbox_unschedulable',
+        assessment.detail,
+      );
   }
 }
 

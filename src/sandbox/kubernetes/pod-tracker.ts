@@ -11,7 +11,6 @@ import { instanceSelector } from './labels.js';
 import { assessPod } from './pod-state.js';
 import { waitForReadyPod, type WaitForReadyOptions } from './readiness.js';
 
-
 export interface PodTrackerOptions {
   kc: KubeConfig;
   core: CoreV1Api;
@@ -146,7 +145,12 @@ export function createPodTracker(options: PodTrackerOptions): PodTracker {
     }
     for (const pod of [...pods.values()]) {
       const rv = pod.metadata?.resourceVersion;
-      const olderThanSnapshot = snapshot !== undefined && rv !== undefined && /^\d+$/.test(rv) && /^\d+$/.test(snapshot) && BigInt(rv) <= BigInt(snapshot);
+      const olderThanSnapshot =
+        snapshot !== undefined &&
+        rv !== undefined &&
+        /^\d+$/.test(rv) &&
+        /^\d+$/.test(snapshot) &&
+        BigInt(rv) <= BigInt(snapshot);
       if (!names.has(pod.metadata?.name ?? '') && olderThanSnapshot) {
         drift++;
         remove(pod);
@@ -187,9 +191,13 @@ export function createPodTracker(options: PodTrackerOptions): PodTracker {
             stopped = true;
             clearTimeout(restartTimer);
             await informer.stop();
-            throw new InfrastructureError('kubernetes_unreachable', `could not list sandbox pods in namespace ${namespace}: ${apiMessage(lastError)}`, {
-              cause: lastError,
-            });
+            throw new InfrastructureError(
+              'kubernetes_unreachable',
+              `could not list sandbox pods in namespace ${namespace}: ${apiMessage(lastError)}`,
+              {
+                cause: lastError,
+              },
+            );
           }
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -226,7 +234,13 @@ export function createPodTracker(options: PodTrackerOptions): PodTracker {
       const check = (): void => {
         if (fired) return;
         const pod = pods.get(podName);
-        const gone = stopped ? 'the sandbox provider stopped' : pod === undefined ? 'the sandbox pod was deleted' : assessPod(pod).kind === 'fatal' ? (assessPod(pod) as { detail: string }).detail : undefined;
+        const gone = stopped
+          ? 'the sandbox provider stopped'
+          : pod === undefined
+            ? 'the sandbox pod was deleted'
+            : assessPod(pod).kind === 'fatal'
+              ? (assessPod(pod) as { detail: string }).detail
+              : undefined;
         if (gone !== undefined) {
           fired = true;
           onGone(gone);

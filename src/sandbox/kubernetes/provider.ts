@@ -8,7 +8,15 @@ import type { Config } from '../../config.js';
 import { CancelledError, CapacityError, InfrastructureError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Sandbox, SandboxProvider, SandboxRequest } from '../types.js';
-import { apiStatusCode, backgroundDelete, capacityDelayMs, classifyCreateError, kubernetesError, retryThrottled, THROTTLE_MAX_DELAY_MS } from './api-errors.js';
+import {
+  apiStatusCode,
+  backgroundDelete,
+  capacityDelayMs,
+  classifyCreateError,
+  kubernetesError,
+  retryThrottled,
+  THROTTLE_MAX_DELAY_MS,
+} from './api-errors.js';
 import { formatEvents, listEvents, podCreationFailure } from './events.js';
 import { buildSandboxJob } from './job-spec.js';
 import { inTaskScope, loadKubeConfig, type KubeRequestObserver } from './kube-client.js';
@@ -74,7 +82,15 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   const kc = loadKubeConfig(config, options.onRequest, options.kubeConfig);
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
-  const tracker = createPodTracker({ kc, core, namespace, instance: config.instance, logger, resyncIntervalMs: tuning.resyncIntervalMs, startTimeoutMs: tuning.startTimeoutMs });
+  const tracker = createPodTracker({
+    kc,
+    core,
+    namespace,
+    instance: config.instance,
+    logger,
+    resyncIntervalMs: tuning.resyncIntervalMs,
+    startTimeoutMs: tuning.startTimeoutMs,
+  });
   const open = new Set<KubernetesSandbox>();
   /** Tasks between "create Job" and "sandbox open" in this process: not for the reaper. */
   const creating = new Set<string>();
@@ -94,7 +110,8 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
-  const throttled = <T>(call: () => Promise<T>): Promise<T> => retryThrottled(call, { maxWaitMs: THROTTLE_WAIT_MS, maxDelayMs: THROTTLE_MAX_DELAY_MS });
+  const throttled = <T>(call: () => Promise<T>): Promise<T> =>
+    retryThrottled(call, { maxWaitMs: THROTTLE_WAIT_MS, maxDelayMs: THROTTLE_MAX_DELAY_MS });
 
   async function deleteJob(name: string, uid: string | undefined): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -107,7 +124,8 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
         const status = apiStatusCode(err);
         // Gone already, or (409) the name belongs to a newer Job of a retry: nothing of ours left.
         if (status === 404 || status === 409) return;
-        if (attempt >= DELETE_ATTEMPTS) throw kubernetesError('sandbox_delete_failed', `could not delete sandbox Job ${name}`, err);
+        if (attempt >= DELETE_ATTEMPTS)
+          throw kubernetesError('sandbox_delete_failed', `could not delete sandbox Job ${name}`, err);
         await sleep(500 * 2 ** attempt);
       }
     }
@@ -126,7 +144,10 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
     // Another install's Job of the same name (task ids are random, so hardly ever): never ours to delete.
     const owner = existing.metadata?.labels?.[LABEL_INSTANCE];
     if (owner !== config.instance) {
-      throw new InfrastructureError('sandbox_job_name_taken', `sandbox Job ${name} exists and belongs to another install (${LABEL_INSTANCE}=${owner ?? 'unset'}, this one is ${config.instance})`);
+      throw new InfrastructureError(
+        'sandbox_job_name_taken',
+        `sandbox Job ${name} exists and belongs to another install (${LABEL_INSTANCE}=${owner ?? 'unset'}, this one is ${config.instance})`,
+      );
     }
     logger.info({ job: name, uid: existing.metadata?.uid }, 'sandbox_job_replaced');
     await deleteJob(name, existing.metadata?.uid);
@@ -155,7 +176,10 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
         throw mapped;
       }
     }
-    throw new InfrastructureError('sandbox_create_conflict', `the previous sandbox Job ${name} of this task is still being deleted`);
+    throw new InfrastructureError(
+      'sandbox_create_conflict',
+      `the previous sandbox Job ${name} of this task is still being deleted`,
+    );
   }
 
   /** Why the Job has no pod yet, from its FailedCreate events (quota, admission, service account). */
@@ -163,8 +187,12 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
     const events = await listEvents(core, namespace, [{ kind: 'Job', name: jobName }]);
     const failure = podCreationFailure(events);
     if (failure === undefined) return undefined;
-    if (/exceeded quota/i.test(failure)) return new CapacityError(`sandbox pod quota exhausted: ${failure}`, capacityDelayMs(0));
-    return new InfrastructureError('sandbox_pod_rejected', `the sandbox pod of Job ${jobName} cannot be created: ${failure}; events: ${formatEvents(events)}`);
+    if (/exceeded quota/i.test(failure))
+      return new CapacityError(`sandbox pod quota exhausted: ${failure}`, capacityDelayMs(0));
+    return new InfrastructureError(
+      'sandbox_pod_rejected',
+      `the sandbox pod of Job ${jobName} cannot be created: ${failure}; events: ${formatEvents(events)}`,
+    );
   }
 
   async function withEvents(err: SandboxPodError, jobName: string): Promise<InfrastructureError> {
@@ -176,10 +204,14 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
       events = `(events unavailable: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
     }
     const where = err.podName ? `pod ${err.podName}` : `Job ${jobName}`;
-    return new InfrastructureError(err.code, `sandbox ${where} failed to start: ${err.detail}; recent events: ${events || 'none'}`, {
-      cause: err,
-      details: { job: jobName, ...(err.podName ? { pod: err.podName } : {}) },
-    });
+    return new InfrastructureError(
+      err.code,
+      `sandbox ${where} failed to start: ${err.detail}; recent events: ${events || 'none'}`,
+      {
+        cause: err,
+        details: { job: jobName, ...(err.podName ? { pod: err.podName } : {}) },
+      },
+    );
   }
 
   /** The Job's pod once ready; a pod that cannot start fails with its recent events. */
@@ -188,7 +220,10 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
       return await tracker.waitForReady({
         jobUid,
         timeoutMs: config.readyTimeoutSeconds * 1000,
-        graces: { imagePullMs: config.imagePullGraceSeconds * 1000, unschedulableMs: config.unschedulableGraceSeconds * 1000 },
+        graces: {
+          imagePullMs: config.imagePullGraceSeconds * 1000,
+          unschedulableMs: config.unschedulableGraceSeconds * 1000,
+        },
         ...(request.signal ? { signal: request.signal } : {}),
         checkMissingPod: () => inTaskScope(request.taskId, () => explainMissingPod(jobName)),
         noPodCheckMs: tuning.noPodCheckMs,
@@ -237,13 +272,20 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
       created.attachPodWatch(tracker.watchPod(uid, podName, (reason) => created.podLost(reason)));
       await created.init(request.signal);
       capacityWaits.delete(request.taskId);
-      logger.info({ taskId: request.taskId, job: name, pod: podName, readyMs: Date.now() - startedMs }, 'sandbox_ready');
+      logger.info(
+        { taskId: request.taskId, job: name, pod: podName, readyMs: Date.now() - startedMs },
+        'sandbox_ready',
+      );
       return created;
     } catch (err) {
       logger.warn({ taskId: request.taskId, job: name, err }, 'sandbox_start_failed');
       // Teardown in every failure path, so a Job never outlives a sandbox that never was.
-      if (sandbox !== undefined) await sandbox.dispose().catch((e: unknown) => logger.error({ err: e, job: name }, 'sandbox_dispose_failed'));
-      else if (job !== undefined) await deleteJob(name, job.metadata?.uid).catch((e: unknown) => logger.error({ err: e, job: name }, 'sandbox_dispose_failed'));
+      if (sandbox !== undefined)
+        await sandbox.dispose().catch((e: unknown) => logger.error({ err: e, job: name }, 'sandbox_dispose_failed'));
+      else if (job !== undefined)
+        await deleteJob(name, job.metadata?.uid).catch((e: unknown) =>
+          logger.error({ err: e, job: name }, 'sandbox_dispose_failed'),
+        );
       throw err;
     } finally {
       creating.delete(request.taskId);
@@ -263,9 +305,11 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
     },
 
     async create(request) {
-      if (starting === undefined) throw new InfrastructureError('sandbox_provider_not_started', 'kubernetes sandbox provider was not started');
+      if (starting === undefined)
+        throw new InfrastructureError('sandbox_provider_not_started', 'kubernetes sandbox provider was not started');
       await starting;
-      if (stopping !== undefined) throw new InfrastructureError('sandbox_provider_stopped', 'kubernetes sandbox provider is stopped');
+      if (stopping !== undefined)
+        throw new InfrastructureError('sandbox_provider_stopped', 'kubernetes sandbox provider is stopped');
       if (request.signal?.aborted) throw new CancelledError('task cancelled before its sandbox was created');
       const creation = inTaskScope(request.taskId, () => createSandbox(request));
       pending.add(creation);

@@ -45,7 +45,9 @@ const DEFAULT_NO_POD_CHECK_MS = 10_000;
 
 function timeoutState(pod: V1Pod | undefined): string {
   if (pod === undefined) return 'no pod was created';
-  return assessPod(pod).kind === 'pending' ? `pod ${pod.metadata?.name} still ${pod.status?.phase ?? 'Pending'}` : `pod ${pod.metadata?.name} not ready`;
+  return assessPod(pod).kind === 'pending'
+    ? `pod ${pod.metadata?.name} still ${pod.status?.phase ?? 'Pending'}`
+    : `pod ${pod.metadata?.name} not ready`;
 }
 
 export function waitForReadyPod(view: PodView, wait: WaitForReadyOptions): Promise<V1Pod> {
@@ -74,16 +76,21 @@ export function waitForReadyPod(view: PodView, wait: WaitForReadyOptions): Promi
     };
     const evaluate = (): void => {
       if (done) return;
-      if (view.stopped()) return finish(new InfrastructureError('sandbox_provider_stopped', 'the sandbox provider stopped while waiting for a pod'));
+      if (view.stopped())
+        return finish(
+          new InfrastructureError('sandbox_provider_stopped', 'the sandbox provider stopped while waiting for a pod'),
+        );
       const current = view.podsOf(wait.jobUid);
       const pod = current.find((p) => !p.metadata?.deletionTimestamp) ?? current[0];
       if (pod === undefined) {
-        if (view.everHadPod(wait.jobUid)) finish(new SandboxPodError('sandbox_pod_deleted', 'the sandbox pod was deleted', undefined));
+        if (view.everHadPod(wait.jobUid))
+          finish(new SandboxPodError('sandbox_pod_deleted', 'the sandbox pod was deleted', undefined));
         return;
       }
       const decision = decideReadiness(assessPod(pod), clock, Date.now(), wait.graces);
       if (decision.action === 'ready') return finish(pod);
-      if (decision.action === 'fail') return finish(new SandboxPodError(decision.code, decision.detail, pod.metadata?.name));
+      if (decision.action === 'fail')
+        return finish(new SandboxPodError(decision.code, decision.detail, pod.metadata?.name));
       if (recheck !== undefined) clearTimeout(recheck);
       if (decision.recheckInMs !== undefined) recheck = later(evaluate, decision.recheckInMs + 10);
     };
@@ -107,7 +114,13 @@ export function waitForReadyPod(view: PodView, wait: WaitForReadyOptions): Promi
     later(() => {
       const pod = view.podsOf(wait.jobUid)[0];
       const seconds = Math.round(wait.timeoutMs / 1000);
-      finish(new SandboxPodError('sandbox_ready_timeout', `sandbox not ready within ${seconds} s: ${timeoutState(pod)}`, pod?.metadata?.name));
+      finish(
+        new SandboxPodError(
+          'sandbox_ready_timeout',
+          `sandbox not ready within ${seconds} s: ${timeoutState(pod)}`,
+          pod?.metadata?.name,
+        ),
+      );
     }, wait.timeoutMs);
     later(checkMissing, wait.noPodCheckMs ?? DEFAULT_NO_POD_CHECK_MS);
     evaluate();

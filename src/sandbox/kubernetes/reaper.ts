@@ -65,7 +65,11 @@ export function createReaper(options: ReaperOptions): Reaper {
       if (name === undefined || uid === undefined) continue;
       let reason;
       try {
-        reason = await reapReason(job, now(), { maxAgeMs: options.maxAgeMs, isTaskActive: options.isTaskActive, local });
+        reason = await reapReason(job, now(), {
+          maxAgeMs: options.maxAgeMs,
+          isTaskActive: options.isTaskActive,
+          local,
+        });
       } catch (err) {
         // Unsure whether the task is alive: keep the Job this time.
         logger.warn({ err, job: name }, 'reaper_task_check_failed');
@@ -92,9 +96,11 @@ export function createReaper(options: ReaperOptions): Reaper {
     const previous = running ?? Promise.resolve(undefined);
     const next = previous.catch(() => undefined).then(pass);
     running = next;
-    void next.finally(() => {
-      if (running === next) running = undefined;
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (running === next) running = undefined;
+      })
+      .catch(() => undefined);
     return next;
   }
 

@@ -10,7 +10,15 @@ import { LineSplitter } from '../line-splitter.js';
 import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox } from '../types.js';
 import { retryThrottled, THROTTLE_MAX_DELAY_MS } from './api-errors.js';
 import { openExecConnection, type ExecConnection, type ExecTarget } from './exec-connection.js';
-import { EXEC_ARGV, execStdin, killGroupCommand, NO_SUCH_FILE_EXIT_CODE, readFileCommand, resolveSandboxPath, writeFileCommand } from './exec-protocol.js';
+import {
+  EXEC_ARGV,
+  execStdin,
+  killGroupCommand,
+  NO_SUCH_FILE_EXIT_CODE,
+  readFileCommand,
+  resolveSandboxPath,
+  writeFileCommand,
+} from './exec-protocol.js';
 import { MarkerReader, TailBuffer } from './exec-streams.js';
 import { inTaskScope } from './kube-client.js';
 import { commandOomKilled, KILLED_EXIT_CODE, OOM_COUNT_COMMAND, oomMessage, parseOomKillCount } from './oom.js';
@@ -82,7 +90,8 @@ export class KubernetesSandbox implements Sandbox {
   }
 
   get workdir(): string {
-    if (this.dir === undefined) throw new InfrastructureError('sandbox_not_initialised', 'sandbox workdir is not known before init()');
+    if (this.dir === undefined)
+      throw new InfrastructureError('sandbox_not_initialised', 'sandbox workdir is not known before init()');
     return this.dir;
   }
 
@@ -136,7 +145,9 @@ export class KubernetesSandbox implements Sandbox {
     this.assertUsable();
     if (options.signal?.aborted) throw new CancelledError('command cancelled before it started');
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      throw new ValidationError(`timeoutMs must be a positive number, got ${options.timeoutMs}`, { details: { field: 'timeoutMs' } });
+      throw new ValidationError(`timeoutMs must be a positive number, got ${options.timeoutMs}`, {
+        details: { field: 'timeoutMs' },
+      });
     }
     const splitters = {
       stdout: new LineSplitter((line) => options.onOutput?.('stdout', line)),
@@ -160,12 +171,21 @@ export class KubernetesSandbox implements Sandbox {
       splitters.stderr.end();
     }
     if (outcome.setupError === 'cwd') {
-      throw new ValidationError(`sandbox directory does not exist: ${JSON.stringify(options.cwd)}`, { details: { field: 'cwd' } });
+      throw new ValidationError(`sandbox directory does not exist: ${JSON.stringify(options.cwd)}`, {
+        details: { field: 'cwd' },
+      });
     }
     if (outcome.setupError !== undefined) {
-      throw new InfrastructureError('sandbox_exec_setup_failed', `command could not start in pod ${this.podName}: ${outcome.setupError}`);
+      throw new InfrastructureError(
+        'sandbox_exec_setup_failed',
+        `command could not start in pod ${this.podName}: ${outcome.setupError}`,
+      );
     }
-    const result: ExecResult = { exitCode: outcome.exitCode, timedOut: outcome.timedOut, durationMs: outcome.durationMs };
+    const result: ExecResult = {
+      exitCode: outcome.exitCode,
+      timedOut: outcome.timedOut,
+      durationMs: outcome.durationMs,
+    };
     if (outcome.exitCode === KILLED_EXIT_CODE && !outcome.timedOut && (await this.killedForMemory())) {
       result.outOfMemory = { limit: this.deps.memoryLimit, message: oomMessage(this.deps.memoryLimit) };
     }
@@ -209,7 +229,10 @@ export class KubernetesSandbox implements Sandbox {
       onStderr: (c) => stderr.push(c),
     });
     if (outcome.setupError !== undefined || outcome.exitCode !== 0 || outcome.timedOut) {
-      throw new InfrastructureError('sandbox_write_failed', `could not write ${JSON.stringify(path)} in the sandbox (exit ${outcome.exitCode}): ${stderr.toString()}`);
+      throw new InfrastructureError(
+        'sandbox_write_failed',
+        `could not write ${JSON.stringify(path)} in the sandbox (exit ${outcome.exitCode}): ${stderr.toString()}`,
+      );
     }
   }
 
@@ -230,14 +253,20 @@ export class KubernetesSandbox implements Sandbox {
       throw Object.assign(new Error(`no such file in the sandbox: ${JSON.stringify(path)}`), { code: 'ENOENT' });
     }
     if (outcome.setupError !== undefined || outcome.exitCode !== 0 || outcome.timedOut) {
-      throw new InfrastructureError('sandbox_read_failed', `could not read ${JSON.stringify(path)} from the sandbox (exit ${outcome.exitCode}): ${stderr.toString()}`);
+      throw new InfrastructureError(
+        'sandbox_read_failed',
+        `could not read ${JSON.stringify(path)} from the sandbox (exit ${outcome.exitCode}): ${stderr.toString()}`,
+      );
     }
     return Buffer.concat(chunks);
   }
 
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
-      for (const conn of this.running) conn.terminate(new InfrastructureError('sandbox_disposed', `sandbox ${this.id} was disposed while a command ran`));
+      for (const conn of this.running)
+        conn.terminate(
+          new InfrastructureError('sandbox_disposed', `sandbox ${this.id} was disposed while a command ran`),
+        );
       this.unwatch?.();
       try {
         // Deleting the Job deletes the pod, which ends every process in it.
@@ -250,15 +279,23 @@ export class KubernetesSandbox implements Sandbox {
   }
 
   private lostError(): InfrastructureError {
-    return new InfrastructureError('sandbox_lost', `sandbox pod ${this.podName} is gone: ${this.lostReason ?? 'unknown reason'}`);
+    return new InfrastructureError(
+      'sandbox_lost',
+      `sandbox pod ${this.podName} is gone: ${this.lostReason ?? 'unknown reason'}`,
+    );
   }
 
   private assertUsable(): void {
-    if (this.disposing !== undefined) throw new InfrastructureError('sandbox_disposed', `sandbox ${this.id} is disposed`);
+    if (this.disposing !== undefined)
+      throw new InfrastructureError('sandbox_disposed', `sandbox ${this.id} is disposed`);
     if (this.lostReason !== undefined) throw this.lostError();
   }
 
-  private open(request: Omit<RunRequest, 'onStdout' | 'onStderr'>, onStdout: (c: Buffer) => void, onStderr: (c: Buffer) => void): Promise<ExecConnection> {
+  private open(
+    request: Omit<RunRequest, 'onStdout' | 'onStderr'>,
+    onStdout: (c: Buffer) => void,
+    onStderr: (c: Buffer) => void,
+  ): Promise<ExecConnection> {
     const { tuning } = this.deps;
     const spec = {
       dir: request.dir,
@@ -281,7 +318,11 @@ export class KubernetesSandbox implements Sandbox {
       heartbeatMs: tuning.heartbeatMs,
       staleAfterMs: tuning.staleAfterMs,
     };
-    const policy = { maxWaitMs: tuning.throttleWaitMs, maxDelayMs: THROTTLE_MAX_DELAY_MS, ...(request.signal ? { signal: request.signal } : {}) };
+    const policy = {
+      maxWaitMs: tuning.throttleWaitMs,
+      maxDelayMs: THROTTLE_MAX_DELAY_MS,
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
     // A throttled upgrade never started the command: it waits as told and opens again.
     return inTaskScope(this.deps.taskId, () => retryThrottled(() => openExecConnection(options), policy));
   }
@@ -290,16 +331,25 @@ export class KubernetesSandbox implements Sandbox {
   private kill(pid: number, signal: 'TERM' | 'KILL'): void {
     const bound = this.deps.tuning.connectTimeoutMs + STATUS_GRACE_MS;
     const request = { command: killGroupCommand(pid, signal), dir: '/', timeoutMs: STATUS_GRACE_MS };
-    void this.open(request, () => undefined, () => undefined)
+    void this.open(
+      request,
+      () => undefined,
+      () => undefined,
+    )
       .then(async (conn) => {
-        const timer = setTimeout(() => conn.terminate(new InfrastructureError('sandbox_kill_timeout', 'kill exec did not finish')), bound);
+        const timer = setTimeout(
+          () => conn.terminate(new InfrastructureError('sandbox_kill_timeout', 'kill exec did not finish')),
+          bound,
+        );
         try {
           await conn.done;
         } finally {
           clearTimeout(timer);
         }
       })
-      .catch((err: unknown) => this.deps.logger.warn({ err, taskId: this.deps.taskId, pid, signal }, 'sandbox_kill_failed'));
+      .catch((err: unknown) =>
+        this.deps.logger.warn({ err, taskId: this.deps.taskId, pid, signal }, 'sandbox_kill_failed'),
+      );
   }
 
   /** One exec from open to status: the local timeout, the cancel, and the remote kill of both. */
@@ -324,7 +374,13 @@ export class KubernetesSandbox implements Sandbox {
       timers.push(setTimeout(() => sendKill('KILL'), killGraceMs + REMOTE_MARGIN_MS));
       timers.push(
         setTimeout(
-          () => conn?.terminate(new InfrastructureError('sandbox_exec_unresponsive', `command in pod ${this.podName} did not end after being killed`)),
+          () =>
+            conn?.terminate(
+              new InfrastructureError(
+                'sandbox_exec_unresponsive',
+                `command in pod ${this.podName} did not end after being killed`,
+              ),
+            ),
           killGraceMs + REMOTE_MARGIN_MS + STATUS_GRACE_MS,
         ),
       );
@@ -339,7 +395,9 @@ export class KubernetesSandbox implements Sandbox {
       (chunk) => {
         stdoutBytes += chunk.length;
         if (request.maxStdoutBytes !== undefined && stdoutBytes > request.maxStdoutBytes) {
-          conn?.terminate(new InfrastructureError('sandbox_output_too_large', `output exceeds ${request.maxStdoutBytes} bytes`));
+          conn?.terminate(
+            new InfrastructureError('sandbox_output_too_large', `output exceeds ${request.maxStdoutBytes} bytes`),
+          );
           return;
         }
         request.onStdout(chunk);
@@ -350,7 +408,10 @@ export class KubernetesSandbox implements Sandbox {
     this.running.add(conn);
     const onAbort = (): void => stop('abort');
     try {
-      if (this.disposing !== undefined || this.lostReason !== undefined) conn.terminate(this.lostReason ? this.lostError() : new InfrastructureError('sandbox_disposed', 'sandbox disposed'));
+      if (this.disposing !== undefined || this.lostReason !== undefined)
+        conn.terminate(
+          this.lostReason ? this.lostError() : new InfrastructureError('sandbox_disposed', 'sandbox disposed'),
+        );
       timers.push(setTimeout(() => stop('timeout'), Math.min(request.timeoutMs, 2 ** 31 - 1)));
       if (request.signal?.aborted) stop('abort');
       request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -363,7 +424,8 @@ export class KubernetesSandbox implements Sandbox {
         throw err;
       }
       if (stopReason === 'abort') throw new CancelledError('command cancelled');
-      if (status.kind === 'error') throw new InfrastructureError('sandbox_exec_failed', `exec in pod ${this.podName} failed: ${status.message}`);
+      if (status.kind === 'error')
+        throw new InfrastructureError('sandbox_exec_failed', `exec in pod ${this.podName} failed: ${status.message}`);
       const durationMs = Math.round(performance.now() - started);
       const setupError = markers.marker?.kind === 'setup-error' ? markers.marker.what : undefined;
       return { exitCode: status.exitCode, timedOut: stopReason === 'timeout', durationMs, setupError };

@@ -58,6 +58,12 @@ export const eslintRecognizer: Recognizer = {
     const failedOnWarnings = tail.some((l) => TOO_MANY_WARNINGS.test(l));
     if (errorCount === 0 && !failedOnWarnings && !this.commandPattern!.test(command)) return null;
     const shown = errors.locations.length > 0 ? errors : warnings;
-    return { tool: 'eslint', category: 'lint', locations: shown.locations, excerpt: [...shown.excerpt, ...tail.slice(0, 4)], confidence: 0.95 };
+    return {
+      tool: 'eslint',
+      category: 'lint',
+      locations: shown.locations,
+      excerpt: [...shown.excerpt, ...tail.slice(0, 4)],
+      confidence: 0.95,
+    };
   },
 };

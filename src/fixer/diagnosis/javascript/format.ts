@@ -35,14 +35,19 @@ export const prettierRecognizer: Recognizer = {
       }
       const error = PRETTIER_ERROR.exec(line);
       if (error && syntax.length < MAX_ITEMS) {
-        addLocation(syntax, { path: error[1] as string, ...(error[3] ? { line: Number(error[3]), column: Number(error[4]) } : {}) });
+        addLocation(syntax, {
+          path: error[1] as string,
+          ...(error[3] ? { line: Number(error[3]), column: Number(error[4]) } : {}),
+        });
         excerpt.push(line);
       }
     }
     // A file prettier cannot parse is a broken source file, not a formatting problem.
-    if (syntax.length > 0) return { tool: 'prettier', category: 'build', locations: syntax, excerpt, confidence: errorSummary ? 0.9 : 0.75 };
+    if (syntax.length > 0)
+      return { tool: 'prettier', category: 'build', locations: syntax, excerpt, confidence: errorSummary ? 0.9 : 0.75 };
     if (summary) return { tool: 'prettier', category: 'format', locations: unformatted, excerpt, confidence: 0.95 };
-    if (unformatted.length > 0 && this.commandPattern!.test(command)) return { tool: 'prettier', category: 'format', locations: unformatted, excerpt, confidence: 0.6 };
+    if (unformatted.length > 0 && this.commandPattern!.test(command))
+      return { tool: 'prettier', category: 'format', locations: unformatted, excerpt, confidence: 0.6 };
     return null;
   },
 };
@@ -63,7 +68,11 @@ interface BiomeDiagnostic {
   error: boolean;
 }
 
-function biomeDiagnostics(lines: readonly string[]): { diagnostics: BiomeDiagnostic[]; summary: string[]; failed: boolean } {
+function biomeDiagnostics(lines: readonly string[]): {
+  diagnostics: BiomeDiagnostic[];
+  summary: string[];
+  failed: boolean;
+} {
   const diagnostics: BiomeDiagnostic[] = [];
   const summary: string[] = [];
   let failed = false;

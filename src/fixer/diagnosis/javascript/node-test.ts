@@ -24,10 +24,16 @@ function recognizeSpec(lines: readonly string[], start: number): { locations: Ra
     failures++;
     const declared = parseLocation(at[1] as string);
     // The failing assertion's frame (in the test file) comes first, the test's declaration next.
-    addLocation(locations, firstUserFrame(lines, i, (l) => SPEC_TEST_AT.test(l)));
+    addLocation(
+      locations,
+      firstUserFrame(lines, i, (l) => SPEC_TEST_AT.test(l)),
+    );
     addLocation(locations, declared);
     if (excerpt.length < 12) {
-      excerpt.push(lines[i] as string, ...linesUntil(lines, i + 1, 5, (l) => /^\s+at /.test(l) || SPEC_TEST_AT.test(l)));
+      excerpt.push(
+        lines[i] as string,
+        ...linesUntil(lines, i + 1, 5, (l) => /^\s+at /.test(l) || SPEC_TEST_AT.test(l)),
+      );
     }
   }
   return { locations, excerpt };
@@ -54,7 +60,8 @@ function recognizeTap(lines: readonly string[]): { locations: RawLocation[]; exc
       if (/^\s*failureType: 'subtestsFailed'/.test(line)) suite = true;
       if (/^\s*error: /.test(line)) error.push(...linesUntil(lines, j, 4, (l) => TAP_KEY.test(l)).map((l) => l.trim()));
       if (/^\s*stack: /.test(line)) {
-        for (let k = j + 1; k < lines.length && k < j + 20 && frame === null; k++) frame = userFrame(lines[k] as string);
+        for (let k = j + 1; k < lines.length && k < j + 20 && frame === null; k++)
+          frame = userFrame(lines[k] as string);
       }
     }
     // A suite fails because its tests did; they are reported on their own.

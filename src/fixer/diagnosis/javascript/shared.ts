@@ -21,7 +21,8 @@ export function parseLocation(text: string): RawLocation | null {
   const match = PATH_LINE_COL.exec(text.trim());
   if (match === null) return null;
   const path = stripFileUrl(match[1] as string);
-  if (path === '' || path.startsWith('node:') || path.includes('/node_modules/') || path.startsWith('internal/')) return null;
+  if (path === '' || path.startsWith('node:') || path.includes('/node_modules/') || path.startsWith('internal/'))
+    return null;
   return { path, line: Number(match[2]), ...(match[3] === undefined ? {} : { column: Number(match[3]) }) };
 }
 
@@ -36,7 +37,11 @@ export function userFrame(line: string): RawLocation | null {
 }
 
 /** The first user frame in the "    at ..." lines after `from`, looking no further than `isNext` (the next failure) or 60 lines. */
-export function firstUserFrame(lines: readonly string[], from: number, isNext: (line: string) => boolean): RawLocation | null {
+export function firstUserFrame(
+  lines: readonly string[],
+  from: number,
+  isNext: (line: string) => boolean,
+): RawLocation | null {
   for (let j = from + 1; j < lines.length && j < from + 60; j++) {
     const line = lines[j] as string;
     if (isNext(line)) return null;
@@ -54,7 +59,12 @@ export function addLocation(list: RawLocation[], loc: RawLocation | null): void 
 }
 
 /** Lines from `start` up to (not including) the first one `stop` accepts, at most `max`, blank ones dropped. */
-export function linesUntil(lines: readonly string[], start: number, max: number, stop: (line: string) => boolean): string[] {
+export function linesUntil(
+  lines: readonly string[],
+  start: number,
+  max: number,
+  stop: (line: string) => boolean,
+): string[] {
   const out: string[] = [];
   for (let i = start; i < lines.length && out.length < max; i++) {
     const line = lines[i] as string;

@@ -31,8 +31,15 @@ export const jestRecognizer: Recognizer = {
       if (title && failures < MAX_ITEMS) {
         failures++;
         // The message runs until the code frame (a "  3 | ..." line) or the stack.
-        if (excerpt.length < 12) excerpt.push(line.trim(), ...linesUntil(lines, i + 1, 5, (l) => /^\s*>?\s*\d+ \|/.test(l) || STACK.test(l)).map((l) => l.trim()));
-        addLocation(locations, firstUserFrame(lines, i, (l) => JEST_TITLE.test(l)));
+        if (excerpt.length < 12)
+          excerpt.push(
+            line.trim(),
+            ...linesUntil(lines, i + 1, 5, (l) => /^\s*>?\s*\d+ \|/.test(l) || STACK.test(l)).map((l) => l.trim()),
+          );
+        addLocation(
+          locations,
+          firstUserFrame(lines, i, (l) => JEST_TITLE.test(l)),
+        );
       }
     }
     if (failures === 0 && !(summary && this.commandPattern!.test(command))) return null;
@@ -65,7 +72,11 @@ export const vitestRecognizer: Recognizer = {
       const fail = VITEST_FAIL.exec(line);
       if (fail && failures < MAX_ITEMS) {
         failures++;
-        if (excerpt.length < 12) excerpt.push(line.trim(), ...linesUntil(lines, i + 1, 2, (l) => l.trim() === '' || VITEST_FRAME.test(l)).map((l) => l.trim()));
+        if (excerpt.length < 12)
+          excerpt.push(
+            line.trim(),
+            ...linesUntil(lines, i + 1, 2, (l) => l.trim() === '' || VITEST_FRAME.test(l)).map((l) => l.trim()),
+          );
         let frame: RawLocation | null = null;
         for (let j = i + 1; j < lines.length && j < i + 60 && frame === null; j++) {
           if (VITEST_FAIL.test(lines[j] as string)) break;
@@ -106,7 +117,10 @@ export const mochaRecognizer: Recognizer = {
       // The title spans lines up to the one ending in ":"; the error follows, then the stack.
       const block = linesUntil(lines, i, 8, (l) => STACK.test(l) || MOCHA_ITEM.test(l)).map((l) => l.trim());
       if (excerpt.length < 12) excerpt.push(...block.slice(0, 6));
-      addLocation(locations, firstUserFrame(lines, i, (l) => MOCHA_ITEM.test(l)));
+      addLocation(
+        locations,
+        firstUserFrame(lines, i, (l) => MOCHA_ITEM.test(l)),
+      );
     }
     return { tool: 'mocha', category: 'test', locations, excerpt, confidence: passing ? 0.9 : 0.8 };
   },

@@ -32,6 +32,12 @@ export const tscRecognizer: Recognizer = {
     }
     if (errors === 0 && global === 0) return null;
     const confidence = summary !== null || this.commandPattern!.test(command) ? 0.9 : 0.8;
-    return { tool: 'tsc', category: errors > 0 ? 'type' : 'build', locations, excerpt: summary ? [...excerpt, summary] : excerpt, confidence };
+    return {
+      tool: 'tsc',
+      category: errors > 0 ? 'type' : 'build',
+      locations,
+      excerpt: summary ? [...excerpt, summary] : excerpt,
+      confidence,
+    };
   },
 };

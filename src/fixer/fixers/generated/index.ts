@@ -55,18 +55,27 @@ function excluded(scope: readonly string[]): string {
 async function newFiles(ctx: FixerContext, scope: readonly string[] | null): Promise<string[]> {
   const created = new Set(await ctx.createdByCommand());
   if (created.size === 0) return [];
-  const listed = await ctx.run(`git -c core.quotePath=false ls-files --full-name --others --exclude-standard -- ${scope ? scope.join(' ') : ':/'}`);
+  const listed = await ctx.run(
+    `git -c core.quotePath=false ls-files --full-name --others --exclude-standard -- ${scope ? scope.join(' ') : ':/'}`,
+  );
   const inScope = listed.stdoutLines.filter((name) => created.has(name));
   if (inScope.length === 0) return [];
   if (inScope.length > MAX_NEW_FILES) {
-    ctx.log(`generated: the command created ${inScope.length} new files (more than ${MAX_NEW_FILES}): not committing them`);
+    ctx.log(
+      `generated: the command created ${inScope.length} new files (more than ${MAX_NEW_FILES}): not committing them`,
+    );
     return [];
   }
   const test = `[ -f "$f" ] && [ ! -L "$f" ] && [ "$(wc -c < "$f")" -le ${MAX_NEW_FILE_BYTES} ] && { [ ! -s "$f" ] || grep -Iq '' "$f"; }`;
-  const text = await ctx.run(`${TOP} && for f in ${inScope.map(shellQuote).join(' ')}; do if ${test}; then printf '%s\\n' "$f"; fi; done`);
+  const text = await ctx.run(
+    `${TOP} && for f in ${inScope.map(shellQuote).join(' ')}; do if ${test}; then printf '%s\\n' "$f"; fi; done`,
+  );
   const kept = text.stdoutLines.filter((name) => created.has(name));
   const left = inScope.filter((name) => !kept.includes(name));
-  if (left.length > 0) ctx.log(`generated: not committing ${left.length} new file(s) that look like build output (binary or large): ${left.slice(0, 5).join(', ')}`);
+  if (left.length > 0)
+    ctx.log(
+      `generated: not committing ${left.length} new file(s) that look like build output (binary or large): ${left.slice(0, 5).join(', ')}`,
+    );
   return kept;
 }
 
@@ -78,12 +87,18 @@ export const generatedFixer: Fixer = {
     const plan = generation(ctx.command, ctx.failure.diagnosis.step);
     if (plan === null) return skipped('no step before the failing check generates anything');
     const ran = await ctx.run(`${TOP} && { ${plan.script}\n}`);
-    if (plan.pure && ran.exitCode !== 0) return skipped(`the command's steps before the check failed (exit ${ran.exitCode}) on this tree: their output is no fix`);
+    if (plan.pure && ran.exitCode !== 0)
+      return skipped(
+        `the command's steps before the check failed (exit ${ran.exitCode}) on this tree: their output is no fix`,
+      );
     const scope = checkPathspec(plan.check);
     // What the check does not look at is not part of the fix (a build output, another package's files).
     if (scope !== null) await ctx.run(`git restore --worktree --quiet -- :/ ${excluded(scope)}`);
     const include = seesUntracked(plan.check) ? await newFiles(ctx, scope) : [];
-    if (include.length > 0) ctx.log(`generated: committing ${include.length} new file(s) the command generated: ${include.slice(0, 5).join(', ')}`);
+    if (include.length > 0)
+      ctx.log(
+        `generated: committing ${include.length} new file(s) the command generated: ${include.slice(0, 5).join(', ')}`,
+      );
     return { status: 'applied', include };
   },
 };

@@ -11,7 +11,8 @@ export const goModTidyFixer: Fixer = {
   async apply(ctx) {
     const problem = await goToolchainProblem(ctx);
     if (problem) return problem;
-    if ((await ctx.readFile('go.mod')) === null) return { status: 'skipped', message: 'go-mod-tidy: no go.mod at the repository root' };
+    if ((await ctx.readFile('go.mod')) === null)
+      return { status: 'skipped', message: 'go-mod-tidy: no go.mod at the repository root' };
     // Adds what the code imports, drops what it no longer does, and fills go.sum, with the go line
     // kept. Modules come through GOPROXY/GOFLAGS as the sandbox sets them. A failure is logged by
     // the run; the verify step decides.

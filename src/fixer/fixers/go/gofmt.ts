@@ -6,7 +6,9 @@ export const gofmtFixer: Fixer = {
   ecosystem: 'go',
   // The diagnosis carries the evidence, including the silent `test -z "$(gofmt -l .)"` idiom; on
   // `gofmt: not found` (environment) it runs to say what to add.
-  detect: (failure) => failure.diagnosis.tool === 'gofmt' && (failure.diagnosis.category === 'format' || failure.diagnosis.category === 'environment'),
+  detect: (failure) =>
+    failure.diagnosis.tool === 'gofmt' &&
+    (failure.diagnosis.category === 'format' || failure.diagnosis.category === 'environment'),
   async apply(ctx) {
     let gofmt = 'gofmt';
     if (await ctx.hasCommand('go')) {

@@ -19,7 +19,9 @@ export const goimportsFixer: Fixer = {
   name: 'goimports',
   ecosystem: 'go',
   // Also on `goimports: not found`, to say what to add rather than "no fixer recognises this".
-  detect: (failure) => failure.diagnosis.tool === 'goimports' && (failure.diagnosis.category === 'format' || failure.diagnosis.category === 'environment'),
+  detect: (failure) =>
+    failure.diagnosis.tool === 'goimports' &&
+    (failure.diagnosis.category === 'format' || failure.diagnosis.category === 'environment'),
   async apply(ctx) {
     const invocation = goimportsInvocation(ctx.failure.command);
     if (invocation.startsWith('goimports')) {

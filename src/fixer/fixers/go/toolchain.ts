@@ -21,7 +21,8 @@ export async function goToolchainProblem(ctx: FixerContext): Promise<FixerOutcom
   if (probe.exitCode === 0) return null;
   const refusal = probe.output.split('\n').find((line) => TOOLCHAIN_NEWER.test(line));
   if (refusal === undefined) return null; // some other module problem: the fix command meets it and logs it
-  const wanted = /requires go >= (\S+)/.exec(refusal)?.[1] ?? /download (go\S+)/.exec(refusal)?.[1] ?? 'the Go that go.mod pins';
+  const wanted =
+    /requires go >= (\S+)/.exec(refusal)?.[1] ?? /download (go\S+)/.exec(refusal)?.[1] ?? 'the Go that go.mod pins';
   return notFound(`go ${wanted}`, ` (go.mod pins it; ${refusal.trim()})`);
 }
 
@@ -29,7 +30,13 @@ export async function goToolchainProblem(ctx: FixerContext): Promise<FixerOutcom
 export function formatTargets(ctx: FixerContext): string {
   // Locations are repository-relative; the fix runs in the failing step's folder.
   const cwd = ctx.failure.cwd ?? '';
-  const files = [...new Set(ctx.failure.diagnosis.locations.map((l) => l.path).filter((p) => p.startsWith(cwd)).map((p) => p.slice(cwd.length)))]
-    .filter((p) => /\.go$/.test(p) && !p.startsWith('-'));
+  const files = [
+    ...new Set(
+      ctx.failure.diagnosis.locations
+        .map((l) => l.path)
+        .filter((p) => p.startsWith(cwd))
+        .map((p) => p.slice(cwd.length)),
+    ),
+  ].filter((p) => /\.go$/.test(p) && !p.startsWith('-'));
   return files.length > 0 ? files.map(shellQuote).join(' ') : '.';
 }

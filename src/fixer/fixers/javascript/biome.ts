@@ -39,7 +39,8 @@ export const biomeFixer: Fixer = {
   name: 'biome',
   ecosystem: 'javascript',
   // Not when biome could not parse a file (diagnosed as a build failure): nothing gets written then.
-  detect: ({ diagnosis, output }) => !(diagnosis.tool === 'biome' && diagnosis.category === 'build') && biomeWritable(output),
+  detect: ({ diagnosis, output }) =>
+    !(diagnosis.tool === 'biome' && diagnosis.category === 'build') && biomeWritable(output),
   // --write applies formatting, import sorting and the safe lint fixes; never --unsafe: an unsafe
   // fix can change behaviour, and is left to a person.
   apply: (ctx) => runNodeTool(ctx, { pkg: '@biomejs/biome', bin: 'biome' }, biomeWriteArgs(ctx.failure.command)),

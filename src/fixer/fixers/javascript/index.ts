@@ -6,4 +6,11 @@ import { pnpmLockfileFixer } from './pnpm-lockfile.js';
 import { prettierFixer } from './prettier.js';
 import { yarnLockfileFixer } from './yarn-lockfile.js';
 
-export const javascriptFixers: readonly Fixer[] = [prettierFixer, eslintFixer, biomeFixer, npmLockfileFixer, yarnLockfileFixer, pnpmLockfileFixer];
+export const javascriptFixers: readonly Fixer[] = [
+  prettierFixer,
+  eslintFixer,
+  biomeFixer,
+  npmLockfileFixer,
+  yarnLockfileFixer,
+  pnpmLockfileFixer,
+];

@@ -3,7 +3,8 @@ import { packageManager, parsePackageJson, toolMissing } from './project.js';
 
 // npm >= 7: "`npm ci` can only install packages when your package.json and package-lock.json or
 // npm-shrinkwrap.json are in sync."; npm 6 said the same after "cipm".
-const OUT_OF_SYNC = /can only install packages when your package\.json and (?:package-lock\.json|npm-shrinkwrap\.json)(?: or npm-shrinkwrap\.json)? are in sync/i;
+const OUT_OF_SYNC =
+  /can only install packages when your package\.json and (?:package-lock\.json|npm-shrinkwrap\.json)(?: or npm-shrinkwrap\.json)? are in sync/i;
 
 export const npmLockfileFixer: Fixer = {
   name: 'npm-lockfile',

@@ -15,7 +15,12 @@ export function pnpmVersionForLockfile(lockfile: string | null): string | null {
 }
 
 /** The repository's pinned pnpm through npx, else pnpm on PATH, else npx with the lock file's pnpm. Null: none. */
-export function pnpmCommand(facts: { pinned: string | null; forLockfile: string | null; onPath: boolean; hasNpx: boolean }): string | null {
+export function pnpmCommand(facts: {
+  pinned: string | null;
+  forLockfile: string | null;
+  onPath: boolean;
+  hasNpx: boolean;
+}): string | null {
   if (facts.pinned !== null && facts.hasNpx) return `npx pnpm@${facts.pinned}`;
   if (facts.onPath) return 'pnpm';
   if (facts.hasNpx) return facts.forLockfile === null ? 'npx pnpm' : `npx pnpm@${facts.forLockfile}`;

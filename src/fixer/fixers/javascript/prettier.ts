@@ -5,7 +5,8 @@ import { runNodeTool } from './project.js';
 
 // Prettier 3 ends `--check` with "Code style issues found in … Run Prettier with --write to fix.";
 // Prettier 2 with "Code style issues found in the above file(s). Forgot to run Prettier?".
-const CHECK_FAILED = /Code style issues (?:were )?found in|Forgot to run Prettier\?|Run Prettier (?:with --write )?to fix/i;
+const CHECK_FAILED =
+  /Code style issues (?:were )?found in|Forgot to run Prettier\?|Run Prettier (?:with --write )?to fix/i;
 const PRETTIER = /prettier(?:@[\w.^~<>=-]{1,40})?/;
 const CHECK_ONLY = ['--check', '-c', '--list-different', '-l', '--debug-check'];
 
@@ -18,7 +19,8 @@ export async function prettierWriteArgs(ctx: FixerContext): Promise<string> {
   let scripts: Record<string, string> | undefined;
   try {
     const parsed = JSON.parse((await ctx.readFile('package.json')) ?? '{}') as { scripts?: unknown };
-    if (typeof parsed.scripts === 'object' && parsed.scripts !== null) scripts = parsed.scripts as Record<string, string>;
+    if (typeof parsed.scripts === 'object' && parsed.scripts !== null)
+      scripts = parsed.scripts as Record<string, string>;
   } catch {
     scripts = undefined; // a broken package.json is the check's to report
   }
@@ -32,10 +34,27 @@ export async function prettierWriteArgs(ctx: FixerContext): Promise<string> {
 
 // Prettier's options that take a value as the next word.
 const VALUE_FLAGS = new Set([
-  '--log-level', '--loglevel', '--ignore-path', '--config', '--plugin', '--cache-location', '--cache-strategy', '--parser',
-  '--config-precedence', '--stdin-filepath', '--end-of-line', '--trailing-comma', '--print-width', '--tab-width',
-  '--arrow-parens', '--prose-wrap', '--quote-props', '--html-whitespace-sensitivity', '--embedded-language-formatting',
-  '--object-wrap', '--experimental-operator-position',
+  '--log-level',
+  '--loglevel',
+  '--ignore-path',
+  '--config',
+  '--plugin',
+  '--cache-location',
+  '--cache-strategy',
+  '--parser',
+  '--config-precedence',
+  '--stdin-filepath',
+  '--end-of-line',
+  '--trailing-comma',
+  '--print-width',
+  '--tab-width',
+  '--arrow-parens',
+  '--prose-wrap',
+  '--quote-props',
+  '--html-whitespace-sensitivity',
+  '--embedded-language-formatting',
+  '--object-wrap',
+  '--experimental-operator-position',
 ]);
 
 function hasPath(words: readonly string[]): boolean {
@@ -50,7 +69,8 @@ function hasPath(words: readonly string[]): boolean {
 export const prettierFixer: Fixer = {
   name: 'prettier',
   ecosystem: 'javascript',
-  detect: ({ diagnosis, output }) => (diagnosis.tool === 'prettier' && diagnosis.category === 'format') || CHECK_FAILED.test(output),
+  detect: ({ diagnosis, output }) =>
+    (diagnosis.tool === 'prettier' && diagnosis.category === 'format') || CHECK_FAILED.test(output),
   // The repository's own prettier (installed, or its pinned version), so the fix uses the same
   // version and config as the check.
   apply: async (ctx) => runNodeTool(ctx, { pkg: 'prettier', bin: 'prettier' }, await prettierWriteArgs(ctx)),

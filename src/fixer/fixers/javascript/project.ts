@@ -89,7 +89,10 @@ export async function toolFacts(ctx: FixerContext, tool: NodeTool, pkg: PackageJ
   return { localBin: null, version, onPath: await ctx.hasCommand(tool.bin), hasNpx: await ctx.hasCommand('npx') };
 }
 
-export const toolMissing = (name: string) => ({ status: 'tool_missing' as const, message: `${name} not found: add it to setup in .ci-fixer.yml` });
+export const toolMissing = (name: string) => ({
+  status: 'tool_missing' as const,
+  message: `${name} not found: add it to setup in .ci-fixer.yml`,
+});
 
 /** Resolves a Node tool and runs `args` with it; a missing tool is an outcome, a failing run is for verify to judge. */
 export async function runNodeTool(ctx: FixerContext, tool: NodeTool, args: string) {

@@ -5,7 +5,8 @@ import { packageManager, parsePackageJson, toolMissing } from './project.js';
 // yarn 1: "error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`."
 const CLASSIC_FROZEN = /Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`/;
 // yarn 2+ (berry): "YN0028: │ The lockfile would have been modified by this install, which is explicitly forbidden."
-const BERRY_IMMUTABLE = /YN0028: .{0,40}The lockfile would have been modified by this install, which is explicitly forbidden/;
+const BERRY_IMMUTABLE =
+  /YN0028: .{0,40}The lockfile would have been modified by this install, which is explicitly forbidden/;
 
 export type YarnKind = 'classic' | 'berry';
 
@@ -21,7 +22,10 @@ export function yarnKind(pinnedMajor: number | null, lockfile: string | null, ou
  * version from npm (yarn 1 is the package `yarn`, berry is `@yarnpkg/cli-dist`), else yarn on
  * PATH, else the latest of its kind from npm. Null: no way to run it.
  */
-export function yarnCommand(kind: YarnKind, facts: { yarnPath: string | null; version: string | null; onPath: boolean; hasNpx: boolean }): string | null {
+export function yarnCommand(
+  kind: YarnKind,
+  facts: { yarnPath: string | null; version: string | null; onPath: boolean; hasNpx: boolean },
+): string | null {
   if (facts.yarnPath !== null) return `node ${shellQuote(facts.yarnPath)}`;
   const pkg = kind === 'berry' ? '@yarnpkg/cli-dist' : 'yarn';
   if (facts.version !== null && facts.hasNpx) return `npx ${pkg}@${facts.version}`;
@@ -38,13 +42,25 @@ export function yarnPathOf(yarnrc: string | null): string | null {
 async function apply(ctx: FixerContext): Promise<FixerOutcome> {
   const pinned = packageManager(parsePackageJson(await ctx.readFile('package.json')));
   const version = pinned?.name === 'yarn' ? pinned.version : null;
-  const kind = yarnKind(version === null ? null : Number(version.split('.')[0]), await ctx.readFile('yarn.lock'), ctx.failure.output);
+  const kind = yarnKind(
+    version === null ? null : Number(version.split('.')[0]),
+    await ctx.readFile('yarn.lock'),
+    ctx.failure.output,
+  );
   const yarnPath = kind === 'berry' ? yarnPathOf(await ctx.readFile('.yarnrc.yml')) : null;
-  const yarn = yarnCommand(kind, { yarnPath, version, onPath: await ctx.hasCommand('yarn'), hasNpx: await ctx.hasCommand('npx') });
+  const yarn = yarnCommand(kind, {
+    yarnPath,
+    version,
+    onPath: await ctx.hasCommand('yarn'),
+    hasNpx: await ctx.hasCommand('npx'),
+  });
   if (yarn === null) return toolMissing('yarn');
   // berry: update the lock file only, with immutable installs (its CI default) turned off.
   // yarn 1 has no lock-only mode: it installs too, without running any install script.
-  const command = kind === 'berry' ? `${yarn} install --mode=update-lockfile --no-immutable` : `${yarn} install --ignore-scripts --non-interactive --no-progress`;
+  const command =
+    kind === 'berry'
+      ? `${yarn} install --mode=update-lockfile --no-immutable`
+      : `${yarn} install --ignore-scripts --non-interactive --no-progress`;
   const result = await ctx.run(command, { env: kind === 'berry' ? { YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' } : {} });
   if (result.exitCode === 127) return toolMissing('yarn');
   return { status: 'applied' };

@@ -14,7 +14,11 @@ export const terraformFmtFixer = toolFixer({
   recognizer: terraformRecognizer,
   repairs: (r) => r.category === 'format',
   head: /terraform(?:\s+-chdir=\S+)?\s+fmt/,
-  fix: (inv) => commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['-check', '--check', '-diff', '--diff', '-no-color'])),
+  fix: (inv) =>
+    commandLine(
+      inv.launcher + inv.program,
+      withoutFlags(inv.args, ['-check', '--check', '-diff', '--diff', '-no-color']),
+    ),
   fallback: { launcher: '', program: 'terraform fmt', args: ['-recursive'] },
 });
 
@@ -23,7 +27,18 @@ const SHFMT_VALUED = new Set(['-i', '--indent', '-ln', '--language-dialect', '--
 
 /** The check's arguments in writing mode: -w instead of -d/-l, and `.` when it named no path (stdin). */
 export function shfmtArgs(args: readonly string[]): string[] {
-  const kept = withoutFlags(args, ['-d', '--diff', '-l', '--list', '-l=0', '--list=0', '-f', '--find', '-w', '--write']);
+  const kept = withoutFlags(args, [
+    '-d',
+    '--diff',
+    '-l',
+    '--list',
+    '-l=0',
+    '--list=0',
+    '-f',
+    '--find',
+    '-w',
+    '--write',
+  ]);
   let paths = 0;
   for (let i = 0; i < kept.length; i++) {
     if (SHFMT_VALUED.has(kept[i]!)) i++;
@@ -43,14 +58,33 @@ export const shfmtFixer = toolFixer({
   fallback: { launcher: '', program: 'shfmt', args: ['.'] },
 });
 
-const CLANG_VALUED = new Set(['--style', '-style', '--fallback-style', '-fallback-style', '--assume-filename', '-assume-filename', '--files', '-files', '--lines', '-lines', '--offset', '-offset', '--length', '-length']);
+const CLANG_VALUED = new Set([
+  '--style',
+  '-style',
+  '--fallback-style',
+  '-fallback-style',
+  '--assume-filename',
+  '-assume-filename',
+  '--files',
+  '-files',
+  '--lines',
+  '-lines',
+  '--offset',
+  '-offset',
+  '--length',
+  '-length',
+]);
 
 /**
  * In place, with the check's style flags and files; when the check named no file (fed by xargs or
  * a find), the files its output flagged.
  */
 export function clangFormatArgs(args: readonly string[], flagged: readonly string[]): string[] {
-  const kept = withoutFlags(args, ['--dry-run', '-n', '-Werror', '--Werror', '-i', '--verbose'], ['--ferror-limit', '-ferror-limit', '--output-replacements-xml']);
+  const kept = withoutFlags(
+    args,
+    ['--dry-run', '-n', '-Werror', '--Werror', '-i', '--verbose'],
+    ['--ferror-limit', '-ferror-limit', '--output-replacements-xml'],
+  );
   let files = 0;
   for (let i = 0; i < kept.length; i++) {
     const arg = kept[i]!;

@@ -17,7 +17,22 @@ export const ruffFixer = toolFixer({
     commandLine(
       inv.launcher + inv.program,
       '--fix',
-      withoutFlags(inv.args, ['--fix', '--no-fix', '--diff', '--exit-zero', '--exit-non-zero-on-fix', '--statistics', '--show-fixes', '--watch', '-w', '-e'], ['--output-format', '--format']),
+      withoutFlags(
+        inv.args,
+        [
+          '--fix',
+          '--no-fix',
+          '--diff',
+          '--exit-zero',
+          '--exit-non-zero-on-fix',
+          '--statistics',
+          '--show-fixes',
+          '--watch',
+          '-w',
+          '-e',
+        ],
+        ['--output-format', '--format'],
+      ),
     ),
   fallback: { launcher: '', program: 'ruff check', args: ['.'] },
 });
@@ -41,7 +56,8 @@ export const blackFixer = toolFixer({
   // "cannot format …: Cannot parse" is a syntax error black cannot repair.
   repairs: (r) => r.excerpt.some((line) => line.startsWith('would reformat')),
   head: /black/,
-  fix: (inv) => commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['--check', '--diff', '--color', '--no-color'])),
+  fix: (inv) =>
+    commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['--check', '--diff', '--color', '--no-color'])),
   fallback: { launcher: '', program: 'black', args: ['.'] },
 });
 
@@ -52,6 +68,10 @@ export const isortFixer = toolFixer({
   recognizer: isortRecognizer,
   repairs: () => true,
   head: /isort/,
-  fix: (inv) => commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['--check-only', '--check', '-c', '--diff', '--df', '--color'])),
+  fix: (inv) =>
+    commandLine(
+      inv.launcher + inv.program,
+      withoutFlags(inv.args, ['--check-only', '--check', '-c', '--diff', '--df', '--color']),
+    ),
   fallback: { launcher: '', program: 'isort', args: ['.'] },
 });

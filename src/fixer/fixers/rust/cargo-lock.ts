@@ -21,7 +21,10 @@ export const cargoLockFixer: Fixer = {
     if (!(await ctx.hasCommand('cargo'))) return toolMissing('cargo');
     // The lock the error names (a workspace in a sub-folder has its own).
     const lock = recognise(cargoBuildRecognizer, ctx.failure)?.locations[0]?.path ?? 'Cargo.lock';
-    const manifest = lock.endsWith('Cargo.lock') && lock !== 'Cargo.lock' ? ` --manifest-path ${shellQuote(`${lock.slice(0, -'Cargo.lock'.length)}Cargo.toml`)}` : '';
+    const manifest =
+      lock.endsWith('Cargo.lock') && lock !== 'Cargo.lock'
+        ? ` --manifest-path ${shellQuote(`${lock.slice(0, -'Cargo.lock'.length)}Cargo.toml`)}`
+        : '';
     const offline = await ctx.run(`cargo update --workspace --offline${manifest}`);
     if (offline.exitCode !== 0) await ctx.run(`cargo update --workspace${manifest}`);
     return { status: 'applied' };
