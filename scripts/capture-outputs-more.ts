@@ -44,7 +44,9 @@ function capture(command: string, cwd: string, timeoutMs = 180_000): Promise<Cap
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    const append = (chunk: Buffer): void => void (output += chunk.toString('utf8'));
+    const append = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+    };
     child.stdout.on('data', append);
     child.stderr.on('data', append);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

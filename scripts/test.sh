@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure.sh
 ensure_built_checkout
+ensure_lint_tools
 ensure_browsers
 # apt runs in the foreground: the background builds below must not race it for dpkg's lock.
 ensure_container_tools
@@ -45,6 +46,8 @@ trap 'kill "${builds}" 2>/dev/null || true' EXIT
 
 log_step "typechecking (tsc --noEmit, tests included)"
 npm run --silent typecheck
+log_step "linting (npm run lint: biome, import rules, shellcheck)"
+npm run --silent lint
 status=0
 npx vitest run --project unit --project integration --project e2e --project browser --project browser-firefox || status=$?
 

@@ -294,7 +294,7 @@ async function sandboxNamespaceFromConfig(kubeConfig: KubeConfig, namespace: str
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
+  let values: { namespace?: string; 'sandbox-namespace'?: string; kubeconfig?: string };
   try {
     ({ values } = parseArgs({
       args: argv,

@@ -1,7 +1,7 @@
 // The only place that reads the environment. Every variable has a comment and a default; the
 // README's configuration table is checked against CONFIG_DOCS by a unit test.
 import { z } from 'zod';
-import { parseApiTokens, type ApiToken } from './api/auth.js';
+import { type ApiToken, parseApiTokens } from './shared/api-tokens.js';
 import { ConfigError } from './errors.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>

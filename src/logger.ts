@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { createRedactor, redactCredentialShapes } from './result/redact.js';
+import { createRedactor, redactCredentialShapes } from './shared/redact.js';
 
 export type { Logger };
 

@@ -4,6 +4,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { pathToFileURL } from 'node:url';
+import { createConsoleUi } from './console/index.js';
 import { createApp } from './api/app.js';
 import { createIntakeLimits } from './api/intake-limits.js';
 import { createOpsApp } from './api/ops-app.js';
@@ -241,18 +242,28 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
     let port = ops.port;
     const consoleOn = mode !== 'worker' && config.console.enabled;
     if (mode !== 'worker') {
+      const limits = createIntakeLimits({
+        ...config.limits,
+        redis: apiSide.redis,
+        prefix: config.queue.prefix,
+        counts: () => tasks.counts(),
+      });
+      const ui = consoleOn
+        ? createConsoleUi({
+            tasks,
+            tokens: config.auth.tokens,
+            publicUrl: config.http.publicUrl,
+            queue: tasks.queue,
+            limits,
+          })
+        : undefined;
       const app = createApp({
         tasks,
         config: { auth: config.auth, http: config.http, github: config.github },
         logger: logger.child({ component: 'api' }),
         metrics,
-        limits: createIntakeLimits({
-          ...config.limits,
-          redis: apiSide.redis,
-          prefix: config.queue.prefix,
-          counts: () => tasks.counts(),
-        }),
-        ...(consoleOn ? { console: { queue: tasks.queue } } : {}),
+        limits,
+        ...(ui === undefined ? {} : { ui }),
       });
       const http = await listen(app, config.http.host, config.http.port);
       stops.push(() => closeServer(http.server));

@@ -140,7 +140,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 // A ref is a branch, tag or commit sha. Git's check-ref-format rules, minus the exotic ones,
 // plus a ban on a leading '-' so a ref can never be read as an option.
-const REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._\/-]+(?<![./])$/;
+const REF_PATTERN = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/;
 
 export const repoUrlSchema = z
   .string()
@@ -154,26 +154,32 @@ export const repoUrlSchema = z
     }
   }, 'must be an https:// or file:// URL without credentials');
 
+/** A command as a task or .ci-fixer.yml gives it. */
+export const commandSchema = z.string().trim().min(1).max(4096);
+/** Which fixers may run; all when absent. */
+export const fixersSchema = z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length);
+/** A task's whole time budget, in seconds: 10 s to 6 h. */
+export const timeoutSecondsSchema = z
+  .number()
+  .int()
+  .min(10)
+  .max(6 * 3600);
+
 export const taskSpecSchema = z.object({
   repo: z.object({
     url: repoUrlSchema,
     ref: z.string().min(1).max(255).regex(REF_PATTERN, 'must be a branch, tag or commit sha'),
   }),
-  command: z.string().trim().min(1).max(4096),
-  fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(10)
-    .max(6 * 3600)
-    .optional(),
+  command: commandSchema,
+  fixers: fixersSchema.optional(),
+  timeoutSeconds: timeoutSecondsSchema.optional(),
   labels: z
     .record(
       z
         .string()
         .min(1)
         .max(63)
-        .regex(/^[A-Za-z0-9._\/-]+$/),
+        .regex(/^[A-Za-z0-9._/-]+$/),
       z.string().max(256),
     )
     .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels')

@@ -12,7 +12,7 @@ import type { Logger } from '../src/logger.js';
 import { cancelChannel, type QueueSettings, type TaskJobData } from '../src/queue/task-service.js';
 import type { SubscriptionHub } from '../src/queue/subscription-hub.js';
 import { createTaskLogWriter, type TaskLogWriter } from '../src/result/log-writer.js';
-import { createRedactor, type Redactor } from '../src/result/redact.js';
+import { createRedactor, type Redactor } from '../src/shared/redact.js';
 import type { TaskStore, TransitionOutcome, TransitionPatch } from '../src/result/task-store.js';
 import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixAgent, FixContext } from '../src/fixer/types.js';
@@ -29,9 +29,9 @@ import {
   type TaskSpec,
   type TaskState,
 } from '../src/task.js';
-import type { TaskEnd, TaskHookContext, TaskHooks } from './hooks.js';
+import type { TaskEnd, TaskHookContext, TaskHooks } from '../src/task-hooks.js';
 
-export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from './hooks.js';
+export type { TaskEnd, TaskHookContext, TaskHooks, TaskStart } from '../src/task-hooks.js';
 
 /** The fixer as the worker sees it (src/fixer/pipeline.ts in production). */
 export type FixPipeline = (ctx: FixContext) => Promise<FixResult>;

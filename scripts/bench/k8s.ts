@@ -108,14 +108,11 @@ async function runScenario(kubeconfig: string, namespace: string, scenario: Scen
   const shared = requests.filter((r) => r.taskId === undefined);
   const kinds = (list: KubeRequestInfo[]) =>
     Object.entries(
-      list.reduce<Record<string, number>>(
-        (acc, r) => (
-          (acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] =
-            (acc[`${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`] ?? 0) + 1),
-          acc
-        ),
-        {},
-      ),
+      list.reduce<Record<string, number>>((acc, r) => {
+        const key = `${r.kind} ${r.method} ${r.path.split('/').slice(-1)[0]}`;
+        acc[key] = (acc[key] ?? 0) + 1;
+        return acc;
+      }, {}),
     )
       .map(([k, n]) => `${k}=${n}`)
       .join(', ');

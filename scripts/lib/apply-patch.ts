@@ -11,7 +11,9 @@ export function applyPatch(dir: string, patch: string, timeoutMs = 60_000): Prom
       timeout: timeoutMs,
     });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) =>
       code === 0 ? resolve() : reject(new Error(`git apply failed (${code}): ${stderr.trim()}`)),

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/start.sh, scripts/test.sh and .ci/run: bring a fresh clone to a runnable state.
 # Each step is a no-op when already satisfied.
 
@@ -78,6 +79,7 @@ ensure_built_checkout() {
 redis_answers() {
   local host="${1:-127.0.0.1}" port="${2:-6379}"
   # A subshell, so a refused connection cannot take the calling shell down with it.
+  # shellcheck disable=SC2016 # $0 and $1 are the inner shell's own arguments
   timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
     printf "PING\r\n" >&3
@@ -124,6 +126,13 @@ ensure_fixer_tools() {
   if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
   log_step "installing fixer tools: ${missing[*]}"
   apt_install "${missing[@]}"
+}
+
+# `npm run lint`'s one tool outside node_modules: Debian's shellcheck, only when missing.
+ensure_lint_tools() {
+  command -v shellcheck >/dev/null && return 0
+  log_step "installing shellcheck (npm run lint)"
+  apt_install shellcheck
 }
 
 # The containers tier (test/containers) and the real node's images: podman (its Docker API

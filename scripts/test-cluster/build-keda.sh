@@ -53,7 +53,7 @@ build_keda() {
   mv "${work}/bin/operator" "${KEDA_BIN_DIR}/keda"
   mv "${work}/bin/adapter" "${KEDA_BIN_DIR}/keda-adapter"
   mv "${crds}" "${KEDA_BIN_DIR}/crds.yaml"
-  rm -rf "${dir}" "${probe}" "${work}/bin"
+  rm -rf "${dir}" "${probe}" "${work:?}/bin"
 }
 
 main() {

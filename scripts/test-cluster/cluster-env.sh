@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # its variables are read by the scripts that source it
 # Sourced by up.sh and down.sh: where the running cluster lives and how it is configured.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/test-cluster/versions.sh

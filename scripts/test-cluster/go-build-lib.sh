@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # its variables are read by the scripts that source it
 # Sourced by every Go build script (build.sh, build-keda.sh, build-real-node.sh, build-netpol.sh,
 # build-container-tools.sh): the Go environment, the preamble past `--check` (go_build_init), and
 # the wrapper modules and version stamps the control-plane and real-node builds share. Expects

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # its variables are read by the scripts that source it
 # Sourced by the image, registry and podman-service scripts: podman as this project runs it, and
 # the loopback addresses they share. Expects versions.sh to be sourced.
 #

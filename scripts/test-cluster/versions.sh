@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # its variables are read by the scripts that source it
 # Sourced by the test-cluster scripts: pinned versions and the cache layout derived from them.
 # Changing a version changes the cache key, so old and new binaries never mix.
 K8S_VERSION="${TC_K8S_VERSION:-1.36.3}"

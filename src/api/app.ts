@@ -1,11 +1,9 @@
 // The HTTP surface: one app, one error mapping, one access log; a router per resource.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Queue } from 'bullmq';
-import { createConsole, sessionCookieAsBearer } from '../console/index.js';
 import type { Config } from '../config.js';
 import {
   AppError,
@@ -47,12 +45,19 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   sse?: Partial<SseOptions>;
-  /** The web console at `/` (CONSOLE_ENABLED); Bull Board shows `queue` when given. */
-  console?: { queue?: Queue };
+  /** A web UI mounted at `/` after the API's own routes: the console (src/console), which the
+   * composition root passes in, so the API never imports the layer above it. */
+  ui?: AppUi;
   /** /readyz answers 503 when Redis takes longer than this (default 2000). */
   readyTimeoutMs?: number;
   /** Intake rate limits and queue caps (intake-limits.ts); none when omitted. */
   limits?: IntakeLimits;
+}
+
+export interface AppUi {
+  routes: Hono<AppEnv>;
+  /** Runs before the bearer check on /api/v1 (the console's session cookie standing in for it). */
+  apiAuth?: MiddlewareHandler<AppEnv>;
 }
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
@@ -88,8 +93,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const publicHost = http.publicUrl === undefined ? [] : [new URL(http.publicUrl).hostname];
     app.use(loopbackHostOnly([...publicHost, ...(http.allowedHosts ?? [])]));
   }
-  // The console's live stream reads /api/v1 with its session cookie (GET only; see session.ts).
-  if (deps.console !== undefined) app.use('/api/v1/*', sessionCookieAsBearer());
+  if (deps.ui?.apiAuth !== undefined) app.use('/api/v1/*', deps.ui.apiAuth);
   app.route(
     '/',
     createHealthRoutes({
@@ -128,18 +132,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     }),
   );
-  if (deps.console !== undefined) {
-    app.route(
-      '/',
-      createConsole({
-        tasks: deps.tasks,
-        tokens: deps.config.auth.tokens,
-        publicUrl: deps.config.http.publicUrl,
-        ...deps.console,
-        ...(deps.limits === undefined ? {} : { limits: deps.limits }),
-      }),
-    );
-  }
+  if (deps.ui !== undefined) app.route('/', deps.ui.routes);
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: { title: 'ci-fixer intake API', version: '1', description: 'Turns a failing CI command into a fix task.' },

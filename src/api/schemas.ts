@@ -148,13 +148,10 @@ const fixResultSchema = z
       .enum(FIXER_NAMES)
       .nullable()
       .openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
-    fixers: z
-      .array(z.enum(FIXER_NAMES))
-      .optional()
-      .openapi({
-        description:
-          'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
-      }),
+    fixers: z.array(z.enum(FIXER_NAMES)).optional().openapi({
+      description:
+        'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
+    }),
     // Null when the failure did not reproduce.
     diagnosis: diagnosisSchema.nullable().optional(),
     reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),

@@ -1,25 +1,13 @@
 // Turns a failed zod validation into the API's typed errors, so app.onError maps every input
 // problem in one place and the body names each offending field.
 import type { Hook } from '@hono/zod-openapi';
-import type { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { fieldIssues } from '../shared/field-issues.js';
 import type { AppEnv } from './env.js';
 
+export { type FieldIssue, fieldIssues } from '../shared/field-issues.js';
+
 const TARGET_NAMES: Record<string, string> = { json: 'request body', query: 'query', header: 'header', param: 'path' };
-const MAX_ISSUES = 20;
-
-export interface FieldIssue {
-  /** Dotted path of the field, e.g. `repo.url`; empty for the value as a whole. */
-  field: string;
-  message: string;
-}
-
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.slice(0, MAX_ISSUES).map((issue) => ({
-    field: issue.path.map((segment) => String(segment)).join('.'),
-    message: issue.message,
-  }));
-}
 
 export const validationHook: Hook<unknown, AppEnv, string, undefined> = (result) => {
   if (result.success) return undefined;

@@ -5,13 +5,14 @@ import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { bearerTokens, type ApiToken } from '../api/auth.js';
 import type { IntakeLimits } from '../api/intake-limits.js';
+import type { AppUi } from '../api/app.js';
 import type { AppEnv } from '../api/env.js';
 import type { TaskService } from '../queue/types.js';
 import { createAssetRoutes } from './assets.js';
 import { BULL_BOARD_PATH, createBullBoardRoutes } from './bull-board.js';
 import { createLoginRoutes } from './login-routes.js';
 import { createPageRoutes } from './routes.js';
-import { requireSession } from './session.js';
+import { requireSession, sessionCookieAsBearer } from './session.js';
 
 export { sessionCookieAsBearer } from './session.js';
 
@@ -87,4 +88,10 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
     }),
   );
   return app;
+}
+
+/** The console as createApp mounts it (`ui`): its routes at `/`, and its session cookie standing in
+ * for the bearer token on /api/v1, so its live stream can read the API (GET only; session.ts). */
+export function createConsoleUi(deps: ConsoleDeps): AppUi {
+  return { routes: createConsole(deps), apiAuth: sessionCookieAsBearer() };
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, InfrastructureError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { CommandRunner } from './runner.js';
-import { shellQuote } from './shell.js';
+import { shellQuote } from '../shared/shell.js';
 import { inWorkdir, SCRATCH_DIR } from './worktree.js';
 
 /** Where images keep their system bundle: Debian, Ubuntu and Alpine; Fedora and RHEL; others' cert.pem. */

@@ -4,7 +4,7 @@
 import { InfrastructureError, TaskError } from '../errors.js';
 import type { TaskSpec } from '../task.js';
 import type { CommandRunner } from './runner.js';
-import { shellQuote } from './shell.js';
+import { shellQuote } from '../shared/shell.js';
 
 export const REPO_DIR = 'repo';
 

@@ -15,7 +15,7 @@ import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { installGitCaBundle } from './git-ca.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
-import { shellQuote } from './shell.js';
+import { shellQuote } from '../shared/shell.js';
 import { isManifest } from './steps/plan.js';
 import type { Failure, FixContext, Fixer, FixerContext, RunInRepo } from './types.js';
 import { Worktree } from './worktree.js';

@@ -2,7 +2,9 @@
 // remaining budget, streams its output to the task log, and records it for the result.
 import { CancelledError, TaskError } from '../errors.js';
 import type { CommandRecord } from '../task.js';
-import type { FixContext } from './types.js';
+import type { CommandRunner, FixContext, RunOptions, RunResult } from './types.js';
+
+export type { CommandRunner, RunOptions, RunResult } from './types.js';
 
 /** A command given less than this would only fail noisily; the task is out of time instead. */
 const MIN_COMMAND_MS = 1000;
@@ -15,29 +17,6 @@ export const OUTPUT_TAIL_CHARS = 256 * 1024;
 // npx must never wait for a "Need to install the following packages" answer (stdin is closed,
 // so it would fail instead), and npm's update notice is noise in a fix log.
 const NPM_ENV = { npm_config_yes: 'true', npm_config_update_notifier: 'false' };
-
-export interface RunOptions {
-  /** Relative to the sandbox workdir. */
-  cwd?: string;
-  /** Extra environment for this command only; where credentials travel. */
-  env?: Record<string, string>;
-  /** A bound shorter than the task's remaining time (e.g. the model's `run` tool); expiry is not a task timeout. */
-  timeoutMs?: number;
-  /** What the log and the command record show instead of `command` (an instrumented script shows as the step it runs). */
-  label?: string;
-}
-
-export interface RunResult {
-  exitCode: number;
-  durationMs: number;
-  /** stdout and stderr lines in arrival order, most recent OUTPUT_TAIL_CHARS characters. */
-  output: string;
-  stdoutLines: string[];
-  /** Only with a command's own `timeoutMs`: it ran out of that bound (the task did not). */
-  timedOut: boolean;
-  /** Set when the sandbox killed the command for memory: the plain report ("... out of memory (limit 1Gi)"). */
-  outOfMemory?: string;
-}
 
 /** Keeps the last `maxChars` characters' worth of lines. */
 export class OutputTail {
@@ -52,11 +31,6 @@ export class OutputTail {
   toString(): string {
     return this.lines.join('\n');
   }
-}
-
-export interface CommandRunner {
-  run(command: string, options?: RunOptions): Promise<RunResult>;
-  readonly commands: CommandRecord[];
 }
 
 export function createCommandRunner(ctx: FixContext, now: () => number = Date.now): CommandRunner {

@@ -1,6 +1,33 @@
 import type { Sandbox } from '../sandbox/types.js';
-import type { Diagnosis, FixerName, LogStream, ModelUsage, TaskPhase, TaskSpec } from '../task.js';
-import type { RunOptions, RunResult } from './runner.js';
+import type { CommandRecord, Diagnosis, FixerName, LogStream, ModelUsage, TaskPhase, TaskSpec } from '../task.js';
+// A command's options and result (the runner, runner.ts, is the one implementation).
+export interface RunOptions {
+  /** Relative to the sandbox workdir. */
+  cwd?: string;
+  /** Extra environment for this command only; where credentials travel. */
+  env?: Record<string, string>;
+  /** A bound shorter than the task's remaining time (e.g. the model's `run` tool); expiry is not a task timeout. */
+  timeoutMs?: number;
+  /** What the log and the command record show instead of `command` (an instrumented script shows as the step it runs). */
+  label?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  durationMs: number;
+  /** stdout and stderr lines in arrival order, most recent OUTPUT_TAIL_CHARS characters. */
+  output: string;
+  stdoutLines: string[];
+  /** Only with a command's own `timeoutMs`: it ran out of that bound (the task did not). */
+  timedOut: boolean;
+  /** Set when the sandbox killed the command for memory: the plain report ("... out of memory (limit 1Gi)"). */
+  outOfMemory?: string;
+}
+
+export interface CommandRunner {
+  run(command: string, options?: RunOptions): Promise<RunResult>;
+  readonly commands: CommandRecord[];
+}
 
 /** What the worker hands the pipeline for one task attempt. */
 export interface FixContext {

@@ -4,7 +4,7 @@
 // the field, never a crash.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { fieldIssues } from '../api/validation.js';
+import { fieldIssues } from '../shared/field-issues.js';
 import { ValidationError } from '../errors.js';
 import type { GitHubOrigin, QueuedTaskSpec } from '../task.js';
 import type { AllowList } from './allow-list.js';
@@ -183,7 +183,7 @@ function fromCheckRun(delivery: Delivery, options: DecideOptions): WebhookDecisi
   });
 }
 
-function toTask(delivery: Delivery, options: DecideOptions, origin: GitHubOrigin): WebhookDecision {
+function toTask(_delivery: Delivery, options: DecideOptions, origin: GitHubOrigin): WebhookDecision {
   if (!options.allow.allows(origin.repository.fullName)) return { kind: 'ignored', reason: 'repository_not_allowed' };
   if (origin.headBranch?.startsWith(FIX_BRANCH_PREFIX)) return { kind: 'ignored', reason: 'ci_fixer_branch' };
   const what = origin.checkRun !== null ? `check:${origin.checkRun.name}` : `workflow:${origin.workflow?.name ?? ''}`;

@@ -10,7 +10,7 @@ import {
   isWorkflowFile,
   jobCommandFromWorkflow,
   parseCiFixerFile,
-} from './repo-config.js';
+} from '../fixer/repo-config.js';
 
 /** What resolution needs of a repository: the worker's WorkerRepo, or anything alike in tests. */
 export interface RepoFiles {

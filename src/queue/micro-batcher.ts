@@ -21,8 +21,12 @@ export function createMicroBatcher<T>(options: MicroBatcherOptions<T>): MicroBat
       const batch = pending.slice(0, options.maxBatch);
       pending = pending.slice(batch.length);
       options.run(batch.map((p) => p.item)).then(
-        () => batch.forEach((p) => p.resolve()),
-        (err: unknown) => batch.forEach((p) => p.reject(err)),
+        () => {
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
       );
     }
   };

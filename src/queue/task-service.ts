@@ -142,7 +142,7 @@ export class RedisTaskService implements TaskService {
       }
       store.index.add(pipeline, fresh);
       const recordsWritten = execPipeline(pipeline);
-      let jobs;
+      let jobs: Awaited<ReturnType<Queue['addBulk']>>;
       try {
         const added = this.queue.addBulk(
           fresh.map((item) => ({

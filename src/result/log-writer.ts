@@ -6,7 +6,7 @@
 // without a round trip; and while Redis is slower than the output, at most maxPendingLines wait in
 // memory; the excess is dropped and counted in one line that follows when room is back.
 import type { LogLine, LogStream } from '../task.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../shared/redact.js';
 import type { TaskStore } from './task-store.js';
 
 export interface TaskLogWriterOptions {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CONFIG_DOCS } from '../config.js';
 import { CancelledError, InfrastructureError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { probeTimeoutBackstop, startProcessGroup, type RunningProcess } from './local-exec.js';
+import { type ProcessOutcome, probeTimeoutBackstop, startProcessGroup, type RunningProcess } from './local-exec.js';
 import { readFileInside, resolveDirInside, writeFileInside } from './local-fs.js';
 import {
   READ_MAX_BYTES,
@@ -99,7 +99,7 @@ class LocalSandbox implements Sandbox {
       throw new InfrastructureError('sandbox_exec_failed', 'could not start command in local sandbox', { cause: err });
     }
     this.running.add(proc);
-    let outcome;
+    let outcome: ProcessOutcome;
     try {
       outcome = await proc.done;
     } catch (err) {

@@ -206,12 +206,10 @@ describe('the console follows tasks live', () => {
     expect(lines.length).toBeGreaterThan(4000);
     expect(await page.locator('#log .log-line').count()).toBe(lines.length);
     // The log box scrolls on its own and follows the end.
-    const box = await page
-      .locator('#log')
-      .evaluate((el) => ({
-        scroll: el.scrollHeight > el.clientHeight,
-        atEnd: el.scrollHeight - el.scrollTop - el.clientHeight < 50,
-      }));
+    const box = await page.locator('#log').evaluate((el) => ({
+      scroll: el.scrollHeight > el.clientHeight,
+      atEnd: el.scrollHeight - el.scrollTop - el.clientHeight < 50,
+    }));
     expect(box).toEqual({ scroll: true, atEnd: true });
     await expect(page.locator('#log-count').textContent()).resolves.toBe(`${lines.length} lines`);
   });

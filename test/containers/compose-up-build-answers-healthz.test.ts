@@ -32,7 +32,7 @@ describe('docker compose up --build through the podman socket', () => {
       API_PORT: String(port),
     };
     const health = runHealthchecks(project);
-    let up;
+    let up: Awaited<ReturnType<typeof compose>>;
     try {
       up = await compose(['up', '--build', '-d'], 1_200_000);
     } finally {

@@ -39,7 +39,7 @@ describe('the process log', () => {
       [
         'apiVersion: v1',
         'kind: Config',
-        'clusters: [{ name: c, cluster: { server: "' + server + '", insecure-skip-tls-verify: true } }]',
+        `clusters: [{ name: c, cluster: { server: "${server}", insecure-skip-tls-verify: true } }]`,
         'users: [{ name: u, user: { token: kube-user-token-0123456789 } }]',
         'contexts: [{ name: c, context: { cluster: c, user: u } }]',
         'current-context: c',

@@ -144,7 +144,9 @@ describe('submission order', () => {
         for (let i = 0; i < 100_000 && !done; i++) {
           const ids = await watcher.lrange(waitKey, 0, -1);
           const records = await Promise.all(ids.map((id) => watcher.exists(stack.store.recordKey(id))));
-          ids.forEach((id, j) => records[j] === 0 && missing.push(id));
+          ids.forEach((id, j) => {
+            if (records[j] === 0) missing.push(id);
+          });
           checked += ids.length;
         }
       })();

@@ -27,7 +27,7 @@ describe('forged GitHub jobs', () => {
   beforeAll(async () => {
     world = await startGitHubWorld();
     const root = await fixtures.tempDir('attacker');
-    await createFixtureRepo(path.join(root, FULL_NAME + '.git'), 'passing');
+    await createFixtureRepo(path.join(root, `${FULL_NAME}.git`), 'passing');
     attacker = await startGitHttpsServer(root, () => true);
     stack = createQueueStack({ attempts: 1 });
     const settings = {

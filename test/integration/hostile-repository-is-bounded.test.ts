@@ -15,11 +15,12 @@ const LOG_MAX_BYTES = 1024 * 1024;
 describe('a hostile repository', () => {
   const { fixtures, slot } = useWorkerStack();
   const start = async () => {
-    const stack = (slot.stack = createQueueStack({
+    const stack = createQueueStack({
       attempts: 1,
       logMaxLines: LOG_MAX_LINES,
       logMaxBytes: LOG_MAX_BYTES,
-    }));
+    });
+    slot.stack = stack;
     slot.worker = await startStackWorker(stack, {
       sandboxes: (await startLocalProvider()).provider,
       tasks: { defaultTimeoutSeconds: 300, patchMaxBytes: 1024 * 1024 },

@@ -3,7 +3,6 @@
 // ci_fixer_queue_demand gauge report the same number, and an unreadable queue is an error, not 0.
 import { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { createOpsApp } from '../../src/api/ops-app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { scalingFigure, type ScalingFigure } from '../../src/queue/scaling.js';

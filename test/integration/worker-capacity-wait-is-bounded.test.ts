@@ -28,7 +28,12 @@ function quotaFull(inner: SandboxProvider, full: number): SandboxProvider & { cr
 describe('waiting for sandbox capacity', () => {
   const { fixtures, slot } = useWorkerStack();
   let starts = 0;
-  const hooks: TaskHooks = { onStart: async () => void (starts += 1) };
+  const hooks: TaskHooks = {
+    onStart: async () => {
+      starts += 1;
+      return undefined;
+    },
+  };
   const workerSettings = (capacityWaitMaxSeconds: number) => ({
     concurrency: 1,
     maxConcurrentSandboxes: 4,
@@ -38,10 +43,13 @@ describe('waiting for sandbox capacity', () => {
     capacityWaitMaxSeconds,
   });
 
-  afterEach(() => void (starts = 0));
+  afterEach(() => {
+    starts = 0;
+  });
 
   it('fails the task with the quota message once the bound is spent, having run the start hooks once', async () => {
-    const stack = (slot.stack = createQueueStack({ attempts: 3 }));
+    const stack = createQueueStack({ attempts: 3 });
+    slot.stack = stack;
     const sandboxes = quotaFull((await startLocalProvider()).provider, Number.POSITIVE_INFINITY);
     slot.worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(1) });
     const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));
@@ -54,7 +62,8 @@ describe('waiting for sandbox capacity', () => {
   });
 
   it('runs the task once room appears, without a second start or a spent attempt', async () => {
-    const stack = (slot.stack = createQueueStack({ attempts: 1 }));
+    const stack = createQueueStack({ attempts: 1 });
+    slot.stack = stack;
     const sandboxes = quotaFull((await startLocalProvider()).provider, 3);
     slot.worker = await startStackWorker(stack, { sandboxes, hooks, worker: workerSettings(60) });
     const { id } = await stack.tasks.submit(specFor(await fixtures.repo('passing')));

@@ -12,7 +12,8 @@ describe('a stale attempt', () => {
   const { fixtures, slot } = useWorkerStack();
 
   it('cannot overwrite the state of the attempt that took its task over', async () => {
-    const s = (slot.stack = createQueueStack({ attempts: 1 }));
+    const s = createQueueStack({ attempts: 1 });
+    slot.stack = s;
     const refused: string[] = [];
     const metrics: WorkerMetrics = {
       taskFinished: () => undefined,

@@ -1,6 +1,7 @@
 // Builds the intake API on the in-memory TaskService, with logs captured for assertions.
 import { createApp, type AppDeps } from '../../src/api/app.js';
 import { createOpsApp } from '../../src/api/ops-app.js';
+import { createConsoleUi } from '../../src/console/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { MemoryTaskService } from './memory-task-service.js';
@@ -34,7 +35,7 @@ export function buildTestApp(options: HarnessOptions = {}) {
     },
     sse: options.sse,
     readyTimeoutMs: options.readyTimeoutMs,
-    ...(options.console ? { console: {} } : {}),
+    ...(options.console ? { ui: createConsoleUi({ tasks, tokens: TOKENS, publicUrl: options.publicUrl }) } : {}),
   });
   // The metrics port's app, on the same service and metrics: /metrics lives there, not on the API.
   const ops = createOpsApp({ tasks, metrics, logger });

@@ -87,7 +87,7 @@ export function launchCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string
   // Wake every waiter on exit too, so one waiting for a log that will never come fails at once.
   let stopping = false;
   child.on('exit', (code, signal) => {
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
     // A process that dies on its own takes its reasons with it: say them where the test run shows them.
     if (!stopping)
       console.error(

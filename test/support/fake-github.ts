@@ -96,7 +96,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return token !== undefined && (tokens.some((t) => t.token === token) || token === options.personalToken);
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse, r: RecordedRequest): Promise<void> {
+  async function route(_req: IncomingMessage, res: ServerResponse, r: RecordedRequest): Promise<void> {
     const failure = failures.find((f) => f.remaining > 0 && f.method === r.method && f.path.test(r.path));
     if (failure !== undefined) {
       failure.remaining -= 1;
@@ -147,7 +147,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const [, owner = '', repo = '', rest = ''] = m ?? [];
     const html = `https://github.com/${owner}/${repo}`;
 
-    if ((m = /^commits\/([^/]+)\/check-runs$/.exec(rest)) && r.method === 'GET') {
+    m = /^commits\/([^/]+)\/check-runs$/.exec(rest);
+
+    if (m && r.method === 'GET') {
       const runs = checkRuns.filter(
         (c) => c.head_sha === m![1] && (r.query.check_name === undefined || c.name === r.query.check_name),
       );
@@ -160,17 +162,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       checkRuns.push(run);
       return send(res, 201, run);
     }
-    if ((m = /^check-runs\/(\d+)$/.exec(rest)) && r.method === 'PATCH') {
+    m = /^check-runs\/(\d+)$/.exec(rest);
+    if (m && r.method === 'PATCH') {
       const run = checkRuns.find((c) => c.id === Number(m![1]));
       if (run === undefined) return send(res, 404, { message: 'Not Found' });
       Object.assign(run, r.body);
       return send(res, 200, run);
     }
-    if ((m = /^actions\/runs\/(\d+)\/jobs$/.exec(rest)) && r.method === 'GET') {
+    m = /^actions\/runs\/(\d+)\/jobs$/.exec(rest);
+    if (m && r.method === 'GET') {
       const jobs = options.jobs?.[Number(m[1])] ?? [];
       return send(res, 200, { total_count: jobs.length, jobs });
     }
-    if ((m = /^git\/ref\/heads\/(.+)$/.exec(rest)) && r.method === 'GET') {
+    m = /^git\/ref\/heads\/(.+)$/.exec(rest);
+    if (m && r.method === 'GET') {
       const sha = await options.branchSha?.(owner, repo, m[1] as string);
       if (sha === undefined) return send(res, 404, { message: 'Not Found' });
       return send(res, 200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
@@ -202,7 +207,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       pulls.push(pull);
       return send(res, 201, pull);
     }
-    if ((m = /^issues\/(\d+)\/comments$/.exec(rest)) && r.method === 'POST') {
+    m = /^issues\/(\d+)\/comments$/.exec(rest);
+    if (m && r.method === 'POST') {
       if (typeof r.body?.body !== 'string') return send(res, 422, { message: 'body is required' });
       const comment = {
         id: nextId++,

@@ -52,7 +52,9 @@ function proxyTo(upstreamUrl: string): Promise<string> {
     const queued: string[] = [];
     const toFirefox = (text: string) =>
       upstream.readyState === WebSocket.OPEN ? upstream.send(text) : queued.push(text);
-    upstream.on('open', () => queued.splice(0).forEach((text) => upstream.send(text)));
+    upstream.on('open', () => {
+      for (const text of queued.splice(0)) upstream.send(text);
+    });
     upstream.on('message', (data: RawData) => client.send(data.toString()));
     upstream.on('close', (code, reason) => closeWith(client, code, reason));
     upstream.on('error', () => client.terminate());

@@ -65,7 +65,9 @@ export async function startModelWorld(options: ModelWorldOptions = {}): Promise<
     logger: logger.child({ component: 'model-agent' }),
     metrics: {
       request: (status) => void modelRequests.push(status),
-      tokens: (kind, count) => void (tokens[kind] += count),
+      tokens: (kind, count) => {
+        tokens[kind] += count;
+      },
     },
   });
   const { provider, records: providerRecords } = await startLocalProvider(

@@ -46,8 +46,12 @@ class World {
       registry,
       apply: async (fixer) => (fixer as FakeFixer).act(this.tree),
       changed: async () => [...this.tree].sort().join() !== [...this.checkpoint].sort().join(),
-      keep: async () => void (this.checkpoint = new Set(this.tree)),
-      revert: async () => void (this.tree = new Set(this.checkpoint)),
+      keep: async () => {
+        this.checkpoint = new Set(this.tree);
+      },
+      revert: async () => {
+        this.tree = new Set(this.checkpoint);
+      },
       recheck: async (current) => {
         const from = current.diagnosis.step?.index ?? 0;
         this.rechecks.push(from);
@@ -68,13 +72,14 @@ interface FakeFixer extends Fixer {
   act(tree: Set<string>): FixerOutcome;
 }
 
-function fixer(name: FixerName, tool: DiagnosisTool, act: (tree: Set<string>) => FixerOutcome | void): FakeFixer {
+function fixer(name: FixerName, tool: DiagnosisTool, act: (tree: Set<string>) => unknown): FakeFixer {
   return {
     name,
     ecosystem: 'javascript',
     detect: (failure) => failure.diagnosis.tool === tool,
     apply: async () => ({ status: 'applied' }),
-    act: (tree) => act(tree) ?? { status: 'applied' },
+    // A fake that only edits the tree (returns nothing) applied its change.
+    act: (tree) => (act(tree) as FixerOutcome | undefined) ?? { status: 'applied' },
   };
 }
 const removes = (problem: string, adds?: string) => (tree: Set<string>) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyGitFailure, gitRemoteEnv, refCandidates } from '../../src/fixer/git.js';
-import { shellQuote } from '../../src/fixer/shell.js';
+import { shellQuote } from '../../src/shared/shell.js';
 
 describe('classifyGitFailure', () => {
   it.each([

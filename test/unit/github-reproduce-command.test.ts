@@ -2,7 +2,7 @@
 // the failed job's run: steps, else a per-ecosystem default; the source is recorded.
 import { describe, expect, it } from 'vitest';
 import { TaskError } from '../../src/errors.js';
-import { defaultCommand, jobCommandFromWorkflow, parseCiFixerFile } from '../../src/github/repo-config.js';
+import { defaultCommand, jobCommandFromWorkflow, parseCiFixerFile } from '../../src/fixer/repo-config.js';
 import { resolveTaskSpec, type RepoFiles } from '../../src/github/resolve-command.js';
 import type { GitHubOrigin } from '../../src/task.js';
 

@@ -38,7 +38,7 @@ describe('LineSplitter', () => {
   });
 
   it('cuts an over-long line at the cap, on a character boundary, and says how much was dropped', () => {
-    const lines = split(['x'.repeat(9) + '€€€' + 'tail\nnext\n'], 10);
+    const lines = split([`${'x'.repeat(9)}€€€tail\nnext\n`], 10);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(`${'x'.repeat(9)}… [line truncated, ${9 + 4} more bytes]`);
     expect(lines[1]).toBe('next');

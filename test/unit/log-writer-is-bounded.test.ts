@@ -11,7 +11,10 @@ describe('task log writer bounds', () => {
     const calls: LogLine[][] = [];
     // Like TaskStore.appendLog at its cap: the second batch is cut after 3 lines.
     const store = {
-      appendLog: async (_id: string, lines: LogLine[]) => (calls.push(lines), calls.length === 1 ? lines.length : 3),
+      appendLog: async (_id: string, lines: LogLine[]) => {
+        calls.push(lines);
+        return calls.length === 1 ? lines.length : 3;
+      },
     };
     const writer = createTaskLogWriter({ store, taskId: 't', redact: identity, maxBatch: 10 });
     for (let i = 0; i < 20; i++) writer.write('stdout', `line ${i}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { lowerBudgets } from '../../src/fixer/agent/index.js';
 import { isTestFailure } from '../../src/fixer/agent/pipeline-step.js';
-import { parseCiFixerFile } from '../../src/github/repo-config.js';
+import { parseCiFixerFile } from '../../src/fixer/repo-config.js';
 import { sandboxBaseEnv } from '../../src/sandbox/local.js';
 import type { Diagnosis } from '../../src/task.js';
 

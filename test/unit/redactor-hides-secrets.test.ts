@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, REDACTED } from '../../src/result/redact.js';
+import { createRedactor, REDACTED } from '../../src/shared/redact.js';
 
 describe('redactor', () => {
   it('hides every configured secret, plain and base64-encoded as git sends it', () => {

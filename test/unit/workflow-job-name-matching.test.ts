@@ -2,7 +2,7 @@
 // Matching ${{ }} expressions is a linear scan, not a regular expression built from the name.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobCommandFromWorkflow, matchesJobName } from '../../src/github/repo-config.js';
+import { jobCommandFromWorkflow, matchesJobName } from '../../src/fixer/repo-config.js';
 
 describe('job-name matching with ${{ }} expressions', () => {
   it('returns on a hostile workflow file whose job name has twelve expressions', () => {

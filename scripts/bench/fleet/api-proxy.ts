@@ -146,8 +146,10 @@ export async function startApiProxy(upstream: UpstreamTls, serving: { cert: Buff
   const bucket = (job: string | undefined): ProxyCounts => {
     if (job === undefined) return shared;
     let c = counts.get(job);
-    if (c === undefined)
-      counts.set(job, (c = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 }));
+    if (c === undefined) {
+      c = { requests: 0, execs: 0, throttled: 0, execsThrottled: 0, jobCreates: 0 };
+      counts.set(job, c);
+    }
     return c;
   };
   /** Deterministic and evenly spread: `share` of the requests in the window are refused. */

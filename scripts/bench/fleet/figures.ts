@@ -119,7 +119,10 @@ function readySteps(pods: Map<string, PodTimes>, jobCreated: Map<string, number>
 }
 
 const count = <T extends string>(items: T[]): Record<string, number> =>
-  items.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
+  items.reduce<Record<string, number>>((acc, k) => {
+    acc[k] = (acc[k] ?? 0) + 1;
+    return acc;
+  }, {});
 
 export function computeFigures(r: RunRecord): RunFigures {
   const records = r.ids.map((id) => r.records.get(id));

@@ -164,7 +164,9 @@ export async function runFleet(ctx: RunContext, s: RunSettings): Promise<RunFigu
       const open = ids.filter((id) => !records.has(id) || !isFinal(records.get(id)!.state));
       for (let i = 0; i < open.length; i += 200) {
         const batch = await Promise.all(open.slice(i, i + 200).map((id) => tasks.get(id).catch(() => undefined)));
-        batch.forEach((r, j) => r && records.set(open[i + j]!, r));
+        batch.forEach((r, j) => {
+          if (r) records.set(open[i + j]!, r);
+        });
       }
       finished = [...records.values()].filter((r) => isFinal(r.state)).length;
     };

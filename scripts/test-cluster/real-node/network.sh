@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # Sourced by real-node.sh: the real node's network beyond the CNI bridge. kube-proxy (iptables
 # mode) routes Service IPs, kube-router's firewall controller alone enforces NetworkPolicy, a
 # forwarder makes the API server reachable from pods as in a real cluster, and a guard keeps pods
 # away from everything else on the host. Expects real-node.sh's RN_* variables, kc and
 # start_daemon.
+: "${here:?real-node.sh sets it}"
 
 # The API server listens on 127.0.0.1 only (kwok.yaml), which no pod can reach. socat forwards
 # the node address's port 6443 to it, and the `kubernetes` Service gets that as its endpoint, so
@@ -86,14 +88,16 @@ remove_network() {
   for n in $(iptables -t nat -L POSTROUTING --line-numbers -n | awk '/name: "cifixer"/ { print $1 }' | sort -rn); do
     iptables -t nat -D POSTROUTING "${n}" || true
   done
-  for c in ${chains}; do iptables -t nat -F "${c}" 2>/dev/null && iptables -t nat -X "${c}" 2>/dev/null || true; done
+  for c in ${chains}; do
+    if iptables -t nat -F "${c}" 2>/dev/null; then iptables -t nat -X "${c}" 2>/dev/null || true; fi
+  done
   # The kubelet's own: KUBE-FIREWALL (drops non-loopback packets to 127/8) and its canaries.
   iptables -D INPUT -j KUBE-FIREWALL 2>/dev/null || true
   iptables -D OUTPUT -j KUBE-FIREWALL 2>/dev/null || true
   local t
   for t in filter nat mangle; do
     for c in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
-      iptables -t "${t}" -F "${c}" 2>/dev/null && iptables -t "${t}" -X "${c}" 2>/dev/null || true
+      if iptables -t "${t}" -F "${c}" 2>/dev/null; then iptables -t "${t}" -X "${c}" 2>/dev/null || true; fi
     done
   done
   ip link del "${RN_BRIDGE}" 2>/dev/null || true
@@ -198,5 +202,7 @@ stop_network_daemons() {
   stop_pid kube-router
   stop_pid kube-proxy
   remove_kube_router_rules
-  [[ -x "${RN_BIN_DIR}/kube-proxy" ]] && timeout 60 "${RN_BIN_DIR}/kube-proxy" --cleanup >>"${RN_STATE}/kube-proxy.log" 2>&1 || true
+  if [[ -x "${RN_BIN_DIR}/kube-proxy" ]]; then
+    timeout 60 "${RN_BIN_DIR}/kube-proxy" --cleanup >>"${RN_STATE}/kube-proxy.log" 2>&1 || true
+  fi
 }

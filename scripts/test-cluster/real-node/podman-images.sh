@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by images.sh: the images built with podman on the debootstrap base, tagged with the
 # loopback registry's name and a key hashed from everything they are built from, so a changed
 # input gives a new tag and an unchanged one is never rebuilt:
@@ -6,7 +7,8 @@
 #   sandbox   node + git, Python 3, build tools: the sandbox image for the kubernetes driver
 #   redis     Debian's redis-server: the local stand-in for the redis:7 images
 #   ci-fixer  the project's own Dockerfile, with NODE_IMAGE set to the node image
-# Expects versions.sh, podman-lib.sh and images.sh's img_* helpers.
+# Expects versions.sh, podman-lib.sh, images.sh's img_* helpers and its "here" folder.
+: "${here:?images.sh sets it}"
 
 PIMG_NAMES=(node sandbox redis ci-fixer)
 IMAGE_NODE_VERSION="${TC_IMAGE_NODE_VERSION:-24.22.3}"
@@ -21,7 +23,9 @@ pimg_inputs() {
   case "$1" in
     node)
       echo "base $(img_id base) node ${IMAGE_NODE_VERSION} npm ${IMAGE_NPM_VERSION}"
-      cat "${here}/images/node.Containerfile" $(host_cas) ;;
+      local -a cas
+      mapfile -t cas < <(host_cas)
+      cat "${here}/images/node.Containerfile" "${cas[@]}" ;;
     sandbox) echo "node $(pimg_id node)"; cat "${here}/images/sandbox.Containerfile" ;;
     redis) echo "base $(img_id base)"; cat "${here}/images/redis.Containerfile" "${here}/images/redis-entrypoint.sh" ;;
     ci-fixer)

@@ -2,34 +2,34 @@
 // server-rendered HTML. The event stream is /api/v1/tasks/:id/events, authenticated by the
 // session cookie (the page never sees the token). Each event id is a log cursor: lines at or
 // below the last cursor shown are dropped, so a reconnect can never show a line twice.
-'use strict';
-(function () {
+
+(() => {
   var FINAL = { succeeded: true, failed: true, cancelled: true };
   var CHUNK_LINES = 500;
 
   function copyButtons() {
-    document.querySelectorAll('button[data-copy]').forEach(function (button) {
+    document.querySelectorAll('button[data-copy]').forEach((button) => {
       button.hidden = false;
-      button.addEventListener('click', function () {
+      button.addEventListener('click', () => {
         var source = document.getElementById(button.getAttribute('data-copy'));
-        var status = document.getElementById(button.getAttribute('data-copy') + '-status');
+        var status = document.getElementById(`${button.getAttribute('data-copy')}-status`);
         var text = source ? source.textContent : '';
-        var done = function (message) {
+        var done = (message) => {
           if (status) status.textContent = message;
         };
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(text).then(
-            function () {
+            () => {
               done('Copied.');
             },
-            function () {
+            () => {
               done('Copy failed: select the text instead.');
             },
           );
         } else {
-          var range = document.createRange();
+          const range = document.createRange();
           range.selectNodeContents(source);
-          var selection = window.getSelection();
+          const selection = window.getSelection();
           selection.removeAllRanges();
           selection.addRange(range);
           done('Selected: press Ctrl+C to copy.');
@@ -62,18 +62,18 @@
       log.scrollTop = log.scrollHeight;
       ownScrollTop = log.scrollTop;
     }
-    log.addEventListener('scroll', function () {
+    log.addEventListener('scroll', () => {
       // Our own jump to the end fires this too, possibly after more lines arrived.
       if (Math.abs(log.scrollTop - ownScrollTop) < 2) return;
       if (log.scrollHeight - log.scrollTop - log.clientHeight > 40) follow.checked = false;
     });
-    follow.addEventListener('change', function () {
+    follow.addEventListener('change', () => {
       if (follow.checked) toEnd();
     });
 
     function flush() {
       timer = null;
-      pending.forEach(function (entry) {
+      pending.forEach((entry) => {
         if (chunk === null || chunk.childElementCount >= CHUNK_LINES) {
           if (chunk !== null) chunk.classList.add('full');
           chunk = document.createElement('div');
@@ -81,7 +81,7 @@
           log.appendChild(chunk);
         }
         var row = document.createElement('div');
-        row.className = 'log-line ' + entry.line.stream;
+        row.className = `log-line ${entry.line.stream}`;
         row.setAttribute('data-cursor', String(entry.cursor));
         var n = document.createElement('span');
         n.className = 'n';
@@ -103,9 +103,9 @@
     function duration(task) {
       if (!task.startedAt) return '–';
       var ms = (task.finishedAt ? Date.parse(task.finishedAt) : Date.now()) - Date.parse(task.startedAt);
-      if (ms < 1000) return Math.round(ms) + ' ms';
-      if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
-      return Math.floor(ms / 60000) + ' min ' + Math.round((ms % 60000) / 1000) + ' s';
+      if (ms < 1000) return `${Math.round(ms)} ms`;
+      if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+      return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
     }
 
     function showState(task) {
@@ -114,14 +114,14 @@
       document.getElementById('task-duration').textContent = duration(task);
       root.setAttribute('data-state', task.state);
       stateEl.textContent = task.state;
-      stateEl.className = 'badge state-' + task.state;
+      stateEl.className = `badge state-${task.state}`;
       phaseEl.textContent = task.phase || (FINAL[task.state] ? 'done' : 'waiting');
       if (task.phase && phasesSeen[phasesSeen.length - 1] !== task.phase) {
         phasesSeen.push(task.phase);
         root.setAttribute('data-phases-seen', phasesSeen.join(' '));
       }
       var reached = true;
-      document.querySelectorAll('#phases li').forEach(function (li) {
+      document.querySelectorAll('#phases li').forEach((li) => {
         var phase = li.getAttribute('data-phase');
         li.classList.remove('done', 'current');
         if (phase === task.phase) {
@@ -138,27 +138,25 @@
     }
 
     function refreshResult() {
-      fetch('/tasks/' + encodeURIComponent(id) + '/result', { credentials: 'same-origin' })
-        .then(function (res) {
-          return res.ok ? res.text() : Promise.reject(new Error(String(res.status)));
-        })
-        .then(function (html) {
+      fetch(`/tasks/${encodeURIComponent(id)}/result`, { credentials: 'same-origin' })
+        .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+        .then((html) => {
           document.getElementById('result').innerHTML = html;
           root.setAttribute('data-result-loaded', 'true');
         })
-        .catch(function () {
+        .catch(() => {
           live.textContent = 'Finished; reload the page to see the result.';
         });
     }
 
-    var source = new EventSource('/api/v1/tasks/' + encodeURIComponent(id) + '/events');
-    source.addEventListener('open', function () {
+    var source = new EventSource(`/api/v1/tasks/${encodeURIComponent(id)}/events`);
+    source.addEventListener('open', () => {
       live.textContent = 'Live.';
     });
-    source.addEventListener('state', function (event) {
+    source.addEventListener('state', (event) => {
       showState(JSON.parse(event.data));
     });
-    source.addEventListener('log', function (event) {
+    source.addEventListener('log', (event) => {
       var at = Number(event.lastEventId);
       if (!(at > cursor)) return;
       cursor = at;
@@ -167,7 +165,7 @@
       pending.push({ cursor: at, line: JSON.parse(event.data) });
       if (timer === null) timer = setTimeout(flush, 30);
     });
-    source.addEventListener('end', function () {
+    source.addEventListener('end', () => {
       source.close();
       if (timer !== null) {
         clearTimeout(timer);
@@ -179,7 +177,7 @@
       if (initiallyFinal) root.setAttribute('data-result-loaded', 'true');
       else refreshResult();
     });
-    source.addEventListener('error', function (event) {
+    source.addEventListener('error', (event) => {
       if (event.data) {
         live.textContent = 'The stream failed; reconnecting.';
         return;
@@ -191,7 +189,7 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', function () {
+  document.addEventListener('DOMContentLoaded', () => {
     copyButtons();
     var root = document.querySelector('[data-task-id]');
     if (root) taskPage(root);

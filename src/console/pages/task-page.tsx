@@ -2,7 +2,7 @@
 // A task's page: status and phases (kept live by console.js over SSE), the log, the result and
 // the actions. The result part is also served alone, for the script to swap in at the end.
 import { TASK_PHASES, isFinal, type Diagnosis, type TaskRecord } from '../../task.js';
-import { shellQuote } from '../../fixer/shell.js';
+import { shellQuote } from '../../shared/shell.js';
 import { Diff } from './diff.js';
 import { formatDuration, outcomeLabel, shortId, taskDuration } from './format.js';
 import { Layout, StateBadge } from './layout.js';

@@ -11,7 +11,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { AppError, CancelledError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { Redactor } from '../../result/redact.js';
+import type { Redactor } from '../../shared/redact.js';
 
 export interface ModelClientSettings {
   baseUrl: string;

@@ -2,7 +2,7 @@
 // the worker; every tool acts through the sandbox; the API key stays in this process.
 import type { LlmSettings } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import { createRedactor } from '../../result/redact.js';
+import { createRedactor } from '../../shared/redact.js';
 import type { AgentBudgets, AgentContext, AgentResult, FixAgent } from '../types.js';
 import { createModelClient } from './client.js';
 import { inlineTestCode, looksLikeTestSource, type ProtectOptions } from './guardrails.js';

@@ -2,7 +2,7 @@
 // a budget runs out; then the original command is re-run (ctx.verify). A failed verification gives
 // the model the new output and another attempt, up to the attempt budget.
 import type { ChatCompletionMessage, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { Redactor } from '../../result/redact.js';
+import type { Redactor } from '../../shared/redact.js';
 import type { ModelUsage } from '../../task.js';
 import type { AgentBudgets, AgentContext, AgentResult, AgentStopReason } from '../types.js';
 import { ModelBudgetAbort, ModelUnavailableError, type ModelClient } from './client.js';
@@ -132,7 +132,7 @@ export class AgentLoop {
     fitToWindow(this.messages, this.deps.contextTokens, TOOLS_JSON_CHARS);
     this.usage.steps += 1;
     const signal = AbortSignal.any([this.ctx.signal, this.wall.signal]);
-    let completion;
+    let completion: Awaited<ReturnType<ModelClient['complete']>>;
     try {
       completion = await this.deps.client.complete(this.messages, TOOLS, signal);
     } catch (err) {

@@ -3,7 +3,7 @@
 // raise them), and with enough of the task's time left. The pipeline (compose/agent.ts) runs it
 // and proves its fix by re-running the original command.
 import { TaskError } from '../../errors.js';
-import { CI_FIXER_FILE, parseCiFixerFile, type RepoModelSettings } from '../../github/repo-config.js';
+import { CI_FIXER_FILE, parseCiFixerFile, type RepoModelSettings } from '../repo-config.js';
 import { REPO_DIR } from '../git.js';
 import type { CommandRunner } from '../runner.js';
 import type { AgentBudgets, Failure, FixContext } from '../types.js';

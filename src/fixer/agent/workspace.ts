@@ -4,7 +4,7 @@
 // can be listed, measured and undone without touching HEAD, the real index or the patch.
 import { InfrastructureError } from '../../errors.js';
 import type { Sandbox } from '../../sandbox/types.js';
-import { shellQuote } from '../shell.js';
+import { shellQuote } from '../../shared/shell.js';
 import { SCRATCH_DIR } from '../worktree.js';
 
 /** Plumbing commands are quick; this bounds one that hangs (a huge repository, a stuck disk). */

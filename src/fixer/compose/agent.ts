@@ -2,7 +2,15 @@
 // src/fixer/agent/) gets the tree as they left it. Whatever it reports, the pipeline verifies.
 import { AppError } from '../../errors.js';
 import type { FixerName, ModelUsage } from '../../task.js';
-import type { AgentBudgets, AgentContext, AgentStopReason, Failure, FixContext, RunInRepo } from '../types.js';
+import type {
+  AgentBudgets,
+  AgentContext,
+  AgentResult,
+  AgentStopReason,
+  Failure,
+  FixContext,
+  RunInRepo,
+} from '../types.js';
 import { isTestFailure } from '../agent/pipeline-step.js';
 import type { CommandRuns } from './runs.js';
 
@@ -63,7 +71,7 @@ export async function runAgent(
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };
-  let result;
+  let result: AgentResult;
   try {
     result = await agent.run(agentCtx);
   } catch (error) {

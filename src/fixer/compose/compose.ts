@@ -73,7 +73,9 @@ export async function composeFixers(initial: Failure, deps: ComposeDeps): Promis
       if (applications >= MAX_APPLICATIONS) return stop(`stopped after ${MAX_APPLICATIONS} fixer runs`);
       tried.add(`${key}|${fixer.name}`);
       applications++;
-      next = await tryFixer(fixer, current, deps, outcome, () => void (unchanged = true));
+      next = await tryFixer(fixer, current, deps, outcome, () => {
+        unchanged = true;
+      });
       if (next !== undefined) {
         kept.push(fixer.name);
         break;

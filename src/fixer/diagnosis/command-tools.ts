@@ -63,7 +63,7 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
       for (const match of text.matchAll(SCRIPT_CALL)) {
         const raw = match[2] as string;
         const name = match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
-        const body = Object.prototype.hasOwnProperty.call(scripts, name) ? scripts[name] : undefined;
+        const body = Object.hasOwn(scripts, name) ? scripts[name] : undefined;
         if (typeof body !== 'string' || seen.has(name) || total + body.length > MAX_EXPANDED_CHARS) continue;
         seen.add(name);
         total += body.length;

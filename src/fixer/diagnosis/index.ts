@@ -34,10 +34,10 @@ const COMMAND_MATCH_BONUS = 0.25;
 /** What an output-less match of the command alone is worth. */
 const COMMAND_ONLY_CONFIDENCE = 0.3;
 // CSI and OSC sequences, then two-byte escapes (charset selection, keypad modes).
-// eslint-disable-next-line no-control-regex
 const ANSI =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches terminal escapes on purpose
   /\u001b\[[0-9;?<>=]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][0-9A-Za-z]|\u001b[@-Z\\-_=>]/g;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 export interface DiagnoseInput {

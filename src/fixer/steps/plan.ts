@@ -1,7 +1,7 @@
 // How the pipeline runs a chained command: instrumented so the sandbox records which step was
 // running (a marker file outside the checkout: shell state such as `cd` is kept and the output is
 // not touched), and cut down to "from the failing step on" between fix rounds.
-import { shellQuote } from '../shell.js';
+import { shellQuote } from '../../shared/shell.js';
 import type { Separator, Step } from './split.js';
 
 /**

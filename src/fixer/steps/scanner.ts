@@ -70,7 +70,9 @@ class Scanner {
     };
     this.list(null, 0, {
       separator: (sep, at, next) => cut(at, sep, next),
-      or: () => void (hasOr = true),
+      or: () => {
+        hasOr = true;
+      },
       pending: () => this.s.slice(start, this.pos).trim(),
     });
     segments.push({ start, end: this.s.length, separator: '', hasOr });

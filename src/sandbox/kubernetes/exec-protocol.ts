@@ -13,7 +13,7 @@
 // (closing the websocket alone leaves the command running in the pod).
 import type { V1Status } from '@kubernetes/client-node';
 import { ValidationError } from '../../errors.js';
-import { shellQuote } from '../../fixer/shell.js';
+import { shellQuote } from '../../shared/shell.js';
 
 export const PID_MARKER = 'ci-fixer-pid ';
 export const SETUP_ERROR_MARKER = 'ci-fixer-setup-error ';

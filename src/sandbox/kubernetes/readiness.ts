@@ -76,10 +76,12 @@ export function waitForReadyPod(view: PodView, wait: WaitForReadyOptions): Promi
     };
     const evaluate = (): void => {
       if (done) return;
-      if (view.stopped())
-        return finish(
+      if (view.stopped()) {
+        finish(
           new InfrastructureError('sandbox_provider_stopped', 'the sandbox provider stopped while waiting for a pod'),
         );
+        return;
+      }
       const current = view.podsOf(wait.jobUid);
       const pod = current.find((p) => !p.metadata?.deletionTimestamp) ?? current[0];
       if (pod === undefined) {
@@ -88,9 +90,14 @@ export function waitForReadyPod(view: PodView, wait: WaitForReadyOptions): Promi
         return;
       }
       const decision = decideReadiness(assessPod(pod), clock, Date.now(), wait.graces);
-      if (decision.action === 'ready') return finish(pod);
-      if (decision.action === 'fail')
-        return finish(new SandboxPodError(decision.code, decision.detail, pod.metadata?.name));
+      if (decision.action === 'ready') {
+        finish(pod);
+        return;
+      }
+      if (decision.action === 'fail') {
+        finish(new SandboxPodError(decision.code, decision.detail, pod.metadata?.name));
+        return;
+      }
       if (recheck !== undefined) clearTimeout(recheck);
       if (decision.recheckInMs !== undefined) recheck = later(evaluate, decision.recheckInMs + 10);
     };

@@ -63,7 +63,7 @@ export function createReaper(options: ReaperOptions): Reaper {
       const name = job.metadata?.name;
       const uid = job.metadata?.uid;
       if (name === undefined || uid === undefined) continue;
-      let reason;
+      let reason: Awaited<ReturnType<typeof reapReason>>;
       try {
         reason = await reapReason(job, now(), {
           maxAgeMs: options.maxAgeMs,

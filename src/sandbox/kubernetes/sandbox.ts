@@ -10,6 +10,7 @@ import { LineSplitter } from '../line-splitter.js';
 import { READ_MAX_BYTES, type ExecOptions, type ExecResult, type Sandbox } from '../types.js';
 import { retryThrottled, THROTTLE_MAX_DELAY_MS } from './api-errors.js';
 import { openExecConnection, type ExecConnection, type ExecTarget } from './exec-connection.js';
+import type { ExitStatus } from './exec-protocol.js';
 import {
   EXEC_ARGV,
   execStdin,
@@ -416,7 +417,7 @@ export class KubernetesSandbox implements Sandbox {
       if (request.signal?.aborted) stop('abort');
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
-      let status;
+      let status: ExitStatus;
       try {
         status = await conn.done;
       } catch (err) {

@@ -5,7 +5,7 @@
 // diff check sees a clean tree only then), and proves it with the whole command: a generator
 // whose output changes from run to run, or a failing step after the check, is never a fix.
 import { checkPathspec, isPureTreeCheck, seesUntracked } from '../../diagnosis/generated.js';
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import { asScript } from '../../steps/plan.js';
 import { splitSteps } from '../../steps/split.js';
 import type { Fixer, FixerContext, FixerOutcome } from '../../types.js';

@@ -3,7 +3,7 @@
 // refuses to work on the module. Fixers ask it first, so that refusal becomes a clear outcome
 // instead of a fix command that fails for a reason the log buries.
 import { TOOLCHAIN_NEWER } from '../../diagnosis/go.js';
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import type { FixerContext, FixerOutcome } from '../../types.js';
 
 export function notFound(tool: string, hint = ''): FixerOutcome {

@@ -1,7 +1,7 @@
 // What a repository pins for its JavaScript tools: package.json's packageManager and
 // devDependencies, the lock files, node_modules/.bin. Parsing is pure; reading goes through the
 // fixer context (the sandbox).
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import type { FixerContext } from '../../types.js';
 
 export interface PackageJson {

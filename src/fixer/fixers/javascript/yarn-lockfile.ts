@@ -1,5 +1,5 @@
 import type { Fixer, FixerContext, FixerOutcome } from '../../types.js';
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import { packageManager, parsePackageJson, toolMissing } from './project.js';
 
 // yarn 1: "error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`."

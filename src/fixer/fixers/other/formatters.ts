@@ -3,7 +3,7 @@
 // -recursive) are the check's. shfmt reads .editorconfig and clang-format .clang-format themselves
 // when the command gives no style flags.
 import { clangFormatRecognizer, shfmtRecognizer, terraformRecognizer } from '../../diagnosis/other.js';
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import { withoutFlags } from '../invocation.js';
 import { commandLine, toolFixer } from '../tool-fixer.js';
 

@@ -5,7 +5,7 @@
 // with the network.
 import { cargoBuildRecognizer } from '../../diagnosis/rust.js';
 import type { Fixer } from '../../types.js';
-import { shellQuote } from '../../shell.js';
+import { shellQuote } from '../../../shared/shell.js';
 import { recognise, toolMissing } from '../tool-fixer.js';
 
 const LOCKED = /--(?:locked|frozen) was passed to prevent this/;

@@ -1,5 +1,5 @@
 // Seams around each task attempt, for integrations such as GitHub reporting (src/github/reporter.ts).
-import type { FixResult, LogStream, QueuedTaskSpec, TaskErrorInfo, TaskSpec } from '../src/task.js';
+import type { FixResult, LogStream, QueuedTaskSpec, TaskErrorInfo, TaskSpec } from './task.js';
 
 /** What a hook sees of one task attempt. */
 export interface TaskHookContext {

@@ -1,15 +1,15 @@
 // What a repository says about reproducing its CI, from files at the failing sha. Pure: the
 // caller reads the files. Three sources, in order: .ci-fixer.yml, the failed job's `run:` steps in
 // the workflow file, a per-ecosystem default.
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { TaskError } from '../errors.js';
-import { shellQuote } from '../fixer/shell.js';
-import { FIXER_NAMES, type FixerName } from '../task.js';
+import { shellQuote } from '../shared/shell.js';
+import { commandSchema, type FixerName, fixersSchema, timeoutSecondsSchema } from '../task.js';
 
 export const CI_FIXER_FILE = '.ci-fixer.yml';
 
-const command = z.string().trim().min(1).max(4096);
+const command = commandSchema;
 
 // ---- the model-backed fixer (`model:`): `false` opts the repository out; budgets may only be
 // lowered, the server's LLM_MAX_* stay the ceiling (src/fixer/agent/). ----
@@ -32,13 +32,8 @@ export type RepoModelSettings = z.infer<typeof modelSettingsSchema>;
 export const ciFixerFileSchema = z
   .object({
     command: command.optional(),
-    fixers: z.array(z.enum(FIXER_NAMES)).min(1).max(FIXER_NAMES.length).optional(),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(10)
-      .max(6 * 3600)
-      .optional(),
+    fixers: fixersSchema.optional(),
+    timeoutSeconds: timeoutSecondsSchema.optional(),
     setup: z.union([command, z.array(command).max(20)]).optional(),
     model: modelSettingsSchema.optional(),
   })
