@@ -5,7 +5,7 @@
 #   3. shellcheck: every shell script under scripts/ and .ci/run (.shellcheckrc)
 # Every check runs, and the script fails when any of them found something.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 failed=()
 step() { printf '[lint] %s\n' "$1" >&2; }
