@@ -55,7 +55,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 /**
  * The last step before a line is written: configured secrets and credential-shaped text
- * (src/result/redact.ts) are replaced anywhere in it (msg, err.message, err.stack, a nested field,
+ * (src/shared/redact.ts) are replaced anywhere in it (msg, err.message, err.stack, a nested field,
  * a child's bindings). A line with something to hide is parsed and redacted value by value, so
  * the replacement can never cut a JSON escape in half; a secret is matched in its JSON-escaped
  * form too, since that is how a quote or line break in it appears in the line.
