@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -71,7 +72,7 @@ export default async function setup(project: TestProject): Promise<void> {
     (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
   const localImages = { node: await ref('node'), sandbox: await ref('sandbox'), redis: await ref('redis') };
   for (const image of Object.values(localImages)) {
-    if (await fails('podman', ['image', 'exists', image], { ...process.env, ...dockerEnv })) {
+    if (await fails('podman', ['image', 'exists', image], scrubbedEnv(dockerEnv))) {
       problems.push(`image ${image} is not built (run: bash scripts/test-cluster/real-node/images.sh build-all)`);
     }
   }
