@@ -80,6 +80,7 @@ export default defineConfig({
           name: 'containers',
           include: ['test/containers/**/*.test.ts'],
           globalSetup: ['test/support/global-redis.ts', 'test/support/global-containers.ts'],
+          setupFiles: ['test/support/containers-beside-no-firewall.ts'],
           testTimeout: 1_500_000,
           hookTimeout: 180_000,
           fileParallelism: false,
