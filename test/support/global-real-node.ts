@@ -58,7 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const host = await recordHost();
   const nodeWasUp = await scriptSays(['real-node.sh', '--status'], env);
   const registryWasUp = await scriptSays(['registry.sh', 'status'], env);
-  let clusterWasUp = true;
+  const clusterWasUp = await scriptSays(['up.sh', '--status'], env);
   const teardown = async () => {
     if (keepServices()) return host.discard();
     await runSteps(what, [
@@ -86,7 +86,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const up = await clusterScript(['real-node.sh'], { timeout: UP_TIMEOUT_MS, env, what });
-    clusterWasUp = up.stderr.includes('reusing healthy cluster');
     // The chart installs (helm-deploy-*.test.ts) pull the ci-fixer, sandbox and Redis images from the
     // loopback registry: build what this checkout's sources changed and push what it does not serve
     // yet (seconds when nothing changed; the ci-fixer image rebuilds when src/ did).
