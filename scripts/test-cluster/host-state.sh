@@ -46,12 +46,15 @@ current_sysctls() {
   done
 }
 
-# "table chain" per line, for our chains only.
+# "command table chain" per line, for our chains only: IPv4 and IPv6 (the kubelet and kube-proxy
+# program both when the host has IPv6).
 current_chains() {
-  local t
-  command -v iptables >/dev/null || return 0
-  for t in "${TABLES[@]}"; do
-    iptables -t "${t}" -S 2>/dev/null | awk -v t="${t}" '$1 == "-N" && $2 ~ /^(KUBE-|CIFIXER-)/ { print t, $2 }'
+  local cmd t
+  for cmd in iptables ip6tables; do
+    command -v "${cmd}" >/dev/null || continue
+    for t in "${TABLES[@]}"; do
+      "${cmd}" -t "${t}" -S 2>/dev/null | awk -v c="${cmd}" -v t="${t}" '$1 == "-N" && $2 ~ /^(KUBE-|CIFIXER-)/ { print c, t, $2 }'
+    done
   done
 }
 
@@ -75,17 +78,17 @@ changed_sysctls() {
 }
 
 remove_chains() {
-  local t c rule
+  local cmd t c rule
   # First every rule that jumps to one of them (from any chain), then their own rules, then them.
-  while read -r t c; do
-    iptables -t "${t}" -S | awk -v c="${c}" '$1 == "-A" { for (i = 3; i < NF; i++) if (($i == "-j" || $i == "-g") && $(i + 1) == c) { print; break } }' |
+  while read -r cmd t c; do
+    "${cmd}" -t "${t}" -S | awk -v c="${c}" '$1 == "-A" { for (i = 3; i < NF; i++) if (($i == "-j" || $i == "-g") && $(i + 1) == c) { print; break } }' |
       while IFS= read -r rule; do
         # eval: the rule's own words as iptables -S printed them, quoted comments included.
-        eval "iptables -t ${t} -D ${rule#-A }" || true
+        eval "${cmd} -t ${t} -D ${rule#-A }" || true
       done
   done <<<"$1"
-  while read -r t c; do iptables -t "${t}" -F "${c}" 2>/dev/null || true; done <<<"$1"
-  while read -r t c; do iptables -t "${t}" -X "${c}" 2>/dev/null || true; done <<<"$1"
+  while read -r cmd t c; do "${cmd}" -t "${t}" -F "${c}" 2>/dev/null || true; done <<<"$1"
+  while read -r cmd t c; do "${cmd}" -t "${t}" -X "${c}" 2>/dev/null || true; done <<<"$1"
 }
 
 restore() {
