@@ -1,5 +1,14 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { scrubProcessEnv } from './scripts/lib/child-env.js';
 import type { BrowserName } from './test/support/browser.js';
+
+// ci-fixer's own configuration from the caller's shell (LLM_*, GITHUB_*, GIT_TOKEN, REDIS_URL, …)
+// never reaches the tests, their global setups or the processes they start (scripts/lib/child-env.ts).
+// NODE_ENV is vitest's own ('test'). The test run's own inputs are named CI_FIXER_TEST_*.
+const scrubbed = scrubProcessEnv(['NODE_ENV']);
+if (process.env.NODE_ENV === 'production') process.env.NODE_ENV = 'test';
+if (scrubbed.length > 0)
+  console.warn(`vitest: ignoring ci-fixer settings from the environment: ${scrubbed.join(', ')}`);
 
 function browserProject(name: string, browser: BrowserName): TestProjectInlineConfiguration {
   return {
@@ -71,6 +80,7 @@ export default defineConfig({
           name: 'containers',
           include: ['test/containers/**/*.test.ts'],
           globalSetup: ['test/support/global-redis.ts', 'test/support/global-containers.ts'],
+          setupFiles: ['test/support/containers-beside-no-firewall.ts'],
           testTimeout: 1_500_000,
           hookTimeout: 180_000,
           fileParallelism: false,

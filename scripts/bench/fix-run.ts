@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { FIXERS } from '../../src/fixer/fixers/index.js';
 import type { TaskRecord } from '../../src/task.js';
+import { scrubbedEnv } from '../lib/child-env.js';
 // The e2e tests' process runner and HTTP client: the same way of starting built ci-fixer processes.
 import { startCiFixer, type CiFixerProcess } from '../../test/support/ci-fixer-process.js';
 import { taskClient, TERMINAL } from '../../test/support/task-client.js';
@@ -35,7 +36,7 @@ export interface BenchRun {
 
 function sh(command: string, cwd: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
-    const env = { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false' };
+    const env = scrubbedEnv({ npm_config_yes: 'true', npm_config_update_notifier: 'false' });
     execFile('sh', ['-c', command], { cwd, env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err) =>
       resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
     );

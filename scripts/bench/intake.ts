@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { scrubbedEnv } from '../lib/child-env.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -29,6 +30,7 @@ function body(): string {
 async function startServer(mode: 'bare' | 'ci-fixer') {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, mode, REDIS_URL, PREFIX], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: scrubbedEnv(),
   });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return { port: Number(line), stop: () => child.kill('SIGTERM') };

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { scrubbedEnv } from './child-env.js';
 
 const run = promisify(execFile);
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,7 +46,7 @@ export async function runTool(
     const { stdout, stderr } = await run(bin, args, {
       timeout: options.timeoutMs ?? 120_000,
       maxBuffer: 32 * 1024 * 1024,
-      env: { ...process.env, ...options.env },
+      env: scrubbedEnv(options.env),
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

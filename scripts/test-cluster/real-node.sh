@@ -6,14 +6,18 @@
 # Prints the kubeconfig path as the only line on stdout, like up.sh; progress goes to stderr.
 # Idempotent: a Ready node with live processes is reused, anything else is restarted.
 #
-# Usage: bash scripts/test-cluster/real-node.sh          # start or reuse (starts the cluster too)
-#        bash scripts/test-cluster/real-node.sh --down   # stop the node, remove its state
+# Usage: bash scripts/test-cluster/real-node.sh            # start or reuse (starts the cluster too)
+#        bash scripts/test-cluster/real-node.sh --down     # stop the node, remove its state, put the
+#                                                          # host's sysctls and iptables back
+#        bash scripts/test-cluster/real-node.sh --status   # exit 0 if any of its daemons runs
 #
 # The node is labelled and tainted ci-fixer.dev/real-node=true(:NoSchedule), so only pods that
 # ask for it (nodeSelector + toleration) land there. Everything it needs lives below
 # /var/lib/ci-fixer-real-node/<cluster>/; its host-wide changes are the node address on lo, the
 # CNI bridge (which turns ip_forward on), and the iptables rules and ipsets of the bridge's NAT,
-# kube-proxy, kube-router and the pod-to-host guard (real-node/network.sh), all removed by --down.
+# kube-proxy, kube-router and the pod-to-host guard (real-node/network.sh), all removed by --down,
+# and the sysctls the kubelet and the bridge set: recorded before the node starts (host-state.sh)
+# and put back by --down, which also removes any KUBE-* chain the record does not have.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,10 +50,18 @@ RN_REGISTRY="${TC_REAL_NODE_REGISTRY:-127.0.0.1:5001}"
 
 ctr_() { "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" --namespace k8s.io "$@"; }
 pid_alive() { [[ -f "${RN_STATE}/$1.pid" ]] && kill -0 "$(cat "${RN_STATE}/$1.pid")" 2>/dev/null; }
+RN_DAEMONS=(containerd kubelet kube-proxy kube-router api-forwarder)
 all_alive() {
   local d
-  for d in containerd kubelet kube-proxy kube-router api-forwarder; do pid_alive "${d}" || return 1; done
+  for d in "${RN_DAEMONS[@]}"; do pid_alive "${d}" || return 1; done
 }
+any_alive() {
+  local d
+  for d in "${RN_DAEMONS[@]}"; do pid_alive "${d}" && return 0; done
+  return 1
+}
+# The host as it was before this node first started (host-state.sh); kept across restarts.
+RN_HOST_BEFORE="${RN_STATE}/host-before"
 
 node_ready() {
   [[ "$(kc get node "${RN_NODE_NAME}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
@@ -253,6 +265,11 @@ down() {
   awk -v a="${RN_STATE}/" -v b="${RN_RUN}/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts |
     sort -r | while read -r m; do umount -l "${m}" || true; done
   remove_network
+  if [[ -f "${RN_HOST_BEFORE}/sysctls" ]]; then
+    bash "${here}/host-state.sh" restore "${RN_HOST_BEFORE}"
+  else
+    say "no record of the host from before the node started: sysctls left as they are"
+  fi
   rm -rf "${RN_STATE}" "${RN_RUN}"
   say "removed the real node of ${TC_CLUSTER_NAME}"
 }
@@ -260,6 +277,7 @@ down() {
 main() {
   [[ "$(id -u)" == 0 ]] || { say "needs root (containerd and the kubelet manage mounts and cgroups)"; return 1; }
   if [[ "${1:-}" == --down ]]; then down; return; fi
+  if [[ "${1:-}" == --status ]]; then any_alive; return; fi
   local start=$SECONDS
   "${here}/build-real-node.sh" --check || { say "binaries missing in ${RN_BIN_DIR}; building them"; "${here}/build-real-node.sh" >&2; }
   bash "${here}/real-node/images.sh" build
@@ -284,6 +302,11 @@ main() {
   fi
   mkdir -p "${RN_STATE}"
   echo "${cluster_id}" >"${RN_STATE}/cluster-id"
+  # Recorded only while nothing of the node runs: a record taken beside live daemons would hold
+  # what they set, not what the host had.
+  if [[ ! -f "${RN_HOST_BEFORE}/sysctls" ]] && ! any_alive; then
+    bash "${here}/host-state.sh" save "${RN_HOST_BEFORE}"
+  fi
   if all_alive && node_ready; then
     # The guard's rules as this checkout has them (idempotent; a node started by an older
     # checkout may lack a port the tests now use).

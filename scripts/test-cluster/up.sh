@@ -77,6 +77,9 @@ create() {
   config_id >"${TC_STATE_DIR}/config-id"
 }
 
+# --status: exit 0 if the cluster's components run (for callers that stop only what they started).
+if [[ "${1:-}" == --status ]]; then exists && components_alive; exit; fi
+
 start=$SECONDS
 # Concurrent callers (two test runs, a developer's shell) wait for one another instead of
 # racing to create the same cluster. kwokctl is run with fd 8 closed: the daemons it starts

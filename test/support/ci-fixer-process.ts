@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 const OUTPUT_MAX_CHARS = 4 * 1024 * 1024;
@@ -56,7 +57,8 @@ export async function startCiFixer(
 /** Spawns ci-fixer without waiting for it to start, for tests of what it does on the way (or instead). */
 export function launchCiFixer(mode: 'api' | 'worker' | 'all', env: Record<string, string>): LaunchedCiFixer {
   const child = spawn(process.execPath, ['--enable-source-maps', MAIN, mode], {
-    env: { ...process.env, LOG_LEVEL: 'debug', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ...env },
+    // Only what the caller gives it of ours, never the shell's LLM_*, GIT_TOKEN, REDIS_URL, ….
+    env: scrubbedEnv({ LOG_LEVEL: 'debug', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

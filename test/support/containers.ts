@@ -2,6 +2,7 @@
 // Docker API socket with the environment global-containers.ts provides.
 import { execFile } from 'node:child_process';
 import { inject } from 'vitest';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 export interface CommandResult {
   code: number;
@@ -20,7 +21,7 @@ export function runWithDocker(
       file,
       args,
       {
-        env: { ...process.env, ...inject('dockerEnv'), ...options.env },
+        env: scrubbedEnv({ ...inject('dockerEnv'), ...options.env }),
         cwd: options.cwd,
         timeout: options.timeoutMs,
         maxBuffer: 64 * 1024 * 1024,

@@ -14,6 +14,7 @@ import type { LocalSandboxProviderOptions } from '../../src/sandbox/local.js';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types.js';
 import type { FixResult, LogStream, TaskPhase, TaskSpec } from '../../src/task.js';
 import { startLocalProvider } from './local-sandbox.js';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 export interface PipelineRun {
   result: FixResult | undefined;
@@ -107,7 +108,7 @@ export function sh(command: string, cwd: string): Promise<{ code: number; output
     execFile(
       'sh',
       ['-c', command],
-      { cwd, timeout: 120_000, env: { ...process.env, npm_config_yes: 'true', npm_config_update_notifier: 'false' } },
+      { cwd, timeout: 120_000, env: scrubbedEnv({ npm_config_yes: 'true', npm_config_update_notifier: 'false' }) },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
         resolve({ code, output: `${stdout}${stderr}` });

@@ -10,6 +10,7 @@ import { runPipeline, sh, specFor, type Fixtures, type PipelineRun } from './fix
 import { startLocalProvider } from './local-sandbox.js';
 import type { SandboxProvider } from '../../src/sandbox/types.js';
 import type { FixerName } from '../../src/task.js';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 export async function caseRepo(fixtures: Fixtures, name: string, fixture: FixtureCase): Promise<FixtureRepo> {
   return createCaseRepo(path.join(await fixtures.tempDir(`case-${name}`), 'repo'), name, fixture);
@@ -74,7 +75,7 @@ export async function runWithoutTools(
   tools: readonly string[],
 ): Promise<PipelineRun> {
   const { provider } = await startLocalProvider({
-    baseEnv: { ...process.env, PATH: await pathWithout(fixtures, tools) },
+    baseEnv: scrubbedEnv({ PATH: await pathWithout(fixtures, tools) }),
   });
   try {
     return await runPipeline(provider, specFor(repo));

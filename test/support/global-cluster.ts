@@ -2,8 +2,8 @@
 //   1. CI_FIXER_TEST_KUBECONFIG: a kubeconfig for a cluster started elsewhere (e.g. by a CI step
 //      running scripts/test-cluster/up.sh); it must answer /readyz.
 //   2. The local test cluster (scripts/test-cluster/up.sh) from the binary cache: reused when
-//      healthy, started otherwise. It is left running for the next run unless
-//      CI_FIXER_TEST_CLUSTER_TEARDOWN=1 and this run started it.
+//      healthy, started otherwise. A cluster this run started is stopped at its end (down.sh),
+//      unless CI_FIXER_TEST_KEEP_SERVICES=1; one that was running before is left running.
 // A Docker-based fallback (@testcontainers/k3s) is not implemented: this machine class has no
 // Docker engine to verify it on. No cluster fails the run with every reason tried; the tier is
 // never skipped.
@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import type { TestProject } from 'vitest/node';
+import { keepServices } from './host-services.js';
 import { removeStaleKedaApiService } from './keda-stale.js';
 
 declare module 'vitest' {
@@ -94,7 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (problem) throw new Error(`local test cluster: ${problem}`);
     await cleanStale(local.kubeconfig);
     project.provide('kubeconfig', local.kubeconfig);
-    const teardown = process.env.CI_FIXER_TEST_CLUSTER_TEARDOWN === '1' && local.startedHere;
+    const teardown = local.startedHere && !keepServices();
     return async () => {
       if (teardown) await run('bash', [`${scripts}/down.sh`], { timeout: 60_000 });
     };

@@ -4,10 +4,16 @@
 // is reachable where these tests run. A missing tool or image fails the run with what to install
 // or build; the tier is never skipped. Builds are not started here (they take minutes cold):
 // scripts/test.sh runs them before the tests.
+// At the end it stops the podman service if it started it, and puts back the sysctls podman's
+// networks changed (ip_forward; test/support/host-services.ts), and the loopback registry if a test
+// started it. The tier refuses to run beside the
+// real node's NetworkPolicy controller (test/support/containers-beside-no-firewall.ts).
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
+import { keepServices, recordHost, runSteps, scriptSays } from './host-services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +37,7 @@ async function fails(file: string, args: string[], env?: NodeJS.ProcessEnv): Pro
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.getuid?.() !== 0)
     throw new Error('containers tier: needs root (rootful podman and its socket under /run)');
   const problems: string[] = [];
@@ -60,6 +66,40 @@ export default async function setup(project: TestProject): Promise<void> {
   }
   if (problems.length > 0) throw new Error(`containers tier: ${problems.join('; ')}`);
 
+  const serviceWasUp = await scriptSays(['podman-service.sh', 'status']);
+  // local-images-serve-from-loopback-registry.test.ts pushes to the loopback registry.
+  const registryWasUp = await scriptSays(['registry.sh', 'status']);
+  const host = await recordHost();
+  const teardown = async () => {
+    if (keepServices()) return host.discard();
+    await runSteps('containers tier', [
+      [
+        'podman-service.sh down',
+        async () => serviceWasUp || (await run('bash', [`${scripts}/podman-service.sh`, 'down'])),
+      ],
+      ['registry.sh down', async () => registryWasUp || (await run('bash', [`${scripts}/registry.sh`, 'down']))],
+      [
+        'the host as found',
+        async () => {
+          const restored = await host.restore();
+          if (restored) console.warn(`containers tier: ${restored}`);
+        },
+      ],
+      ['record', () => host.discard()],
+    ]);
+  };
+  try {
+    await provideEngine(project);
+  } catch (err) {
+    await teardown().catch((e: unknown) => console.warn(String(e)));
+    throw err;
+  }
+  return teardown;
+}
+
+/** The Docker API socket's client environment and the local images, or what is missing. */
+async function provideEngine(project: TestProject): Promise<void> {
+  const problems: string[] = [];
   const { stdout } = await run('bash', [`${scripts}/podman-service.sh`, 'env'], { timeout: 60_000 });
   const dockerEnv = Object.fromEntries(
     stdout
@@ -71,7 +111,7 @@ export default async function setup(project: TestProject): Promise<void> {
     (await run('bash', [`${scripts}/real-node/images.sh`, 'ref', name], { timeout: 30_000 })).stdout.trim();
   const localImages = { node: await ref('node'), sandbox: await ref('sandbox'), redis: await ref('redis') };
   for (const image of Object.values(localImages)) {
-    if (await fails('podman', ['image', 'exists', image], { ...process.env, ...dockerEnv })) {
+    if (await fails('podman', ['image', 'exists', image], scrubbedEnv(dockerEnv))) {
       problems.push(`image ${image} is not built (run: bash scripts/test-cluster/real-node/images.sh build-all)`);
     }
   }

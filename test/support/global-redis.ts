@@ -1,4 +1,6 @@
-// Resolves a real Redis for the run, in this order: REDIS_URL; 127.0.0.1:6379 when it answers;
+// Resolves a real Redis for the run, in this order: CI_FIXER_TEST_REDIS_URL (never REDIS_URL: that
+// is ci-fixer's own setting, which a developer's shell may point at a Redis tests must not write
+// to; vitest.config.ts drops it); 127.0.0.1:6379 when it answers;
 // a testcontainers Redis when a Docker engine is there; a spawned redis-server. No Redis at all
 // fails the run with the reason: a suite is never skipped for a missing service.
 import { Redis } from 'ioredis';
@@ -49,9 +51,9 @@ export async function fromTestcontainers(
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tried: string[] = [];
-  const explicit = process.env.REDIS_URL;
+  const explicit = process.env.CI_FIXER_TEST_REDIS_URL;
   if (explicit) {
-    if (!(await answers(explicit))) throw new Error(`REDIS_URL=${explicit} does not answer PING`);
+    if (!(await answers(explicit))) throw new Error(`CI_FIXER_TEST_REDIS_URL=${explicit} does not answer PING`);
     project.provide('redisUrl', explicit);
     return async () => undefined;
   }

@@ -22,6 +22,7 @@ import { freePort } from '../../src/redis/embedded.js';
 import { describeError, uniqueName, waitFor, type K8s } from './k8s.js';
 import { APISERVICE, LEASE, LEASE_SECONDS, TEST_APISERVICE_LABEL } from './keda-stale.js';
 import { createVethHost, type VethHost } from './veth-host.js';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 const run = promisify(execFile);
 
@@ -125,7 +126,7 @@ async function waitEstablished(kubeconfigPath: string, crds: string[]): Promise<
 
 function spawnLogged(bin: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { env: scrubbedEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   return child;

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BADLY_FORMATTED_JS, commitRepo, type FixtureRepo } from '../../scripts/lib/git-fixtures.js';
+import { scrubbedEnv } from '../../scripts/lib/child-env.js';
 
 const run = promisify(execFile);
 /** The version npm installs into the repository (from the host's npm cache when it has it). */
@@ -36,7 +37,7 @@ export async function createVendoredPrettierRepo(dir: string): Promise<FixtureRe
     {
       cwd: dir,
       timeout: 120_000,
-      env: { ...process.env, npm_config_update_notifier: 'false' },
+      env: scrubbedEnv({ npm_config_update_notifier: 'false' }),
     },
   );
   return commitRepo(dir, { 'src/greet.js': BADLY_FORMATTED_JS }, 'npx prettier --check .', 'demo: vendored prettier');
