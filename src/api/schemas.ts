@@ -148,13 +148,10 @@ const fixResultSchema = z
       .enum(FIXER_NAMES)
       .nullable()
       .openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
-    fixers: z
-      .array(z.enum(FIXER_NAMES))
-      .optional()
-      .openapi({
-        description:
-          'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
-      }),
+    fixers: z.array(z.enum(FIXER_NAMES)).optional().openapi({
+      description:
+        'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
+    }),
     // Null when the failure did not reproduce.
     diagnosis: diagnosisSchema.nullable().optional(),
     reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),
@@ -162,6 +159,10 @@ const fixResultSchema = z
     model: modelUsageSchema.nullable().optional(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
     patchTruncated: z.boolean(),
+    patchStats: z
+      .object({ files: z.number().int(), added: z.number().int(), removed: z.number().int() })
+      .optional()
+      .openapi({ description: 'The size of the whole patch: files changed, lines added and removed.' }),
     patchRedacted: z
       .boolean()
       .optional()
