@@ -13,7 +13,11 @@ import type { DiagnosisLocation } from '../../src/task.js';
 
 function ctxFor(
   command: string,
-  options: { packageJson?: string; locations?: DiagnosisLocation[]; cwd?: string } = {},
+  options: {
+    packageJson?: string;
+    locations?: Array<Partial<DiagnosisLocation> & { path: string }>;
+    cwd?: string;
+  } = {},
 ): FixerContext {
   return {
     run: async () => ({ exitCode: 0, durationMs: 0, output: '', stdoutLines: [], timedOut: false }),
@@ -25,7 +29,7 @@ function ctxFor(
         tool: 'unknown',
         category: 'lint',
         step: null,
-        locations: options.locations ?? [],
+        locations: (options.locations ?? []).map((l) => ({ line: null, column: null, ...l })),
         excerpt: [],
         summary: '',
       },
