@@ -8,6 +8,7 @@ import { checkFlags, formatTargets } from '../../src/fixer/fixers/go/toolchain.j
 import { goimportsInvocation } from '../../src/fixer/fixers/go/goimports.js';
 import { fmtArgs } from '../../src/fixer/fixers/rust/cargo-fmt.js';
 import { invocations, withoutFlags } from '../../src/fixer/fixers/invocation.js';
+import { fallbackFor } from '../../src/fixer/fixers/tool-fixer.js';
 import type { FixerContext } from '../../src/fixer/types.js';
 import type { DiagnosisLocation } from '../../src/task.js';
 
@@ -126,5 +127,21 @@ describe('cargo fmt and black keep the check scope', () => {
   it('black --check -t py39 src -> black -t py39 src', () => {
     const [inv] = invocations('black --check -t py39 src', /black/);
     expect(withoutFlags(inv!.args, ['--check', '--diff', '--color', '--no-color'])).toEqual(['-t', 'py39', 'src']);
+  });
+});
+
+describe('a check that never names its tool (make lint)', () => {
+  it('runs the tool on the files its output named, when it takes a file list', () => {
+    const spec = { fallback: { launcher: '', program: 'black', args: ['.'] }, files: /\.pyi?$/ };
+    const recognition = (paths: string[]) => ({
+      tool: 'black' as const,
+      category: 'format' as const,
+      locations: paths.map((path) => ({ path })),
+      excerpt: [],
+      confidence: 0.9,
+    });
+    expect(fallbackFor(spec, recognition(['src/app.py', 'src/app.py', 'README.md'])).args).toEqual(['src/app.py']);
+    expect(fallbackFor(spec, recognition([])).args).toEqual(['.']);
+    expect(fallbackFor({ fallback: spec.fallback }, recognition(['src/app.py'])).args).toEqual(['.']);
   });
 });
