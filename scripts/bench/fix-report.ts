@@ -28,9 +28,9 @@ export interface CaseResult {
   noisy: string[] | null;
 }
 
-/** Manifests and lock files: a dependency fix changes them together, whichever one the failure named. */
+/** Manifests, lock files and vendored modules: a dependency fix changes them together, whichever one the failure named. */
 const COMPANION =
-  /(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.mod|go\.sum|Cargo\.toml|Cargo\.lock|pyproject\.toml|poetry\.lock|uv\.lock|requirements[\w.-]*\.txt|vendor\/modules\.txt)$/;
+  /(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.mod|go\.sum|Cargo\.toml|Cargo\.lock|pyproject\.toml|poetry\.lock|uv\.lock|requirements[\w.-]*\.txt)$|(?:^|\/)vendor\//;
 
 /**
  * The patch's files beyond those the failure named (or the case declares), lock file companions

@@ -81,5 +81,6 @@ describe('bench:fix corpus', () => {
     expect(noisyFiles(patch, ['src/a.ts'])).toEqual(['.eslintrc.js']);
     expect(noisyFiles(patch, ['src/a.ts', '.eslintrc.js'])).toEqual([]);
     expect(noisyFiles(patch, [])).toBeNull(); // a silent check names nothing: not judged
+    expect(noisyFiles('diff --git a/vendor/x/y.go b/vendor/x/y.go\n', ['go.mod'])).toEqual([]);
   });
 });

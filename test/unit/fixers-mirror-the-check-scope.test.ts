@@ -48,6 +48,7 @@ function ctxFor(
 describe('eslint --fix mirrors the check', () => {
   it('keeps the paths, extensions and config, also behind npm run lint', async () => {
     expect(await eslintFixArgs(ctxFor('eslint ./src --ext .ts'))).toEqual(['--fix ./src --ext .ts']);
+    expect(await eslintFixArgs(ctxFor('npx eslint@9 . && node --test'))).toEqual(['--fix .']);
     const pkg = JSON.stringify({ scripts: { lint: 'eslint ./src --ext .ts', test: 'jest' } });
     expect(await eslintFixArgs(ctxFor('npm run lint', { packageJson: pkg }))).toEqual(['--fix ./src --ext .ts']);
     expect(await eslintFixArgs(ctxFor('npx eslint -c .eslintrc.ci.json --rule "semi: error" lib test'))).toEqual([

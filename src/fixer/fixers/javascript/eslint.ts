@@ -14,7 +14,8 @@ export function eslintFixableCount(output: string): number {
   return total;
 }
 
-const ESLINT = /eslint/;
+// Its name in the command, with the version npx runs (`npx eslint@9 .`).
+const ESLINT = /eslint(?:@[\w.^~<>=-]{1,40})?/;
 const MAX_RUNS = 3;
 // Flags that only shape the check's report or verdict: the fix run has no use for them.
 const REPORT_ONLY = ['--fix', '--fix-dry-run', '--color', '--no-color', '--stats'];
