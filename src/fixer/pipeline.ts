@@ -26,6 +26,8 @@ export type { FixContext } from './types.js';
 /** Repository files listed for diagnoses and the model (bounded for huge monorepos). */
 const MAX_FILES = 100_000;
 const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
+/** Time kept back after a minimising run, for the patch and the report. */
+const AFFORD_MARGIN_MS = 30_000;
 
 interface Finish {
   outcome: Outcome;
@@ -37,6 +39,7 @@ interface Finish {
 }
 
 export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
+  const deadline = Date.now() + ctx.timeoutSeconds * 1000;
   const runner = createCommandRunner(ctx);
   const worktree = new Worktree(runner, ctx.sandbox);
   const setPhase = phaseSetter(ctx);
@@ -103,7 +106,12 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           check,
         });
 
-  return conclude({ ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result });
+  // One more run of the whole command fits when twice its last duration, and a margin, are left.
+  const affordable = () => {
+    const last = runner.commands.filter((c) => c.command === ctx.spec.command).at(-1)?.durationMs ?? 0;
+    return deadline - Date.now() > 2 * last + AFFORD_MARGIN_MS;
+  };
+  return conclude({ ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable });
 }
 
 /** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
@@ -155,13 +163,14 @@ async function conclude(c: {
   worktree: Worktree;
   fixFiles: FixFiles;
   named: ReadonlySet<string>;
+  affordable: () => boolean;
   runs: CommandRuns;
   composed: ComposeResult;
   end: End;
   diagnosis: Diagnosis;
   result: (f: Finish) => FixResult;
 }): Promise<FixResult> {
-  const { ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result } = c;
+  const { ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable } = c;
   if (end.passed) {
     const patch = await minimalPatch({
       worktree,
@@ -170,6 +179,7 @@ async function conclude(c: {
       named,
       fixers: end.fixers,
       maxBytes: ctx.patchMaxBytes,
+      affordable,
       log: (text) => ctx.log('system', text),
     });
     if (patch.patch === '') {

@@ -47,6 +47,14 @@ describe('minimising the patch', () => {
     expect(result.runs).toBe(4); // all at once, then gen/, docs/, go.sum
   });
 
+  it('keeps the proven patch when the task has no time left for a proof run', async () => {
+    const w = world(['src/a.ts', 'package-lock.json'], () => true);
+    const result = await minimisePatch({ ...w.deps, needed: new Set(['src/a.ts']), affordable: () => false });
+    expect(result).toMatchObject({ dropped: [], runs: 0 });
+    expect(result.candidate.files).toEqual(['src/a.ts', 'package-lock.json']);
+    expect(w.verified).toEqual([]);
+  });
+
   it('spends no run when every file is needed', async () => {
     const w = world(['a.py'], () => true);
     const result = await minimisePatch({ ...w.deps, needed: new Set(['a.py']) });

@@ -16,6 +16,8 @@ export interface MinimalPatchOptions {
   /** The fixers whose changes were kept. */
   fixers: readonly FixerName[];
   maxBytes: number;
+  /** Whether one more whole-command run fits in the task's time budget. */
+  affordable?: () => boolean;
   log(text: string): void;
   /** The proof of a candidate; by default the whole command on it, committed, in this sandbox. */
   verify?: (candidate: CandidatePatch) => Promise<boolean>;
@@ -45,6 +47,7 @@ export async function minimalPatch(o: MinimalPatchOptions): Promise<CappedPatch 
     needed: new Set([...o.named, ...fixFiles.touched]),
     without: async (drop) => candidate(await worktree.treeWithout(proven, drop)),
     verify,
+    ...(o.affordable ? { affordable: o.affordable } : {}),
     log: o.log,
   });
   // The checkout is left holding the patch it reports.

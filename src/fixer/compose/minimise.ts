@@ -22,6 +22,8 @@ export interface MinimiseDeps {
   without(drop: readonly string[]): Promise<CandidatePatch>;
   /** Whether the whole command passes with this candidate. */
   verify(candidate: CandidatePatch): Promise<boolean>;
+  /** Whether the task has time left for one more proof run; a proven fix is never lost to its budget. */
+  affordable?: () => boolean;
   log(text: string): void;
 }
 
@@ -61,6 +63,12 @@ export function dropGroups(files: readonly string[]): string[][] {
 export async function minimisePatch(deps: MinimiseDeps): Promise<Minimised> {
   const unneeded = deps.proven.files.filter((file) => !deps.needed.has(file));
   if (unneeded.length === 0) return { candidate: deps.proven, dropped: [], runs: 0 };
+  const afford = (): boolean => {
+    if (deps.affordable?.() ?? true) return true;
+    deps.log('not minimising the patch further: the task has too little time left for another run');
+    return false;
+  };
+  if (!afford()) return { candidate: deps.proven, dropped: [], runs: 0 };
   deps.log(`minimising the patch: trying without ${unneeded.length} file(s) no fixer changed and no diagnosis named`);
   let runs = 1;
   const all = await deps.without(unneeded);
@@ -74,6 +82,7 @@ export async function minimisePatch(deps: MinimiseDeps): Promise<Minimised> {
   // One group alone is what the first run tried.
   if (groups.length > 1) {
     for (const group of groups) {
+      if (!afford()) break;
       const trial = await deps.without([...dropped, ...group]);
       runs++;
       if (await deps.verify(trial)) {
