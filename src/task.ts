@@ -242,6 +242,8 @@ export interface FixResult {
   /** Unified git diff of the fix, capped; empty unless the outcome is `fixed`. */
   patch: string;
   patchTruncated: boolean;
+  /** The patch's size: files changed, lines added and removed (of the whole patch, also when cut). */
+  patchStats?: PatchStats;
   /** The patch contained a configured secret, which was redacted: it is never pushed or posted. */
   patchRedacted?: boolean;
   commands: CommandRecord[];
@@ -249,6 +251,12 @@ export interface FixResult {
   commandSource?: CommandSource;
   /** What was reported back to GitHub, and any reporting error (GitHub tasks). */
   github?: GitHubReport;
+}
+
+export interface PatchStats {
+  files: number;
+  added: number;
+  removed: number;
 }
 
 export interface GitHubReport {

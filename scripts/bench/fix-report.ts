@@ -1,5 +1,5 @@
 // bench:fix's figures and tables, from the measured cases (pure: the runner is scripts/bench/fix.ts).
-import type { ModelUsage } from '../../src/task.js';
+import type { ModelUsage, PatchStats } from '../../src/task.js';
 import type { BenchCase, CaseKind } from './corpus/index.js';
 
 export interface CaseResult {
@@ -22,6 +22,25 @@ export interface CaseResult {
   falseFix: string | null;
   /** The task log's last lines, for an outcome that was not the expected one. */
   logTail: string[];
+  /** The size of a fix's patch. */
+  patchStats: PatchStats | null;
+  /** Files a fix changed beyond those the failure named (lock file companions aside); null: not judged. */
+  noisy: string[] | null;
+}
+
+/** Manifests, lock files and vendored modules: a dependency fix changes them together, whichever one the failure named. */
+const COMPANION =
+  /(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.mod|go\.sum|Cargo\.toml|Cargo\.lock|pyproject\.toml|poetry\.lock|uv\.lock|requirements[\w.-]*\.txt)$|(?:^|\/)vendor\//;
+
+/**
+ * The patch's files beyond those the failure named (or the case declares), lock file companions
+ * aside; null when nothing named any file (a silent check) and the case declares none.
+ */
+export function noisyFiles(patch: string, named: readonly string[]): string[] | null {
+  if (named.length === 0) return null;
+  return [...patch.matchAll(/^diff --git a\/(.+?) b\//gm)]
+    .map((m) => m[1] as string)
+    .filter((file) => !named.includes(file) && !COMPANION.test(file));
 }
 
 /** Test files by the conventions of each ecosystem: a fix must never touch one. */
@@ -88,6 +107,8 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
         'cmds s',
         'overhead',
         'x command',
+        'patch',
+        'noise',
         'note',
       ],
       results.map((r) => [
@@ -102,6 +123,8 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
         seconds(r.commandsMs),
         ratio(r.wallMs, r.commandsMs),
         ratio(r.wallMs, r.commandRunMs),
+        r.patchStats ? `${r.patchStats.files}f +${r.patchStats.added} -${r.patchStats.removed}` : '-',
+        r.noisy === null ? '-' : r.noisy.length === 0 ? '0' : `${r.noisy.length}: ${r.noisy.slice(0, 3).join(' ')}`,
         r.falseFix
           ? `FALSE FIX: ${r.falseFix}`
           : awaiting(r).length > 0 && r.outcome !== 'fixed'
@@ -163,6 +186,10 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   console.log(`  as expected               ${results.filter((r) => r.asExpected).length}/${results.length}`);
   console.log(
     `  false fixes               ${falseFixes.length}${falseFixes.length ? `: ${falseFixes.map((r) => r.case.name).join(', ')}` : ''}`,
+  );
+  const noisy = results.filter((r) => (r.noisy?.length ?? 0) > 0);
+  console.log(
+    `  noisy patches             ${noisy.length}${noisy.length ? `: ${noisy.map((r) => r.case.name).join(', ')}` : ''} (files beyond those the failure named; aim 0)`,
   );
   console.log(
     `  median overhead ratio     ${median(results.map((r) => r.wallMs / r.commandsMs)).toFixed(2)} (task wall time / summed command time)`,

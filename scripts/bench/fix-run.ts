@@ -16,7 +16,7 @@ import { startCiFixer, type CiFixerProcess } from '../../test/support/ci-fixer-p
 import { taskClient, TERMINAL } from '../../test/support/task-client.js';
 import { commitPatch } from '../lib/apply-patch.js';
 import { buildCase, kindOf, type BenchCase } from './corpus/index.js';
-import { testFilesIn, type CaseResult } from './fix-report.js';
+import { noisyFiles, testFilesIn, type CaseResult } from './fix-report.js';
 
 export interface BenchRunOptions {
   cases: readonly BenchCase[];
@@ -58,7 +58,7 @@ async function falseFixReason(c: BenchCase, patch: string, scratch: string, time
   return exitCode === 0 ? null : `the command still fails (exit ${exitCode}) on a clean copy with the patch`;
 }
 
-function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' | 'logTail'> {
+function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' | 'logTail' | 'patchStats' | 'noisy'> {
   const result = record.result;
   const outcome =
     record.state === 'succeeded' && result ? result.outcome : `${record.state}:${record.error?.code ?? '?'}`;
@@ -119,7 +119,15 @@ async function runCase(
   progress(
     `bench:fix ${c.name}: ${measured.outcome}${measured.fixers.length ? ` (${measured.fixers.join(' + ')})` : ''}${falseFix ? ` FALSE FIX: ${falseFix}` : ''}`,
   );
-  return { ...measured, falseFix, logTail };
+  const patch = measured.outcome === 'fixed' ? (record.result?.patch ?? '') : '';
+  const named = c.patchFiles ?? (record.result?.diagnosis?.locations ?? []).map((l) => l.path);
+  return {
+    ...measured,
+    falseFix,
+    logTail,
+    patchStats: measured.outcome === 'fixed' ? (record.result?.patchStats ?? null) : null,
+    noisy: patch === '' ? null : noisyFiles(patch, named),
+  };
 }
 
 /** Runs `work` over `items`, at most `limit` at once, keeping the input order in the results. */

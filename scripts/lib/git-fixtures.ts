@@ -111,14 +111,19 @@ export function git(cwd: string, args: string[]): Promise<string> {
 
 export type FileMap = Record<string, string>;
 
-/** Writes `files` into `dir` (created if missing; should be empty) and commits them on main. */
-export async function commitRepo(dir: string, files: FileMap, command: string, message: string): Promise<FixtureRepo> {
+/** Writes `files` into `dir` (created if missing). */
+export async function writeFiles(dir: string, files: FileMap): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await git(dir, ['init', '--quiet', '--initial-branch=main']);
   for (const [name, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), content);
   }
+}
+
+/** Writes `files` into `dir` (created if missing; should be empty) and commits them on main, with whatever else is there. */
+export async function commitRepo(dir: string, files: FileMap, command: string, message: string): Promise<FixtureRepo> {
+  await writeFiles(dir, files);
+  await git(dir, ['init', '--quiet', '--initial-branch=main']);
   await git(dir, ['add', '--all']);
   await git(dir, ['commit', '--quiet', '--allow-empty', '--message', message]);
   const commit = await git(dir, ['rev-parse', 'HEAD']);

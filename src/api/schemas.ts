@@ -159,6 +159,10 @@ const fixResultSchema = z
     model: modelUsageSchema.nullable().optional(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),
     patchTruncated: z.boolean(),
+    patchStats: z
+      .object({ files: z.number().int(), added: z.number().int(), removed: z.number().int() })
+      .optional()
+      .openapi({ description: 'The size of the whole patch: files changed, lines added and removed.' }),
     patchRedacted: z
       .boolean()
       .optional()

@@ -1,3 +1,4 @@
+import type { PatchStats } from '../task.js';
 import { utf8Boundary } from '../sandbox/line-splitter.js';
 
 /**
@@ -11,4 +12,14 @@ export function capPatch(patch: Buffer | string, maxBytes: number): { patch: str
   const lastNewline = head.lastIndexOf(0x0a);
   const cut = lastNewline >= 0 ? lastNewline + 1 : utf8Boundary(head);
   return { patch: head.subarray(0, cut).toString('utf8'), truncated: true };
+}
+
+/** Pure: `git diff --shortstat` ("2 files changed, 5 insertions(+), 1 deletion(-)") as numbers; zeros when empty. */
+export function parseShortstat(text: string): PatchStats {
+  const count = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+  return {
+    files: count(/(\d+) files? changed/),
+    added: count(/(\d+) insertions?\(\+\)/),
+    removed: count(/(\d+) deletions?\(-\)/),
+  };
 }

@@ -3,11 +3,12 @@
 // of the candidate, as CI checks a fix) -> the model fixer
 // when the tools are not enough -> prove it by running the whole original command -> patch.
 import { TaskError } from '../errors.js';
-import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
+import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, PatchStats, TaskPhase } from '../task.js';
 import { modelBudgets } from './agent/pipeline-step.js';
 import { modelAllowed, runAgent, type CandidateCheck } from './compose/agent.js';
 import { composeFixers, type ComposeResult } from './compose/compose.js';
 import { FixFiles } from './compose/files.js';
+import { minimalPatch } from './compose/minimal-patch.js';
 import { CommandRuns } from './compose/runs.js';
 import { expandScripts } from './diagnosis/command-tools.js';
 import { namesTreeCheck } from './diagnosis/generated.js';
@@ -25,6 +26,8 @@ export type { FixContext } from './types.js';
 /** Repository files listed for diagnoses and the model (bounded for huge monorepos). */
 const MAX_FILES = 100_000;
 const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
+/** Time kept back after a minimising run, for the patch and the report. */
+const AFFORD_MARGIN_MS = 30_000;
 
 interface Finish {
   outcome: Outcome;
@@ -32,10 +35,11 @@ interface Finish {
   diagnosis?: Diagnosis | null;
   reason?: string | null;
   model?: ModelUsage | null;
-  patch?: { patch: string; truncated: boolean };
+  patch?: { patch: string; truncated: boolean; stats?: PatchStats };
 }
 
 export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
+  const deadline = Date.now() + ctx.timeoutSeconds * 1000;
   const runner = createCommandRunner(ctx);
   const worktree = new Worktree(runner, ctx.sandbox);
   const setPhase = phaseSetter(ctx);
@@ -48,6 +52,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     model: f.model ?? null,
     patch: f.patch?.patch ?? '',
     patchTruncated: f.patch?.truncated ?? false,
+    ...(f.patch?.stats ? { patchStats: f.patch.stats } : {}),
     commands: runner.commands,
   });
 
@@ -84,7 +89,9 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const fixFiles = new FixFiles(worktree, fixable ? await worktree.untracked() : new Set<string>(), pristine, fixable);
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
-  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase });
+  // Every file a diagnosis names: part of what the fix is about, never minimised away.
+  const named = new Set(diagnosis.locations.map((l) => l.path));
+  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase, named });
   const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
   const end =
     composed.passed || !modelAllowed(ctx)
@@ -99,7 +106,12 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           check,
         });
 
-  return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result });
+  // One more run of the whole command fits when twice its last duration, and a margin, are left.
+  const affordable = () => {
+    const last = runner.commands.filter((c) => c.command === ctx.spec.command).at(-1)?.durationMs ?? 0;
+    return deadline - Date.now() > 2 * last + AFFORD_MARGIN_MS;
+  };
+  return conclude({ ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable });
 }
 
 /** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
@@ -112,6 +124,8 @@ function fixRounds(
     worktree: Worktree;
     fixFiles: FixFiles;
     setPhase: (phase: TaskPhase) => Promise<void>;
+    /** Collects the files each round's diagnosis names. */
+    named: Set<string>;
   },
 ): Promise<ComposeResult> {
   const { runner, runs, worktree, fixFiles } = deps;
@@ -119,6 +133,8 @@ function fixRounds(
   return composeFixers(failure, {
     ...(ctx.spec.fixers ? { allowed: ctx.spec.fixers } : {}),
     apply: async (fixer, current) => {
+      for (const location of current.diagnosis.locations) deps.named.add(location.path);
+      await fixFiles.applying();
       const outcome = await applyFixer(ctx, fixer, current, runner, fixFiles);
       await fixFiles.applied(outcome);
       return outcome;
@@ -145,24 +161,36 @@ interface End {
 async function conclude(c: {
   ctx: FixContext;
   worktree: Worktree;
-  before: Set<string>;
+  fixFiles: FixFiles;
+  named: ReadonlySet<string>;
+  affordable: () => boolean;
   runs: CommandRuns;
   composed: ComposeResult;
   end: End;
   diagnosis: Diagnosis;
   result: (f: Finish) => FixResult;
 }): Promise<FixResult> {
-  const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
+  const { ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable } = c;
   if (end.passed) {
-    const patch = await worktree.patch(before, ctx.patchMaxBytes);
+    const patch = await minimalPatch({
+      worktree,
+      fixFiles,
+      runs,
+      named,
+      fixers: end.fixers,
+      maxBytes: ctx.patchMaxBytes,
+      affordable,
+      log: (text) => ctx.log('system', text),
+    });
     if (patch.patch === '') {
       // It passes with nothing changed: the original failure was flaky, not fixed by us.
       ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
       return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
     }
+    const { files, added, removed } = patch.stats;
     ctx.log(
       'system',
-      `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
+      `fixed by ${end.fixers.join(', ')}: ${files} file(s), +${added} -${removed}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
     );
     return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
   }

@@ -5,7 +5,8 @@
 import type { Sandbox } from '../sandbox/types.js';
 import { InfrastructureError, TaskError } from '../errors.js';
 import { REPO_DIR } from './git.js';
-import { capPatch } from './patch.js';
+import { capPatch, parseShortstat } from './patch.js';
+import type { PatchStats } from '../task.js';
 import type { CommandRunner } from './runner.js';
 
 /** Pipeline scratch files; a sibling of the checkout so they never show up in its diff. */
@@ -32,6 +33,20 @@ const CANDIDATE_IDENTITY = {
   GIT_COMMITTER_DATE: '1700000000 +0000',
 };
 const S = `../${SCRATCH_DIR}`;
+
+export interface CappedPatch {
+  patch: string;
+  truncated: boolean;
+  /** Of the whole patch, also when the text was cut. */
+  stats: PatchStats;
+}
+
+/** A tree id as the pipeline wrote it (hex), checked before it goes into a command line. */
+function treeish(id: string): string {
+  if (!/^(?:HEAD|[0-9a-f]{40,64})$/.test(id))
+    throw new InfrastructureError('worktree_command_failed', `not a tree id: ${id.slice(0, 80)}`);
+  return id;
+}
 
 export class Worktree {
   /** The tree of the candidate the last check ran on (onCandidate): what a passing check proved. */
@@ -175,29 +190,100 @@ export class Worktree {
     await this.mustRun(script, undefined, 'git update-ref HEAD (back to the checkout and the checkpoint)');
   }
 
+  /** The tree of the candidate the last check ran on; null before any check. */
+  get provenTree(): string | null {
+    return this.checked;
+  }
+
+  /**
+   * The worktree's content as a tree object (tracked files as they are now, and the files created
+   * since `before`), written through a scratch index so the checkpoint is left alone: comparing two
+   * of them tells which files a fixer itself changed, apart from what the command's runs wrote.
+   */
+  async snapshot(before: Set<string>): Promise<string> {
+    const added = await this.addedSince(before);
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+    const env = {
+      GIT_INDEX_FILE: inWorkdir(this.sandbox, `${SCRATCH_DIR}/snapshot-index`),
+      GIT_LITERAL_PATHSPECS: '1',
+    };
+    // A copy of the real index keeps its stat data, so only files that changed are read again.
+    const script = [
+      `cp "$(git rev-parse --git-dir)/index" "$GIT_INDEX_FILE"`,
+      'git add --update',
+      ...(added.length > 0 ? [`git add --pathspec-from-file=${S}/added --pathspec-file-nul`] : []),
+      `git write-tree > ${S}/snapshot`,
+    ].join(' && ');
+    await this.mustRun(script, env, 'git write-tree (a snapshot of the worktree)');
+    return (await this.sandbox.readFile(`${SCRATCH_DIR}/snapshot`)).toString('utf8').trim();
+  }
+
+  /** Paths that differ between two trees (or a tree and HEAD), relative to the root. */
+  async changedBetween(from: string, to: string): Promise<string[]> {
+    await this.mustRun(
+      `git -c core.quotePath=false diff --no-renames --name-only -z ${treeish(from)} ${treeish(to)} > ${S}/changed`,
+    );
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/changed`)).toString('utf8');
+    return text.split('\0').filter((name) => name.length > 0);
+  }
+
+  /** `tree` with the `drop` paths as they are at HEAD (absent when HEAD has none): a smaller candidate. */
+  async treeWithout(tree: string, drop: readonly string[]): Promise<string> {
+    if (drop.length === 0) return tree;
+    await this.sandbox.writeFile(`${SCRATCH_DIR}/drop`, drop.join('\0'));
+    const env = {
+      GIT_INDEX_FILE: inWorkdir(this.sandbox, `${SCRATCH_DIR}/minimise-index`),
+      GIT_LITERAL_PATHSPECS: '1',
+    };
+    const script = [
+      `git read-tree ${treeish(tree)}`,
+      `git reset --quiet HEAD --pathspec-from-file=${S}/drop --pathspec-file-nul`,
+      `git write-tree > ${S}/smaller`,
+    ].join(' && ');
+    await this.mustRun(script, env, 'git write-tree (the candidate without the files it does not need)');
+    return (await this.sandbox.readFile(`${SCRATCH_DIR}/smaller`)).toString('utf8').trim();
+  }
+
+  /**
+   * Makes `tree` the checkpoint and the worktree (files created since `before` removed), so the
+   * next check runs on exactly that candidate, whatever earlier runs wrote.
+   */
+  async useTree(tree: string, before: Set<string>): Promise<void> {
+    await this.mustRun(`git read-tree --reset ${treeish(tree)}`);
+    await this.restore(before);
+  }
+
+  /** The unified diff from the checkout to `tree`, capped, with its size. */
+  async diffOf(tree: string, maxBytes: number): Promise<CappedPatch> {
+    const range = `HEAD ${treeish(tree)}`;
+    await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary ${range} > ${S}/patch.diff`);
+    return this.readPatch(range, maxBytes);
+  }
+
   /**
    * The fix as a unified diff from the checkout, capped: of the candidate the last check ran on
    * (what a passing check proved, without what that run itself wrote), else of the tree as it is,
-   * with the files created since `before`.
+   * with the files created since \`before\`.
    */
-  async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
-    if (this.checked !== null) {
-      await this.mustRun(
-        `git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${this.checked} > ${S}/patch.diff`,
-      );
-    } else {
-      const added = await this.addedSince(before);
-      if (added.length > 0) {
-        await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
-        // Intent-to-add makes new files part of the diff without staging their content.
-        await this.mustRun(`git add --intent-to-add --pathspec-from-file=${S}/added --pathspec-file-nul`, {
-          GIT_LITERAL_PATHSPECS: '1',
-        });
-      }
-      await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
+  async patch(before: Set<string>, maxBytes: number): Promise<CappedPatch> {
+    if (this.checked !== null) return this.diffOf(this.checked, maxBytes);
+    const added = await this.addedSince(before);
+    if (added.length > 0) {
+      await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
+      // Intent-to-add makes new files part of the diff without staging their content.
+      await this.mustRun(`git add --intent-to-add --pathspec-from-file=${S}/added --pathspec-file-nul`, {
+        GIT_LITERAL_PATHSPECS: '1',
+      });
     }
+    await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
+    return this.readPatch('HEAD', maxBytes);
+  }
+
+  private async readPatch(range: string, maxBytes: number): Promise<CappedPatch> {
+    await this.mustRun(`git diff --no-ext-diff --shortstat ${range} > ${S}/patch.stat`);
+    const stats = parseShortstat((await this.sandbox.readFile(`${SCRATCH_DIR}/patch.stat`)).toString('utf8'));
     // One byte past the cap is enough for capPatch to see that it must cut.
-    return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes);
+    return { ...capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes), stats };
   }
 
   private async mustRun(command: string, env?: Record<string, string>, label?: string): Promise<void> {

@@ -1,6 +1,6 @@
 // What ci-fixer writes on GitHub: check run output, commit message, pull request and comment
 // bodies, branch names. Pure, so every text is tested without a server.
-import type { Diagnosis, FixResult, GitHubOrigin, QueuedTaskSpec, TaskErrorInfo } from '../task.js';
+import type { Diagnosis, FixResult, GitHubOrigin, PatchStats, QueuedTaskSpec, TaskErrorInfo } from '../task.js';
 import { FIX_BRANCH_PREFIX } from './events.js';
 
 /** GitHub refuses check run summaries and texts over 65535 characters. */
@@ -84,6 +84,7 @@ export function checkOutput(
   if (r?.fixer) lines.push(`**${(r.fixers?.length ?? 0) > 1 ? 'Fixers' : 'Fixer'}:** ${fixerNames(r)}`);
   if (r?.diagnosis) lines.push(`**Diagnosis:** ${r.diagnosis.summary}${stepNote(r.diagnosis, outcome.spec.command)}`);
   if (r?.reason) lines.push(`**Reason:** ${r.reason}`);
+  if (r?.outcome === 'fixed' && r.patchStats) lines.push(`**Patch:** ${patchSize(r.patchStats)}`);
   // The model's own lines carry its summary and the same proof.
   lines.push(...modelReportLines(r));
   if (r?.outcome === 'fixed' && !r.model) lines.push('Verified by re-running the command on the fixed tree.');
@@ -108,6 +109,11 @@ export function checkOutput(
   const summary = cut(lines.join('\n'), CHECK_TEXT_LIMIT, '_(cut)_');
   if (!r?.patch) return { title: title(outcome), summary };
   return { title: title(outcome), summary, text: `### Patch\n\n${patchBlock(r, CHECK_TEXT_LIMIT - 200)}` };
+}
+
+/** "2 files, +5 -3 lines": what a reviewer looks at first. */
+export function patchSize(stats: PatchStats): string {
+  return `${stats.files} file${stats.files === 1 ? '' : 's'} changed, +${stats.added} -${stats.removed} lines`;
 }
 
 /** Which step of a chained command failed (an unknown tool's summary names it already). */
@@ -145,6 +151,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
       `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
       ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
+      ...(result.patchStats ? ['', `Patch: ${patchSize(result.patchStats)}`] : []),
       ...(result.model
         ? ['', ...modelReportLines(result)]
         : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, buildCase, kindOf } from '../../scripts/bench/corpus/index.js';
 import { git } from '../../scripts/lib/git-fixtures.js';
+import { noisyFiles } from '../../scripts/bench/fix-report.js';
 
 let root = '';
 beforeAll(async () => {
@@ -32,11 +33,23 @@ describe('bench:fix corpus', () => {
   });
 
   it('every builder makes a git repository holding exactly its files', async () => {
-    for (const c of CORPUS) {
+    // A case that resolves a lock file from the registry before its commit is built by its
+    // integration test (fix-patches-hold-only-what-the-fix-needs), not here.
+    for (const c of CORPUS.filter((c) => c.prepare === undefined)) {
       const repo = await buildCase(path.join(root, 'all'), c);
       const tracked = (await git(repo.dir, ['ls-files'])).split('\n').filter(Boolean).sort();
       expect(tracked, c.name).toEqual(Object.keys(c.files()).sort());
       expect(repo.command).toBe(c.command);
     }
   }, 60_000);
+
+  it('counts a patch as noisy by the files beyond those the failure named, lock file companions aside', () => {
+    const patch = ['src/a.ts', '.eslintrc.js', 'package-lock.json', 'go.sum']
+      .map((f) => `diff --git a/${f} b/${f}\n`)
+      .join('');
+    expect(noisyFiles(patch, ['src/a.ts'])).toEqual(['.eslintrc.js']);
+    expect(noisyFiles(patch, ['src/a.ts', '.eslintrc.js'])).toEqual([]);
+    expect(noisyFiles(patch, [])).toBeNull(); // a silent check names nothing: not judged
+    expect(noisyFiles('diff --git a/vendor/x/y.go b/vendor/x/y.go\n', ['go.mod'])).toEqual([]);
+  });
 });

@@ -60,9 +60,10 @@ describe('javascript fixer detection on captured output', () => {
     expect(biomeWritable(lint('Unsafe fix'))).toBe(false);
   });
 
-  it('biome: writes with the subcommand the check ran, check --write for check and ci', () => {
+  it('biome: writes with the subcommand and paths the check ran, check --write for check and ci', () => {
     expect(biomeWriteArgs('npx @biomejs/biome@2.6.8 format .')).toBe('format --write .');
-    expect(biomeWriteArgs('npm ci && biome lint src')).toBe('lint --write .');
+    expect(biomeWriteArgs('npm ci && biome lint src')).toBe('lint --write src');
+    expect(biomeWriteArgs('biome check --reporter=github --max-diagnostics 5 src test')).toBe('check --write src test');
     expect(biomeWriteArgs('biome ci .')).toBe('check --write .');
     expect(biomeWriteArgs('npm run check')).toBe('check --write .');
   });

@@ -32,6 +32,7 @@ const FIXED: FixResult = {
   fixer: 'prettier',
   patch: PATCH,
   patchTruncated: false,
+  patchStats: { files: 1, added: 1, removed: 1 },
   commands: [
     { command: 'npx prettier --check .', exitCode: 1, durationMs: 1200, timedOut: false },
     { command: 'npx prettier --write .', exitCode: 0, durationMs: 900, timedOut: false },
@@ -75,6 +76,16 @@ describe('GitHub report text', () => {
     expect(out.summary).toContain('https://cf.example/api/v1/tasks/t1');
     expect(out.summary).toContain('https://github.com/o/r/pull/8');
     expect(out.text).toContain(`\`\`\`diff\n${PATCH}\`\`\``);
+  });
+
+  it('shows the patch size in the check run and the pull request body', () => {
+    const out = checkOutput(outcome({}), { taskUrl: 'https://cf.example/api/v1/tasks/t1' });
+    expect(out.summary).toContain('**Patch:** 1 file changed, +1 -1 lines');
+    const body = pullRequestBody('https://cf.example/api/v1/tasks/t1', ORIGIN, {
+      ...FIXED,
+      patchStats: { files: 3, added: 12, removed: 4 },
+    });
+    expect(body).toContain('Patch: 3 files changed, +12 -4 lines');
   });
 
   it('keeps long patches inside a closed fence under GitHub limits', () => {

@@ -40,6 +40,8 @@ export const pythonCases: BenchCase[] = [
     command: 'isort --check-only . && black --check .',
     files: () => base({ 'paths.py': UNSORTED, 'stats.py': STATS_UNFORMATTED }),
     expect: { outcome: 'fixed', fixers: ['isort', 'black'] },
+    // The first failure (isort's) names paths.py; black's, the next round's, names stats.py.
+    patchFiles: ['paths.py', 'stats.py'],
   },
   {
     name: 'py-poetry-lock',

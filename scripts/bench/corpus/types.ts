@@ -1,7 +1,7 @@
 // One broken repository of the bench:fix corpus: a builder for its files, the CI-like command
 // (chained, as real workflows are) and what ci-fixer should make of it.
 import path from 'node:path';
-import { commitRepo, type FileMap, type FixtureRepo } from '../../lib/git-fixtures.js';
+import { commitRepo, type FileMap, type FixtureRepo, writeFiles } from '../../lib/git-fixtures.js';
 import type { Ecosystem } from '../../../src/fixer/types.js';
 import type { FailureCategory, FixerName, Outcome } from '../../../src/task.js';
 
@@ -28,6 +28,10 @@ export interface BenchCase {
   modelFix?: ModelFix;
   /** The tool the fix (or the check) needs is absent here on purpose: `not_fixed`, saying so. */
   toolMissing?: true;
+  /** Files the repository gets before its commit, besides `files` (a lock file resolved by npm). */
+  prepare?: (dir: string) => Promise<void>;
+  /** The files a fix may touch, when the failure's own output does not name them all. */
+  patchFiles?: string[];
 }
 
 /** One edit_file replacement: `old_string` occurs exactly once in `path` of the case's files. */
@@ -47,8 +51,12 @@ export function kindOf(c: BenchCase): CaseKind {
 }
 
 /** The case's repository in `parent/<name>`, one commit on main. */
-export function buildCase(parent: string, c: BenchCase): Promise<FixtureRepo> {
-  return commitRepo(path.join(parent, c.name), c.files(), c.command, `bench case: ${c.name}`);
+export async function buildCase(parent: string, c: BenchCase): Promise<FixtureRepo> {
+  const dir = path.join(parent, c.name);
+  if (c.prepare === undefined) return commitRepo(dir, c.files(), c.command, `bench case: ${c.name}`);
+  await writeFiles(dir, c.files());
+  await c.prepare(dir);
+  return commitRepo(dir, {}, c.command, `bench case: ${c.name}`);
 }
 
 export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

@@ -9,6 +9,11 @@ import type { Worktree } from '../worktree.js';
 export class FixFiles {
   private afterFix = new Set<string>();
   private readonly claimed = new Set<string>();
+  /** The worktree before the running fixer (a tree id), to tell its own changes from the command's. */
+  private beforeFixer: string | null = null;
+  private pendingTouched: string[] = [];
+  /** Files the kept fixers changed themselves (not the command's runs after them): the fix needs them. */
+  readonly touched = new Set<string>();
 
   /**
    * @param before untracked files once the failure reproduced (kept up to date here).
@@ -29,13 +34,25 @@ export class FixFiles {
     return [...(await this.worktree.untracked())].filter((name) => !pristine.has(name));
   }
 
+  /** Before a fixer runs: what the worktree holds, to see afterwards what the fixer itself changed. */
+  async applying(): Promise<void> {
+    this.pendingTouched = [];
+    this.beforeFixer = this.tracking ? await this.worktree.snapshot(this.before) : null;
+  }
+
   /** After a fixer ran: what it created is its own, and the files it claims join the fix. */
   async applied(outcome: FixerOutcome): Promise<void> {
     if (outcome.status === 'applied') {
       for (const name of outcome.include ?? []) {
         if (this.before.delete(name)) this.claimed.add(name);
       }
+      if (this.beforeFixer !== null)
+        this.pendingTouched = [
+          ...(await this.worktree.changedBetween(this.beforeFixer, await this.worktree.snapshot(this.before))),
+          ...this.claimed,
+        ];
     }
+    this.beforeFixer = null;
     this.afterFix = await this.worktree.untracked();
   }
 
@@ -51,12 +68,15 @@ export class FixFiles {
   }
 
   keep(): Promise<void> {
+    for (const name of this.pendingTouched) this.touched.add(name);
+    this.pendingTouched = [];
     this.claimed.clear();
     return this.worktree.checkpoint(this.before);
   }
 
   /** Undoes the last fixer; the files it claimed are the command's outputs again, and stay. */
   revert(): Promise<void> {
+    this.pendingTouched = [];
     for (const name of this.claimed) this.before.add(name);
     this.claimed.clear();
     return this.worktree.restore(this.before);

@@ -223,19 +223,32 @@ function formatterRecognizer(tool: 'gofmt' | 'goimports'): Recognizer {
           confidence: 0.9,
         };
       }
-      // -l listings, or nothing: only when every line is a file name, so that another step's
-      // failure under the same chained command is never taken for a formatting one.
+      // -l listings, or nothing: the file names, with at most a few hint lines of the check's own
+      // ("Please format Go code by running: go fmt ./..."), so that another step's failure under
+      // the same chained command is never taken for a formatting one.
       const text = input.lines.filter((l) => l.trim() !== '' && !FETCH_NOISE.test(l));
-      if (input.exitCode === 0 || !text.every((l) => BARE_GO_FILE.test(l.trim()))) return null;
+      if (input.exitCode === 0) return null;
+      const names = text.filter((l) => BARE_GO_FILE.test(l.trim()));
+      const hints = text.filter((l) => !BARE_GO_FILE.test(l.trim()));
+      if (hints.length > 0 && (names.length === 0 || hints.length > MAX_HINTS || !hints.every(isHint))) return null;
       return {
         tool,
         category: 'format',
-        locations: text.map((l) => location(l.trim())),
+        locations: names.map((l) => location(l.trim())),
         excerpt: text.slice(0, MAX_EXCERPT),
-        confidence: text.length > 0 ? 0.8 : 0.5,
+        confidence: names.length > 0 ? 0.8 : 0.5,
       };
     },
   };
+}
+
+const MAX_HINTS = 4;
+// What a Go tool prints when it fails (a compiler position, a test verdict, a panic): never a hint.
+const NOT_A_HINT = /\.go:\d+|^(?:FAIL|ok|panic:|---|#|\?)\s|^\s|^\S+:\s|\b(?:undefined|cannot|syntax error)\b/i;
+
+/** A line a formatting check prints around its file list: prose, not a tool's failure. */
+function isHint(line: string): boolean {
+  return line.length <= 200 && !NOT_A_HINT.test(line);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // sandbox lacks is an outcome with the line a user needs, never a throw.
 import type { FixerName } from '../../task.js';
 import { cleanLines } from '../diagnosis/index.js';
+import { shellQuote } from '../../shared/shell.js';
 import type { Recognition, Recognizer } from '../diagnosis/types.js';
 import type { Ecosystem, Failure, Fixer, FixerContext, FixerOutcome } from '../types.js';
 import { invocationsOr, type Invocation } from './invocation.js';
@@ -43,6 +44,11 @@ export interface ToolFixerSpec {
   fix(inv: Invocation, ctx: FixerContext, recognition: Recognition): string | null;
   /** When the command never names the tool (`make lint`). */
   fallback: Invocation;
+  /**
+   * The tool takes a list of files (these): when the command never names the tool, the files its
+   * output named replace the fallback's paths, so the fix touches no more than the check flagged.
+   */
+  files?: RegExp;
   /** An extra check that the tool can run (`cargo fmt --version`: cargo without rustfmt), per invocation. */
   probe?: (inv: Invocation) => string | null;
 }
@@ -61,7 +67,7 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
         return { status: 'skipped', message: `${spec.name}: the failure is not ${spec.tool}'s` };
       const commands: string[] = [];
       const missing = new Set<string>();
-      for (const built of invocationsOr(ctx.failure.command, spec.head, spec.fallback)) {
+      for (const built of invocationsOr(ctx.failure.command, spec.head, fallbackFor(spec, recognition))) {
         const word = commandWord(built);
         if (missing.has(word) || !(await ctx.hasCommand(word))) {
           missing.add(word);
@@ -80,6 +86,17 @@ export function toolFixer(spec: ToolFixerSpec): Fixer {
       return { status: 'applied' };
     },
   };
+}
+
+/** The fallback invocation, on the files the tool's output named when it takes a file list. Pure. */
+export function fallbackFor(spec: Pick<ToolFixerSpec, 'fallback' | 'files'>, recognition: Recognition): Invocation {
+  const pattern = spec.files;
+  if (pattern === undefined) return spec.fallback;
+  const named = [...new Set(recognition.locations.map((l) => l.path))].filter(
+    (p) => pattern.test(p) && !p.startsWith('-'),
+  );
+  if (named.length === 0) return spec.fallback;
+  return { ...spec.fallback, args: [...spec.fallback.args.filter((a) => a.startsWith('-')), ...named.map(shellQuote)] };
 }
 
 /** Joins a fix command's parts, dropping empty ones. */

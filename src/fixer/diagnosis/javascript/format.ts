@@ -10,6 +10,20 @@ const PRETTIER_WARN_FILE = /^\[warn\] (\S.*)$/;
 // "[error] src/broken.js: SyntaxError: Unexpected token (1:12)"
 const PRETTIER_ERROR = /^\[error\] ([^\s:][^:]*): (\w*Error): .*?(?:\((\d+):(\d+)\))?$/;
 const PRETTIER_ERROR_SUMMARY = /^Error occurred when checking code style/;
+// `prettier --list-different` (-l) prints the unformatted files' names and nothing else; the flag
+// is read from the command or from npm's echo of the script it ran ("> prettier -l src").
+const PRETTIER_LIST = /\bprettier(?:@\S+)?\s(?:[^|;&\n]*\s)?(?:-l|--list-different)(?=\s|$)/;
+const LISTED_FILE = /^(?:\.{0,2}\/)?[^\s:[\]()'"]+\.[A-Za-z0-9]{1,10}$/;
+
+/** The files a --list-different check printed, when it ran with that flag. */
+function listedFiles(command: string, lines: readonly string[]): RawLocation[] {
+  if (!PRETTIER_LIST.test(command) && !lines.some((l) => l.startsWith('> ') && PRETTIER_LIST.test(l))) return [];
+  const files: RawLocation[] = [];
+  for (const line of lines) {
+    if (LISTED_FILE.test(line.trim()) && files.length < MAX_ITEMS * 2) addLocation(files, { path: line.trim() });
+  }
+  return files;
+}
 
 export const prettierRecognizer: Recognizer = {
   tool: 'prettier',
@@ -48,6 +62,15 @@ export const prettierRecognizer: Recognizer = {
     if (summary) return { tool: 'prettier', category: 'format', locations: unformatted, excerpt, confidence: 0.95 };
     if (unformatted.length > 0 && this.commandPattern!.test(command))
       return { tool: 'prettier', category: 'format', locations: unformatted, excerpt, confidence: 0.6 };
+    const listed = listedFiles(command, lines);
+    if (listed.length > 0)
+      return {
+        tool: 'prettier',
+        category: 'format',
+        locations: listed,
+        excerpt: listed.slice(0, 10).map((l) => l.path),
+        confidence: 0.7,
+      };
     return null;
   },
 };

@@ -1,5 +1,7 @@
 import type { Fixer } from '../../types.js';
-import { formatTargets, goToolchainProblem, notFound } from './toolchain.js';
+import { checkFlags, formatTargets, goToolchainProblem, notFound } from './toolchain.js';
+
+const GOFMT = /gofmt/;
 
 export const gofmtFixer: Fixer = {
   name: 'gofmt',
@@ -19,7 +21,9 @@ export const gofmtFixer: Fixer = {
     } else if (!(await ctx.hasCommand('gofmt'))) {
       return notFound('gofmt');
     }
-    await ctx.run(`${gofmt} -w ${formatTargets(ctx)}`);
+    // The check's own simplification and rewrite rules: `gofmt -s -l .` is fixed by `gofmt -s -w`.
+    const flags = checkFlags(ctx.failure.command, GOFMT);
+    await ctx.run([gofmt, ...flags, '-w', formatTargets(ctx, GOFMT)].join(' '));
     return { status: 'applied' };
   },
 };

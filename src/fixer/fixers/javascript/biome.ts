@@ -1,5 +1,6 @@
 import type { Fixer } from '../../types.js';
 import { cleanLines } from '../../diagnosis/index.js';
+import { invocations, withoutFlags } from '../invocation.js';
 import { runNodeTool } from './project.js';
 
 // A diagnostic `biome check --write` repairs: a formatting difference, organised imports, or a
@@ -28,11 +29,27 @@ export function biomeWritable(output: string): boolean {
 
 // `biome format` / `biome lint` checks get the same command with --write; check and ci get check --write.
 const SUBCOMMAND = /\bbiome(?:@[\w.^~-]+)?\s+(format|lint|check|ci)\b/;
+const BIOME = /(?:@biomejs\/)?biome(?:@[\w.^~-]+)?\s+(?:format|lint|check|ci)/;
+// Flags that shape only the check's report or verdict.
+const REPORT_ONLY = ['--write', '--fix', '--apply', '--error-on-warnings', '--colors=off', '--colors=force'];
+const REPORT_VALUED = ['--reporter', '--max-diagnostics', '--diagnostic-level', '--log-level', '--colors'];
 
-/** The write command matching the failing check, so the fix changes no more than the check asked for. */
+/**
+ * The write command matching the failing check, so the fix changes no more than the check asked
+ * for: its subcommand, paths and flags (`biome lint src` -> `lint --write src`). Pure.
+ */
 export function biomeWriteArgs(command: string): string {
   const sub = SUBCOMMAND.exec(command)?.[1];
-  return sub === 'format' || sub === 'lint' ? `${sub} --write .` : 'check --write .';
+  const write = sub === 'format' || sub === 'lint' ? `${sub} --write` : 'check --write';
+  const found = [...new Set(invocations(command, BIOME).map((inv) => inv.args.join(' ')))];
+  if (found.length !== 1) return `${write} .`;
+  const kept = withoutFlags(
+    found[0]!.split(' ').filter((w) => w !== ''),
+    REPORT_ONLY,
+    REPORT_VALUED,
+  );
+  const paths = kept.some((w) => !w.startsWith('-')) ? [] : ['.'];
+  return [write, ...kept, ...paths].join(' ');
 }
 
 export const biomeFixer: Fixer = {

@@ -1,6 +1,7 @@
-import { expandScripts } from '../../diagnosis/command-tools.js';
+import { shellQuote } from '../../../shared/shell.js';
 import type { Fixer, FixerContext } from '../../types.js';
-import { invocations, withoutFlags } from '../invocation.js';
+import { withoutFlags } from '../invocation.js';
+import { checkInvocations, hasPath, namedFiles } from './check-invocation.js';
 import { runNodeTool } from './project.js';
 
 // Prettier 3 ends `--check` with "Code style issues found in … Run Prettier with --write to fix.";
@@ -16,20 +17,15 @@ const CHECK_ONLY = ['--check', '-c', '--list-different', '-l', '--debug-check'];
  * as they are; `.` when the check cannot be read (one invocation only: several are ambiguous).
  */
 export async function prettierWriteArgs(ctx: FixerContext): Promise<string> {
-  let scripts: Record<string, string> | undefined;
-  try {
-    const parsed = JSON.parse((await ctx.readFile('package.json')) ?? '{}') as { scripts?: unknown };
-    if (typeof parsed.scripts === 'object' && parsed.scripts !== null)
-      scripts = parsed.scripts as Record<string, string>;
-  } catch {
-    scripts = undefined; // a broken package.json is the check's to report
-  }
-  const found = expandScripts(ctx.failure.command, scripts).flatMap((text) => invocations(text, PRETTIER));
+  const found = await checkInvocations(ctx, PRETTIER);
   const args = [...new Set(found.map((inv) => withoutFlags(inv.args, CHECK_ONLY).join(' ')))];
-  if (args.length !== 1) return '--write .';
+  // Without a path of the check's own: the files it listed, else the folder it ran in.
+  const named = namedFiles(ctx, /\.\w+$/).map(shellQuote);
+  const fallback = named.length > 0 ? named : ['.'];
+  if (args.length !== 1) return `--write ${fallback.join(' ')}`;
   const words = args[0]!.split(/\s+/).filter((w) => w !== '');
-  // The check's flags stay; without a path of its own it formats the folder it ran in.
-  return hasPath(words) ? `--write ${words.join(' ')}` : `--write ${[...words, '.'].join(' ')}`;
+  // The check's flags stay.
+  return `--write ${[...words, ...(hasPath(words, VALUE_FLAGS) ? [] : fallback)].join(' ')}`;
 }
 
 // Prettier's options that take a value as the next word.
@@ -56,15 +52,6 @@ const VALUE_FLAGS = new Set([
   '--object-wrap',
   '--experimental-operator-position',
 ]);
-
-function hasPath(words: readonly string[]): boolean {
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (VALUE_FLAGS.has(word)) i++;
-    else if (!word.startsWith('-')) return true;
-  }
-  return false;
-}
 
 export const prettierFixer: Fixer = {
   name: 'prettier',

@@ -56,6 +56,7 @@ export const shfmtFixer = toolFixer({
   head: /shfmt/,
   fix: (inv) => commandLine(inv.launcher + inv.program, shfmtArgs(inv.args)),
   fallback: { launcher: '', program: 'shfmt', args: ['.'] },
+  files: /\.(?:sh|bash|mksh|bats)$/,
 });
 
 const CLANG_VALUED = new Set([

@@ -6,6 +6,9 @@ import { blackRecognizer, isortRecognizer, ruffRecognizer } from '../../diagnosi
 import { withoutFlags } from '../invocation.js';
 import { commandLine, toolFixer } from '../tool-fixer.js';
 
+/** Python sources, as the tools take them by name. */
+const PYTHON = /\.pyi?$/;
+
 export const ruffFixer = toolFixer({
   name: 'ruff',
   ecosystem: 'python',
@@ -35,6 +38,7 @@ export const ruffFixer = toolFixer({
       ),
     ),
   fallback: { launcher: '', program: 'ruff check', args: ['.'] },
+  files: PYTHON,
 });
 
 export const ruffFormatFixer = toolFixer({
@@ -46,6 +50,7 @@ export const ruffFormatFixer = toolFixer({
   head: /ruff\s+format/,
   fix: (inv) => commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['--check', '--diff'])),
   fallback: { launcher: '', program: 'ruff format', args: ['.'] },
+  files: PYTHON,
 });
 
 export const blackFixer = toolFixer({
@@ -59,6 +64,7 @@ export const blackFixer = toolFixer({
   fix: (inv) =>
     commandLine(inv.launcher + inv.program, withoutFlags(inv.args, ['--check', '--diff', '--color', '--no-color'])),
   fallback: { launcher: '', program: 'black', args: ['.'] },
+  files: PYTHON,
 });
 
 export const isortFixer = toolFixer({
@@ -74,4 +80,5 @@ export const isortFixer = toolFixer({
       withoutFlags(inv.args, ['--check-only', '--check', '-c', '--diff', '--df', '--color']),
     ),
   fallback: { launcher: '', program: 'isort', args: ['.'] },
+  files: PYTHON,
 });
