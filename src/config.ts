@@ -91,7 +91,7 @@ const fields = {
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
   API_TOKENS: [
     list,
-    'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.',
+    'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope[:repos]` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope); `repos` is `|`-separated `host/owner/name` patterns (`*` within one segment) the token may submit, e.g. `alice:s3cret:submit+read:own:github.com/alice-org/*`. GIT_TOKEN is attached only to tasks of tokens with repository patterns, or of a single bare token. Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.',
   ],
   API_RATE_LIMIT_PER_MINUTE: [
     int(600, 0),
@@ -208,7 +208,7 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [
     optionalString,
-    'Token for cloning private https repositories; sent per command as an HTTP header, never stored.',
+    'Token for cloning private https repositories; sent per command as an HTTP header, never stored. Only API tasks whose token has repository patterns (see API_TOKENS) or a single bare token, and webhook tasks, get it; an unscoped named tenant never does.',
   ],
   GIT_TOKEN_HOSTS: [
     list,
@@ -511,7 +511,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const gitHost = (e.GITHUB_GIT_HOST ?? githubHost(e.GITHUB_API_URL)).toLowerCase();
   // A worker serves no API: without tokens it has none, rather than the dev token's loopback default.
   const usingDevToken = e.API_TOKENS.length === 0 && mode !== 'worker';
-  const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
+  // The dev token is the one-user setup (loopback only), like a single bare token.
+  const tokens = usingDevToken
+    ? parseApiTokens([`dev:${DEV_API_TOKEN}`]).map((t) => ({ ...t, singleUser: true }))
+    : parseApiTokens(e.API_TOKENS);
 
   return {
     env: e.NODE_ENV,

@@ -201,6 +201,10 @@ export const taskRecordSchema = taskProgressSchema
       .string()
       .nullable()
       .openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
+    cloneWithGitToken: z.boolean().optional().openapi({
+      description:
+        'Set by the API: the worker may clone with GIT_TOKEN (a token with repository scopes, or the only one).',
+    }),
     result: fixResultSchema.nullable(),
     error: errorInfoSchema.nullable(),
   })

@@ -136,7 +136,13 @@ export class RedisTaskService implements TaskService {
         pipeline
           .hset(
             store.recordKey(item.id),
-            store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy),
+            store.newRecordFields(
+              item.id,
+              item.spec,
+              item.createdAt,
+              item.options.submittedBy,
+              item.options.cloneWithGitToken,
+            ),
           )
           .expire(store.recordKey(item.id), store.unfinishedTtlSeconds);
       }
@@ -209,6 +215,7 @@ export class RedisTaskService implements TaskService {
       finishedAt: null,
       spec,
       submittedBy: options.submittedBy ?? null,
+      ...(options.cloneWithGitToken === true ? { cloneWithGitToken: true } : {}),
       result: null,
       error: null,
     });
