@@ -3,7 +3,7 @@
 import type { Queue } from 'bullmq';
 import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
-import { bearerTokens, type ApiToken } from '../api/auth.js';
+import { bearerTokens, principalOf, requireScope, type ApiToken } from '../api/auth.js';
 import type { IntakeLimits } from '../api/intake-limits.js';
 import type { AppUi } from '../api/app.js';
 import type { AppEnv } from '../api/env.js';
@@ -73,6 +73,12 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
       ),
     );
     app.use(BULL_BOARD_PATH, requireSession(auth, toSignIn));
+    // Bull Board shows every tenant's jobs (repositories, commands, failure reasons): read:all only.
+    for (const path of [BULL_BOARD_PATH, `${BULL_BOARD_PATH}/*`])
+      app.use(path, async (c, next) => {
+        requireScope(principalOf(c), 'read:all');
+        await next();
+      });
     app.route(BULL_BOARD_PATH, createBullBoardRoutes(deps.queue));
   }
 
