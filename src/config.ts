@@ -227,7 +227,14 @@ const fields = {
     list,
     'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.',
   ],
-  GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
+  GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [
+    int(1024 * 1024, 1024),
+    'Largest accepted webhook delivery (413 above); real payloads are tens of KB, and the body is read before its signature can be checked.',
+  ],
+  GITHUB_WEBHOOK_MAX_UNVERIFIED: [
+    int(16, 1),
+    'Webhook deliveries whose body is read and checked at once; more answer 503 with Retry-After (GitHub redelivers), so unsigned uploads cannot hold much memory.',
+  ],
   GITHUB_ALLOW: [
     list,
     'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.',
@@ -399,6 +406,7 @@ export interface Config {
   github: {
     webhookSecrets: string[];
     webhookBodyLimitBytes: number;
+    webhookMaxUnverified: number;
     allow: string[];
     apiUrl: string;
     /** GITHUB_APP_ID, also in api mode, where the key is not needed. */
@@ -599,6 +607,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,
+      webhookMaxUnverified: e.GITHUB_WEBHOOK_MAX_UNVERIFIED,
       allow: e.GITHUB_ALLOW,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
       gitHost,
