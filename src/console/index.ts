@@ -7,6 +7,7 @@ import { bearerTokens, principalOf, requireScope, type ApiToken } from '../api/a
 import type { IntakeLimits } from '../api/intake-limits.js';
 import type { AppUi } from '../api/app.js';
 import type { AppEnv } from '../api/env.js';
+import { InfrastructureError } from '../errors.js';
 import type { TaskService } from '../queue/types.js';
 import { createAssetRoutes } from './assets.js';
 import { BULL_BOARD_PATH, createBullBoardRoutes } from './bull-board.js';
@@ -79,6 +80,17 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
         requireScope(principalOf(c), 'read:all');
         await next();
       });
+    // Bull Board answers a failed Redis call with its own 500: when Redis is what failed, say so
+    // like the rest of the API (503 with Retry-After), so clients retry instead of reporting a bug.
+    app.use(`${BULL_BOARD_PATH}/*`, async (c, next) => {
+      await next();
+      if (c.res.status < 500) return;
+      const down = await deps.tasks.ping().then(
+        () => false,
+        () => true,
+      );
+      if (down) throw new InfrastructureError('redis_unavailable', 'Redis is unavailable');
+    });
     app.route(BULL_BOARD_PATH, createBullBoardRoutes(deps.queue));
   }
 

@@ -282,11 +282,11 @@ export class RedisTaskService implements TaskService {
   }
 
   list(query: TaskListQuery): Promise<TaskListPage> {
-    return this.lister.list(query);
+    return this.lister.list(query).catch(asUnavailable);
   }
 
   stats(windowSeconds: number, visible?: (task: TaskSummary) => boolean): Promise<TaskStats> {
-    return this.lister.stats(windowSeconds, visible);
+    return this.lister.stats(windowSeconds, visible).catch(asUnavailable);
   }
 
   /** The autoscaling figure (src/queue/scaling.ts): GET /scaling and ci_fixer_queue_demand. */
