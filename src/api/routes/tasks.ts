@@ -28,6 +28,7 @@ import {
   eventsQuerySchema,
   logPageSchema,
   logsQuerySchema,
+  submitHeadersSchema,
   submitResponseSchema,
   taskIdParamsSchema,
   taskRecordSchema,
@@ -63,7 +64,10 @@ const submitRoute = createRoute({
   path: '/',
   summary: 'Submit a fix task',
   security,
-  request: { body: { required: true, content: { 'application/json': { schema: taskSpecRequestSchema } } } },
+  request: {
+    headers: submitHeadersSchema,
+    body: { required: true, content: { 'application/json': { schema: taskSpecRequestSchema } } },
+  },
   responses: {
     202: {
       description: 'Stored and queued',
@@ -166,8 +170,13 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
     requireScope(principal, 'submit');
     const spec = c.req.valid('json');
     requireRepository(principal, spec.repo.url);
+    const key = c.req.valid('header')['idempotency-key'];
     await deps.limits?.admit(principal.name);
-    const task = await tasks.submit(spec, submitterOf(principal));
+    // Keys are per token: another tenant's key can never name this tenant's task.
+    const task = await tasks.submit(spec, {
+      ...submitterOf(principal),
+      ...(key === undefined ? {} : { idempotencyKey: `api:${principal.name}:${key}` }),
+    });
     const statusUrl = taskUrl(task.id);
     c.header('Location', statusUrl);
     return c.json({ id: task.id, statusUrl, logsUrl: `${statusUrl}/logs`, eventsUrl: `${statusUrl}/events` }, 202);
