@@ -305,6 +305,14 @@ const fields = {
     "The model's context window; older tool outputs are trimmed to stay inside it.",
   ],
   LLM_REQUEST_TIMEOUT_MS: [int(120_000, 1000), 'Timeout of one model request.'],
+  LLM_MAX_COMPLETION_TOKENS: [
+    int(4096, 16),
+    'Sent as `max_tokens` on every model request: the longest answer one turn may produce (a runaway generation costs time and tokens).',
+  ],
+  LLM_MAX_RESPONSE_BYTES: [
+    int(4 * 1024 * 1024, 64 * 1024),
+    'Largest model response body read; a bigger answer fails the request (model_unavailable) instead of filling the worker memory.',
+  ],
   LLM_MAX_RETRIES: [
     int(3, 0, 10),
     'Retries of a model request on 429, 5xx, timeouts and connection errors (exponential backoff, Retry-After honoured up to 60 s).',
@@ -462,6 +470,8 @@ export interface LlmSettings {
   contextTokens: number;
   requestTimeoutMs: number;
   maxRetries: number;
+  maxCompletionTokens: number;
+  maxResponseBytes: number;
   patchMaxBytes: number;
   runTimeoutMs: number;
 }
@@ -482,6 +492,8 @@ function llmSettings(e: Env): LlmSettings | undefined {
     contextTokens: e.LLM_CONTEXT_TOKENS,
     requestTimeoutMs: e.LLM_REQUEST_TIMEOUT_MS,
     maxRetries: e.LLM_MAX_RETRIES,
+    maxCompletionTokens: e.LLM_MAX_COMPLETION_TOKENS,
+    maxResponseBytes: e.LLM_MAX_RESPONSE_BYTES,
     patchMaxBytes: e.LLM_PATCH_MAX_BYTES,
     runTimeoutMs: e.LLM_RUN_TIMEOUT_SECONDS * 1000,
   };
