@@ -91,7 +91,7 @@ const fields = {
   PUBLIC_URL: [optionalString, 'Absolute base URL used in `statusUrl`/`logsUrl`; relative paths when unset.'],
   API_TOKENS: [
     list,
-    'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope). Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.',
+    'Comma-separated bearer tokens accepted by the API: `token` (every scope) or `name:token:scope+scope[:repos]` with scopes `submit`, `read:own`, `read:all`, `cancel` (`name:token` alone: every scope); `repos` is `|`-separated `host/owner/name` patterns (`*` within one segment) the token may submit, e.g. `alice:s3cret:submit+read:own:github.com/alice-org/*`. GIT_TOKEN is attached only to tasks of tokens with repository patterns, or of a single bare token. Tasks record the submitting name. Unset outside production: `dev-token`, with a warning.',
   ],
   API_RATE_LIMIT_PER_MINUTE: [
     int(600, 0),
@@ -208,7 +208,7 @@ const fields = {
   SANDBOX_MAX_AGE_SECONDS: [int(8 * 3600, 60), 'Sandbox Jobs older than this are deleted regardless of task state.'],
   GIT_TOKEN: [
     optionalString,
-    'Token for cloning private https repositories; sent per command as an HTTP header, never stored.',
+    'Token for cloning private https repositories; sent per command as an HTTP header, never stored. Only API tasks whose token has repository patterns (see API_TOKENS) or a single bare token, and webhook tasks, get it; an unscoped named tenant never does.',
   ],
   GIT_TOKEN_HOSTS: [
     list,
@@ -227,7 +227,14 @@ const fields = {
     list,
     'Comma-separated webhook secrets; several are accepted while one is rotated. Unset: every delivery is refused (401), with a startup warning.',
   ],
-  GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [int(5 * 1024 * 1024, 1024), 'Largest accepted webhook delivery (413 above).'],
+  GITHUB_WEBHOOK_BODY_LIMIT_BYTES: [
+    int(1024 * 1024, 1024),
+    'Largest accepted webhook delivery (413 above); real payloads are tens of KB, and the body is read before its signature can be checked.',
+  ],
+  GITHUB_WEBHOOK_MAX_UNVERIFIED: [
+    int(16, 1),
+    'Webhook deliveries whose body is read and checked at once; more answer 503 with Retry-After (GitHub redelivers), so unsigned uploads cannot hold much memory.',
+  ],
   GITHUB_ALLOW: [
     list,
     'Comma-separated repositories (`owner/repo`) and organisations (`owner`) whose failures become tasks; empty allows all.',
@@ -298,6 +305,14 @@ const fields = {
     "The model's context window; older tool outputs are trimmed to stay inside it.",
   ],
   LLM_REQUEST_TIMEOUT_MS: [int(120_000, 1000), 'Timeout of one model request.'],
+  LLM_MAX_COMPLETION_TOKENS: [
+    int(4096, 16),
+    'Sent as `max_tokens` on every model request: the longest answer one turn may produce (a runaway generation costs time and tokens).',
+  ],
+  LLM_MAX_RESPONSE_BYTES: [
+    int(4 * 1024 * 1024, 64 * 1024),
+    'Largest model response body read; a bigger answer fails the request (model_unavailable) instead of filling the worker memory.',
+  ],
   LLM_MAX_RETRIES: [
     int(3, 0, 10),
     'Retries of a model request on 429, 5xx, timeouts and connection errors (exponential backoff, Retry-After honoured up to 60 s).',
@@ -399,6 +414,7 @@ export interface Config {
   github: {
     webhookSecrets: string[];
     webhookBodyLimitBytes: number;
+    webhookMaxUnverified: number;
     allow: string[];
     apiUrl: string;
     /** GITHUB_APP_ID, also in api mode, where the key is not needed. */
@@ -454,6 +470,8 @@ export interface LlmSettings {
   contextTokens: number;
   requestTimeoutMs: number;
   maxRetries: number;
+  maxCompletionTokens: number;
+  maxResponseBytes: number;
   patchMaxBytes: number;
   runTimeoutMs: number;
 }
@@ -474,6 +492,8 @@ function llmSettings(e: Env): LlmSettings | undefined {
     contextTokens: e.LLM_CONTEXT_TOKENS,
     requestTimeoutMs: e.LLM_REQUEST_TIMEOUT_MS,
     maxRetries: e.LLM_MAX_RETRIES,
+    maxCompletionTokens: e.LLM_MAX_COMPLETION_TOKENS,
+    maxResponseBytes: e.LLM_MAX_RESPONSE_BYTES,
     patchMaxBytes: e.LLM_PATCH_MAX_BYTES,
     runTimeoutMs: e.LLM_RUN_TIMEOUT_SECONDS * 1000,
   };
@@ -511,7 +531,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const gitHost = (e.GITHUB_GIT_HOST ?? githubHost(e.GITHUB_API_URL)).toLowerCase();
   // A worker serves no API: without tokens it has none, rather than the dev token's loopback default.
   const usingDevToken = e.API_TOKENS.length === 0 && mode !== 'worker';
-  const tokens = parseApiTokens(usingDevToken ? [`dev:${DEV_API_TOKEN}`] : e.API_TOKENS);
+  // The dev token is the one-user setup (loopback only), like a single bare token.
+  const tokens = usingDevToken
+    ? parseApiTokens([`dev:${DEV_API_TOKEN}`]).map((t) => ({ ...t, singleUser: true }))
+    : parseApiTokens(e.API_TOKENS);
 
   return {
     env: e.NODE_ENV,
@@ -596,6 +619,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     github: {
       webhookSecrets: e.GITHUB_WEBHOOK_SECRETS,
       webhookBodyLimitBytes: e.GITHUB_WEBHOOK_BODY_LIMIT_BYTES,
+      webhookMaxUnverified: e.GITHUB_WEBHOOK_MAX_UNVERIFIED,
       allow: e.GITHUB_ALLOW,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
       gitHost,

@@ -220,7 +220,8 @@ export async function startRuntime(mode: Mode, config: Config, logger: Logger): 
         pipeline: runFixPipeline,
         metrics: workerMetrics(metrics),
         logger: logger.child({ component: 'worker' }),
-        secrets: config.secrets,
+        // The embedded Redis's password is a secret too (task code could print it back).
+        secrets: embedded === undefined ? config.secrets : [...config.secrets, embedded.password],
         ...(config.git.token ? { gitToken: { token: config.git.token, hosts: config.git.tokenHosts } } : {}),
         ...(gitCaBundle ? { gitCaBundle } : {}),
         hooks: githubHooks(config, logger.child({ component: 'github' })),

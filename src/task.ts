@@ -287,6 +287,11 @@ export interface TaskRecord {
   spec: QueuedTaskSpec;
   /** Name of the API token that submitted the task; null for webhook tasks. */
   submittedBy: string | null;
+  /**
+   * The worker may attach GIT_TOKEN to this API task's clone (for GIT_TOKEN_HOSTS): set by the API
+   * when the submitting token has repository scopes, or is the one-user setup's only token.
+   */
+  cloneWithGitToken?: boolean;
   result: FixResult | null;
   error: TaskErrorInfo | null;
 }

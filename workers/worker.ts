@@ -26,6 +26,7 @@ import {
   type Outcome,
   type TaskErrorInfo,
   type TaskPhase,
+  type TaskRecord,
   type TaskSpec,
   type TaskState,
 } from '../src/task.js';
@@ -253,6 +254,7 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
     });
     if (!taken.applied) return 'cancelled';
     attempt.owned = true;
+    attempt.cloneWithGitToken = mayCloneWithGitToken(record);
     attempt.log.write('system', `attempt ${job.attemptsMade + 1} started`);
     if (options.hooks === undefined) return undefined;
     attempt.hookCtx = {
@@ -351,7 +353,8 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         signal.throwIfAborted();
         log.write('system', `phase ${phase}`);
       };
-      const gitToken = attempt.gitToken ?? tokenFor(spec.repo.url, options.gitToken);
+      const gitToken =
+        attempt.gitToken ?? (attempt.cloneWithGitToken ? tokenFor(spec.repo.url, options.gitToken) : undefined);
       const result = await options.pipeline({
         taskId,
         spec: { ...spec, command: spec.command },
@@ -541,7 +544,20 @@ interface Attempt {
   /** The spec a start hook resolved (e.g. the command from .ci-fixer.yml). */
   spec?: TaskSpec;
   gitToken?: string;
+  /** Whether GIT_TOKEN may be attached to this task's clone (mayCloneWithGitToken). */
+  cloneWithGitToken?: boolean;
   hookCtx?: TaskHookContext;
+}
+
+/**
+ * GIT_TOKEN reaches a task's clone only when the stored record allows it: webhook tasks (no
+ * submitter; their repositories passed GITHUB_ALLOW), and API tasks the API marked when their
+ * token had repository scopes or was the one-user setup's only token. An unscoped named tenant
+ * never gets it: it could name any private repository on GIT_TOKEN_HOSTS and read it.
+ */
+function mayCloneWithGitToken(record: TaskRecord): boolean {
+  if (record.submittedBy === null) return record.spec.github !== undefined;
+  return record.cloneWithGitToken === true;
 }
 
 /** Commands and error messages can echo a secret too (a token in a command line, a git error). */

@@ -40,6 +40,7 @@ export interface AppDeps {
     http: Pick<Config['http'], 'publicUrl' | 'bodyLimitBytes'> & Partial<Pick<Config['http'], 'host' | 'allowedHosts'>>;
     /** Webhook settings; without them every webhook delivery is refused (no secret). */
     github?: Pick<Config['github'], 'webhookSecrets' | 'webhookBodyLimitBytes' | 'allow' | 'checkName' | 'app'> &
+      Partial<Pick<Config['github'], 'webhookMaxUnverified'>> &
       Partial<Pick<Config['github'], 'appId'>>;
   };
   logger: Logger;
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       metrics: deps.metrics,
       secrets: github?.webhookSecrets ?? [],
       bodyLimitBytes: github?.webhookBodyLimitBytes ?? deps.config.http.bodyLimitBytes,
+      ...(github?.webhookMaxUnverified === undefined ? {} : { maxUnverified: github.webhookMaxUnverified }),
       allow: github?.allow ?? [],
       checkName: github?.checkName ?? 'ci-fixer',
       ...((github?.appId ?? github?.app?.id) === undefined

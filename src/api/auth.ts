@@ -10,7 +10,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ConfigError, ForbiddenError, UnauthorizedError } from '../errors.js';
-import { type ApiToken, digest, parseApiTokens, type Scope, TOKEN_FORMAT } from '../shared/api-tokens.js';
+import {
+  type ApiToken,
+  digest,
+  mayUseGitToken,
+  parseApiTokens,
+  repositoryAllowed,
+  type Scope,
+  TOKEN_FORMAT,
+} from '../shared/api-tokens.js';
 import type { TaskRecord } from '../task.js';
 
 export { ALL_SCOPES, type ApiToken, parseApiTokens, SCOPES, type Scope } from '../shared/api-tokens.js';
@@ -19,6 +27,10 @@ export { ALL_SCOPES, type ApiToken, parseApiTokens, SCOPES, type Scope } from '.
 export interface Principal {
   name: string;
   scopes: ReadonlySet<Scope>;
+  /** Repository patterns it may submit; undefined: any repository. */
+  repos?: readonly string[];
+  /** Whether its tasks may clone with GIT_TOKEN (decided here, never by the client). */
+  gitToken?: boolean;
 }
 
 const PREFIX = /^Bearer +/i;
@@ -31,7 +43,12 @@ export function bearerTokens(
   if (tokens.length === 0) throw new ConfigError('at least one API token is required');
   const expected = tokens.map((t) => ({
     hash: digest(t.token),
-    principal: { name: t.name, scopes: new Set(t.scopes) } satisfies Principal,
+    principal: {
+      name: t.name,
+      scopes: new Set(t.scopes),
+      ...(t.repos === undefined ? {} : { repos: t.repos }),
+      gitToken: mayUseGitToken(t),
+    } satisfies Principal,
   }));
   return async (c, next) => {
     const header = c.req.header('Authorization');
@@ -60,6 +77,32 @@ export function principalOf(c: Context): Principal {
 export function requireScope(principal: Principal, scope: Scope): void {
   if (!principal.scopes.has(scope))
     throw new ForbiddenError(`this token lacks the ${scope} scope`, { details: { scope } });
+}
+
+/** Throws 403 naming the repository when it is outside the caller's repository scopes. */
+export function requireRepository(principal: Principal, repoUrl: string): void {
+  if (principal.repos === undefined || repositoryAllowed(principal.repos, repoUrl)) return;
+  const repository = withoutCredentials(repoUrl);
+  throw new ForbiddenError(`the repository ${repository} is outside this token's repository scopes`, {
+    details: { repository },
+  });
+}
+
+/** The URL as the error may echo it: credentials in it (never needed to name it) dropped. */
+function withoutCredentials(repoUrl: string): string {
+  try {
+    const url = new URL(repoUrl);
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return repoUrl.slice(0, 200);
+  }
+}
+
+/** What a submission records about its caller: the name, and whether GIT_TOKEN may be used. */
+export function submitterOf(principal: Principal): { submittedBy: string; cloneWithGitToken: boolean } {
+  return { submittedBy: principal.name, cloneWithGitToken: principal.gitToken === true };
 }
 
 /**

@@ -72,6 +72,23 @@ export const eventsQuerySchema = z.object({
   cursor: logsQuerySchema.shape.cursor,
 });
 
+/** Longest Idempotency-Key accepted: room for a UUID or a client's own scheme, not for a payload. */
+export const IDEMPOTENCY_KEY_MAX = 128;
+
+export const submitHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(IDEMPOTENCY_KEY_MAX)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description:
+        'The same key from the same token within the task retention yields the same task (and the same answer) instead of a new one.',
+    }),
+});
+
 export const eventsHeadersSchema = z.object({
   'last-event-id': cursorString.optional().openapi({
     param: { name: 'last-event-id', in: 'header' },
@@ -205,6 +222,10 @@ export const taskRecordSchema = taskProgressSchema
       .string()
       .nullable()
       .openapi({ description: 'Name of the API token that submitted the task; null for webhook tasks.' }),
+    cloneWithGitToken: z.boolean().optional().openapi({
+      description:
+        'Set by the API: the worker may clone with GIT_TOKEN (a token with repository scopes, or the only one).',
+    }),
     result: fixResultSchema.nullable(),
     error: errorInfoSchema.nullable(),
   })

@@ -3,10 +3,11 @@
 import type { Queue } from 'bullmq';
 import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
-import { bearerTokens, type ApiToken } from '../api/auth.js';
+import { bearerTokens, principalOf, requireScope, type ApiToken } from '../api/auth.js';
 import type { IntakeLimits } from '../api/intake-limits.js';
 import type { AppUi } from '../api/app.js';
 import type { AppEnv } from '../api/env.js';
+import { InfrastructureError } from '../errors.js';
 import type { TaskService } from '../queue/types.js';
 import { createAssetRoutes } from './assets.js';
 import { BULL_BOARD_PATH, createBullBoardRoutes } from './bull-board.js';
@@ -73,6 +74,23 @@ export function createConsole(deps: ConsoleDeps): Hono<AppEnv> {
       ),
     );
     app.use(BULL_BOARD_PATH, requireSession(auth, toSignIn));
+    // Bull Board shows every tenant's jobs (repositories, commands, failure reasons): read:all only.
+    for (const path of [BULL_BOARD_PATH, `${BULL_BOARD_PATH}/*`])
+      app.use(path, async (c, next) => {
+        requireScope(principalOf(c), 'read:all');
+        await next();
+      });
+    // Bull Board answers a failed Redis call with its own 500: when Redis is what failed, say so
+    // like the rest of the API (503 with Retry-After), so clients retry instead of reporting a bug.
+    app.use(`${BULL_BOARD_PATH}/*`, async (c, next) => {
+      await next();
+      if (c.res.status < 500) return;
+      const down = await deps.tasks.ping().then(
+        () => false,
+        () => true,
+      );
+      if (down) throw new InfrastructureError('redis_unavailable', 'Redis is unavailable');
+    });
     app.route(BULL_BOARD_PATH, createBullBoardRoutes(deps.queue));
   }
 

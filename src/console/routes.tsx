@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { readableBy } from '../api/access.js';
-import { canRead, principalOf, requireScope } from '../api/auth.js';
+import { canRead, principalOf, requireRepository, requireScope, submitterOf } from '../api/auth.js';
 import type { IntakeLimits } from '../api/intake-limits.js';
 import type { AppEnv } from '../api/env.js';
 import { DEFAULT_LIST_PAGE, taskListQuerySchema, taskSpecRequestSchema } from '../api/schemas.js';
@@ -137,8 +137,9 @@ export function createPageRoutes(deps: PageDeps): Hono<AppEnv> {
     // The same gate as POST /api/v1/tasks: scope, rate limit and queue cap, submitter recorded.
     const caller = principalOf(c);
     requireScope(caller, 'submit');
+    requireRepository(caller, parsed.data.repo.url);
     await deps.limits?.admit(caller.name);
-    const task = await tasks.submit(parsed.data, { submittedBy: caller.name });
+    const task = await tasks.submit(parsed.data, submitterOf(caller));
     return c.redirect(`/tasks/${task.id}?notice=submitted`, 303);
   });
 

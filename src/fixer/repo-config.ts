@@ -53,8 +53,26 @@ function invalid(line: number, message: string): TaskError {
   });
 }
 
+/**
+ * Repository YAML is parsed on the worker, and the parser's time and memory grow far faster than
+ * the file (an 8 MiB workflow took 15 s and 545 MiB): files over these caps are refused unparsed.
+ */
+export const CI_FIXER_FILE_MAX_BYTES = 64 * 1024;
+export const WORKFLOW_FILE_MAX_BYTES = 1024 * 1024;
+
+function refuseOversized(text: string, file: string, maxBytes: number, code: string): void {
+  // text.length bounds the UTF-8 size from below, so only a near miss needs the exact count.
+  if (text.length <= maxBytes / 3) return;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= maxBytes) return;
+  throw new TaskError(code, `${file} is ${bytes} bytes, over the ${maxBytes / 1024} KiB cap; it was not parsed`, {
+    details: { file, bytes, maxBytes },
+  });
+}
+
 /** Parses and validates .ci-fixer.yml; a bad file is the task's error, naming the line. */
 export function parseCiFixerFile(text: string): CiFixerFile {
+  refuseOversized(text, CI_FIXER_FILE, CI_FIXER_FILE_MAX_BYTES, 'ci_fixer_yml_too_large');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const yamlError = doc.errors[0];
@@ -146,7 +164,12 @@ function jobMatches(id: string, job: WorkflowJob, wanted: string): boolean {
  * The failed job's `run:` steps as one shell command, each step in its own `set -e` subshell as
  * GitHub runs them. undefined when the file has no such job or no usable step.
  */
-export function jobCommandFromWorkflow(workflowYaml: string, failedJob: string | null): JobCommand | undefined {
+export function jobCommandFromWorkflow(
+  workflowYaml: string,
+  failedJob: string | null,
+  file = 'the workflow file',
+): JobCommand | undefined {
+  refuseOversized(workflowYaml, file, WORKFLOW_FILE_MAX_BYTES, 'workflow_file_too_large');
   const doc = parseDocument(workflowYaml, { prettyErrors: false });
   if (doc.errors.length > 0) return undefined;
   const jobs = (doc.toJS() as { jobs?: unknown } | null)?.jobs;

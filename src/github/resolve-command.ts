@@ -84,7 +84,7 @@ async function commandFromWorkflows(files: RepoFiles, origin: GitHubOrigin) {
   for (const file of candidates) {
     const text = await files.readFile(origin.headSha, file);
     if (text === undefined) continue;
-    const found = jobCommandFromWorkflow(text, origin.failedJob);
+    const found = jobCommandFromWorkflow(text, origin.failedJob, file);
     if (found !== undefined) return { ...found, file };
   }
   return undefined;

@@ -136,7 +136,13 @@ export class RedisTaskService implements TaskService {
         pipeline
           .hset(
             store.recordKey(item.id),
-            store.newRecordFields(item.id, item.spec, item.createdAt, item.options.submittedBy),
+            store.newRecordFields(
+              item.id,
+              item.spec,
+              item.createdAt,
+              item.options.submittedBy,
+              item.options.cloneWithGitToken,
+            ),
           )
           .expire(store.recordKey(item.id), store.unfinishedTtlSeconds);
       }
@@ -209,6 +215,7 @@ export class RedisTaskService implements TaskService {
       finishedAt: null,
       spec,
       submittedBy: options.submittedBy ?? null,
+      ...(options.cloneWithGitToken === true ? { cloneWithGitToken: true } : {}),
       result: null,
       error: null,
     });
@@ -275,11 +282,11 @@ export class RedisTaskService implements TaskService {
   }
 
   list(query: TaskListQuery): Promise<TaskListPage> {
-    return this.lister.list(query);
+    return this.lister.list(query).catch(asUnavailable);
   }
 
   stats(windowSeconds: number, visible?: (task: TaskSummary) => boolean): Promise<TaskStats> {
-    return this.lister.stats(windowSeconds, visible);
+    return this.lister.stats(windowSeconds, visible).catch(asUnavailable);
   }
 
   /** The autoscaling figure (src/queue/scaling.ts): GET /scaling and ci_fixer_queue_demand. */

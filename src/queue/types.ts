@@ -34,6 +34,11 @@ export interface SubmitOptions {
   deduplicationId?: string;
   /** The submitting API token's name (TaskRecord.submittedBy); unset for webhook tasks. */
   submittedBy?: string;
+  /**
+   * The submitter may have GIT_TOKEN attached to its clone (TaskRecord.cloneWithGitToken), decided by the
+   * API from the token's repository scopes; never taken from a client.
+   */
+  cloneWithGitToken?: boolean;
 }
 
 export const TASK_SOURCES = ['api', 'github'] as const;

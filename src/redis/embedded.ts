@@ -1,6 +1,10 @@
 // A local redis-server child process for laptops and tests: used only when no REDIS_URL is set
-// (and never in production). Its data lives in a git-ignored folder.
+// (and never in production). Its data lives in a git-ignored folder. It requires a password,
+// random per start: anything else on the machine that can reach a loopback port (another user, a
+// task's code, a web page by DNS rebinding) cannot read or forge tasks without it. The password
+// goes to redis-server on its stdin, never on its command line (which every local user can read).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -16,7 +20,10 @@ export interface EmbeddedRedisOptions {
 }
 
 export interface EmbeddedRedis {
+  /** redis://:<password>@127.0.0.1:<port> once started. */
   readonly url: string;
+  /** This start's random password (a secret: redact it). */
+  readonly password: string;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -62,6 +69,7 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
   const binary = options.binary ?? 'redis-server';
   let child: ChildProcess | undefined;
   let url = '';
+  const password = randomBytes(24).toString('hex');
   let starting: Promise<string> | undefined;
 
   async function waitForPing(target: string, timeoutMs: number): Promise<void> {
@@ -96,13 +104,16 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
     get url() {
       return url;
     },
+    password,
     start() {
       starting ??= (async () => {
         const dir = resolve(options.dir);
         await mkdir(dir, { recursive: true });
         await stopLeftover(join(dir, PIDFILE), options.logger);
         const port = await freePort();
+        // `-` reads the configuration from stdin first; the flags after it add to it.
         const args = [
+          '-',
           '--port',
           String(port),
           '--bind',
@@ -117,8 +128,10 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
           join(dir, PIDFILE),
         ];
         const proc = spawn(binary, args, {
-          stdio: ['ignore', 'ignore', 'pipe'],
+          stdio: ['pipe', 'ignore', 'pipe'],
         });
+        proc.stdin?.on('error', () => undefined); // an early exit is reported below
+        proc.stdin?.end(`requirepass ${password}\n`);
         child = proc;
         const spawnFailed = new Promise<never>((_, reject) => {
           proc.once('error', (err: NodeJS.ErrnoException) =>
@@ -129,7 +142,7 @@ export function createEmbeddedRedis(options: EmbeddedRedisOptions): EmbeddedRedi
           );
         });
         spawnFailed.catch(() => undefined);
-        url = `redis://127.0.0.1:${port}`;
+        url = `redis://:${password}@127.0.0.1:${port}`;
         await Promise.race([waitForPing(url, options.startTimeoutMs ?? 10_000), spawnFailed]);
         options.logger.info({ port, dir }, 'embedded_redis_started');
         return url;

@@ -165,7 +165,13 @@ export class TaskStore {
   }
 
   /** HSET arguments for a new queued record; the caller pipelines them with the enqueue. */
-  newRecordFields(id: string, spec: QueuedTaskSpec, createdAt: string, submittedBy?: string): Record<string, string> {
+  newRecordFields(
+    id: string,
+    spec: QueuedTaskSpec,
+    createdAt: string,
+    submittedBy?: string,
+    cloneWithGitToken?: boolean,
+  ): Record<string, string> {
     const fields: Record<string, string> = {
       id,
       state: 'queued',
@@ -176,6 +182,7 @@ export class TaskStore {
       logBytes: '0',
     };
     if (submittedBy !== undefined) fields.submittedBy = submittedBy;
+    if (cloneWithGitToken === true) fields.cloneWithGitToken = '1';
     return fields;
   }
 
@@ -317,6 +324,7 @@ export function parseRecord(raw: Record<string, string>): TaskRecord | null {
     finishedAt: raw.finishedAt ?? null,
     spec: JSON.parse(raw.spec) as QueuedTaskSpec,
     submittedBy: raw.submittedBy ?? null,
+    ...(raw.cloneWithGitToken === '1' ? { cloneWithGitToken: true } : {}),
     result: parseJson<FixResult>(raw.result),
     error: parseJson<TaskErrorInfo>(raw.error),
   };

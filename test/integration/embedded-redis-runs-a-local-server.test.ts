@@ -21,7 +21,7 @@ describe('embedded redis', () => {
     const dir = await tempDir();
     const embedded = createEmbeddedRedis({ dir, logger: pino({ level: 'silent' }) });
     const url = await embedded.start();
-    expect(url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     await client.connect();
     await client.set('k', 'v');
@@ -51,7 +51,7 @@ describe('embedded redis', () => {
       binary: slow,
     });
     try {
-      expect(await embedded.start()).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+      expect(await embedded.start()).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
       expect(printed.mock.calls.map((args) => args.map(String).join(' '))).toEqual([]);
     } finally {
       printed.mockRestore();

@@ -8,7 +8,7 @@ import type { FixWorker } from '../../workers/worker.js';
 import { Fixtures } from '../support/fix-pipeline.js';
 import { startGitHttpsServer, type GitHttpsServer } from '../support/git-https-server.js';
 import { startLocalProvider } from '../support/local-sandbox.js';
-import { createQueueStack, runToEnd, startStackWorker, type QueueStack } from '../support/queue-stack.js';
+import { createQueueStack, startStackWorker, untilFinal, type QueueStack } from '../support/queue-stack.js';
 
 const TOKEN = 'ghs_CloneTokenForTheTrustedHost123';
 const basic = `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`;
@@ -46,16 +46,22 @@ describe('GIT_TOKEN_HOSTS', () => {
   });
 
   it('sends the token to a configured host', async () => {
-    const task = await runToEnd(stack, {
-      repo: { url: `${trusted.baseUrl}private.git`, ref: 'main' },
-      command: 'true',
-    });
+    // Submitted as the API does for a token that may use GIT_TOKEN (repository scopes, or the only token).
+    const { id } = await stack.tasks.submit(
+      { repo: { url: `${trusted.baseUrl}private.git`, ref: 'main' }, command: 'true' },
+      { submittedBy: 'owner', cloneWithGitToken: true },
+    );
+    const task = await untilFinal(stack, id);
     expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'not_reproduced' } });
     expect(trusted.authorizations).toContain(basic);
   });
 
   it('clones from any other host without an Authorization header', async () => {
-    const task = await runToEnd(stack, { repo: { url: `${attacker.baseUrl}bait.git`, ref: 'main' }, command: 'true' });
+    const { id } = await stack.tasks.submit(
+      { repo: { url: `${attacker.baseUrl}bait.git`, ref: 'main' }, command: 'true' },
+      { submittedBy: 'owner', cloneWithGitToken: true },
+    );
+    const task = await untilFinal(stack, id);
     expect(task).toMatchObject({ state: 'succeeded', result: { outcome: 'not_reproduced' } });
     expect(attacker.requests.length).toBeGreaterThan(0);
     expect(attacker.authorizations.filter((a) => a !== undefined)).toEqual([]);

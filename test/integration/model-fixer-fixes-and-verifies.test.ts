@@ -42,7 +42,8 @@ describe('model fixer: fixes, verifies, retries', () => {
     expect(requests).toHaveLength(4);
     const first = requests[0]!.body;
     expect(first.model).toBe('scripted-coder');
-    expect(Object.keys(first).sort()).toEqual(['messages', 'model', 'tools']);
+    expect(Object.keys(first).sort()).toEqual(['max_tokens', 'messages', 'model', 'tools']);
+    expect(first.max_tokens).toBe(4096);
     expect(first.tools.map((t: any) => t.function.name)).toEqual([
       'read_file',
       'list_files',

@@ -17,10 +17,13 @@ export interface HarnessOptions {
   metricsCollectTimeoutMs?: number;
   /** Mount the web console (without Bull Board: there is no BullMQ queue here). */
   console?: boolean;
+  /** API_TOKENS entries in place of TOKENS. */
+  tokens?: string[];
 }
 
 export function buildTestApp(options: HarnessOptions = {}) {
   const tasks = new MemoryTaskService();
+  const tokens = options.tokens ?? TOKENS;
   const metrics = createMetrics({ collectTimeoutMs: options.metricsCollectTimeoutMs ?? 1000 });
   metrics.setQueueCountsSource(() => tasks.counts());
   const logs: Array<Record<string, unknown>> = [];
@@ -30,12 +33,12 @@ export function buildTestApp(options: HarnessOptions = {}) {
     metrics,
     logger,
     config: {
-      auth: { tokens: TOKENS, usingDevToken: false },
+      auth: { tokens, usingDevToken: false },
       http: { publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024 },
     },
     sse: options.sse,
     readyTimeoutMs: options.readyTimeoutMs,
-    ...(options.console ? { ui: createConsoleUi({ tasks, tokens: TOKENS, publicUrl: options.publicUrl }) } : {}),
+    ...(options.console ? { ui: createConsoleUi({ tasks, tokens, publicUrl: options.publicUrl }) } : {}),
   });
   // The metrics port's app, on the same service and metrics: /metrics lives there, not on the API.
   const ops = createOpsApp({ tasks, metrics, logger });

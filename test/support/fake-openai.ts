@@ -24,7 +24,9 @@ export type Turn =
   | { calls: ScriptedCall[]; content?: string; usage?: { prompt: number; completion: number } }
   | { content: string; usage?: { prompt: number; completion: number } }
   | { status: number; message?: string; headers?: Record<string, string> }
-  | { hang: true };
+  | { hang: true }
+  /** A 200 whose JSON body is about this many bytes (a runaway or hostile endpoint). */
+  | { oversizedBytes: number };
 
 /** A turn, or a function of the request that picks one (and may assert on what the agent sent). */
 export type ScriptStep = Turn | ((request: RecordedChatRequest) => Turn);
@@ -57,6 +59,9 @@ export function checkChatRequest(body: any): string[] {
   if (!Array.isArray(body?.messages) || body.messages.length === 0)
     return [...problems, 'messages must be a non-empty array'];
   if (body.stream === true) problems.push('stream was requested');
+  // An answer's length is bounded by the client, never left to the server's default.
+  if (!Number.isInteger(body?.max_tokens) || body.max_tokens <= 0)
+    problems.push('max_tokens must be a positive integer');
   const open = new Set<string>();
   body.messages.forEach((m: any, i: number) => {
     if (!['system', 'user', 'assistant', 'tool'].includes(m?.role))
@@ -194,6 +199,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if ('hang' in turn) {
       hanging.add(res);
       return;
+    }
+    if ('oversizedBytes' in turn) {
+      const padded = completion(body.model, { content: 'x'.repeat(turn.oversizedBytes) });
+      return send(res, 200, padded);
     }
     if ('status' in turn)
       return send(

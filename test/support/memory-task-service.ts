@@ -37,7 +37,11 @@ export class MemoryTaskService implements TaskService {
   async submit(spec: TaskSpec, options: SubmitOptions = {}): Promise<TaskRecord> {
     this.check();
     this.submitted.push(spec);
-    return this.seed({ spec, submittedBy: options.submittedBy ?? null });
+    return this.seed({
+      spec,
+      submittedBy: options.submittedBy ?? null,
+      ...(options.cloneWithGitToken === true ? { cloneWithGitToken: true } : {}),
+    });
   }
 
   async get(id: string): Promise<TaskRecord | null> {

@@ -45,6 +45,8 @@ export function modelSettings(url: string, overrides: ModelWorldOptions['setting
     contextTokens: 32_000,
     requestTimeoutMs: 10_000,
     maxRetries: 2,
+    maxCompletionTokens: 4096,
+    maxResponseBytes: 4 * 1024 * 1024,
     patchMaxBytes: 64 * 1024,
     runTimeoutMs: 60_000,
     ...rest,

@@ -13,7 +13,7 @@ describe('config', () => {
     expect(config.sandbox.driver).toBe('local');
     expect(config.sandbox.explicit).toBe(false);
     expect(config.auth).toEqual({
-      tokens: [{ name: 'dev', token: DEV_API_TOKEN, scopes: ['submit', 'read:all', 'cancel'] }],
+      tokens: [{ name: 'dev', token: DEV_API_TOKEN, scopes: ['submit', 'read:all', 'cancel'], singleUser: true }],
       usingDevToken: true,
     });
     expect(config.redis.url).toBeUndefined();

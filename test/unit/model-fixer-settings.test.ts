@@ -32,6 +32,8 @@ describe('model fixer settings', () => {
       contextTokens: 32_000,
       requestTimeoutMs: 120_000,
       maxRetries: 3,
+      maxCompletionTokens: 4096,
+      maxResponseBytes: 4 * 1024 * 1024,
       patchMaxBytes: 65_536,
       runTimeoutMs: 120_000,
     });

@@ -5,7 +5,15 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../errors.js';
-import { bearerTokens, canRead, principalOf, requireScope, type ApiToken } from '../auth.js';
+import {
+  bearerTokens,
+  canRead,
+  principalOf,
+  requireRepository,
+  requireScope,
+  submitterOf,
+  type ApiToken,
+} from '../auth.js';
 import { bodyLimit } from '../body-limit.js';
 import type { TaskService } from '../../queue/types.js';
 import { isFinal } from '../../task.js';
@@ -20,6 +28,7 @@ import {
   eventsQuerySchema,
   logPageSchema,
   logsQuerySchema,
+  submitHeadersSchema,
   submitResponseSchema,
   taskIdParamsSchema,
   taskRecordSchema,
@@ -46,7 +55,7 @@ export interface TaskRoutesDeps {
 const security = bearerSecurity;
 const authErrors = {
   401: errorResponse('Missing or invalid bearer token'),
-  403: errorResponse('The token lacks the scope this needs'),
+  403: errorResponse('The token lacks the scope this needs, or the repository is outside its repository scopes'),
 } as const;
 const taskJson = { 'application/json': { schema: taskRecordSchema } } as const;
 
@@ -55,7 +64,10 @@ const submitRoute = createRoute({
   path: '/',
   summary: 'Submit a fix task',
   security,
-  request: { body: { required: true, content: { 'application/json': { schema: taskSpecRequestSchema } } } },
+  request: {
+    headers: submitHeadersSchema,
+    body: { required: true, content: { 'application/json': { schema: taskSpecRequestSchema } } },
+  },
   responses: {
     202: {
       description: 'Stored and queued',
@@ -156,8 +168,15 @@ export function createTaskRoutes(deps: TaskRoutesDeps): OpenAPIHono<AppEnv> {
   router.openapi(submitRoute, async (c) => {
     const principal = principalOf(c);
     requireScope(principal, 'submit');
+    const spec = c.req.valid('json');
+    requireRepository(principal, spec.repo.url);
+    const key = c.req.valid('header')['idempotency-key'];
     await deps.limits?.admit(principal.name);
-    const task = await tasks.submit(c.req.valid('json'), { submittedBy: principal.name });
+    // Keys are per token: another tenant's key can never name this tenant's task.
+    const task = await tasks.submit(spec, {
+      ...submitterOf(principal),
+      ...(key === undefined ? {} : { idempotencyKey: `api:${principal.name}:${key}` }),
+    });
     const statusUrl = taskUrl(task.id);
     c.header('Location', statusUrl);
     return c.json({ id: task.id, statusUrl, logsUrl: `${statusUrl}/logs`, eventsUrl: `${statusUrl}/events` }, 202);

@@ -2,7 +2,7 @@
 // up after 10 s): the command is resolved and GitHub is called by the worker. Every answer to bad
 // input is a 4xx; only our own dependencies failing can make a 5xx (503, retry later).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
+import { OverloadedError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
 import { createAllowList } from '../../github/allow-list.js';
 import { decide } from '../../github/events.js';
 import { createSignatureVerifier, SIGNATURE_MESSAGES } from '../../github/signature.js';
@@ -21,6 +21,8 @@ export interface WebhookRoutesDeps {
   metrics: Pick<Metrics, 'webhookIgnored'>;
   secrets: readonly string[];
   bodyLimitBytes: number;
+  /** Deliveries whose body is being read and verified at once; 503 above (default 16). */
+  maxUnverified?: number;
   allow: readonly string[];
   checkName: string;
   appId?: string;
@@ -32,6 +34,7 @@ export interface WebhookRoutesDeps {
   submitTimeoutMs?: number;
 }
 
+const DEFAULT_MAX_UNVERIFIED = 16;
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const EVENT_NAME = /^[a-z_]{1,64}$/;
 
@@ -59,7 +62,7 @@ const githubRoute = createRoute({
     413: errorResponse('Body larger than GITHUB_WEBHOOK_BODY_LIMIT_BYTES'),
     415: errorResponse('Content-Type is neither application/json nor application/x-www-form-urlencoded'),
     503: errorResponse(
-      'WEBHOOK_MAX_QUEUED_TASKS reached (see Retry-After), or Redis is unavailable; GitHub redelivers',
+      'WEBHOOK_MAX_QUEUED_TASKS or GITHUB_WEBHOOK_MAX_UNVERIFIED reached (see Retry-After), or Redis is unavailable; GitHub redelivers',
     ),
   },
 });
@@ -110,12 +113,26 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): OpenAPIHono<AppEnv
 
   router.use('*', bodyLimit(deps.bodyLimitBytes));
 
+  // Anyone can reach this route and its body is read before the signature can be checked: cap how
+  // many such bodies are held at once, so slow unsigned uploads cannot pile up in memory.
+  const maxUnverified = deps.maxUnverified ?? DEFAULT_MAX_UNVERIFIED;
+  let unverified = 0;
+
   router.openapi(githubRoute, async (c) => {
-    const raw = await c.req.text();
-    const check = await verify(raw, {
-      sha256: c.req.header('X-Hub-Signature-256'),
-      sha1: c.req.header('X-Hub-Signature'),
-    });
+    if (unverified >= maxUnverified)
+      throw new OverloadedError('too many webhook deliveries are being read; retry later', 1);
+    unverified += 1;
+    let raw: string;
+    let check: Awaited<ReturnType<typeof verify>>;
+    try {
+      raw = await c.req.text();
+      check = await verify(raw, {
+        sha256: c.req.header('X-Hub-Signature-256'),
+        sha1: c.req.header('X-Hub-Signature'),
+      });
+    } finally {
+      unverified -= 1;
+    }
     if (check !== 'valid') {
       c.var.log.warn({ check }, 'webhook_signature_rejected');
       throw new UnauthorizedError(SIGNATURE_MESSAGES[check]);

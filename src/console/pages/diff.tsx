@@ -1,6 +1,12 @@
 /** @jsxImportSource hono/jsx */
 // A unified diff as tables, one per file: line numbers, added/removed/hunk rows, and the code
 // highlighted by highlight.js on the server (line by line; it escapes what it emits).
+//
+// Highlighting runs on the event loop that also serves /api/v1, the webhook and /healthz, and its
+// cost grows far faster than a line's length (a 4 KiB line took seconds). Any tenant can get a
+// patch stored, so highlighting is bounded per page: lines over MAX_HIGHLIGHTED_LINE characters,
+// anything past MAX_HIGHLIGHTED_BYTES, and anything after HIGHLIGHT_TIME_BUDGET_MS of work are
+// shown as plain (escaped) text.
 import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
 import css from 'highlight.js/lib/languages/css';
@@ -85,9 +91,23 @@ export function parseUnifiedDiff(patch: string): DiffFile[] {
   return files;
 }
 
-function highlighted(text: string, language: string | undefined) {
-  if (language === undefined) return text;
-  return raw(hljs.highlight(text, { language, ignoreIllegals: true }).value);
+export const MAX_HIGHLIGHTED_LINE = 400;
+export const MAX_HIGHLIGHTED_BYTES = 64 * 1024;
+/** A backstop for lines under the length cap that are still slow (pathological token runs). */
+const HIGHLIGHT_TIME_BUDGET_MS = 150;
+
+/** One page's highlighting allowance; plain text once it is spent. */
+class HighlightBudget {
+  private bytes = MAX_HIGHLIGHTED_BYTES;
+  private readonly deadline = performance.now() + HIGHLIGHT_TIME_BUDGET_MS;
+
+  render(text: string, language: string | undefined) {
+    // JSX escapes a plain string; highlight.js escapes what it emits.
+    if (language === undefined || text.length > MAX_HIGHLIGHTED_LINE || text.length > this.bytes) return text;
+    if (performance.now() > this.deadline) return text;
+    this.bytes -= text.length;
+    return raw(hljs.highlight(text, { language, ignoreIllegals: true }).value);
+  }
 }
 
 const SIGN = { add: '+', del: '-', ctx: ' ', hunk: '' } as const;
@@ -95,6 +115,7 @@ const LABEL = { add: 'added', del: 'removed', ctx: '', hunk: '' } as const;
 
 export function Diff(props: { patch: string }) {
   const files = parseUnifiedDiff(props.patch);
+  const budget = new HighlightBudget();
   if (files.length === 0) return <pre class="curl">{props.patch}</pre>;
   return (
     <div id="diff">
@@ -117,7 +138,7 @@ export function Diff(props: { patch: string }) {
                           <td>
                             {LABEL[row.kind] !== '' && <span class="sr-only">{`${LABEL[row.kind]}: `}</span>}
                             <span aria-hidden="true">{SIGN[row.kind]}</span>
-                            {highlighted(row.text, language)}
+                            {budget.render(row.text, language)}
                           </td>
                         </>
                       )}

@@ -19,6 +19,10 @@ export interface ModelClientSettings {
   model: string;
   requestTimeoutMs: number;
   maxRetries: number;
+  /** Sent as max_tokens: the longest answer of one turn. */
+  maxCompletionTokens: number;
+  /** Largest response body read; more fails the request. */
+  maxResponseBytes: number;
 }
 
 /** Counts every HTTP attempt (retries included) by status: "200", "429", "error", "aborted". */
@@ -65,7 +69,7 @@ export function createModelClient(
     try {
       const response = await fetch(input, init);
       observer?.request(String(response.status));
-      return response;
+      return boundedResponse(response, settings);
     } catch (err) {
       observer?.request(init?.signal?.aborted ? 'aborted' : 'error');
       throw err;
@@ -97,7 +101,10 @@ export function createModelClient(
         // Only what every OpenAI-compatible server understands: tool_choice defaults to auto when
         // tools are given, and parallel_tool_calls is refused by some proxies (several calls in
         // one turn are run in order anyway).
-        const response = await client.chat.completions.create({ model: settings.model, messages, tools }, { signal });
+        const response = await client.chat.completions.create(
+          { model: settings.model, messages, tools, max_tokens: settings.maxCompletionTokens },
+          { signal },
+        );
         const choice = response.choices?.[0];
         if (choice?.message === undefined)
           throw new ModelUnavailableError('the model endpoint answered without a message');
@@ -113,6 +120,36 @@ export function createModelClient(
       }
     },
   };
+}
+
+/**
+ * The response with its body cut off at maxResponseBytes: a server (or anything in between) that
+ * sends more makes the read fail instead of filling the worker's memory. The failure is thrown
+ * while the client reads the body, where it is not retried.
+ */
+function boundedResponse(response: Response, settings: ModelClientSettings): Response {
+  if (response.body === null) return response;
+  const limit = settings.maxResponseBytes;
+  let seen = 0;
+  const cut = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > limit) {
+        controller.error(
+          new ModelUnavailableError(
+            `the model endpoint ${new URL(settings.baseUrl).host} answered more than ${limit} bytes (LLM_MAX_RESPONSE_BYTES)`,
+          ),
+        );
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(cut), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 function classify(err: unknown, signal: AbortSignal, settings: ModelClientSettings, redact: Redactor): Error {

@@ -3,7 +3,7 @@
 // raise them), and with enough of the task's time left. The pipeline (compose/agent.ts) runs it
 // and proves its fix by re-running the original command.
 import { TaskError } from '../../errors.js';
-import { CI_FIXER_FILE, parseCiFixerFile, type RepoModelSettings } from '../repo-config.js';
+import { CI_FIXER_FILE, CI_FIXER_FILE_MAX_BYTES, parseCiFixerFile, type RepoModelSettings } from '../repo-config.js';
 import { REPO_DIR } from '../git.js';
 import type { CommandRunner } from '../runner.js';
 import type { AgentBudgets, Failure, FixContext } from '../types.js';
@@ -68,7 +68,8 @@ function secondsLeft(ctx: FixContext, runner: CommandRunner): number {
 
 /** The repository's `model:` settings as budgets to lower to; null when it opts out (or is unreadable). */
 async function repoModelSettings(ctx: FixContext): Promise<Partial<AgentBudgets> | null> {
-  const text = await ctx.sandbox.readFile(`${REPO_DIR}/${CI_FIXER_FILE}`).then(
+  // One byte over the cap is enough for parseCiFixerFile to refuse it as too large.
+  const text = await ctx.sandbox.readFile(`${REPO_DIR}/${CI_FIXER_FILE}`, CI_FIXER_FILE_MAX_BYTES + 1).then(
     (b) => b.toString('utf8'),
     () => undefined,
   );
