@@ -1,9 +1,18 @@
 // The fix pipeline: clone -> reproduce and diagnose -> compose fixers round by round (each kept
 // only when it makes progress, checked by re-running from the failing step on a temporary commit
 // of the candidate, as CI checks a fix) -> the model fixer
-// when the tools are not enough -> prove it by running the whole original command -> patch.
-import { TaskError } from '../errors.js';
-import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, TaskPhase } from '../task.js';
+// when the tools are not enough -> the guard (a fix never weakens the check) -> the proof: the
+// whole original command on a fresh checkout with exactly the patch (proof/) -> patch.
+import type {
+  Diagnosis,
+  FixResult,
+  FixerName,
+  ModelUsage,
+  NotFixedCode,
+  Outcome,
+  ProofResult,
+  TaskPhase,
+} from '../task.js';
 import { modelBudgets } from './agent/pipeline-step.js';
 import { modelAllowed, runAgent, type CandidateCheck } from './compose/agent.js';
 import { composeFixers, type ComposeResult } from './compose/compose.js';
@@ -14,8 +23,11 @@ import { namesTreeCheck } from './diagnosis/generated.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { installGitCaBundle } from './git-ca.js';
+import { describeDifference, proveOnFreshCheckout } from './proof/index.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
+import { runSetup } from './setup.js';
 import { shellQuote } from './shell.js';
+import { READ_MAX_BYTES } from '../sandbox/types.js';
 import { isManifest } from './steps/plan.js';
 import type { Failure, FixContext, Fixer, FixerContext, RunInRepo } from './types.js';
 import { Worktree } from './worktree.js';
@@ -31,11 +43,14 @@ interface Finish {
   fixers?: FixerName[];
   diagnosis?: Diagnosis | null;
   reason?: string | null;
+  reasonCode?: NotFixedCode;
+  proof?: ProofResult;
   model?: ModelUsage | null;
   patch?: { patch: string; truncated: boolean };
 }
 
 export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
+  const startedMs = Date.now();
   const runner = createCommandRunner(ctx);
   const worktree = new Worktree(runner, ctx.sandbox);
   const setPhase = phaseSetter(ctx);
@@ -45,6 +60,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     fixers: f.fixers ?? [],
     diagnosis: f.diagnosis ?? null,
     reason: f.reason ?? null,
+    ...(f.reasonCode ? { reasonCode: f.reasonCode } : {}),
+    ...(f.proof ? { proof: f.proof } : {}),
     model: f.model ?? null,
     patch: f.patch?.patch ?? '',
     patchTruncated: f.patch?.truncated ?? false,
@@ -59,7 +76,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
 
   await setPhase('reproducing');
-  await runSetup(ctx, runner);
+  await runSetup(ctx.spec, runner);
   const files = await worktree.files(MAX_FILES);
   const scripts = await packageScripts(ctx);
   const runs = new CommandRuns({
@@ -99,7 +116,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           check,
         });
 
-  return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result });
+  const remainingSeconds = () => ctx.timeoutSeconds - (Date.now() - startedMs) / 1000;
+  return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result, sha, remainingSeconds });
 }
 
 /** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
@@ -141,7 +159,11 @@ interface End {
   model: ModelUsage | null;
 }
 
-/** The outcome: fixed only with a passing whole command and a patch; a pass with no change is a flaky failure. */
+/**
+ * The outcome: `fixed` only when the guard finds nothing that weakens the check and the proof (the
+ * whole command on a fresh checkout with exactly the patch) passes; a pass with no change is a
+ * flaky failure.
+ */
 async function conclude(c: {
   ctx: FixContext;
   worktree: Worktree;
@@ -151,6 +173,8 @@ async function conclude(c: {
   end: End;
   diagnosis: Diagnosis;
   result: (f: Finish) => FixResult;
+  sha: string;
+  remainingSeconds: () => number;
 }): Promise<FixResult> {
   const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
   if (end.passed) {
@@ -160,11 +184,7 @@ async function conclude(c: {
       ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
       return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
     }
-    ctx.log(
-      'system',
-      `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
-    );
-    return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
+    return proveAndConclude(c, patch);
   }
   if (
     end.fixers.length === 0 &&
@@ -183,6 +203,43 @@ async function conclude(c: {
   const reason = end.reason ?? 'the command still fails';
   ctx.log('system', `not fixed: ${reason}`);
   return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/** The proof on a fresh checkout decides: `fixed` with its record, or `not_fixed` (proof_failed). */
+async function proveAndConclude(
+  c: Parameters<typeof conclude>[0],
+  patch: { patch: string; truncated: boolean },
+): Promise<FixResult> {
+  const { ctx, worktree, before, end, diagnosis, result } = c;
+  await ctx.setPhase('verifying');
+  const notFixed = (reason: string, proof?: ProofResult) => {
+    ctx.log('system', `not fixed: ${reason}`);
+    return result({
+      outcome: 'not_fixed',
+      diagnosis,
+      reason,
+      reasonCode: 'proof_failed',
+      model: end.model,
+      ...(proof ? { proof } : {}),
+    });
+  };
+  const bytes = await worktree.patchBytes(before, READ_MAX_BYTES + 1);
+  if (bytes.length > READ_MAX_BYTES)
+    return notFixed(`proof_failed: the patch is larger than ${READ_MAX_BYTES} bytes and cannot be proven`);
+  const run = await proveOnFreshCheckout(ctx, { commit: c.sha, patch: bytes, timeoutSeconds: c.remainingSeconds() });
+  if (!run.passed) {
+    const differed = describeDifference(await worktree.status().catch(() => []), run.status);
+    if (differed !== null) ctx.log('system', `proof: what differed: ${differed}`);
+    return notFixed(
+      `proof_failed: the command passed in the work sandbox but exited ${run.proof.exitCode} on a fresh checkout of ${c.sha} with exactly the patch${differed ? ` (${differed})` : ''}`,
+      run.proof,
+    );
+  }
+  ctx.log(
+    'system',
+    `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
+  );
+  return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch, proof: run.proof });
 }
 
 /**
@@ -210,8 +267,9 @@ async function afterModel(
   if (budgets === null) return { passed: false, fixers: composed.kept, reason: composed.reason, model: null };
   await setPhase('fixing');
   const agent = await runAgent(ctx, { ...deps, budgets });
-  await setPhase('verifying');
-  const passed = (await deps.check(() => deps.runs.whole())) === null;
+  // The agent's last verify() ran the whole command on the candidate the patch is made of; the
+  // proof on a fresh checkout replaces a second run of it here.
+  const passed = agent.passed;
   return passed
     ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
@@ -225,15 +283,6 @@ function phaseSetter(ctx: FixContext): (phase: TaskPhase) => Promise<void> {
     last = phase;
     await ctx.setPhase(phase);
   };
-}
-
-/** Install steps from the repository's .ci-fixer.yml: a failing one is the task's error, not a failure to fix. */
-async function runSetup(ctx: FixContext, runner: CommandRunner): Promise<void> {
-  for (const [index, step] of (ctx.spec.setup ?? []).entries()) {
-    const setup = await runner.run(step, { cwd: REPO_DIR });
-    if (setup.exitCode !== 0)
-      throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
-  }
 }
 
 /** The root package.json's scripts, to see through `npm run X` in a diagnosis. */

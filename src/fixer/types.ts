@@ -20,6 +20,11 @@ export interface FixContext {
   patchMaxBytes: number;
   /** The model-backed fixer, when one is configured (LLM_BASE_URL); tried after the tools. */
   agent?: FixAgent;
+  /**
+   * A new sandbox from the same provider (role `proof`) for the proof on a fresh checkout
+   * (src/fixer/proof/); the proof disposes it. Only its run can make a task `fixed`.
+   */
+  createProofSandbox(): Promise<Sandbox>;
 }
 
 /** A failing run of the task's command (or of its failing step), as the fixers see it. */

@@ -32,6 +32,7 @@ const CANDIDATE_IDENTITY = {
   GIT_COMMITTER_DATE: '1700000000 +0000',
 };
 const S = `../${SCRATCH_DIR}`;
+const STATUS_MAX = 2000;
 
 export class Worktree {
   /** The tree of the candidate the last check ran on (onCandidate): what a passing check proved. */
@@ -181,6 +182,12 @@ export class Worktree {
    * with the files created since `before`.
    */
   async patch(before: Set<string>, maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
+    // One byte past the cap is enough for capPatch to see that it must cut.
+    return capPatch(await this.patchBytes(before, maxBytes + 1), maxBytes);
+  }
+
+  /** The same diff as patch(), as bytes, at most `maxBytes` of its head (what the proof applies). */
+  async patchBytes(before: Set<string>, maxBytes: number): Promise<Buffer> {
     if (this.checked !== null) {
       await this.mustRun(
         `git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${this.checked} > ${S}/patch.diff`,
@@ -196,8 +203,19 @@ export class Worktree {
       }
       await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
     }
-    // One byte past the cap is enough for capPatch to see that it must cut.
-    return capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes);
+    return this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes);
+  }
+
+  /**
+   * `git status --ignored --porcelain` entries ("!! .seen", "?? out/"), folders collapsed, at most
+   * STATUS_MAX: what a failed proof compares between the work sandbox and the fresh checkout.
+   */
+  async status(): Promise<string[]> {
+    await this.mustRun(
+      `git -c core.quotePath=false status --ignored --porcelain -z | head -z -n ${STATUS_MAX} > ${S}/status`,
+    );
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/status`)).toString('utf8');
+    return text.split('\0').filter((entry) => entry.length > 3);
   }
 
   private async mustRun(command: string, env?: Record<string, string>, label?: string): Promise<void> {

@@ -24,6 +24,8 @@ export function modelAllowed(ctx: FixContext): boolean {
 export type CandidateCheck = <T>(verify: () => Promise<T>) => Promise<T>;
 
 export interface AgentRun {
+  /** The agent's last verify() (the whole command, on the candidate the patch is made of) passed. */
+  passed: boolean;
   /** Null when the agent failed before reporting any. */
   usage: ModelUsage | null;
   reason: AgentStopReason;
@@ -73,12 +75,14 @@ export async function runAgent(
     if (error instanceof AppError) throw error;
     ctx.log('system', `the model fixer failed: ${error instanceof Error ? error.name : 'error'}`);
     return {
+      passed: false,
       usage: null,
       reason: 'model_unavailable',
       text: `the model fixer failed (${error instanceof Error ? error.name : 'error'})`,
     };
   }
   return {
+    passed: result.passed,
     usage: result.usage,
     reason: result.reason,
     text: result.detail ?? REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}`,
