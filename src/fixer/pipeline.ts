@@ -4,6 +4,7 @@
 // when the tools are not enough -> the guard (a fix never weakens the check) -> the proof: the
 // whole original command on a fresh checkout with exactly the patch (proof/) -> patch.
 import type {
+  CommandRecord,
   Diagnosis,
   FixResult,
   FixerName,
@@ -13,7 +14,7 @@ import type {
   ProofResult,
   TaskPhase,
 } from '../task.js';
-import { modelBudgets } from './agent/pipeline-step.js';
+import { isTestFailure, modelBudgets } from './agent/pipeline-step.js';
 import { modelAllowed, runAgent, type CandidateCheck } from './compose/agent.js';
 import { composeFixers, type ComposeResult } from './compose/compose.js';
 import { FixFiles } from './compose/files.js';
@@ -23,6 +24,8 @@ import { namesTreeCheck } from './diagnosis/generated.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { installGitCaBundle } from './git-ca.js';
+import { diagnosedTestFiles, guardFinalPatch, loadGuardExceptions } from './guard/apply.js';
+import { refusalSummary, type GuardException } from './guard/index.js';
 import { describeDifference, proveOnFreshCheckout } from './proof/index.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
 import { runSetup } from './setup.js';
@@ -74,6 +77,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, ctx.sandbox, ctx.gitCaBundle);
   const sha = await checkoutRepo(runner, ctx.spec.repo, { token: ctx.gitToken, caInfo });
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
+  const allow = await loadGuardExceptions(runner, ctx.sandbox, (text) => ctx.log('system', text));
 
   await setPhase('reproducing');
   await runSetup(ctx.spec, runner);
@@ -114,10 +118,27 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           repoDir: REPO_DIR,
           runner,
           check,
+          allow,
         });
 
   const remainingSeconds = () => ctx.timeoutSeconds - (Date.now() - startedMs) / 1000;
-  return conclude({ ctx, worktree, before: fixFiles.before, runs, composed, end, diagnosis, result, sha, remainingSeconds });
+  return conclude({
+    ctx,
+    worktree,
+    before: fixFiles.before,
+    runs,
+    composed,
+    end,
+    diagnosis,
+    result,
+    sha,
+    remainingSeconds,
+    setPhase,
+    commands: runner.commands,
+    runner,
+    allow,
+    testFailure: isTestFailure(composed.failure ?? failure),
+  });
 }
 
 /** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
@@ -175,6 +196,14 @@ async function conclude(c: {
   result: (f: Finish) => FixResult;
   sha: string;
   remainingSeconds: () => number;
+  setPhase: (phase: TaskPhase) => Promise<void>;
+  /** The task's command records, which the proof's commands join. */
+  commands: CommandRecord[];
+  runner: CommandRunner;
+  /** The repository's guard exceptions (its default branch's .ci-fixer.yml). */
+  allow: readonly GuardException[];
+  /** The failure the model got was a test failure (its tests are protected). */
+  testFailure: boolean;
 }): Promise<FixResult> {
   const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
   if (end.passed) {
@@ -205,13 +234,16 @@ async function conclude(c: {
   return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
 }
 
-/** The proof on a fresh checkout decides: `fixed` with its record, or `not_fixed` (proof_failed). */
+/**
+ * The guard, then the proof on a fresh checkout, decide: `fixed` with the proof's record, or
+ * `not_fixed` (weakens_check, proof_failed).
+ */
 async function proveAndConclude(
   c: Parameters<typeof conclude>[0],
   patch: { patch: string; truncated: boolean },
 ): Promise<FixResult> {
   const { ctx, worktree, before, end, diagnosis, result } = c;
-  await ctx.setPhase('verifying');
+  await c.setPhase('verifying');
   const notFixed = (reason: string, proof?: ProofResult) => {
     ctx.log('system', `not fixed: ${reason}`);
     return result({
@@ -226,7 +258,26 @@ async function proveAndConclude(
   const bytes = await worktree.patchBytes(before, READ_MAX_BYTES + 1);
   if (bytes.length > READ_MAX_BYTES)
     return notFixed(`proof_failed: the patch is larger than ${READ_MAX_BYTES} bytes and cannot be proven`);
+  const protectTests = end.fixers.includes('model') && c.testFailure;
+  const refusals = await guardFinalPatch({
+    runner: c.runner,
+    sandbox: ctx.sandbox,
+    commit: c.sha,
+    patch: bytes.toString('utf8'),
+    fixers: end.fixers,
+    command: ctx.spec.command,
+    protectTests: protectTests,
+    testFiles: protectTests ? await diagnosedTestFiles(c.runner, ctx.sandbox, c.sha, diagnosis) : new Set<string>(),
+    allow: c.allow,
+  });
+  if (refusals.length > 0) {
+    for (const r of refusals) ctx.log('system', `guard refused ${r.path} [${r.rule}]: ${r.reason}`);
+    const reason = refusalSummary(refusals);
+    ctx.log('system', `not fixed: ${reason}`);
+    return result({ outcome: 'not_fixed', diagnosis, reason, reasonCode: 'weakens_check', model: end.model });
+  }
   const run = await proveOnFreshCheckout(ctx, { commit: c.sha, patch: bytes, timeoutSeconds: c.remainingSeconds() });
+  c.commands.push(...run.commands);
   if (!run.passed) {
     const differed = describeDifference(await worktree.status().catch(() => []), run.status);
     if (differed !== null) ctx.log('system', `proof: what differed: ${differed}`);

@@ -1,5 +1,6 @@
 import type { Sandbox } from '../sandbox/types.js';
 import type { Diagnosis, FixerName, LogStream, ModelUsage, TaskPhase, TaskSpec } from '../task.js';
+import type { GuardException } from './guard/index.js';
 import type { RunOptions, RunResult } from './runner.js';
 
 /** What the worker hands the pipeline for one task attempt. */
@@ -112,6 +113,8 @@ export interface AgentContext {
   repoDir: string;
   /** Refuse edits to test files (on by default for test failures). */
   protectTests: boolean;
+  /** The repository's named exceptions to the guard (src/fixer/guard/), from its default branch. */
+  guardAllow?: readonly GuardException[];
   budgets: AgentBudgets;
   log(text: string): void;
   signal: AbortSignal;

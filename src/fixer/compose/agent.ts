@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { FixerName, ModelUsage } from '../../task.js';
 import type { AgentBudgets, AgentContext, AgentStopReason, Failure, FixContext, RunInRepo } from '../types.js';
 import { isTestFailure } from '../agent/pipeline-step.js';
+import type { GuardException } from '../guard/index.js';
 import type { CommandRuns } from './runs.js';
 
 const REASONS: Record<AgentStopReason, string> = {
@@ -43,6 +44,8 @@ export async function runAgent(
     repoDir: string;
     budgets: AgentBudgets;
     check: CandidateCheck;
+    /** The repository's guard exceptions. */
+    allow: readonly GuardException[];
   },
 ): Promise<AgentRun> {
   const agent = ctx.agent;
@@ -61,6 +64,7 @@ export async function runAgent(
     files: deps.files,
     repoDir: deps.repoDir,
     protectTests: isTestFailure(deps.failure),
+    guardAllow: deps.allow,
     budgets: deps.budgets,
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,

@@ -6,7 +6,7 @@
 // patch, so a minimising pass can prove each smaller candidate the same way.
 import { createHash } from 'node:crypto';
 import { InfrastructureError } from '../../errors.js';
-import type { ProofResult } from '../../task.js';
+import type { CommandRecord, ProofResult } from '../../task.js';
 import { CommandRuns } from '../compose/runs.js';
 import { checkoutRepo, REPO_DIR } from '../git.js';
 import { installGitCaBundle } from '../git-ca.js';
@@ -26,6 +26,8 @@ export interface ProofRun {
   output: string;
   /** `git status --ignored --porcelain` of the fresh checkout after its run (only when it failed). */
   status: string[];
+  /** Every command the proof ran (clone, apply, setup, the command), for the task's record. */
+  commands: CommandRecord[];
 }
 
 export interface ProofInput {
@@ -44,6 +46,7 @@ export function patchSha256(patch: Buffer | string): string {
 /** Runs the proof in a new sandbox of `ctx.createProofSandbox`, always disposed before it returns. */
 export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): Promise<ProofRun> {
   const sandbox = await ctx.createProofSandbox();
+  let commands: CommandRecord[] = [];
   try {
     const proofCtx: FixContext = {
       ...ctx,
@@ -52,6 +55,7 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
       log: (stream, text) => ctx.log(stream, stream === 'system' ? `[proof] ${text}` : text),
     };
     const runner = createCommandRunner(proofCtx);
+    commands = runner.commands;
     const worktree = new Worktree(runner, sandbox);
     await worktree.prepare();
     ctx.log('system', `proof: a fresh checkout of ${input.commit} in ${sandbox.id}`);
@@ -68,7 +72,7 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
         cwd: REPO_DIR,
         label: 'git apply --index (the patch, exactly)',
       });
-      if (apply.exitCode !== 0) return failed(ctx, input, sandbox.id, commit, bytes, apply, []);
+      if (apply.exitCode !== 0) return { ...failed(ctx, input, sandbox.id, commit, bytes, apply, []), commands };
     }
     await runSetup(ctx.spec, runner);
     const runs = new CommandRuns({ runner, sandbox, command: ctx.spec.command, files: new Set() });
@@ -76,9 +80,10 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
     const proof = proofOf(sandbox.id, commit, bytes, ctx.spec.command, result);
     if (result.exitCode === 0) {
       ctx.log('system', `proof: \`${ctx.spec.command}\` exited 0 on a fresh checkout of ${commit}`);
-      return { passed: true, proof, output: result.output, status: [] };
+      return { passed: true, proof, output: result.output, status: [], commands };
     }
-    return failed(ctx, input, sandbox.id, commit, bytes, result, await worktree.status().catch(() => []));
+    const status = await worktree.status().catch(() => []);
+    return { ...failed(ctx, input, sandbox.id, commit, bytes, result, status), commands };
   } finally {
     await sandbox.dispose().catch(() => undefined);
   }
@@ -96,7 +101,7 @@ function failed(
   patch: Buffer,
   run: RunResult,
   status: string[],
-): ProofRun {
+): Omit<ProofRun, 'commands'> {
   const tail = run.output.split('\n').slice(-PROOF_TAIL_LINES).join('\n');
   ctx.log('system', `proof failed: exit ${run.exitCode} on a fresh checkout of ${input.commit}; output tail:\n${tail}`);
   return { passed: false, proof: proofOf(sandbox, commit, patch, ctx.spec.command, run), output: run.output, status };
