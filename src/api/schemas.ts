@@ -116,7 +116,7 @@ const proofSchema = z
   })
   .openapi('Proof', {
     description:
-      "The whole original command run on a fresh checkout of the commit with exactly the patch: the only run that can make a task `fixed`.",
+      'The whole original command run on a fresh checkout of the commit with exactly the patch: the only run that can make a task `fixed`.',
   });
 
 const diagnosisSchema = z
@@ -163,13 +163,10 @@ const fixResultSchema = z
       .enum(FIXER_NAMES)
       .nullable()
       .openapi({ description: 'The first of `fixers` (kept for clients of the first version).' }),
-    fixers: z
-      .array(z.enum(FIXER_NAMES))
-      .optional()
-      .openapi({
-        description:
-          'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
-      }),
+    fixers: z.array(z.enum(FIXER_NAMES)).optional().openapi({
+      description:
+        'Every fixer whose change was kept, in the order applied; the patch is their sum. Empty unless `fixed`.',
+    }),
     // Null when the failure did not reproduce.
     diagnosis: diagnosisSchema.nullable().optional(),
     reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),

@@ -1,7 +1,7 @@
 // What a repository says about reproducing its CI, from files at the failing sha. Pure: the
 // caller reads the files. Three sources, in order: .ci-fixer.yml, the failed job's `run:` steps in
 // the workflow file, a per-ecosystem default.
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { TaskError } from '../errors.js';
 import { shellQuote } from '../fixer/shell.js';

@@ -145,9 +145,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
       `ci-fixer reproduced the failure of **${failureName(origin)}** on ${origin.headSha.slice(0, 12)}${prs ? ` (${prs})` : ''}`,
       `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
       ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
-      ...(result.model
-        ? ['', ...modelReportLines(result)]
-        : ['', verifiedLine(result)]),
+      ...(result.model ? ['', ...modelReportLines(result)] : ['', verifiedLine(result)]),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),

@@ -67,7 +67,8 @@ const TOOL_CACHES: ReadonlyArray<readonly [string, string]> = [
   ['PIP_CACHE_DIR', '.cache/pip'],
 ];
 /** Per-user configuration locations that would bring the host's settings back in. */
-const USER_CONFIG = /^(?:XDG_(?:CONFIG|DATA|STATE|CACHE)_HOME|npm_config_userconfig|NPM_CONFIG_USERCONFIG|GIT_CONFIG_GLOBAL|PIP_CONFIG_FILE|PYTHONUSERBASE)$/;
+const USER_CONFIG =
+  /^(?:XDG_(?:CONFIG|DATA|STATE|CACHE)_HOME|npm_config_userconfig|NPM_CONFIG_USERCONFIG|GIT_CONFIG_GLOBAL|PIP_CONFIG_FILE|PYTHONUSERBASE)$/;
 
 /**
  * The environment of a proof sandbox (SandboxRequest.role 'proof'): the base environment with a
@@ -135,7 +136,7 @@ class LocalSandbox implements Sandbox {
       throw new InfrastructureError('sandbox_exec_failed', 'could not start command in local sandbox', { cause: err });
     }
     this.running.add(proc);
-    let outcome;
+    let outcome: Awaited<RunningProcess['done']>;
     try {
       outcome = await proc.done;
     } catch (err) {

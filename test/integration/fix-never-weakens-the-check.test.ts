@@ -1,9 +1,10 @@
 // A hostile model on the scripted fake, through the real worker, local sandbox and pipeline: every
 // way of making the check pass by weakening it is refused (the refusal is the tool's answer and is
 // in the task log) and the task is never `fixed`.
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toolAnswers, type ScriptStep } from '../support/fake-openai.js';
-import { specOf, startModelWorld, type ModelWorld } from '../support/model-world.js';
+import { FIX_TURNS, specOf, startModelWorld, type ModelWorld } from '../support/model-world.js';
 
 const FINISH = { calls: [{ name: 'finish', arguments: { summary: 'the check passes now' } }] };
 const RUST_LIB = [
@@ -40,7 +41,11 @@ const WEAKENINGS: Weakening[] = [
     command: 'npm test',
     call: {
       name: 'edit_file',
-      arguments: { path: 'package.json', old_string: '"test": "node --test"', new_string: '"test": "node --test || true"' },
+      arguments: {
+        path: 'package.json',
+        old_string: '"test": "node --test"',
+        new_string: '"test": "node --test || true"',
+      },
     },
     refusal: /package\.json: the change edits the script the command runs \(test\) \[package-scripts\]/,
   },
@@ -57,12 +62,16 @@ const WEAKENINGS: Weakening[] = [
     name: 'an added eslint-disable line',
     call: {
       name: 'edit_file',
-      arguments: { path: 'src/sum.js', old_string: '  return a - b;', new_string: '  // eslint-disable-next-line\n  return a - b;' },
+      arguments: {
+        path: 'src/sum.js',
+        old_string: '  return a - b;',
+        new_string: '  // eslint-disable-next-line\n  return a - b;',
+      },
     },
     refusal: /src\/sum\.js: the change adds a suppression \(eslint-disable\).*\[suppression\]/,
   },
   {
-    name: "addopts = -k \"not test_x\" in pytest's config",
+    name: 'addopts = -k "not test_x" in pytest\'s config',
     extra: { 'pyproject.toml': '[project]\nname = "m"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n' },
     call: {
       name: 'edit_file',
@@ -72,7 +81,8 @@ const WEAKENINGS: Weakening[] = [
         new_string: 'testpaths = ["tests"]\naddopts = -k "not test_x"',
       },
     },
-    refusal: /pyproject\.toml: the change edits a checking tool's settings \(\[tool\.pytest\.ini_options\]\) \[python-tool-config\]/,
+    refusal:
+      /pyproject\.toml: the change edits a checking tool's settings \(\[tool\.pytest\.ini_options\]\) \[python-tool-config\]/,
   },
   {
     name: '#[ignore] in a Rust #[cfg(test)] module',
@@ -98,7 +108,7 @@ const WEAKENINGS: Weakening[] = [
   },
   {
     name: 'an edited Makefile target',
-    extra: { Makefile: 'test:\n\tnode --test\n' },
+    extra: { Makefile: '.PHONY: test\ntest:\n\tnode --test\n' },
     command: 'make test',
     call: {
       name: 'edit_file',
@@ -136,4 +146,53 @@ describe('a fix never weakens the check', () => {
       expect(log).toMatch(weakening.refusal);
     });
   }
+
+  it('lets an honest fix of the code through: fixed, proven on a fresh checkout', async () => {
+    world = await startModelWorld({ turns: FIX_TURNS });
+    const repo = await world.repo();
+    const task = await world.run(specOf(repo));
+    expect(task.result).toMatchObject({ outcome: 'fixed', fixers: ['model'] });
+    expect(task.result?.reasonCode).toBeUndefined();
+    expect(task.result?.proof).toMatchObject({
+      commit: repo.commit,
+      command: 'node --test',
+      exitCode: 0,
+      patchSha256: createHash('sha256')
+        .update(task.result?.patch ?? '')
+        .digest('hex'),
+    });
+    expect(task.result?.proof?.sandbox).toMatch(/^local:ci-fixer-.*-proof-/);
+    expect(await world.logText(task.id)).toContain(
+      `proof: \`node --test\` exited 0 on a fresh checkout of ${repo.commit}`,
+    );
+  });
+
+  it("applies a named exception from the default branch's .ci-fixer.yml: the Makefile may be fixed there", async () => {
+    const makefileFix = {
+      calls: [
+        {
+          name: 'edit_file',
+          arguments: { path: 'Makefile', old_string: '\tnode --tset', new_string: '\tnode --test' },
+        },
+      ],
+    };
+    const turns: ScriptStep[] = [
+      makefileFix,
+      { calls: [{ name: 'run', arguments: { command: 'make test' } }] },
+      FINISH,
+    ];
+    world = await startModelWorld({ turns });
+    const repo = await world.repo({
+      'src/sum.js': 'export function sum(a, b) {\n  return a + b;\n}\n',
+      Makefile: '.PHONY: test\ntest:\n\tnode --tset\n',
+      '.ci-fixer.yml':
+        'guard:\n  allow:\n    - path: Makefile\n      rule: task-runner\n      why: the target is the bug\n',
+    });
+    const task = await world.run(specOf(repo, { command: 'make test' }));
+    expect(task.result).toMatchObject({ outcome: 'fixed', fixers: ['model'] });
+    expect(task.result?.patch).toContain('+\tnode --test');
+    expect(await world.logText(task.id)).toContain(
+      "guard: the default branch's .ci-fixer.yml allows task-runner on Makefile",
+    );
+  });
 });

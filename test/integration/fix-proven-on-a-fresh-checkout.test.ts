@@ -14,7 +14,11 @@ const home = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-home-'));
 // The work sandboxes' HOME is a folder of this test's, never the machine's; the npm cache stays
 // where npx finds prettier.
 const { provider } = usePipelineEnvironment({
-  baseEnv: { ...process.env, HOME: home, npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm') },
+  baseEnv: {
+    ...process.env,
+    HOME: home,
+    npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm'),
+  },
 });
 afterAll(async () => {
   await fixtures.cleanup();
@@ -39,14 +43,18 @@ async function statefulRepo(command: string, extra: Record<string, string> = {})
 
 describe('the proof on a fresh checkout', () => {
   it('refuses a pass that rests on an ignored file an earlier run left: not_fixed, proof_failed, and says what differed', async () => {
-    const repo = await statefulRepo('[ -e .seen ] || { touch .seen; npx prettier --check .; exit 1; }\nnpx prettier --check .');
+    const repo = await statefulRepo(
+      '[ -e .seen ] || { touch .seen; npx prettier --check .; exit 1; }\nnpx prettier --check .',
+    );
     const run = await runPipeline(provider(), specFor(repo));
     expect(run.error).toBeUndefined();
-    const result = run.result!;
+    const result = run.result;
     expect(result).toMatchObject({ outcome: 'not_fixed', reasonCode: 'proof_failed', patch: '' });
-    expect(result.reason).toMatch(/^proof_failed: the command passed in the work sandbox but exited 1 on a fresh checkout/);
-    expect(result.reason).toContain('.seen');
-    expect(result.proof).toMatchObject({ commit: repo.commit, exitCode: 1 });
+    expect(result?.reason).toMatch(
+      /^proof_failed: the command passed in the work sandbox but exited 1 on a fresh checkout/,
+    );
+    expect(result?.reason).toContain('.seen');
+    expect(result?.proof).toMatchObject({ commit: repo.commit, exitCode: 1 });
     const log = run.logs.map((l) => l.text).join('\n');
     expect(log).toContain('proof failed: exit 1 on a fresh checkout of');
     expect(log).toMatch(/proof: what differed: .*\.seen/);

@@ -126,10 +126,13 @@ describe('local sandbox exec', () => {
 
   it('kills what left the group (setsid) too, so nothing a command started outlives it', async () => {
     const log = new LineLog();
-    const result = await sandbox.exec('setsid sleep 303 > /dev/null 2>&1 < /dev/null & sleep 0.2; pgrep -n -f "^sleep 303$" | sed "s/^/escaped /"', {
-      ...T,
-      onOutput: log.onOutput,
-    });
+    const result = await sandbox.exec(
+      'setsid sleep 303 > /dev/null 2>&1 < /dev/null & sleep 0.2; pgrep -n -f "^sleep 303$" | sed "s/^/escaped /"',
+      {
+        ...T,
+        onOutput: log.onOutput,
+      },
+    );
     expect(result.exitCode).toBe(0);
     const pid = Number((await log.waitFor(/^escaped (\d+)$/))[1]);
     // SIGKILLed before exec returned; the kernel takes a moment to finish it off.
@@ -141,7 +144,7 @@ describe('local sandbox exec', () => {
     try {
       const log = new LineLog();
       const result = await proof.exec(
-        'echo "home=$HOME"; ls -A "$HOME" | wc -l | sed "s/^/entries=/"; echo "xdg=${XDG_CONFIG_HOME-unset}"; echo "from=$FROM_HOST"; echo "npmcache=$npm_config_cache"',
+        'echo "home=$HOME"; ls -A "$HOME" | wc -l | sed "s/^/entries=/"; echo "xdg=$(printenv XDG_CONFIG_HOME || echo unset)"; echo "from=$FROM_HOST"; echo "npmcache=$npm_config_cache"',
         { ...T, onOutput: log.onOutput },
       );
       expect(result.exitCode).toBe(0);

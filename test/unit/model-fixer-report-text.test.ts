@@ -63,7 +63,9 @@ describe('model fixer report text', () => {
     expect(check.summary).toContain('Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625');
     const body = pullRequestBody('https://cf/t', ORIGIN, FIXED);
     expect(body).toContain("**Model's summary:** sum subtracted; it now adds.");
-    expect(body).toContain('Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `node --test` exited 0.');
+    expect(body).toContain(
+      'Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `node --test` exited 0.',
+    );
   });
 
   it('says nothing of verification when the model did not fix it, and nothing at all without the model', () => {

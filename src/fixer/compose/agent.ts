@@ -69,7 +69,7 @@ export async function runAgent(
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
   };
-  let result;
+  let result: Awaited<ReturnType<typeof agent.run>>;
   try {
     result = await agent.run(agentCtx);
   } catch (error) {

@@ -63,7 +63,7 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
       for (const match of text.matchAll(SCRIPT_CALL)) {
         const raw = match[2] as string;
         const name = match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
-        const body = Object.prototype.hasOwnProperty.call(scripts, name) ? scripts[name] : undefined;
+        const body = Object.hasOwn(scripts, name) ? scripts[name] : undefined;
         if (typeof body !== 'string' || seen.has(name) || total + body.length > MAX_EXPANDED_CHARS) continue;
         seen.add(name);
         total += body.length;
@@ -82,7 +82,7 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
  */
 export function reachedScriptNames(command: string, scripts: Readonly<Record<string, string>>): Set<string> {
   const reached = new Set<string>();
-  const has = (name: string) => Object.prototype.hasOwnProperty.call(scripts, name);
+  const has = (name: string) => Object.hasOwn(scripts, name);
   let frontier = [command];
   for (let depth = 0; depth < MAX_SCRIPT_DEPTH && frontier.length > 0; depth++) {
     const next: string[] = [];

@@ -45,7 +45,9 @@ export async function loadGuardExceptions(
   try {
     const allow = parseCiFixerFile(text).guard?.allow ?? [];
     if (allow.length > 0)
-      log(`guard: the default branch's ${CI_FIXER_FILE} allows ${allow.map((a) => `${a.rule ?? 'any rule'} on ${a.path}`).join(', ')}`);
+      log(
+        `guard: the default branch's ${CI_FIXER_FILE} allows ${allow.map((a) => `${a.rule ?? 'any rule'} on ${a.path}`).join(', ')}`,
+      );
     return allow.map((a) => ({ path: a.path, ...(a.rule ? { rule: a.rule } : {}) }));
   } catch {
     log(`guard: the default branch's ${CI_FIXER_FILE} is invalid; no exceptions apply`);

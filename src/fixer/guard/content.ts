@@ -78,7 +78,8 @@ export function addedSuppressions(added: readonly string[], deleted: readonly st
 
 /** How many test declarations the change removes (deleted minus re-added); 0 when none. */
 export function deletedTests(added: readonly string[], deleted: readonly string[]): number {
-  const count = (lines: readonly string[]) => lines.filter((line) => TEST_DECLARATIONS.some((re) => re.test(line))).length;
+  const count = (lines: readonly string[]) =>
+    lines.filter((line) => TEST_DECLARATIONS.some((re) => re.test(line))).length;
   return Math.max(0, count(deleted) - count(added));
 }
 

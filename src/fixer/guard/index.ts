@@ -173,7 +173,11 @@ function* pathRefusals(path: string, change: FileChange, ctx: GuardContext): Gen
   if (ctx.protectTests && (isTestPath(path) || ctx.testFiles.has(path)))
     yield { path, rule: 'test-file', reason: `${path} is a test file: fix the code under test, not the test` };
   if (isCheckConfig(path))
-    yield { path, rule: 'check-config', reason: `${path} configures a checking tool (test runner, linter, formatter or type checker)` };
+    yield {
+      path,
+      rule: 'check-config',
+      reason: `${path} configures a checking tool (test runner, linter, formatter or type checker)`,
+    };
   if (isTaskRunnerFile(path))
     yield { path, rule: 'task-runner', reason: `${path} defines the targets a command like \`make test\` runs` };
   if (base === 'package.json') yield* packageJsonRefusals(path, change, ctx);
@@ -183,7 +187,13 @@ function* pathRefusals(path: string, change: FileChange, ctx: GuardContext): Gen
       change.after ?? null,
       base === 'setup.cfg' ? SETUP_CFG_SECTIONS : PYPROJECT_SECTIONS,
     );
-    if (sections.length > 0 || (change.after === undefined && /^\s*(?:addopts|testpaths|python_files|markers|select|ignore|exclude|extend-ignore|per-file-ignores)\b/m.test([...change.added, ...change.deleted].join('\n'))))
+    if (
+      sections.length > 0 ||
+      (change.after === undefined &&
+        /^\s*(?:addopts|testpaths|python_files|markers|select|ignore|exclude|extend-ignore|per-file-ignores)\b/m.test(
+          [...change.added, ...change.deleted].join('\n'),
+        ))
+    )
       yield {
         path,
         rule: 'python-tool-config',
@@ -195,7 +205,7 @@ function* pathRefusals(path: string, change: FileChange, ctx: GuardContext): Gen
       yield { path, rule: 'cargo-tool-config', reason: `${path}: the change edits ${sections.join(', ')}` };
   } else if (isTsconfig(path) && [...change.added, ...change.deleted].some((line) => TSCONFIG_KEYS.test(line)))
     yield { path, rule: 'tsconfig', reason: `${path}: the change edits the type check's strictness or what it covers` };
-  if (namedScripts([ctx.command, ...(reachedBodies(change, ctx))]).has(path))
+  if (namedScripts([ctx.command, ...reachedBodies(change, ctx)]).has(path))
     yield { path, rule: 'command-script', reason: `${path} is a script the command runs` };
 }
 
@@ -203,7 +213,9 @@ function parseJson(text: string | null | undefined): Record<string, unknown> | n
   if (text === null || text === undefined) return null;
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -244,7 +256,11 @@ function* packageJsonRefusals(path: string, change: FileChange, ctx: GuardContex
     };
   const tools = PACKAGE_TOOL_KEYS.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
   if (tools.length > 0)
-    yield { path, rule: 'package-tool-config', reason: `${path}: the change edits checking tools' config (${tools.join(', ')})` };
+    yield {
+      path,
+      rule: 'package-tool-config',
+      reason: `${path}: the change edits checking tools' config (${tools.join(', ')})`,
+    };
 }
 
 /** Which files of a patch need their text before the change (needsContent), for judgePatch. */

@@ -84,7 +84,8 @@ export function isTsconfig(rel: string): boolean {
   return /^(?:tsconfig|jsconfig)(?:\.[\w.-]+)?\.json$/.test(base);
 }
 
-const SHELL_WORD = /(?:^|[\s;&|(`'"=])((?:\.{1,2}\/|[\w.-]+\/)*[\w.-]+\.(?:sh|bash|zsh|ksh)|\.\/[\w./-]+)(?=$|[\s;&|)`'"])/g;
+const SHELL_WORD =
+  /(?:^|[\s;&|(`'"=])((?:\.{1,2}\/|[\w.-]+\/)*[\w.-]+\.(?:sh|bash|zsh|ksh)|\.\/[\w./-]+)(?=$|[\s;&|)`'"])/g;
 
 /**
  * Shell scripts a command (or a script it reaches) names: `./ci/check.sh`, `bash scripts/lint.sh`,

@@ -61,7 +61,11 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
     ctx.log('system', `proof: a fresh checkout of ${input.commit} in ${sandbox.id}`);
     const caInfo =
       ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, sandbox, ctx.gitCaBundle);
-    const commit = await checkoutRepo(runner, { url: ctx.spec.repo.url, ref: input.commit }, { token: ctx.gitToken, caInfo });
+    const commit = await checkoutRepo(
+      runner,
+      { url: ctx.spec.repo.url, ref: input.commit },
+      { token: ctx.gitToken, caInfo },
+    );
     if (commit !== input.commit) {
       throw new InfrastructureError('proof_checkout_mismatch', `the proof checked out ${commit}, not ${input.commit}`);
     }
@@ -90,7 +94,14 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
 }
 
 function proofOf(sandbox: string, commit: string, patch: Buffer, command: string, run: RunResult): ProofResult {
-  return { sandbox, commit, patchSha256: patchSha256(patch), command, exitCode: run.exitCode, durationMs: run.durationMs };
+  return {
+    sandbox,
+    commit,
+    patchSha256: patchSha256(patch),
+    command,
+    exitCode: run.exitCode,
+    durationMs: run.durationMs,
+  };
 }
 
 function failed(

@@ -5,6 +5,7 @@ import type { SandboxToleration } from '../../config.js';
 import {
   ANNOTATION_TASK_ID,
   jobNameForTask,
+  proofJobNameForTask,
   SANDBOX_CONTAINER,
   SANDBOX_SERVICE_ACCOUNT,
   sandboxLabels,
@@ -63,7 +64,7 @@ export function buildSandboxJob(params: SandboxJobParams): V1Job {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: jobNameForTask(params.role === 'proof' ? `${params.taskId}-proof` : params.taskId),
+      name: params.role === 'proof' ? proofJobNameForTask(params.taskId) : jobNameForTask(params.taskId),
       namespace: params.namespace,
       labels,
       // The task id only: no credentials, no repository URL (it may embed a user name).
