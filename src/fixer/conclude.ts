@@ -1,0 +1,168 @@
+// How a task ends once the fixers are done: `fixed` only when the guard finds nothing that weakens
+// the check and the proof on a fresh checkout passes; a pass with nothing changed is a flaky
+// failure, not a fix.
+import { READ_MAX_BYTES } from '../sandbox/types.js';
+import type {
+  CommandRecord,
+  Diagnosis,
+  FixResult,
+  FixerName,
+  ModelUsage,
+  NotFixedCode,
+  Outcome,
+  ProofResult,
+  TaskPhase,
+} from '../task.js';
+import type { ComposeResult } from './compose/compose.js';
+import type { CommandRuns } from './compose/runs.js';
+import { diagnosedTestFiles, guardFinalPatch } from './guard/apply.js';
+import { refusalSummary, type GuardException } from './guard/index.js';
+import { describeDifference, proveOnFreshCheckout } from './proof/index.js';
+import type { CommandRunner } from './runner.js';
+import type { FixContext } from './types.js';
+import type { Worktree } from './worktree.js';
+
+export interface Finish {
+  outcome: Outcome;
+  fixers?: FixerName[];
+  diagnosis?: Diagnosis | null;
+  reason?: string | null;
+  reasonCode?: NotFixedCode;
+  proof?: ProofResult;
+  model?: ModelUsage | null;
+  patch?: { patch: string; truncated: boolean };
+}
+
+export interface End {
+  passed: boolean;
+  fixers: FixerName[];
+  reason: string | null;
+  model: ModelUsage | null;
+}
+
+/**
+ * The outcome: `fixed` only when the guard finds nothing that weakens the check and the proof (the
+ * whole command on a fresh checkout with exactly the patch) passes; a pass with no change is a
+ * flaky failure.
+ */
+export async function conclude(c: {
+  ctx: FixContext;
+  worktree: Worktree;
+  before: Set<string>;
+  runs: CommandRuns;
+  composed: ComposeResult;
+  end: End;
+  diagnosis: Diagnosis;
+  result: (f: Finish) => FixResult;
+  sha: string;
+  remainingSeconds: () => number;
+  setPhase: (phase: TaskPhase) => Promise<void>;
+  /** The task's command records, which the proof's commands join. */
+  commands: CommandRecord[];
+  runner: CommandRunner;
+  /** The repository's guard exceptions (its default branch's .ci-fixer.yml). */
+  allow: readonly GuardException[];
+  /** The failure the model got was a test failure (its tests are protected). */
+  testFailure: boolean;
+}): Promise<FixResult> {
+  const { ctx, worktree, before, runs, composed, end, diagnosis, result } = c;
+  if (end.passed) {
+    const patch = await worktree.patch(before, ctx.patchMaxBytes);
+    if (patch.patch === '') {
+      // It passes with nothing changed: the original failure was flaky, not fixed by us.
+      ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
+      return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
+    }
+    return proveAndConclude(c, patch);
+  }
+  if (
+    end.fixers.length === 0 &&
+    end.model === null &&
+    (composed.unchanged || mayBeFlaky(diagnosis)) &&
+    (await rerunPasses(ctx, runs))
+  ) {
+    // Nothing was changed and the command now passes: a re-run was all it needed.
+    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible (flaky)');
+    return result({
+      outcome: 'not_reproduced',
+      diagnosis,
+      reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure',
+    });
+  }
+  const reason = end.reason ?? 'the command still fails';
+  ctx.log('system', `not fixed: ${reason}`);
+  return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
+}
+
+/**
+ * The guard, then the proof on a fresh checkout, decide: `fixed` with the proof's record, or
+ * `not_fixed` (weakens_check, proof_failed).
+ */
+async function proveAndConclude(
+  c: Parameters<typeof conclude>[0],
+  patch: { patch: string; truncated: boolean },
+): Promise<FixResult> {
+  const { ctx, worktree, before, end, diagnosis, result } = c;
+  await c.setPhase('verifying');
+  const notFixed = (reason: string, proof?: ProofResult) => {
+    ctx.log('system', `not fixed: ${reason}`);
+    return result({
+      outcome: 'not_fixed',
+      diagnosis,
+      reason,
+      reasonCode: 'proof_failed',
+      model: end.model,
+      ...(proof ? { proof } : {}),
+    });
+  };
+  const bytes = await worktree.patchBytes(before, READ_MAX_BYTES + 1);
+  if (bytes.length > READ_MAX_BYTES)
+    return notFixed(`proof_failed: the patch is larger than ${READ_MAX_BYTES} bytes and cannot be proven`);
+  const protectTests = end.fixers.includes('model') && c.testFailure;
+  const refusals = await guardFinalPatch({
+    runner: c.runner,
+    sandbox: ctx.sandbox,
+    commit: c.sha,
+    patch: bytes.toString('utf8'),
+    fixers: end.fixers,
+    command: ctx.spec.command,
+    protectTests: protectTests,
+    testFiles: protectTests ? await diagnosedTestFiles(c.runner, ctx.sandbox, c.sha, diagnosis) : new Set<string>(),
+    allow: c.allow,
+  });
+  if (refusals.length > 0) {
+    for (const r of refusals) ctx.log('system', `guard refused ${r.path} [${r.rule}]: ${r.reason}`);
+    const reason = refusalSummary(refusals);
+    ctx.log('system', `not fixed: ${reason}`);
+    return result({ outcome: 'not_fixed', diagnosis, reason, reasonCode: 'weakens_check', model: end.model });
+  }
+  const run = await proveOnFreshCheckout(ctx, { commit: c.sha, patch: bytes, timeoutSeconds: c.remainingSeconds() });
+  c.commands.push(...run.commands);
+  if (!run.passed) {
+    const differed = describeDifference(await worktree.status().catch(() => []), run.status);
+    if (differed !== null) ctx.log('system', `proof: what differed: ${differed}`);
+    return notFixed(
+      `proof_failed: the command passed in the work sandbox but exited ${run.proof.exitCode} on a fresh checkout of ${c.sha} with exactly the patch${differed ? ` (${differed})` : ''}`,
+      run.proof,
+    );
+  }
+  ctx.log(
+    'system',
+    `fixed by ${end.fixers.join(', ')}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
+  );
+  return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch, proof: run.proof });
+}
+
+/**
+ * Failures no tool recognises and failing tests are what flakes (a race, a network blip, a cold
+ * cache): one re-run on the unchanged tree tells a flaky failure from a real one. Formatters,
+ * linters and type checkers are deterministic and are not re-run.
+ */
+function mayBeFlaky(diagnosis: Diagnosis): boolean {
+  return diagnosis.category === 'test' || diagnosis.category === 'unknown';
+}
+
+async function rerunPasses(ctx: FixContext, runs: CommandRuns): Promise<boolean> {
+  ctx.log('system', 'nothing fixed it and nothing changed: re-running the command once to rule out a flaky failure');
+  return (await runs.whole()) === null;
+}
