@@ -3,7 +3,6 @@
 // failure, not a fix.
 import { READ_MAX_BYTES } from '../sandbox/types.js';
 import type {
-  CommandRecord,
   Diagnosis,
   FixResult,
   FixerName,
@@ -17,7 +16,7 @@ import type { ComposeResult } from './compose/compose.js';
 import type { CommandRuns } from './compose/runs.js';
 import { diagnosedTestFiles, guardFinalPatch } from './guard/apply.js';
 import { refusalSummary, type GuardException } from './guard/index.js';
-import { describeDifference, proveOnFreshCheckout } from './proof/index.js';
+import { describeDifference, type Proofs } from './proof/index.js';
 import type { CommandRunner } from './runner.js';
 import type { FixContext } from './types.js';
 import type { Worktree } from './worktree.js';
@@ -55,10 +54,9 @@ export async function conclude(c: {
   diagnosis: Diagnosis;
   result: (f: Finish) => FixResult;
   sha: string;
-  remainingSeconds: () => number;
+  /** The proofs on a fresh checkout (one per patch; the fixers' last check may have made this one). */
+  proofs: Proofs;
   setPhase: (phase: TaskPhase) => Promise<void>;
-  /** The task's command records, which the proof's commands join. */
-  commands: CommandRecord[];
   runner: CommandRunner;
   /** The repository's guard exceptions (its default branch's .ci-fixer.yml). */
   allow: readonly GuardException[];
@@ -136,8 +134,7 @@ async function proveAndConclude(
     ctx.log('system', `not fixed: ${reason}`);
     return result({ outcome: 'not_fixed', diagnosis, reason, reasonCode: 'weakens_check', model: end.model });
   }
-  const run = await proveOnFreshCheckout(ctx, { commit: c.sha, patch: bytes, timeoutSeconds: c.remainingSeconds() });
-  c.commands.push(...run.commands);
+  const run = await c.proofs.prove(bytes);
   if (!run.passed) {
     const differed = describeDifference(await worktree.status().catch(() => []), run.status);
     if (differed !== null) ctx.log('system', `proof: what differed: ${differed}`);

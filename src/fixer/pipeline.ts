@@ -16,6 +16,8 @@ import { checkoutRepo, REPO_DIR } from './git.js';
 import { installGitCaBundle } from './git-ca.js';
 import { conclude, type End, type Finish } from './conclude.js';
 import { loadGuardExceptions } from './guard/apply.js';
+import { Proofs } from './proof/index.js';
+import { READ_MAX_BYTES } from '../sandbox/types.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
 import { runSetup } from './setup.js';
 import { shellQuote } from './shell.js';
@@ -82,7 +84,9 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const fixFiles = new FixFiles(worktree, fixable ? await worktree.untracked() : new Set<string>(), pristine, fixable);
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
-  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase });
+  const remainingSeconds = () => ctx.timeoutSeconds - (Date.now() - startedMs) / 1000;
+  const proofs = new Proofs(ctx, sha, remainingSeconds, runner.commands);
+  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase, proofs });
   const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
   const end =
     composed.passed || !modelAllowed(ctx)
@@ -98,7 +102,6 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           allow,
         });
 
-  const remainingSeconds = () => ctx.timeoutSeconds - (Date.now() - startedMs) / 1000;
   return conclude({
     ctx,
     worktree,
@@ -109,9 +112,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     diagnosis,
     result,
     sha,
-    remainingSeconds,
+    proofs,
     setPhase,
-    commands: runner.commands,
     runner,
     allow,
     testFailure: isTestFailure(composed.failure ?? failure),
@@ -128,6 +130,7 @@ function fixRounds(
     worktree: Worktree;
     fixFiles: FixFiles;
     setPhase: (phase: TaskPhase) => Promise<void>;
+    proofs: Proofs;
   },
 ): Promise<ComposeResult> {
   const { runner, runs, worktree, fixFiles } = deps;
@@ -144,7 +147,13 @@ function fixRounds(
     revert: () => fixFiles.revert(),
     recheck: (current) =>
       fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
-    verify: () => fixFiles.check(() => runs.whole()),
+    // The whole command after the checked steps pass: the proof on a fresh checkout, in place of a
+    // run in this sandbox. Only when it fails does this sandbox run it, for the next round's failure
+    // (a pass here then is a pass only this sandbox's state gives: the verdict is the proof's).
+    verify: async () => {
+      const proof = await deps.proofs.prove(await worktree.patchBytes(before, READ_MAX_BYTES + 1));
+      return proof.passed ? null : fixFiles.check(() => runs.whole());
+    },
     setPhase: deps.setPhase,
     log: (text) => ctx.log('system', text),
   });

@@ -37,6 +37,8 @@ export interface ProofInput {
   patch: Buffer | string;
   /** What is left of the task's time budget. */
   timeoutSeconds: number;
+  /** Handed the proof's command records as they are made (so they survive a proof that throws). */
+  onRunner?: (commands: CommandRecord[]) => void;
 }
 
 export function patchSha256(patch: Buffer | string): string {
@@ -55,6 +57,7 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
       log: (stream, text) => ctx.log(stream, stream === 'system' ? `[proof] ${text}` : text),
     };
     const runner = createCommandRunner(proofCtx);
+    input.onRunner?.(runner.commands);
     commands = runner.commands;
     const worktree = new Worktree(runner, sandbox);
     await worktree.prepare();
@@ -142,4 +145,42 @@ export function describeDifference(work: readonly string[], fresh: readonly stri
       `files the command itself leaves behind, which the passing run in the work sandbox found already there: ${list(both)}`,
     );
   return parts.length === 0 ? null : parts.join('; ');
+}
+
+/**
+ * The task's proofs, one per distinct patch: the fixers' last whole-command check and the final
+ * verdict ask for the same patch, and it is proven once. The proofs' commands join the task's
+ * command records as they run.
+ */
+export class Proofs {
+  private readonly done = new Map<string, ProofRun>();
+
+  constructor(
+    private readonly ctx: FixContext,
+    private readonly commit: string,
+    private readonly remainingSeconds: () => number,
+    private readonly record: CommandRecord[],
+  ) {}
+
+  async prove(patch: Buffer): Promise<ProofRun> {
+    const key = patchSha256(patch);
+    const known = this.done.get(key);
+    if (known !== undefined) return known;
+    let commands: CommandRecord[] = [];
+    try {
+      const run = await proveOnFreshCheckout(this.ctx, {
+        commit: this.commit,
+        patch,
+        timeoutSeconds: this.remainingSeconds(),
+        onRunner: (records) => {
+          commands = records;
+        },
+      });
+      this.done.set(key, run);
+      return run;
+    } finally {
+      // Recorded even when the proof throws (a timeout), so the task's record shows what ran.
+      this.record.push(...commands);
+    }
+  }
 }
