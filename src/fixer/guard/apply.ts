@@ -91,6 +91,7 @@ export async function guardFinalPatch(c: {
     testFiles: c.testFiles,
     model: c.fixers.includes('model'),
     protectTests: c.protectTests,
+    generated: c.fixers.includes('generated'),
     allow: c.allow,
   };
   return judgePatch(files, before, ctx);

@@ -10,7 +10,8 @@
 //   test-file: the model on a test failure only (a lint error in a test file is fixed there). A deterministic fixer runs the repository's own formatter or
 //   linter with the repository's own config on the files that check covers, test files included;
 //   what such a tool writes there is its fix (prettier reformatting a test, eslint --fix), and the
-//   content rules still refuse any skip, suppression or deleted test it would add.
+//   content rules still refuse any skip, suppression or deleted test it would add; except that the
+//   `generated` fixer's files (new, or marked generated) may keep their generator's suppressions.
 import { inlineTestCode } from '../agent/guardrails.js';
 import { reachedScriptNames } from '../diagnosis/command-tools.js';
 import {
@@ -74,6 +75,11 @@ export interface GuardContext {
   model: boolean;
   /** Test files are protected (the model on a test failure, as its guardrails always did). */
   protectTests: boolean;
+  /**
+   * The `generated` fixer made (part of) the change, without the model: a file the repository's own
+   * generator wrote (new, or marked generated) may carry the suppressions that generator writes.
+   */
+  generated?: boolean;
   allow?: readonly GuardException[];
 }
 
@@ -130,19 +136,26 @@ function* rawRefusals(change: FileChange, ctx: GuardContext): Generator<Refusal>
     else if (isCiConfig(path))
       yield { path, rule: 'ci-config', reason: `${path} is CI configuration: the check as CI runs it` };
   }
-  yield* contentRefusals(change);
+  yield* contentRefusals(change, ctx);
   const strict = ctx.model || change.status === 'deleted' || change.status === 'renamed';
   // A deterministic fixer's formatting of a protected file changes nothing it checks.
   if (!strict && formatOnly(change.added, change.deleted)) return;
   for (const path of paths) yield* pathRefusals(path, change, ctx);
 }
 
-function* contentRefusals(change: FileChange): Generator<Refusal> {
+/** A generator's mark on its output ("Code generated … DO NOT EDIT", "@generated"). */
+const GENERATED_MARK = /\bCode generated\b.*\bDO NOT EDIT\b|@generated\b|\bauto-?generated\b|\bDO NOT EDIT\b/i;
+
+function* contentRefusals(change: FileChange, ctx: GuardContext): Generator<Refusal> {
   const { path, added, deleted } = change;
+  const generatorOutput =
+    ctx.generated === true &&
+    !ctx.model &&
+    (change.status === 'added' || [...added, ...deleted].some((line) => GENERATED_MARK.test(line)));
   const skips = addedSkips(added, deleted);
   if (skips.length > 0)
     yield { path, rule: 'test-skip', reason: `${path}: the change adds a test skip (${skips.join(', ')})` };
-  const suppressions = addedSuppressions(added, deleted);
+  const suppressions = generatorOutput ? [] : addedSuppressions(added, deleted);
   if (suppressions.length > 0)
     yield {
       path,
