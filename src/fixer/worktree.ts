@@ -23,7 +23,7 @@ export const MAX_UNTRACKED_FILES = 20_000;
 /** Bound on the list's bytes: MAX_UNTRACKED_FILES paths of a generous average length. */
 const UNTRACKED_LIST_MAX_BYTES = MAX_UNTRACKED_FILES * 256;
 /** The temporary candidate commits' author and committer: fixed, so no host or repository config matters. */
-const CANDIDATE_IDENTITY = {
+export const CANDIDATE_IDENTITY = {
   GIT_AUTHOR_NAME: 'ci-fixer',
   GIT_AUTHOR_EMAIL: 'ci-fixer@localhost.invalid',
   GIT_AUTHOR_DATE: '1700000000 +0000',

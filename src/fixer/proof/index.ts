@@ -1,6 +1,6 @@
 // The proof: the only run that can make a task `fixed`. A new sandbox from the same provider (a
 // new Job; locally a new folder with a fresh HOME), the same commit cloned the same way, exactly
-// the patch applied (`git apply --index`, nothing else), then the whole original command under
+// the patch applied (`git apply --index`, nothing else; committed, as CI sees a fix), then the whole original command under
 // the reproduction's shell rules. Nothing the work sandbox's runs, the repository's scripts or the
 // model left behind (ignored files, $HOME, background processes) reaches it. Callable on any
 // patch, so a minimising pass can prove each smaller candidate the same way.
@@ -13,7 +13,7 @@ import { installGitCaBundle } from '../git-ca.js';
 import { createCommandRunner, type RunResult } from '../runner.js';
 import { runSetup } from '../setup.js';
 import type { FixContext } from '../types.js';
-import { SCRATCH_DIR, Worktree } from '../worktree.js';
+import { CANDIDATE_IDENTITY, SCRATCH_DIR, Worktree } from '../worktree.js';
 
 const PATCH_FILE = `${SCRATCH_DIR}/proof.patch`;
 /** Output lines of a failed proof put in the task log's summary (the whole output is logged as it runs). */
@@ -80,6 +80,17 @@ export async function proveOnFreshCheckout(ctx: FixContext, input: ProofInput): 
         label: 'git apply --index (the patch, exactly)',
       });
       if (apply.exitCode !== 0) return { ...failed(ctx, input, sandbox.id, commit, bytes, apply, []), commands };
+      // Committed, as CI checks a fix (and as the work sandbox checked it): a `git status
+      // --porcelain` or `git diff HEAD` in the command sees a clean tree. No hooks run; never pushed.
+      const committed = await runner.run(
+        "git -c core.hooksPath=/dev/null commit --quiet --no-verify --no-gpg-sign -m 'ci-fixer: the patch under proof (temporary, never pushed)'",
+        { cwd: REPO_DIR, env: CANDIDATE_IDENTITY, label: 'git commit (the patch, as CI sees a fix)' },
+      );
+      if (committed.exitCode !== 0) {
+        throw new InfrastructureError('proof_commit_failed', 'could not commit the patch in the proof sandbox', {
+          cause: new Error(committed.output.slice(-2000)),
+        });
+      }
     }
     await runSetup(ctx.spec, runner);
     const runs = new CommandRuns({ runner, sandbox, command: ctx.spec.command, files: new Set() });
