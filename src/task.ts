@@ -227,6 +227,28 @@ export interface CommandRecord {
   timedOut: boolean;
 }
 
+/**
+ * Why a candidate fix that passed in the work sandbox is still not `fixed`:
+ * - proof_failed: the whole command failed on a fresh checkout of the commit with exactly the patch;
+ * - weakens_check: the patch changes what the check checks (a test, a skip, a suppression, the
+ *   checking tools' configuration, what the command runs, CI config); src/fixer/guard/.
+ */
+export const NOT_FIXED_CODES = ['proof_failed', 'weakens_check'] as const;
+export type NotFixedCode = (typeof NOT_FIXED_CODES)[number];
+
+/** The run that made (or refused) a `fixed`: the whole command on a fresh checkout with exactly the patch. */
+export interface ProofResult {
+  /** The fresh sandbox it ran in (a Job name, a local folder). */
+  sandbox: string;
+  /** The commit checked out. */
+  commit: string;
+  /** sha256 (hex) of the exact patch bytes applied with `git apply --index`. */
+  patchSha256: string;
+  command: string;
+  exitCode: number;
+  durationMs: number;
+}
+
 export interface FixResult {
   outcome: Outcome;
   /** The first of `fixers`, kept for clients of the first API version. */
@@ -237,6 +259,10 @@ export interface FixResult {
   diagnosis?: Diagnosis | null;
   /** For not_fixed: why, in a sentence (no fixer applies, budget exhausted, ...). */
   reason?: string | null;
+  /** For not_fixed after a candidate passed in the work sandbox: which rule refused it. */
+  reasonCode?: NotFixedCode | null;
+  /** The fresh-checkout run, whenever one ran (always for `fixed`). */
+  proof?: ProofResult | null;
   /** Set when the model-backed fixer ran. */
   model?: ModelUsage | null;
   /** Unified git diff of the fix, capped; empty unless the outcome is `fixed`. */

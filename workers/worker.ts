@@ -17,7 +17,7 @@ import type { TaskStore, TransitionOutcome, TransitionPatch } from '../src/resul
 import { tokenFor, type ScopedToken } from '../src/fixer/git.js';
 import type { FixAgent, FixContext } from '../src/fixer/types.js';
 import type { SandboxProvider } from '../src/sandbox/types.js';
-import type { Sandbox } from '../src/sandbox/types.js';
+import type { Sandbox, SandboxRole } from '../src/sandbox/types.js';
 import {
   isFinal,
   type Diagnosis,
@@ -367,6 +367,9 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
         ...(options.gitCaBundle ? { gitCaBundle: options.gitCaBundle } : {}),
         patchMaxBytes: options.tasks.patchMaxBytes,
         ...(options.agent ? { agent: options.agent } : {}),
+        // The proof's fresh sandbox: a second one of this task from the same provider, waiting for
+        // capacity like the first (the work sandbox still holds its own meanwhile).
+        createProofSandbox: () => createSandbox(attempt, 'proof'),
       });
       if (result.outcome === 'fixed')
         options.metrics.taskFixed?.(result.fixers?.length ? result.fixers : result.fixer ? [result.fixer] : []);
@@ -397,13 +400,13 @@ export function createFixWorker(options: FixWorkerOptions): FixWorker {
    * wait is bounded, so a quota smaller than one sandbox fails the task with the quota's message.
    * The time guard is paused meanwhile: waiting for room is not the task's time.
    */
-  async function createSandbox(attempt: Attempt): Promise<Sandbox> {
+  async function createSandbox(attempt: Attempt, role: SandboxRole = 'work'): Promise<Sandbox> {
     const { taskId, timeoutSeconds, controller } = attempt;
     const maxWaitMs = (options.worker.capacityWaitMaxSeconds ?? DEFAULT_CAPACITY_WAIT_MAX_SECONDS) * 1000;
     const waitStarted = Date.now();
     for (;;) {
       try {
-        return await options.sandboxes.create({ taskId, timeoutSeconds, signal: controller.signal });
+        return await options.sandboxes.create({ taskId, timeoutSeconds, signal: controller.signal, role });
       } catch (err) {
         if (!(err instanceof CapacityError) || controller.signal.aborted) throw err;
         const waited = Date.now() - waitStarted;

@@ -15,6 +15,8 @@ export interface CaseResult {
   commandsMs: number;
   /** One run of the case's whole command: the passing run that proves a fix, else the reproduction. */
   commandRunMs: number;
+  /** The proof on a fresh checkout (its clone, patch, setup and run), for a task that got that far; else NaN. */
+  proofMs: number;
   reason: string | null;
   /** What the model fixer spent, when it ran (result.model). */
   model: ModelUsage | null;
@@ -179,6 +181,7 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   const falseFixes = results.filter((r) => r.falseFix !== null);
   const oneRound = fixed(results).filter((r) => r.fixers.length === 1);
   const oneRoundRatios = oneRound.map((r) => r.wallMs / r.commandRunMs);
+  const proofRatios = results.filter((r) => Number.isFinite(r.proofMs)).map((r) => r.proofMs / r.commandRunMs);
   console.log('\nsummary');
   console.log(
     `  overall fix rate          ${fixed(failing).length}/${failing.length} (${percent(fixed(failing).length, failing.length)})`,
@@ -196,6 +199,9 @@ export function printReport(results: CaseResult[], availableFixers: string[], to
   );
   console.log(
     `  one-round fixes x command median ${median(oneRoundRatios).toFixed(2)}, max ${oneRoundRatios.length ? Math.max(...oneRoundRatios).toFixed(2) : '-'} (aim <= 2.2; ${oneRound.length} fixes)`,
+  );
+  console.log(
+    `  proof cost x command      median ${median(proofRatios).toFixed(2)}, max ${proofRatios.length ? Math.max(...proofRatios).toFixed(2) : '-'} (fresh checkout: clone + patch + setup + run, over one run of the command; ${proofRatios.length} proofs)`,
   );
   console.log(
     `  model-needed cases        ${results.filter((r) => r.case.needsModel).length} (not_fixed without a model)`,

@@ -4,11 +4,12 @@
 // also run by an e2e test) call it; the tables are fix-report.ts's.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { FIXERS } from '../../src/fixer/fixers/index.js';
+import { contentPaths, judgePatch, parseUnifiedDiff } from '../../src/fixer/guard/index.js';
 import type { TaskRecord } from '../../src/task.js';
 import { scrubbedEnv } from '../lib/child-env.js';
 // The e2e tests' process runner and HTTP client: the same way of starting built ci-fixer processes.
@@ -16,7 +17,7 @@ import { startCiFixer, type CiFixerProcess } from '../../test/support/ci-fixer-p
 import { taskClient, TERMINAL } from '../../test/support/task-client.js';
 import { commitPatch } from '../lib/apply-patch.js';
 import { buildCase, kindOf, type BenchCase } from './corpus/index.js';
-import { noisyFiles, testFilesIn, type CaseResult } from './fix-report.js';
+import { noisyFiles, type CaseResult } from './fix-report.js';
 
 export interface BenchRunOptions {
   cases: readonly BenchCase[];
@@ -43,11 +44,27 @@ function sh(command: string, cwd: string, timeoutMs: number): Promise<number> {
   });
 }
 
-/** Why a `fixed` result is false, or null when its patch holds up on a clean copy. */
-async function falseFixReason(c: BenchCase, patch: string, scratch: string, timeoutMs: number): Promise<string | null> {
-  const tests = testFilesIn(patch);
-  if (tests.length > 0) return `patch touches test files: ${tests.join(', ')}`;
+/**
+ * Why a `fixed` result is false, or null when its patch holds up on a clean copy: the pipeline's
+ * own definition (src/fixer/guard/: the patch weakens nothing the check checks, test files
+ * included for the model), then the command on a clean copy with the patch.
+ */
+async function falseFixReason(
+  c: BenchCase,
+  patch: string,
+  fixers: readonly string[],
+  scratch: string,
+  timeoutMs: number,
+): Promise<string | null> {
   const clean = await buildCase(scratch, c);
+  const files = parseUnifiedDiff(patch);
+  const before = new Map<string, string | null>();
+  for (const file of contentPaths(files))
+    before.set(file, await readFile(path.join(clean.dir, file), 'utf8').catch(() => null));
+  const model = fixers.includes('model');
+  const refused = judgePatch(files, before, { command: c.command, testFiles: new Set(), model, protectTests: model });
+  if (refused.length > 0)
+    return `the patch weakens the check: ${refused.map((r) => `${r.path} [${r.rule}]`).join(', ')}`;
   try {
     // Committed, as CI checks a fix: `git diff --exit-code` in the command then sees a clean tree.
     await commitPatch(clean.dir, patch);
@@ -71,6 +88,10 @@ function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' 
   // its first step), else the reproduction.
   const runs = commands.filter((cmd) => cmd.command === c.command);
   const commandRunMs = (outcome === 'fixed' ? runs.at(-1) : runs[0])?.durationMs ?? NaN;
+  // The proof's commands come last, from its own clone on (the second clone of the task).
+  const clones = commands.flatMap((cmd, i) => (cmd.command.startsWith('git clone ') ? [i] : []));
+  const proofMs =
+    result?.proof && clones.length >= 2 ? commands.slice(clones[1]).reduce((sum, cmd) => sum + cmd.durationMs, 0) : NaN;
   const expectedFixers = [...(c.expect.fixers ?? [])].sort().join(',');
   const asExpected =
     outcome === c.expect.outcome && (c.expect.outcome !== 'fixed' || expectedFixers === [...fixers].sort().join(','));
@@ -84,6 +105,7 @@ function measure(c: BenchCase, record: TaskRecord): Omit<CaseResult, 'falseFix' 
     wallMs,
     commandsMs,
     commandRunMs,
+    proofMs,
     reason,
     model: result?.model ?? null,
   };
@@ -106,7 +128,7 @@ async function runCase(
   const measured = measure(c, record);
   const falseFix =
     measured.outcome === 'fixed'
-      ? await falseFixReason(c, record.result?.patch ?? '', path.join(root, 'clean'), timeout * 1000)
+      ? await falseFixReason(c, record.result?.patch ?? '', measured.fixers, path.join(root, 'clean'), timeout * 1000)
       : null;
   // What the task said last, for a reader to see why an outcome was not the expected one.
   const logTail = measured.asExpected

@@ -8,6 +8,7 @@ import {
   FAILURE_CATEGORIES,
   FIXER_NAMES,
   githubOriginSchema,
+  NOT_FIXED_CODES,
   OUTCOMES,
   TASK_PHASES,
   TASK_STATES,
@@ -121,6 +122,20 @@ const commandRecordSchema = z.object({
   timedOut: z.boolean(),
 });
 
+const proofSchema = z
+  .object({
+    sandbox: z.string().openapi({ description: 'The fresh sandbox the proof ran in.' }),
+    commit: z.string().openapi({ description: 'The commit checked out.' }),
+    patchSha256: z.string().openapi({ description: 'sha256 of the exact patch applied with `git apply --index`.' }),
+    command: z.string(),
+    exitCode: z.number().int(),
+    durationMs: z.number(),
+  })
+  .openapi('Proof', {
+    description:
+      'The whole original command run on a fresh checkout of the commit with exactly the patch: the only run that can make a task `fixed`.',
+  });
+
 const diagnosisSchema = z
   .object({
     tool: z
@@ -172,6 +187,11 @@ const fixResultSchema = z
     // Null when the failure did not reproduce.
     diagnosis: diagnosisSchema.nullable().optional(),
     reason: z.string().nullable().optional().openapi({ description: 'For `not_fixed`: why, in a sentence.' }),
+    reasonCode: z.enum(NOT_FIXED_CODES).nullable().optional().openapi({
+      description:
+        'For `not_fixed` after a candidate passed in the work sandbox: `proof_failed` (the command failed on a fresh checkout with exactly the patch) or `weakens_check` (the patch changes what the check checks).',
+    }),
+    proof: proofSchema.nullable().optional(),
     // Set when the model-backed fixer ran.
     model: modelUsageSchema.nullable().optional(),
     patch: z.string().openapi({ description: 'Unified git diff of the fix; empty unless the outcome is `fixed`.' }),

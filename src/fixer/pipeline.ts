@@ -1,21 +1,25 @@
 // The fix pipeline: clone -> reproduce and diagnose -> compose fixers round by round (each kept
 // only when it makes progress, checked by re-running from the failing step on a temporary commit
 // of the candidate, as CI checks a fix) -> the model fixer
-// when the tools are not enough -> prove it by running the whole original command -> patch.
-import { TaskError } from '../errors.js';
-import type { Diagnosis, FixResult, FixerName, ModelUsage, Outcome, PatchStats, TaskPhase } from '../task.js';
-import { modelBudgets } from './agent/pipeline-step.js';
+// when the tools are not enough -> the guard (a fix never weakens the check) -> the proof: the
+// whole original command on a fresh checkout with exactly the patch (proof/) -> patch.
+import type { FixResult, TaskPhase } from '../task.js';
+import { isTestFailure, modelBudgets } from './agent/pipeline-step.js';
 import { modelAllowed, runAgent, type CandidateCheck } from './compose/agent.js';
 import { composeFixers, type ComposeResult } from './compose/compose.js';
 import { FixFiles } from './compose/files.js';
-import { minimalPatch } from './compose/minimal-patch.js';
 import { CommandRuns } from './compose/runs.js';
 import { expandScripts } from './diagnosis/command-tools.js';
 import { namesTreeCheck } from './diagnosis/generated.js';
 import { applicableFixers } from './fixers/index.js';
 import { checkoutRepo, REPO_DIR } from './git.js';
 import { installGitCaBundle } from './git-ca.js';
+import { conclude, type End, type Finish } from './conclude.js';
+import { loadGuardExceptions } from './guard/apply.js';
+import { Proofs } from './proof/index.js';
+import { READ_MAX_BYTES } from '../sandbox/types.js';
 import { createCommandRunner, type CommandRunner } from './runner.js';
+import { runSetup } from './setup.js';
 import { shellQuote } from '../shared/shell.js';
 import { isManifest } from './steps/plan.js';
 import type { Failure, FixContext, Fixer, FixerContext, RunInRepo } from './types.js';
@@ -26,20 +30,12 @@ export type { FixContext } from './types.js';
 /** Repository files listed for diagnoses and the model (bounded for huge monorepos). */
 const MAX_FILES = 100_000;
 const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
-/** Time kept back after a minimising run, for the patch and the report. */
+/** Time kept back after a minimising run, for the proof, the patch and the report. */
 const AFFORD_MARGIN_MS = 30_000;
 
-interface Finish {
-  outcome: Outcome;
-  fixers?: FixerName[];
-  diagnosis?: Diagnosis | null;
-  reason?: string | null;
-  model?: ModelUsage | null;
-  patch?: { patch: string; truncated: boolean; stats?: PatchStats };
-}
-
 export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
-  const deadline = Date.now() + ctx.timeoutSeconds * 1000;
+  const startedMs = Date.now();
+  const deadline = startedMs + ctx.timeoutSeconds * 1000;
   const runner = createCommandRunner(ctx);
   const worktree = new Worktree(runner, ctx.sandbox);
   const setPhase = phaseSetter(ctx);
@@ -49,6 +45,8 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     fixers: f.fixers ?? [],
     diagnosis: f.diagnosis ?? null,
     reason: f.reason ?? null,
+    ...(f.reasonCode ? { reasonCode: f.reasonCode } : {}),
+    ...(f.proof ? { proof: f.proof } : {}),
     model: f.model ?? null,
     patch: f.patch?.patch ?? '',
     patchTruncated: f.patch?.truncated ?? false,
@@ -62,9 +60,10 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     ctx.gitCaBundle === undefined ? undefined : await installGitCaBundle(runner, ctx.sandbox, ctx.gitCaBundle);
   const sha = await checkoutRepo(runner, ctx.spec.repo, { token: ctx.gitToken, caInfo });
   ctx.log('system', `checked out ${ctx.spec.repo.ref} at ${sha}`);
+  const allow = await loadGuardExceptions(runner, ctx.sandbox, (text) => ctx.log('system', text));
 
   await setPhase('reproducing');
-  await runSetup(ctx, runner);
+  await runSetup(ctx.spec, runner);
   const files = await worktree.files(MAX_FILES);
   const scripts = await packageScripts(ctx);
   const runs = new CommandRuns({
@@ -89,9 +88,11 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
   const fixable = applicableFixers(failure, ctx.spec.fixers).length > 0 || modelAllowed(ctx);
   const fixFiles = new FixFiles(worktree, fixable ? await worktree.untracked() : new Set<string>(), pristine, fixable);
   const run: RunInRepo = (command, options) => runner.run(command, { ...options, cwd: REPO_DIR });
+  const remainingSeconds = () => ctx.timeoutSeconds - (Date.now() - startedMs) / 1000;
+  const proofs = new Proofs(ctx, sha, remainingSeconds, runner.commands);
   // Every file a diagnosis names: part of what the fix is about, never minimised away.
   const named = new Set(diagnosis.locations.map((l) => l.path));
-  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase, named });
+  const composed = await fixRounds(ctx, failure, { runner, runs, worktree, fixFiles, setPhase, proofs, named });
   const check: CandidateCheck = (verify) => fixFiles.check(verify, false);
   const end =
     composed.passed || !modelAllowed(ctx)
@@ -104,6 +105,7 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
           repoDir: REPO_DIR,
           runner,
           check,
+          allow,
         });
 
   // One more run of the whole command fits when twice its last duration, and a margin, are left.
@@ -111,7 +113,24 @@ export async function runFixPipeline(ctx: FixContext): Promise<FixResult> {
     const last = runner.commands.filter((c) => c.command === ctx.spec.command).at(-1)?.durationMs ?? 0;
     return deadline - Date.now() > 2 * last + AFFORD_MARGIN_MS;
   };
-  return conclude({ ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable });
+  return conclude({
+    ctx,
+    worktree,
+    fixFiles,
+    named,
+    affordable,
+    runs,
+    composed,
+    end,
+    diagnosis,
+    result,
+    sha,
+    proofs,
+    setPhase,
+    runner,
+    allow,
+    testFailure: isTestFailure(composed.failure ?? failure),
+  });
 }
 
 /** The tools' rounds (compose/): each fixer's change checked as a commit, then kept or reverted. */
@@ -124,6 +143,7 @@ function fixRounds(
     worktree: Worktree;
     fixFiles: FixFiles;
     setPhase: (phase: TaskPhase) => Promise<void>;
+    proofs: Proofs;
     /** Collects the files each round's diagnosis names. */
     named: Set<string>;
   },
@@ -144,87 +164,16 @@ function fixRounds(
     revert: () => fixFiles.revert(),
     recheck: (current) =>
       fixFiles.check(() => runs.from(current, async () => (await worktree.changedFiles(before)).some(isManifest))),
-    verify: () => fixFiles.check(() => runs.whole()),
+    // The whole command after the checked steps pass: the proof on a fresh checkout, in place of a
+    // run in this sandbox. Only when it fails does this sandbox run it, for the next round's failure
+    // (a pass here then is a pass only this sandbox's state gives: the verdict is the proof's).
+    verify: async () => {
+      const proof = await deps.proofs.prove(await worktree.patchBytes(before, READ_MAX_BYTES + 1));
+      return proof.passed ? null : fixFiles.check(() => runs.whole());
+    },
     setPhase: deps.setPhase,
     log: (text) => ctx.log('system', text),
   });
-}
-
-interface End {
-  passed: boolean;
-  fixers: FixerName[];
-  reason: string | null;
-  model: ModelUsage | null;
-}
-
-/** The outcome: fixed only with a passing whole command and a patch; a pass with no change is a flaky failure. */
-async function conclude(c: {
-  ctx: FixContext;
-  worktree: Worktree;
-  fixFiles: FixFiles;
-  named: ReadonlySet<string>;
-  affordable: () => boolean;
-  runs: CommandRuns;
-  composed: ComposeResult;
-  end: End;
-  diagnosis: Diagnosis;
-  result: (f: Finish) => FixResult;
-}): Promise<FixResult> {
-  const { ctx, worktree, fixFiles, named, runs, composed, end, diagnosis, result, affordable } = c;
-  if (end.passed) {
-    const patch = await minimalPatch({
-      worktree,
-      fixFiles,
-      runs,
-      named,
-      fixers: end.fixers,
-      maxBytes: ctx.patchMaxBytes,
-      affordable,
-      log: (text) => ctx.log('system', text),
-    });
-    if (patch.patch === '') {
-      // It passes with nothing changed: the original failure was flaky, not fixed by us.
-      ctx.log('system', 'the command passed with nothing changed: failure not reproducible');
-      return result({ outcome: 'not_reproduced', diagnosis, model: end.model });
-    }
-    const { files, added, removed } = patch.stats;
-    ctx.log(
-      'system',
-      `fixed by ${end.fixers.join(', ')}: ${files} file(s), +${added} -${removed}${patch.truncated ? ` (patch cut at ${ctx.patchMaxBytes} bytes)` : ''}`,
-    );
-    return result({ outcome: 'fixed', fixers: end.fixers, diagnosis, model: end.model, patch });
-  }
-  if (
-    end.fixers.length === 0 &&
-    end.model === null &&
-    (composed.unchanged || mayBeFlaky(diagnosis)) &&
-    (await rerunPasses(ctx, runs))
-  ) {
-    // Nothing was changed and the command now passes: a re-run was all it needed.
-    ctx.log('system', 'the command passed on a re-run with nothing changed: failure not reproducible (flaky)');
-    return result({
-      outcome: 'not_reproduced',
-      diagnosis,
-      reason: 'the command failed once and passed on a re-run with nothing changed: a flaky failure',
-    });
-  }
-  const reason = end.reason ?? 'the command still fails';
-  ctx.log('system', `not fixed: ${reason}`);
-  return result({ outcome: 'not_fixed', diagnosis, reason, model: end.model });
-}
-
-/**
- * Failures no tool recognises and failing tests are what flakes (a race, a network blip, a cold
- * cache): one re-run on the unchanged tree tells a flaky failure from a real one. Formatters,
- * linters and type checkers are deterministic and are not re-run.
- */
-function mayBeFlaky(diagnosis: Diagnosis): boolean {
-  return diagnosis.category === 'test' || diagnosis.category === 'unknown';
-}
-
-async function rerunPasses(ctx: FixContext, runs: CommandRuns): Promise<boolean> {
-  ctx.log('system', 'nothing fixed it and nothing changed: re-running the command once to rule out a flaky failure');
-  return (await runs.whole()) === null;
 }
 
 /** The model fixer on the tree the tools left; the pipeline's own run of the whole command decides. */
@@ -238,8 +187,9 @@ async function afterModel(
   if (budgets === null) return { passed: false, fixers: composed.kept, reason: composed.reason, model: null };
   await setPhase('fixing');
   const agent = await runAgent(ctx, { ...deps, budgets });
-  await setPhase('verifying');
-  const passed = (await deps.check(() => deps.runs.whole())) === null;
+  // The agent's last verify() ran the whole command on the candidate the patch is made of; the
+  // proof on a fresh checkout replaces a second run of it here.
+  const passed = agent.passed;
   return passed
     ? { passed, fixers: [...composed.kept, 'model'], reason: null, model: agent.usage }
     : { passed, fixers: composed.kept, reason: agent.text, model: agent.usage };
@@ -253,15 +203,6 @@ function phaseSetter(ctx: FixContext): (phase: TaskPhase) => Promise<void> {
     last = phase;
     await ctx.setPhase(phase);
   };
-}
-
-/** Install steps from the repository's .ci-fixer.yml: a failing one is the task's error, not a failure to fix. */
-async function runSetup(ctx: FixContext, runner: CommandRunner): Promise<void> {
-  for (const [index, step] of (ctx.spec.setup ?? []).entries()) {
-    const setup = await runner.run(step, { cwd: REPO_DIR });
-    if (setup.exitCode !== 0)
-      throw new TaskError('setup_failed', `setup step ${index + 1} failed with exit code ${setup.exitCode}: ${step}`);
-  }
 }
 
 /** The root package.json's scripts, to see through `npm run X` in a diagnosis. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TaskError } from '../errors.js';
 import { shellQuote } from '../shared/shell.js';
 import { commandSchema, type FixerName, fixersSchema, timeoutSecondsSchema } from '../task.js';
+import { GUARD_RULES } from './guard/index.js';
 
 export const CI_FIXER_FILE = '.ci-fixer.yml';
 
@@ -28,6 +29,26 @@ const modelSettingsSchema = z.union([
 ]);
 export type RepoModelSettings = z.infer<typeof modelSettingsSchema>;
 
+// ---- the guard's named exceptions (`guard: { allow: [...] }`): read only from the repository's
+// default branch by the pipeline (src/fixer/guard/exceptions.ts), never from a task or a fork. ----
+const guardSettingsSchema = z
+  .object({
+    allow: z
+      .array(
+        z
+          .object({
+            path: z.string().trim().min(1).max(512),
+            rule: z.enum(GUARD_RULES).optional(),
+            why: z.string().max(1000).optional(),
+          })
+          .strict(),
+      )
+      .max(100)
+      .optional(),
+  })
+  .strict();
+export type RepoGuardSettings = z.infer<typeof guardSettingsSchema>;
+
 /** The schema of .ci-fixer.yml. Every key is optional; unknown keys are refused (typos). */
 export const ciFixerFileSchema = z
   .object({
@@ -36,6 +57,7 @@ export const ciFixerFileSchema = z
     timeoutSeconds: timeoutSecondsSchema.optional(),
     setup: z.union([command, z.array(command).max(20)]).optional(),
     model: modelSettingsSchema.optional(),
+    guard: guardSettingsSchema.optional(),
   })
   .strict();
 
@@ -45,6 +67,7 @@ export interface CiFixerFile {
   timeoutSeconds?: number;
   setup?: string[];
   model?: RepoModelSettings;
+  guard?: RepoGuardSettings;
 }
 
 function invalid(line: number, message: string): TaskError {

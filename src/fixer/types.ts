@@ -1,5 +1,6 @@
 import type { Sandbox } from '../sandbox/types.js';
 import type { CommandRecord, Diagnosis, FixerName, LogStream, ModelUsage, TaskPhase, TaskSpec } from '../task.js';
+import type { GuardException } from './guard/index.js';
 // A command's options and result (the runner, runner.ts, is the one implementation).
 export interface RunOptions {
   /** Relative to the sandbox workdir. */
@@ -47,6 +48,11 @@ export interface FixContext {
   patchMaxBytes: number;
   /** The model-backed fixer, when one is configured (LLM_BASE_URL); tried after the tools. */
   agent?: FixAgent;
+  /**
+   * A new sandbox from the same provider (role `proof`) for the proof on a fresh checkout
+   * (src/fixer/proof/); the proof disposes it. Only its run can make a task `fixed`.
+   */
+  createProofSandbox(): Promise<Sandbox>;
 }
 
 /** A failing run of the task's command (or of its failing step), as the fixers see it. */
@@ -134,6 +140,8 @@ export interface AgentContext {
   repoDir: string;
   /** Refuse edits to test files (on by default for test failures). */
   protectTests: boolean;
+  /** The repository's named exceptions to the guard (src/fixer/guard/), from its default branch. */
+  guardAllow?: readonly GuardException[];
   budgets: AgentBudgets;
   log(text: string): void;
   signal: AbortSignal;

@@ -24,7 +24,7 @@ export const MAX_UNTRACKED_FILES = 20_000;
 /** Bound on the list's bytes: MAX_UNTRACKED_FILES paths of a generous average length. */
 const UNTRACKED_LIST_MAX_BYTES = MAX_UNTRACKED_FILES * 256;
 /** The temporary candidate commits' author and committer: fixed, so no host or repository config matters. */
-const CANDIDATE_IDENTITY = {
+export const CANDIDATE_IDENTITY = {
   GIT_AUTHOR_NAME: 'ci-fixer',
   GIT_AUTHOR_EMAIL: 'ci-fixer@localhost.invalid',
   GIT_AUTHOR_DATE: '1700000000 +0000',
@@ -33,6 +33,7 @@ const CANDIDATE_IDENTITY = {
   GIT_COMMITTER_DATE: '1700000000 +0000',
 };
 const S = `../${SCRATCH_DIR}`;
+const STATUS_MAX = 2000;
 
 export interface CappedPatch {
   patch: string;
@@ -253,6 +254,12 @@ export class Worktree {
     await this.restore(before);
   }
 
+  /** useTree() of a tree that passed its check: the patch and the proof are made of it from now on. */
+  async useProvenTree(tree: string, before: Set<string>): Promise<void> {
+    await this.useTree(tree, before);
+    this.checked = tree;
+  }
+
   /** The unified diff from the checkout to `tree`, capped, with its size. */
   async diffOf(tree: string, maxBytes: number): Promise<CappedPatch> {
     const range = `HEAD ${treeish(tree)}`;
@@ -267,6 +274,22 @@ export class Worktree {
    */
   async patch(before: Set<string>, maxBytes: number): Promise<CappedPatch> {
     if (this.checked !== null) return this.diffOf(this.checked, maxBytes);
+    await this.writeWorkingDiff(before);
+    return this.readPatch('HEAD', maxBytes);
+  }
+
+  /** The same diff as patch(), as bytes, at most `maxBytes` of its head (what the proof applies). */
+  async patchBytes(before: Set<string>, maxBytes: number): Promise<Buffer> {
+    if (this.checked !== null) {
+      await this.mustRun(
+        `git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD ${treeish(this.checked)} > ${S}/patch.diff`,
+      );
+    } else await this.writeWorkingDiff(before);
+    return this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes);
+  }
+
+  /** The working tree's diff against HEAD, new files included, into the scratch patch.diff. */
+  private async writeWorkingDiff(before: Set<string>): Promise<void> {
     const added = await this.addedSince(before);
     if (added.length > 0) {
       await this.sandbox.writeFile(`${SCRATCH_DIR}/added`, added.join('\0'));
@@ -276,7 +299,6 @@ export class Worktree {
       });
     }
     await this.mustRun(`git -c core.quotePath=false diff --no-color --no-ext-diff --binary HEAD > ${S}/patch.diff`);
-    return this.readPatch('HEAD', maxBytes);
   }
 
   private async readPatch(range: string, maxBytes: number): Promise<CappedPatch> {
@@ -284,6 +306,18 @@ export class Worktree {
     const stats = parseShortstat((await this.sandbox.readFile(`${SCRATCH_DIR}/patch.stat`)).toString('utf8'));
     // One byte past the cap is enough for capPatch to see that it must cut.
     return { ...capPatch(await this.sandbox.readFile(`${SCRATCH_DIR}/patch.diff`, maxBytes + 1), maxBytes), stats };
+  }
+
+  /**
+   * `git status --ignored --porcelain` entries ("!! .seen", "?? out/"), folders collapsed, at most
+   * STATUS_MAX: what a failed proof compares between the work sandbox and the fresh checkout.
+   */
+  async status(): Promise<string[]> {
+    await this.mustRun(
+      `git -c core.quotePath=false status --ignored --porcelain -z | head -z -n ${STATUS_MAX} > ${S}/status`,
+    );
+    const text = (await this.sandbox.readFile(`${SCRATCH_DIR}/status`)).toString('utf8');
+    return text.split('\0').filter((entry) => entry.length > 3);
   }
 
   private async mustRun(command: string, env?: Record<string, string>, label?: string): Promise<void> {

@@ -87,7 +87,7 @@ export function checkOutput(
   if (r?.outcome === 'fixed' && r.patchStats) lines.push(`**Patch:** ${patchSize(r.patchStats)}`);
   // The model's own lines carry its summary and the same proof.
   lines.push(...modelReportLines(r));
-  if (r?.outcome === 'fixed' && !r.model) lines.push('Verified by re-running the command on the fixed tree.');
+  if (r?.outcome === 'fixed' && !r.model) lines.push(verifiedLine(r));
   if (outcome.spec.command !== undefined)
     lines.push(`**Command** (from ${outcome.spec.commandSource ?? 'request'}): ${cell(outcome.spec.command)}`);
   if (outcome.error) lines.push(`**Error:** ${outcome.error.code}: ${outcome.error.message}`);
@@ -152,9 +152,7 @@ export function pullRequestBody(taskUrl: string, origin: GitHubOrigin, result: F
       `and fixed it with **${fixerNames(result)}**; the command passed after the change.`,
       ...(result.diagnosis ? ['', `Diagnosis: ${result.diagnosis.summary}`] : []),
       ...(result.patchStats ? ['', `Patch: ${patchSize(result.patchStats)}`] : []),
-      ...(result.model
-        ? ['', ...modelReportLines(result)]
-        : ['', 'Verified: ci-fixer re-ran the command on the fixed tree and it passed.']),
+      ...(result.model ? ['', ...modelReportLines(result)] : ['', verifiedLine(result)]),
       '',
       `Task: ${taskUrl}`,
     ].join('\n'),
@@ -194,6 +192,17 @@ export function modelReportLines(result: FixResult | null): string[] {
     lines.push(
       `**Model's summary:** ${model.summary.replace(/\s+/g, ' ').trim().slice(0, 1000).replace(/@/g, '@\u200b')}`,
     );
-  if (result.outcome === 'fixed') lines.push('**Verified** by re-running the command: it passed on the fixed tree.');
+  if (result.outcome === 'fixed') lines.push(verifiedLine(result));
   return lines;
+}
+
+/**
+ * What made it `fixed`: the proof, the whole command on a fresh checkout of the commit with exactly
+ * the patch. A result from before the proof existed says what was done then.
+ */
+export function verifiedLine(result: FixResult): string {
+  const proof = result.proof;
+  if (!proof) return 'Verified by re-running the command on the fixed tree.';
+  const command = proof.command.split('\n', 1)[0] ?? '';
+  return `Verified on a fresh checkout of ${proof.commit}: \`${command.replace(/`/g, "'")}\` exited ${proof.exitCode}.`;
 }

@@ -1,6 +1,8 @@
 // One command of the local sandbox: `sh -c` in its own process group, output streamed line by
 // line, and a guarantee that nothing in the group outlives its time bound.
 import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { ExecOptions } from './types.js';
 import { LineSplitter } from './line-splitter.js';
@@ -51,6 +53,43 @@ const CLOSE_WAIT_MS = 2000;
 /** setTimeout fires immediately above this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Every command's processes carry this variable (a fresh value per command): one that left the
+ * group (`setsid`, a daemon's double fork) still inherits it, and is found by it in /proc.
+ */
+export const EXEC_MARKER_ENV = 'CI_FIXER_SANDBOX_EXEC';
+
+/**
+ * SIGKILLs every process of this user whose environment holds `marker` (Linux /proc; elsewhere a
+ * no-op). A process that clears its own environment escapes this; the Kubernetes driver's pod
+ * boundary has no such gap.
+ */
+export async function killMarked(marker: string): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return 0;
+  }
+  const needle = Buffer.from(`\0${marker}\0`);
+  let killed = 0;
+  await Promise.all(
+    entries
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+      .map(async (name) => {
+        const environ = await readFile(`/proc/${name}/environ`).catch(() => null);
+        if (environ === null || !Buffer.concat([Buffer.from([0]), environ]).includes(needle)) return;
+        try {
+          process.kill(Number(name), 'SIGKILL');
+          killed++;
+        } catch {
+          // Gone already, or not ours.
+        }
+      }),
+  );
+  return killed;
+}
+
 export async function probeTimeoutBackstop(): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('timeout', ['-s', 'KILL', '5s', 'sh', '-c', 'exit 0'], { timeout: 5000 }, (err) => resolve(err === null));
@@ -75,9 +114,10 @@ export function startProcessGroup(spec: ProcessSpec): RunningProcess {
     : ['sh', '-c', spec.command];
   // detached: the child calls setsid(), so its pid is the id of a new process group that every
   // descendant joins unless it deliberately leaves; killing -pid reaches them all.
+  const marker = `${EXEC_MARKER_ENV}=${randomUUID()}`;
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: spec.cwd,
-    env: spec.env,
+    env: { ...spec.env, [EXEC_MARKER_ENV]: marker.slice(EXEC_MARKER_ENV.length + 1) },
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -86,6 +126,7 @@ export function startProcessGroup(spec: ProcessSpec): RunningProcess {
   let graceTimer: NodeJS.Timeout | undefined;
   let closeTimer: NodeJS.Timeout | undefined;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let sweep: Promise<unknown> = Promise.resolve();
 
   const killGroup = (signal: NodeJS.Signals): void => {
     if (child.pid === undefined) return;
@@ -139,16 +180,19 @@ export function startProcessGroup(spec: ProcessSpec): RunningProcess {
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      // Whatever the command left running in its group (background jobs, daemons) goes with it.
+      // Whatever the command left running in its group (background jobs, daemons) goes with it,
+      // and so does anything that left the group (setsid) but still carries the command's marker.
       killGroup('SIGKILL');
+      sweep = killMarked(marker);
       clearTimeout(graceTimer);
       closeTimer = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
       }, CLOSE_WAIT_MS);
     });
-    child.on('close', () => {
+    child.on('close', async () => {
       if (exited === undefined) return;
+      await sweep.catch(() => undefined);
       cleanup();
       const durationMs = Math.round(performance.now() - started);
       const exitCode = exitCodeOf(exited.code, exited.signal);

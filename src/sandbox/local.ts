@@ -2,7 +2,7 @@
 // run as child processes of the worker, as the worker's user. There is NO isolation: a command can
 // read and write anything the worker can. It exists for development and single-tenant use, and
 // says so at startup.
-import { chmod, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_DOCS } from '../config.js';
@@ -34,6 +34,8 @@ export interface LocalSandboxProviderOptions {
 }
 
 const DEFAULT_KILL_GRACE_MS = 3000;
+/** A proof sandbox's HOME, in its workdir (beside the checkout, never inside it). */
+const PROOF_HOME = '.home';
 const OWN_SETTINGS = new Set(CONFIG_DOCS.map((doc) => doc.name));
 
 /** The host environment minus what belongs to ci-fixer itself rather than to the task. */
@@ -46,6 +48,41 @@ export function sandboxBaseEnv(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
       continue;
     env[key] = value;
   }
+  return env;
+}
+
+/**
+ * Where tools keep downloads and toolchains under a HOME, as (variable, path under HOME). A proof
+ * sandbox's fresh HOME would lose them (a cold module cache, no rustup toolchain), so they stay
+ * pinned to the host's: they hold content-addressed downloads and installed toolchains, not
+ * configuration. Everything else in the host HOME (~/.npmrc, ~/.gitconfig, ~/.config/...) is out.
+ */
+const TOOL_CACHES: ReadonlyArray<readonly [string, string]> = [
+  ['RUSTUP_HOME', '.rustup'],
+  ['CARGO_HOME', '.cargo'],
+  ['GOPATH', 'go'],
+  ['GOMODCACHE', 'go/pkg/mod'],
+  ['GOCACHE', '.cache/go-build'],
+  ['npm_config_cache', '.npm'],
+  ['PIP_CACHE_DIR', '.cache/pip'],
+];
+/** Per-user configuration locations that would bring the host's settings back in. */
+const USER_CONFIG =
+  /^(?:XDG_(?:CONFIG|DATA|STATE|CACHE)_HOME|npm_config_userconfig|NPM_CONFIG_USERCONFIG|GIT_CONFIG_GLOBAL|PIP_CONFIG_FILE|PYTHONUSERBASE)$/;
+
+/**
+ * The environment of a proof sandbox (SandboxRequest.role 'proof'): the base environment with a
+ * new, empty HOME inside the sandbox and no per-user configuration, so a pass can not rest on a
+ * file the work sandbox's runs (or the worker's own HOME) left there.
+ */
+export function proofEnv(base: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(base)) if (!USER_CONFIG.test(key)) env[key] = value;
+  const hostHome = base.HOME;
+  if (hostHome !== undefined && hostHome !== '') {
+    for (const [name, sub] of TOOL_CACHES) env[name] ??= path.join(hostHome, sub);
+  }
+  env.HOME = home;
   return env;
 }
 
@@ -181,8 +218,10 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
       let workdir: string;
       try {
         const parent = options.baseDir ?? os.tmpdir();
-        workdir = await realpath(await mkdtemp(path.join(parent, `ci-fixer-${safeName(request.taskId)}-`)));
+        const role = request.role === 'proof' ? '-proof' : '';
+        workdir = await realpath(await mkdtemp(path.join(parent, `ci-fixer-${safeName(request.taskId)}${role}-`)));
         await chmod(workdir, 0o700);
+        if (request.role === 'proof') await mkdir(path.join(workdir, PROOF_HOME));
       } catch (err) {
         throw new InfrastructureError('sandbox_create_failed', 'could not create local sandbox directory', {
           cause: err,
@@ -190,7 +229,7 @@ export function createLocalSandboxProvider(options: LocalSandboxProviderOptions)
       }
       const sandbox = new LocalSandbox({
         workdir,
-        baseEnv,
+        baseEnv: request.role === 'proof' ? proofEnv(baseEnv, path.join(workdir, PROOF_HOME)) : baseEnv,
         killGraceMs,
         backstop,
         onDisposed: (s) => open.delete(s),

@@ -43,8 +43,17 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
+/**
+ * What a sandbox is for. `work`: the task's own sandbox, where the failure is reproduced and fixed.
+ * `proof`: a second, fresh one for the same task, where the final patch is verified on a clean
+ * checkout (src/fixer/proof.ts); nothing the work sandbox's runs left behind can reach it.
+ */
+export type SandboxRole = 'work' | 'proof';
+
 export interface SandboxRequest {
   taskId: string;
+  /** Default `work`. */
+  role?: SandboxRole;
   /** The task's own time bound; drivers derive deadlines from it. */
   timeoutSeconds: number;
   signal?: AbortSignal;

@@ -64,11 +64,14 @@ describe('composition of fixers', () => {
       const commands = result.commands.map((c) => c.command);
       expect(commands).toContain('npx eslint --fix .');
       expect(commands).toContain('npx prettier --write .');
-      // Between rounds only the failing step re-ran; the last run of the whole command is the proof.
+      // Between rounds only the failing step re-ran; the last run of the whole command is the proof,
+      // on a fresh checkout (in place of a run in the work sandbox), and the patch is taken after it.
       expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(1);
       const wholeRuns = result.commands.filter((c) => c.command === fixture.command);
       expect(wholeRuns.map((c) => c.exitCode)).toEqual([1, 1, 0]);
       expect(commands.at(-1)).toMatch(/^git .*diff/);
+      expect(result.proof).toMatchObject({ command: fixture.command, exitCode: 0 });
+      expect(commands.filter((c) => c.startsWith('git clone '))).toHaveLength(2);
 
       const check = path.join(await fixtures.tempDir('compose-check'), 'clone');
       expect((await sh(`git clone --quiet ${fixture.url} ${check}`, process.cwd())).code).toBe(0);

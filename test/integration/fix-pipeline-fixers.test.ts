@@ -14,7 +14,9 @@ describe('fixers', () => {
     expect(run.result!.commands.map((c) => c.command)).toContain('npx eslint --fix .');
     expect(run.result!.patch).toContain('+let count = 1;');
     expect(run.result!.patch).toContain('+const unchanged = 2;');
-    expect(run.result!.commands.at(-1)?.command).toMatch(/^git .*diff/);
+    // The last command is the proof: the whole command on a fresh checkout with the patch.
+    expect(run.result!.commands.at(-1)).toMatchObject({ command: 'npx eslint .', exitCode: 0 });
+    expect(run.result!.proof).toMatchObject({ command: 'npx eslint .', exitCode: 0 });
   });
 
   it('npm install --package-lock-only brings the lock file back in sync for npm ci', async () => {

@@ -1,5 +1,6 @@
 // The pipeline end to end on real fixture repositories: fixed (prettier), not_fixed,
 // not_reproduced, and a task that runs out of time or is cancelled.
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,17 @@ describe('fix pipeline outcomes', () => {
     expect(run.phases).toEqual(['cloning', 'reproducing', 'fixing', 'verifying']);
     const commands = result.commands.map((c) => c.command);
     expect(commands[0]).toBe(`git clone --no-checkout --quiet -- ${repo.url} repo`);
-    expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(2);
+    // Reproduce, the recheck after prettier, and the proof on a fresh checkout.
+    expect(commands.filter((c) => c === 'npx prettier --check .')).toHaveLength(3);
+    expect(commands.filter((c) => c === `git clone --no-checkout --quiet -- ${repo.url} repo`)).toHaveLength(2);
+    expect(commands).toContain('git apply --index (the patch, exactly)');
+    expect(result.proof).toMatchObject({
+      commit: repo.commit,
+      command: 'npx prettier --check .',
+      exitCode: 0,
+      patchSha256: createHash('sha256').update(result.patch).digest('hex'),
+    });
+    expect(result.proof?.sandbox).toMatch(/^local:ci-fixer-.*-proof-/);
     expect(commands).toContain('npx prettier --write .');
     expect(result.commands.filter((c) => c.timedOut)).toEqual([]);
     // Output of each command went to the log as it ran.

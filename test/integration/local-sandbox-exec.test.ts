@@ -123,4 +123,40 @@ describe('local sandbox exec', () => {
     const pid = Number((await log.waitFor(/^bg (\d+)$/))[1]);
     await waitUntil(() => processGone(pid), `background pid ${pid} to exit`);
   });
+
+  it('kills what left the group (setsid) too, so nothing a command started outlives it', async () => {
+    const log = new LineLog();
+    const result = await sandbox.exec(
+      'setsid sleep 303 > /dev/null 2>&1 < /dev/null & sleep 0.2; pgrep -n -f "^sleep 303$" | sed "s/^/escaped /"',
+      {
+        ...T,
+        onOutput: log.onOutput,
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    const pid = Number((await log.waitFor(/^escaped (\d+)$/))[1]);
+    // SIGKILLed before exec returned; the kernel takes a moment to finish it off.
+    await waitUntil(() => processGone(pid), `escaped pid ${pid} to exit`);
+  });
+
+  it('gives a proof sandbox a fresh, empty HOME and no per-user config, keeping the tool caches', async () => {
+    const proof = await provider.create({ taskId: 'exec-test', timeoutSeconds: 600, role: 'proof' });
+    try {
+      const log = new LineLog();
+      const result = await proof.exec(
+        'echo "home=$HOME"; ls -A "$HOME" | wc -l | sed "s/^/entries=/"; echo "xdg=$(printenv XDG_CONFIG_HOME || echo unset)"; echo "from=$FROM_HOST"; echo "npmcache=$npm_config_cache"',
+        { ...T, onOutput: log.onOutput },
+      );
+      expect(result.exitCode).toBe(0);
+      const text = log.lines.map((l) => l.line).join('\n');
+      expect(text).toContain(`home=${proof.workdir}/.home`);
+      expect(text).toMatch(/entries=\s*0/);
+      expect(text).toContain('xdg=unset');
+      expect(text).toContain('from=host-value');
+      expect(text).toContain(`npmcache=${process.env.npm_config_cache ?? `${process.env.HOME}/.npm`}`);
+      expect(proof.workdir).not.toBe(sandbox.workdir);
+    } finally {
+      await proof.dispose();
+    }
+  });
 });

@@ -57,6 +57,12 @@ describe('worker with the kubernetes sandbox driver', () => {
     expect(task.result?.patch).toMatch(/^diff --git/m);
     const logs = await stack.store.readLog(id, 0, 10_000);
     expect(logs.lines.some((l) => l.text === 'sandbox ready (kubernetes)')).toBe(true);
+    // Proven in a second Job of the task, on a fresh checkout of the same commit.
+    expect(task.result?.proof).toMatchObject({ command: spec.command, exitCode: 0 });
+    expect(task.result?.proof?.sandbox).toMatch(/^kubernetes:.*-p$/);
+    expect(logs.lines.some((l) => /^proof: a fresh checkout of [0-9a-f]{40} in kubernetes:.*-p$/.test(l.text))).toBe(
+      true,
+    );
     expect((await sandboxJobs(ns.name)).filter((j) => j.taskId === id)).toEqual([]);
   });
 

@@ -46,6 +46,8 @@ export async function runPipeline(
     setPhase: async (phase) => void phases.push(phase),
     signal: new AbortController().signal,
     patchMaxBytes: 1024 * 1024,
+    // The proof's fresh sandbox: a new one from the same provider, as the worker makes it.
+    createProofSandbox: () => provider.create({ taskId, timeoutSeconds, role: 'proof' }),
     ...overrides,
   };
   try {
@@ -71,6 +73,7 @@ export async function checkedOutWorktree(
     setPhase: async () => undefined,
     signal: new AbortController().signal,
     patchMaxBytes: 1 << 20,
+    createProofSandbox: () => provider.create({ taskId: `${taskId}-proof`, timeoutSeconds: 120, role: 'proof' }),
   });
   const worktree = new Worktree(runner, sandbox);
   await worktree.prepare();

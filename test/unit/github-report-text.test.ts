@@ -38,6 +38,14 @@ const FIXED: FixResult = {
     { command: 'npx prettier --write .', exitCode: 0, durationMs: 900, timedOut: false },
     { command: 'npx prettier --check .', exitCode: 0, durationMs: 800, timedOut: false },
   ],
+  proof: {
+    sandbox: 'kubernetes:ci-fixer-sandboxes/ci-fixer-sandbox-t-proof',
+    commit: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+    patchSha256: 'a'.repeat(64),
+    command: 'npx prettier --check .',
+    exitCode: 0,
+    durationMs: 800,
+  },
 };
 const outcome = (patch: Partial<TaskOutcome>): TaskOutcome => ({
   state: 'succeeded',
@@ -138,7 +146,9 @@ describe('GitHub report text', () => {
     expect(fixed.summary).toContain(
       '**Diagnosis:** eslint failed in lib/option.js:12 (lint), at step 1: `npx eslint .`',
     );
-    expect(fixed.summary).toContain('Verified by re-running the command');
+    expect(fixed.summary).toContain(
+      'Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `npx prettier --check .` exited 0.',
+    );
     expect(fixed.summary).not.toContain('```text');
     expect(commitMessage('t', ORIGIN, both, spec.command).split('\n')[0]).toBe(
       'ci-fixer: fix "lint" with eslint, prettier',
@@ -146,7 +156,7 @@ describe('GitHub report text', () => {
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('fixed it with **eslint, prettier**');
     expect(pullRequestBody('/t', ORIGIN, both)).toContain('Diagnosis: eslint failed in lib/option.js:12 (lint)');
     expect(pullRequestBody('/t', ORIGIN, both)).toContain(
-      'Verified: ci-fixer re-ran the command on the fixed tree and it passed.',
+      'Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `npx prettier --check .` exited 0.',
     );
     expect(commentBody('/t', ORIGIN, both, null)).toContain('with **eslint, prettier**.');
 

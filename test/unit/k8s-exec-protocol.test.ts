@@ -157,6 +157,16 @@ describe('exec wrapper', () => {
   });
 });
 
+describe('exec wrapper cleanup', () => {
+  it('kills what the command left running in its group when it returns', async () => {
+    const result = runWrapper({ command: 'sleep 300 > /dev/null 2>&1 & echo "bg $!"' });
+    expect(result.status).toBe(0);
+    const pid = Number(/^bg (\d+)$/m.exec(result.stdout.toString())?.[1]);
+    expect(pid).toBeGreaterThan(1);
+    await until(`background pid ${pid} to be killed`, () => !alive(pid), 5_000);
+  });
+});
+
 describe('file transfer commands', () => {
   const dir = path.join(root, 'files');
 

@@ -47,6 +47,17 @@ describe('sandbox Job names and labels', () => {
     );
   });
 
+  it("gives a task's proof sandbox a Job of its own, beside the work sandbox's, for the same task", () => {
+    const proof = buildSandboxJob({ ...params, role: 'proof' });
+    expect(proof.metadata?.name).toBe(`ci-fixer-sandbox-${params.taskId}-p`);
+    expect(proof.metadata?.name).not.toBe(buildSandboxJob(params).metadata?.name);
+    expect(proof.metadata?.annotations?.['ci-fixer.dev/task-id']).toBe(params.taskId);
+    const long = buildSandboxJob({ ...params, taskId: 'x'.repeat(60), role: 'proof' }).metadata?.name ?? '';
+    expect(long.length).toBeLessThanOrEqual(57);
+    expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(long).not.toBe(buildSandboxJob({ ...params, taskId: 'x'.repeat(60) }).metadata?.name);
+  });
+
   it('makes a valid, distinct DNS name of any task id, short enough for pod name suffixes', () => {
     const ids = ['UPPER-case', 'with spaces/and:colons', 'x'.repeat(200), 'x'.repeat(201), '---', 'émoji🙂', 'a'];
     const names = ids.map(jobNameForTask);

@@ -34,6 +34,14 @@ const FIXED: FixResult = {
   patch: 'diff --git a/x b/x\n',
   patchTruncated: false,
   commands: [],
+  proof: {
+    sandbox: 'local:ci-fixer-t-proof-x',
+    commit: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+    patchSha256: 'b'.repeat(64),
+    command: 'node --test',
+    exitCode: 0,
+    durationMs: 300,
+  },
 };
 const outcome = (result: FixResult): TaskOutcome => ({
   state: 'succeeded',
@@ -47,15 +55,17 @@ describe('model fixer report text', () => {
     expect(modelReportLines(FIXED)).toEqual([
       '**Model:** qwen2.5-coder:14b (6 steps, 2 attempts, 9450 tokens)',
       "**Model's summary:** sum subtracted; it now adds. cc @\u200boctocat",
-      '**Verified** by re-running the command: it passed on the fixed tree.',
+      'Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `node --test` exited 0.',
     ]);
     const check = checkOutput(outcome(FIXED), { taskUrl: 'https://cf/t' });
     expect(check.title).toBe('Fixed by model');
     expect(check.summary).toContain("**Model's summary:** sum subtracted; it now adds.");
-    expect(check.summary).toContain('**Verified** by re-running the command');
+    expect(check.summary).toContain('Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625');
     const body = pullRequestBody('https://cf/t', ORIGIN, FIXED);
     expect(body).toContain("**Model's summary:** sum subtracted; it now adds.");
-    expect(body).toContain('**Verified** by re-running the command: it passed on the fixed tree.');
+    expect(body).toContain(
+      'Verified on a fresh checkout of 3484a3fb816e0859fd6e1cea078d76385ff50625: `node --test` exited 0.',
+    );
   });
 
   it('says nothing of verification when the model did not fix it, and nothing at all without the model', () => {

@@ -56,6 +56,7 @@ export function createModelAgent(settings: LlmSettings, deps: ModelAgentDeps): F
         logger.info({ taskId: ctx.taskId, refusal: text }, 'model_tool_refused');
       },
       trees: { start, current: start },
+      guard: { command: ctx.command, allow: ctx.guardAllow ?? [] },
     };
     const loop = new AgentLoop(
       ctx,

@@ -4,6 +4,8 @@
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import type { RunInRepo } from '../types.js';
+import { changedLines } from '../guard/content.js';
+import { judgeChange, type GuardException } from '../guard/index.js';
 import { inlineTestCode, protectedReason, repoPath, symlinkTarget, type ProtectOptions } from './guardrails.js';
 import type { TreeChange, Workspace } from './workspace.js';
 
@@ -97,6 +99,8 @@ export interface ToolEnv {
   log(text: string): void;
   /** The tree at the agent's start, and after its last accepted change. */
   trees: { start: string; current: string };
+  /** The guard (src/fixer/guard/) each change is judged by: the task's command and the repository's exceptions. */
+  guard?: { command: string; allow: readonly GuardException[] };
 }
 
 export interface ToolAnswer {
@@ -282,6 +286,33 @@ async function inlineTestsChanged(env: ToolEnv, change: TreeChange): Promise<str
   return `${change.path} holds the failing tests beside its code: the code may change, its tests (the #[cfg(test)] and #[test] items) may not`;
 }
 
+/** Text of a file the guard judges by; generous, since a cut text would hide a changed line. */
+const GUARD_FILE_CHARS = 1024 * 1024;
+
+/** The guard's verdict on one change of the model's, as the refusal the model reads; null: allowed. */
+async function weakensCheck(env: ToolEnv, before: string, change: TreeChange): Promise<string | null> {
+  if (env.guard === undefined) return null;
+  const old = change.status === 'A' ? null : await env.workspace.blob(`${before}:${change.path}`, GUARD_FILE_CHARS);
+  const next = change.status === 'D' ? null : await env.workspace.blob(change.newBlob, GUARD_FILE_CHARS);
+  const refusals = judgeChange(
+    {
+      path: change.path,
+      status: change.status === 'A' ? 'added' : change.status === 'D' ? 'deleted' : 'modified',
+      ...changedLines(old ?? '', next ?? ''),
+      before: old,
+      after: next,
+    },
+    {
+      command: env.guard.command,
+      testFiles: env.protect.testFiles,
+      model: true,
+      protectTests: env.protect.protectTests,
+      allow: env.guard.allow,
+    },
+  );
+  return refusals.length === 0 ? null : refusals.map((r) => `${r.reason} [${r.rule}]`).join('; ');
+}
+
 function refuse(env: ToolEnv, message: string): ToolAnswer {
   env.log(`model fixer: ${message}`);
   return answer(message);
@@ -302,6 +333,7 @@ async function checkpoint(env: ToolEnv): Promise<{ changed: boolean; undone: str
   for (const change of changes) {
     let reason = protectedReason(change.path, env.protect);
     if (reason === null) reason = await inlineTestsChanged(env, change);
+    if (reason === null) reason = await weakensCheck(env, before, change);
     if (
       reason === null &&
       change.newMode === '120000' &&

@@ -12,6 +12,7 @@ import type {
   RunInRepo,
 } from '../types.js';
 import { isTestFailure } from '../agent/pipeline-step.js';
+import type { GuardException } from '../guard/index.js';
 import type { CommandRuns } from './runs.js';
 
 const REASONS: Record<AgentStopReason, string> = {
@@ -32,6 +33,8 @@ export function modelAllowed(ctx: FixContext): boolean {
 export type CandidateCheck = <T>(verify: () => Promise<T>) => Promise<T>;
 
 export interface AgentRun {
+  /** The agent's last verify() (the whole command, on the candidate the patch is made of) passed. */
+  passed: boolean;
   /** Null when the agent failed before reporting any. */
   usage: ModelUsage | null;
   reason: AgentStopReason;
@@ -49,6 +52,8 @@ export async function runAgent(
     repoDir: string;
     budgets: AgentBudgets;
     check: CandidateCheck;
+    /** The repository's guard exceptions. */
+    allow: readonly GuardException[];
   },
 ): Promise<AgentRun> {
   const agent = ctx.agent;
@@ -67,6 +72,7 @@ export async function runAgent(
     files: deps.files,
     repoDir: deps.repoDir,
     protectTests: isTestFailure(deps.failure),
+    guardAllow: deps.allow,
     budgets: deps.budgets,
     log: (text) => ctx.log('system', text),
     signal: ctx.signal,
@@ -81,12 +87,14 @@ export async function runAgent(
     if (error instanceof AppError) throw error;
     ctx.log('system', `the model fixer failed: ${error instanceof Error ? error.name : 'error'}`);
     return {
+      passed: false,
       usage: null,
       reason: 'model_unavailable',
       text: `the model fixer failed (${error instanceof Error ? error.name : 'error'})`,
     };
   }
   return {
+    passed: result.passed,
     usage: result.usage,
     reason: result.reason,
     text: result.detail ?? REASONS[result.reason] ?? `the model fixer stopped: ${String(result.reason)}`,

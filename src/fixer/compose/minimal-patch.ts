@@ -50,7 +50,8 @@ export async function minimalPatch(o: MinimalPatchOptions): Promise<CappedPatch 
     ...(o.affordable ? { affordable: o.affordable } : {}),
     log: o.log,
   });
-  // The checkout is left holding the patch it reports.
-  if (result.runs > 0) await worktree.useTree(result.candidate.tree, fixFiles.before);
+  // The checkout is left holding the patch it reports, and that tree is the proven candidate the
+  // final proof and the patch are made of (the last check may have been a smaller one that failed).
+  if (result.runs > 0) await worktree.useProvenTree(result.candidate.tree, fixFiles.before);
   return { ...(await worktree.diffOf(result.candidate.tree, o.maxBytes)), dropped: result.dropped };
 }

@@ -76,6 +76,32 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
   return texts;
 }
 
+/**
+ * Pure: the names of the package.json scripts the command runs, directly or through other
+ * scripts, with their npm `pre`/`post` hooks: what a fix may not rewrite (src/fixer/guard/).
+ */
+export function reachedScriptNames(command: string, scripts: Readonly<Record<string, string>>): Set<string> {
+  const reached = new Set<string>();
+  const has = (name: string) => Object.hasOwn(scripts, name);
+  let frontier = [command];
+  for (let depth = 0; depth < MAX_SCRIPT_DEPTH && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const text of frontier) {
+      for (const match of text.matchAll(SCRIPT_CALL)) {
+        const raw = match[2] as string;
+        const name = match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
+        for (const hooked of [name, `pre${name}`, `post${name}`]) {
+          if (!has(hooked) || reached.has(hooked)) continue;
+          reached.add(hooked);
+          next.push(scripts[hooked] as string);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return reached;
+}
+
 /** The recognizer whose command pattern matches first, in the deepest text that names one. */
 export function toolFromCommand(texts: readonly string[], recognizers: readonly Recognizer[]): DiagnosisTool | null {
   for (const text of texts) {

@@ -28,6 +28,11 @@ export const NO_SUCH_FILE_EXIT_CODE = 66;
 // a killed command reads as exit 124/137/143 on every runtime instead of "the exec process died
 // of a signal" (which some runtimes report as an internal error). `head -c` hands the command
 // exactly its stdin bytes.
+// When the command returns, whatever it left running in its group (a background server, a
+// `sleep &` of the repository's scripts or the model's) is SIGKILLed, so nothing outlives its
+// command: later runs, and the verdict, see only what the files say. `timeout` runs as a
+// background job only to learn its pid (the group's id); the exec's stdin is passed as fd 3, since a
+// background job's own stdin is /dev/null before any redirection of it.
 const WRAPPER = [
   'IFS= read -r h || { echo "ci-fixer-setup-error header"; exit 125; }',
   'd=$(printf %s "$h" | base64 -d) || { echo "ci-fixer-setup-error header"; exit 125; }',
@@ -36,8 +41,13 @@ const WRAPPER = [
   'if [ "$CIF_MKDIR" = 1 ]; then mkdir -p -- "$CIF_DIR" 2>/dev/null; fi',
   'cd -- "$CIF_DIR" 2>/dev/null || { echo "ci-fixer-setup-error dir"; exit 125; }',
   'if [ -n "$CIF_CWD" ]; then cd -- "$CIF_CWD" 2>/dev/null || { echo "ci-fixer-setup-error cwd"; exit 125; }; fi',
-  'timeout -k "$CIF_KILL" "$CIF_LIMIT" sh -c \'echo "ci-fixer-pid $PPID"; head -c "$0" | sh -c "$1"\' "$CIF_STDIN" "$CIF_CMD"',
-  'exit $?',
+  'exec 3<&0',
+  'timeout -k "$CIF_KILL" "$CIF_LIMIT" sh -c \'echo "ci-fixer-pid $PPID"; head -c "$0" | sh -c "$1"\' "$CIF_STDIN" "$CIF_CMD" <&3 3<&- &',
+  'p=$!',
+  'wait "$p"',
+  'r=$?',
+  'kill -s KILL -- "-$p" 2>/dev/null',
+  'exit $r',
 ].join('\n');
 
 /** argv of every exec: constant, so nothing task-specific reaches the URL. */

@@ -5,6 +5,7 @@ import type { SandboxToleration } from '../../config.js';
 import {
   ANNOTATION_TASK_ID,
   jobNameForTask,
+  proofJobNameForTask,
   SANDBOX_CONTAINER,
   SANDBOX_SERVICE_ACCOUNT,
   sandboxLabels,
@@ -35,6 +36,8 @@ export interface SandboxPlacement {
 
 export interface SandboxJobParams {
   taskId: string;
+  /** A proof sandbox is a second Job of the task, under its own name (the work Job keeps running). */
+  role?: 'work' | 'proof';
   namespace: string;
   /** SANDBOX_INSTANCE: the install the Job belongs to (LABEL_INSTANCE). */
   instance: string;
@@ -61,7 +64,7 @@ export function buildSandboxJob(params: SandboxJobParams): V1Job {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: jobNameForTask(params.taskId),
+      name: params.role === 'proof' ? proofJobNameForTask(params.taskId) : jobNameForTask(params.taskId),
       namespace: params.namespace,
       labels,
       // The task id only: no credentials, no repository URL (it may embed a user name).

@@ -59,6 +59,17 @@ export function jobNameForTask(taskId: string): string {
   return `${JOB_PREFIX}${stem ? `${stem}-` : ''}${digest(taskId, 12)}`;
 }
 
+/**
+ * The Job name of a task's proof sandbox (a second Job beside the work one): the work Job's name
+ * and `-p`, so tools that read a task id from a Job name still find it. Task ids are UUIDs, which
+ * never end in `-p`, so no task's work Job takes another's proof name.
+ */
+export function proofJobNameForTask(taskId: string): string {
+  const work = jobNameForTask(taskId);
+  if (work.length + 2 <= MAX_JOB_NAME) return `${work}-p`;
+  return `${work.slice(0, MAX_JOB_NAME - 15)}-${digest(`${taskId}\0proof`, 12)}-p`;
+}
+
 /** A label value that identifies the task; the id itself when it is a valid label value. */
 export function taskIdLabelValue(taskId: string): string {
   if (LABEL_VALUE.test(taskId)) return taskId;

@@ -237,6 +237,7 @@ export function createKubernetesSandboxProvider(options: KubernetesSandboxProvid
     const startedMs = Date.now();
     const body = buildSandboxJob({
       taskId: request.taskId,
+      ...(request.role === 'proof' ? { role: 'proof' as const } : {}),
       namespace,
       instance: config.instance,
       image: config.image,
