@@ -8,6 +8,7 @@
 #
 # Usage: bash scripts/test-cluster/real-node.sh          # start or reuse (starts the cluster too)
 #        bash scripts/test-cluster/real-node.sh --down   # stop the node, remove its state
+#        bash scripts/test-cluster/real-node.sh ctr ARGS # ctr on the node's containerd (namespace k8s.io)
 #
 # The node is labelled and tainted ci-fixer.dev/real-node=true(:NoSchedule), so only pods that
 # ask for it (nodeSelector + toleration) land there. Everything it needs lives below
@@ -46,6 +47,15 @@ RN_REGISTRY="${TC_REAL_NODE_REGISTRY:-127.0.0.1:5001}"
 
 ctr_() { "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" --namespace k8s.io "$@"; }
 pid_alive() { [[ -f "${RN_STATE}/$1.pid" ]] && kill -0 "$(cat "${RN_STATE}/$1.pid")" 2>/dev/null; }
+
+# `real-node.sh ctr ARGS...`: ctr against this node's containerd, in the kubelet's namespace; a test
+# loads an image into the node with it, as `minikube image load` does for Minikube.
+if [[ "${1:-}" == ctr ]]; then
+  shift
+  ctr_ "$@"
+  exit
+fi
+
 all_alive() {
   local d
   for d in containerd kubelet kube-proxy kube-router api-forwarder; do pid_alive "${d}" || return 1; done
