@@ -172,7 +172,14 @@ const fields = {
   SANDBOX_LOCAL_DIR: [optionalString, 'Parent folder of local sandboxes (default: the OS temp folder).'],
   KUBECONFIG: [optionalString, 'Kubeconfig path for the kubernetes driver; in-cluster config when unset.'],
   KUBERNETES_SERVICE_HOST: [optionalString, 'Set by Kubernetes inside a pod; selects in-cluster config.'],
-  SANDBOX_NAMESPACE: [z.string().default('default'), 'Namespace where sandbox Jobs run.'],
+  SANDBOX_NAMESPACE: [
+    optionalString,
+    'Namespace where sandbox Jobs run. Unset: `POD_NAMESPACE`, else `default`. The chart sets it only for a dedicated sandbox namespace.',
+  ],
+  POD_NAMESPACE: [
+    optionalString,
+    "The pod's own namespace, set by the chart and k8s/ manifests through the downward API; where sandboxes run when `SANDBOX_NAMESPACE` is unset (the guide's layout: everything in one namespace).",
+  ],
   SANDBOX_INSTANCE: [
     z
       .string()
@@ -592,7 +599,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       kubernetes: {
         kubeconfig: e.KUBECONFIG,
         inCluster,
-        namespace: e.SANDBOX_NAMESPACE,
+        namespace: e.SANDBOX_NAMESPACE ?? e.POD_NAMESPACE ?? 'default',
         instance: e.SANDBOX_INSTANCE,
         image: e.SANDBOX_IMAGE,
         resources: {

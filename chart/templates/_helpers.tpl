@@ -148,13 +148,13 @@ env:
   - name: GIT_CA_FILE
     value: /etc/ci-fixer/git-ca/ca.pem
   {{- end }}
-  {{- if not $.Values.sandbox.namespace.dedicated }}
-  # Shared layout: sandboxes run in the pod's own namespace, whatever it is.
-  - name: SANDBOX_NAMESPACE
+  # The pod's own namespace: where sandboxes run unless the ConfigMap names a dedicated one
+  # (SANDBOX_NAMESPACE). The same in both layouts, so a Helm install that adopts the objects of
+  # the plain manifests (k8s/) leaves no stale variable behind.
+  - name: POD_NAMESPACE
     valueFrom:
       fieldRef:
         fieldPath: metadata.namespace
-  {{- end }}
 {{- end }}
 
 {{/* Rolls the pods when the configuration they read changes. The Secret's checksum is over the

@@ -10,6 +10,7 @@
 #        bash scripts/test-cluster/real-node.sh --down     # stop the node, remove its state, put the
 #                                                          # host's sysctls and iptables back
 #        bash scripts/test-cluster/real-node.sh --status   # exit 0 if any of its daemons runs
+#        bash scripts/test-cluster/real-node.sh ctr ARGS   # ctr on the node's containerd (namespace k8s.io)
 #
 # The node is labelled and tainted ci-fixer.dev/real-node=true(:NoSchedule), so only pods that
 # ask for it (nodeSelector + toleration) land there. Everything it needs lives below
@@ -51,6 +52,15 @@ RN_REGISTRY="${TC_REAL_NODE_REGISTRY:-127.0.0.1:5001}"
 ctr_() { "${RN_BIN_DIR}/ctr" --address "${RN_SOCK}" --namespace k8s.io "$@"; }
 pid_alive() { [[ -f "${RN_STATE}/$1.pid" ]] && kill -0 "$(cat "${RN_STATE}/$1.pid")" 2>/dev/null; }
 RN_DAEMONS=(containerd kubelet kube-proxy kube-router api-forwarder)
+
+# `real-node.sh ctr ARGS...`: ctr against this node's containerd, in the kubelet's namespace; a test
+# loads an image into the node with it, as `minikube image load` does for Minikube.
+if [[ "${1:-}" == ctr ]]; then
+  shift
+  ctr_ "$@"
+  exit
+fi
+
 all_alive() {
   local d
   for d in "${RN_DAEMONS[@]}"; do pid_alive "${d}" || return 1; done

@@ -1,7 +1,9 @@
-// The seed's plain-kubectl path, step by step as k8s/README.md gives it, on clean namespaces: the
-// sandbox namespace from k8s/sandbox/namespace.yaml, k8s/rbac/k8s.yaml, the permissions (jobs and
-// exec in the sandbox namespace only, never in the app's), the Secret, the deployment manifest,
-// and both Deployments available. The README's sed renames the two namespaces, as done here.
+// The dedicated layout of the plain manifests (k8s/dedicated/), step by step as k8s/README.md
+// gives it, on clean namespaces: k8s/dedicated/rbac.yaml creating both namespaces and then the
+// RBAC objects, the permissions (jobs and exec in the sandbox namespace only, never in the app's),
+// the Secret, the deployment manifest, and both Deployments available. The README's sed renames
+// the two namespaces, as done here. (The guide's own layout, k8s/, runs for real in
+// test/k8s-real/deployment-guide-word-for-word.test.ts.)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +20,12 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
   const k = k8sClients();
   let dir: string;
 
-  /** A k8s/ file with the namespaces renamed: sed -e s/ci-fixer-sandboxes/$SB/ -e 's/namespace: ci-fixer$/namespace: $NS/'. */
+  /** A k8s/dedicated/ file renamed as the README's sed does (the sandbox namespace, the app's). */
   const manifest = (file: string): string => {
     const text = readFileSync(join(REPO_ROOT, file), 'utf8')
       .replaceAll(SANDBOX_NAMESPACE, sandboxNs())
-      .replace(new RegExp(`namespace: ${APP_NAMESPACE}$`, 'gm'), `namespace: ${ns.name}`);
+      .replace(new RegExp(`namespace: ${APP_NAMESPACE}$`, 'gm'), `namespace: ${ns.name}`)
+      .replace(new RegExp(`^  name: ${APP_NAMESPACE}$`, 'gm'), `  name: ${ns.name}`);
     const out = join(dir, file.replaceAll('/', '_'));
     writeFileSync(out, text);
     return out;
@@ -39,23 +42,23 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
       .catch(() => undefined);
   });
 
-  it('kubectl apply -f k8s/sandbox/namespace.yaml creates the sandbox namespace with Pod Security restricted', async () => {
-    const apply = await kubectl(['apply', '-f', manifest('k8s/sandbox/namespace.yaml')]);
+  it('kubectl apply -f k8s/dedicated/rbac.yaml creates both namespaces, restricted, then the seed RBAC objects', async () => {
+    const apply = await kubectl(['apply', '-f', manifest('k8s/dedicated/rbac.yaml')]);
+
     expect(apply.code, apply.stderr).toBe(0);
-    const created = await k.kc.makeApiClient(CoreV1Api).readNamespace({ name: sandboxNs() });
-    expect(created.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-  });
-
-  it('kubectl apply -f k8s/rbac/k8s.yaml creates the seed RBAC objects', async () => {
-    const apply = await kubectl(['apply', '-f', manifest('k8s/rbac/k8s.yaml')]);
-
-    expect(apply.stderr).toBe('');
+    // The app's namespace exists already (made for the test), so it is configured, not created.
     expect(apply.stdout.trim().split('\n')).toEqual([
+      `namespace/${ns.name} configured`,
+      `namespace/${sandboxNs()} created`,
       'serviceaccount/ci-fixer-app created',
       'serviceaccount/ci-fixer-sandbox created',
       'role.rbac.authorization.k8s.io/ci-fixer-sandbox-manager created',
       'rolebinding.rbac.authorization.k8s.io/ci-fixer-sandbox-binding created',
     ]);
+    for (const name of [ns.name, sandboxNs()]) {
+      const created = await k.kc.makeApiClient(CoreV1Api).readNamespace({ name });
+      expect(created.metadata?.labels?.['pod-security.kubernetes.io/enforce'], name).toBe('restricted');
+    }
     for (const [kind, name, namespace] of [
       ['serviceaccount', 'ci-fixer-app', ns.name],
       ['serviceaccount', 'ci-fixer-sandbox', sandboxNs()],
@@ -102,9 +105,9 @@ describe('kubectl apply of the k8s/ manifests on clean namespaces', () => {
     const apply = await kubectl([
       'apply',
       '-f',
-      manifest('k8s/deployment/deployment.yaml'),
+      manifest('k8s/dedicated/deployment.yaml'),
       '-f',
-      manifest('k8s/sandbox/policies.yaml'),
+      manifest('k8s/dedicated/sandbox-policies.yaml'),
     ]);
 
     expect(apply.code, apply.stderr).toBe(0);

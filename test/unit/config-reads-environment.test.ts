@@ -28,6 +28,13 @@ describe('config', () => {
     expect(loadConfig({ KUBECONFIG: '/tmp/kc', SANDBOX_DRIVER: 'local' }).sandbox.driver).toBe('local');
   });
 
+  it("runs sandboxes in SANDBOX_NAMESPACE, else in the pod's own namespace (POD_NAMESPACE), else in default", () => {
+    const ns = (env: Record<string, string>) => loadConfig(env).sandbox.kubernetes.namespace;
+    expect(ns({ SANDBOX_NAMESPACE: 'sandboxes', POD_NAMESPACE: 'team-a' })).toBe('sandboxes');
+    expect(ns({ POD_NAMESPACE: 'team-a' })).toBe('team-a');
+    expect(ns({})).toBe('default');
+  });
+
   it('places sandbox pods on the configured nodes and names the field of a malformed entry', () => {
     const k = loadConfig({
       SANDBOX_NODE_SELECTOR: 'ci-fixer.dev/real-node=true, pool=sandbox',
