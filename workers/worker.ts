@@ -582,6 +582,8 @@ function redactEnd(
             // The diagnosis quotes the command's output; the reason and the model's summary may too.
             ...(result.diagnosis ? { diagnosis: redactDiagnosis(result.diagnosis, redact) } : {}),
             ...(result.reason ? { reason: redact(result.reason) } : {}),
+            // The proof records the command it ran, which may hold a secret like any command.
+            ...(result.proof ? { proof: { ...result.proof, command: redact(result.proof.command) } } : {}),
             ...(result.model
               ? {
                   model: {

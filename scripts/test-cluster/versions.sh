@@ -8,7 +8,9 @@ KWOK_VERSION="${TC_KWOK_VERSION:-0.8.0}"
 HELM_VERSION="${TC_HELM_VERSION:-3.22.0}"
 
 TC_KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
-TC_CACHE="${CI_FIXER_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/ci-fixer}"
+# The same cache as scripts/lib/ensure.sh (CI_FIXER_CACHE): one variable empties every cache of a
+# cold run. CI_FIXER_CACHE_DIR is its older name, still honoured.
+TC_CACHE="${CI_FIXER_CACHE:-${CI_FIXER_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/ci-fixer}}"
 TC_ROOT="${TC_CACHE}/test-cluster/${TC_KEY}"
 TC_BIN_DIR="${TC_ROOT}/bin"
 TC_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl helm)

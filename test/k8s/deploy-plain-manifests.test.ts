@@ -2,8 +2,7 @@
 // gives it, on clean namespaces: k8s/dedicated/rbac.yaml creating both namespaces and then the
 // RBAC objects, the permissions (jobs and exec in the sandbox namespace only, never in the app's),
 // the Secret, the deployment manifest, and both Deployments available. The README's sed renames
-// the two namespaces, as done here. (The guide's own layout, k8s/, runs for real in
-// test/k8s-real/deployment-guide-word-for-word.test.ts.)
+// the two namespaces, as done here.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -146,8 +146,16 @@ function* rawRefusals(change: FileChange, ctx: GuardContext): Generator<Refusal>
 /** A generator's mark on its output ("Code generated … DO NOT EDIT", "@generated"). */
 const GENERATED_MARK = /\bCode generated\b.*\bDO NOT EDIT\b|@generated\b|\bauto-?generated\b|\bDO NOT EDIT\b/i;
 
+/**
+ * Third-party code a dependency tool copied into the repository (`go mod vendor`, an install into
+ * node_modules): its own suppressions and tests were written upstream, and checkers skip these
+ * folders. Only a deterministic fixer's copy is exempt; the model's edits there are judged.
+ */
+const VENDORED = /(^|\/)(vendor|node_modules)\//;
+
 function* contentRefusals(change: FileChange, ctx: GuardContext): Generator<Refusal> {
   const { path, added, deleted } = change;
+  if (!ctx.model && VENDORED.test(path)) return;
   const generatorOutput =
     ctx.generated === true &&
     !ctx.model &&
