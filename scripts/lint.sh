@@ -6,6 +6,10 @@
 # Every check runs, and the script fails when any of them found something.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+# The linters need Node >= 22 (dependency-cruiser refuses older): the same Node npm test uses.
+# shellcheck source=scripts/lib/ensure.sh
+source scripts/lib/ensure.sh
+ensure_node || exit 1
 
 failed=()
 step() { printf '[lint] %s\n' "$1" >&2; }
