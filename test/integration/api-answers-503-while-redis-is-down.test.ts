@@ -2,16 +2,15 @@
 // it, and the shared Redis is never touched). Redis is killed: every request is answered 503
 // within the command bound instead of hanging. Redis comes back: the API recovers by itself,
 // with the data (AOF) it had.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRuntime, type Runtime } from '../../src/main.js';
+import { killSocketRedis, startSocketRedis } from '../support/socket-redis.js';
 import { waitUntil } from '../support/local-sandbox.js';
 
 const TOKEN = 'outage-token';
@@ -28,44 +27,10 @@ describe('the API while Redis is down', () => {
   let base: string;
 
   async function startRedis(): Promise<void> {
-    redis = spawn(
-      'redis-server',
-      [
-        '--port',
-        '0',
-        '--unixsocket',
-        socket,
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-      ],
-      { stdio: 'ignore' },
-    );
-    const probe = new Redis(socket, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined); // refused until the server is up; the wait below says so
-    try {
-      await waitUntil(
-        async () =>
-          (await probe.connect().then(
-            () => probe.ping(),
-            () => undefined,
-          )) === 'PONG',
-        'redis-server to answer',
-      );
-    } finally {
-      probe.disconnect();
-    }
+    redis = await startSocketRedis(socket, dir, ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']);
   }
   async function killRedis(): Promise<void> {
-    const child = redis!;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await killSocketRedis(redis!);
   }
   const request = (route: string, init: RequestInit = {}) =>
     fetch(`${base}${route}`, { ...init, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });

@@ -2,17 +2,15 @@
 // Bull Board) answer 503 with Retry-After like the task routes, instead of 500: a client or a
 // browser retries, and an operator is not paged for a bug that is not there. Its own real
 // redis-server on a unix socket in a temp folder; killed mid-test.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRuntime, type Runtime } from '../../src/main.js';
-import { waitUntil } from '../support/local-sandbox.js';
+import { killSocketRedis, startSocketRedis } from '../support/socket-redis.js';
 
 const TOKEN = 'outage-reader';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
@@ -29,23 +27,7 @@ describe('lists, stats, console and Bull Board while Redis is down', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ci-fixer-outage-reads-'));
     const socket = path.join(dir, 'redis.sock');
-    redis = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', ''], {
-      stdio: 'ignore',
-    });
-    const probe = new Redis(socket, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined); // refused until the server is up
-    try {
-      await waitUntil(
-        async () =>
-          (await probe.connect().then(
-            () => probe.ping(),
-            () => undefined,
-          )) === 'PONG',
-        'redis-server to answer',
-      );
-    } finally {
-      probe.disconnect();
-    }
+    redis = await startSocketRedis(socket, dir, ['--save', '']);
     const config = loadConfig({
       REDIS_URL: socket,
       API_TOKENS: TOKEN,
@@ -60,11 +42,7 @@ describe('lists, stats, console and Bull Board while Redis is down', () => {
   });
   afterAll(async () => {
     await runtime?.stop();
-    if (redis?.exitCode === null && redis.signalCode === null) {
-      const exited = once(redis, 'exit');
-      redis.kill('SIGKILL');
-      await exited;
-    }
+    if (redis?.exitCode === null && redis.signalCode === null) await killSocketRedis(redis);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -80,9 +58,7 @@ describe('lists, stats, console and Bull Board while Redis is down', () => {
     ];
     for (const [route, headers] of routes) expect((await request(route, headers)).status, route).toBe(200);
 
-    const exited = once(redis!, 'exit');
-    redis!.kill('SIGKILL');
-    await exited;
+    await killSocketRedis(redis!);
     for (const [route, headers] of routes) {
       const res = await request(route, headers);
       expect(res.status, route).toBe(503);
