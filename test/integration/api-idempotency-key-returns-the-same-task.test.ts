@@ -1,10 +1,9 @@
 // POST /api/v1/tasks with an Idempotency-Key: a client that retries after a lost answer gets the
 // task its first request created (same id, same body), not a second task. Keys are per token,
 // kept in Redis for the task retention (a TTL), and bounded in length. Real Redis and BullMQ.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { createMetrics } from '../../src/metrics.js';
+import type { createApp } from '../../src/api/app.js';
+import { buildApiOver } from '../support/api-harness.js';
 import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
 
 const TOKENS = ['alice:alice-tok:submit+read:own', 'bob:bob-tok:submit+read:own'];
@@ -16,15 +15,7 @@ describe('Idempotency-Key on task submission', () => {
 
   beforeAll(() => {
     stack = createQueueStack({ retentionSeconds: 3600 });
-    app = createApp({
-      tasks: stack.tasks,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-      config: {
-        auth: { tokens: TOKENS, usingDevToken: false },
-        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
-      },
-    });
+    app = buildApiOver(stack.tasks, TOKENS);
   });
   afterAll(() => stack?.close());
 

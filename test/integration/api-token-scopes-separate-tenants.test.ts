@@ -2,10 +2,9 @@
 // only its own tasks (others answer 404), webhook tasks need `read:all`, cancelling needs `cancel`,
 // and a bare token (today's single-token setup) still does everything.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { createApp } from '../../src/api/app.js';
+import type { createApp } from '../../src/api/app.js';
 import { parseApiTokens } from '../../src/api/auth.js';
-import { createMetrics } from '../../src/metrics.js';
+import { buildApiOver } from '../support/api-harness.js';
 import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
 
 const SPEC = { repo: { url: 'file:///tmp/nowhere', ref: 'main' }, command: 'npm test' };
@@ -23,15 +22,7 @@ describe('API token scopes', () => {
 
   beforeEach(() => {
     stack = createQueueStack();
-    app = createApp({
-      tasks: stack.tasks,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-      config: {
-        auth: { tokens: TOKENS, usingDevToken: false },
-        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
-      },
-    });
+    app = buildApiOver(stack.tasks, TOKENS);
   });
   afterEach(() => stack.close());
 

@@ -1,10 +1,9 @@
 // Bull Board shows every tenant's jobs (repository URLs, commands, failure reasons), so only a
 // token with read:all may open it; a signed-in read:own tenant gets 403, on the page and its API.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
+import type { createApp } from '../../src/api/app.js';
 import { createConsoleUi } from '../../src/console/index.js';
-import { createMetrics } from '../../src/metrics.js';
+import { buildApiOver } from '../support/api-harness.js';
 import { createQueueStack, type QueueStack } from '../support/queue-stack.js';
 
 const TOKENS = ['alice:alice-tok:submit+read:own', 'ops:ops-tok:read:all'];
@@ -15,14 +14,7 @@ describe('Bull Board', () => {
 
   beforeAll(async () => {
     stack = createQueueStack();
-    app = createApp({
-      tasks: stack.tasks,
-      metrics: createMetrics(),
-      logger: pino({ level: 'silent' }),
-      config: {
-        auth: { tokens: TOKENS, usingDevToken: false },
-        http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
-      },
+    app = buildApiOver(stack.tasks, TOKENS, {
       ui: createConsoleUi({ tasks: stack.tasks, tokens: TOKENS, publicUrl: undefined, queue: stack.tasks.queue }),
     });
     await stack.tasks.submit(

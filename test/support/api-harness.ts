@@ -61,3 +61,21 @@ export interface ErrorBody {
     details?: { in?: string; issues?: Array<{ field: string; message: string }> };
   };
 }
+
+/** The intake API over a real TaskService (a queue stack on Redis), silent, with these API_TOKENS. */
+export function buildApiOver(
+  tasks: AppDeps['tasks'],
+  tokens: AppDeps['config']['auth']['tokens'],
+  extra: Pick<AppDeps, 'ui'> = {},
+): ReturnType<typeof createApp> {
+  return createApp({
+    tasks,
+    metrics: createMetrics(),
+    logger: createLogger('silent'),
+    config: {
+      auth: { tokens, usingDevToken: false },
+      http: { publicUrl: undefined, bodyLimitBytes: 1024 * 1024 },
+    },
+    ...extra,
+  });
+}
