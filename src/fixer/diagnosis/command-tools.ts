@@ -60,9 +60,7 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
   for (let depth = 0; depth < MAX_SCRIPT_DEPTH && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const text of frontier) {
-      for (const match of text.matchAll(SCRIPT_CALL)) {
-        const raw = match[2] as string;
-        const name = match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
+      for (const name of calledScripts(text)) {
         const body = Object.hasOwn(scripts, name) ? scripts[name] : undefined;
         if (typeof body !== 'string' || seen.has(name) || total + body.length > MAX_EXPANDED_CHARS) continue;
         seen.add(name);
@@ -76,6 +74,14 @@ export function expandScripts(command: string, scripts?: Readonly<Record<string,
   return texts;
 }
 
+/** The package.json script names a command text calls (`npm run x`, `npm test`, `yarn x`, …). */
+function* calledScripts(text: string): Generator<string> {
+  for (const match of text.matchAll(SCRIPT_CALL)) {
+    const raw = match[2] as string;
+    yield match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
+  }
+}
+
 /**
  * Pure: the names of the package.json scripts the command runs, directly or through other
  * scripts, with their npm `pre`/`post` hooks: what a fix may not rewrite (src/fixer/guard/).
@@ -87,9 +93,7 @@ export function reachedScriptNames(command: string, scripts: Readonly<Record<str
   for (let depth = 0; depth < MAX_SCRIPT_DEPTH && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const text of frontier) {
-      for (const match of text.matchAll(SCRIPT_CALL)) {
-        const raw = match[2] as string;
-        const name = match[1] === 'npm' ? (NPM_ALIASES[raw] ?? raw) : raw;
+      for (const name of calledScripts(text)) {
         for (const hooked of [name, `pre${name}`, `post${name}`]) {
           if (!has(hooked) || reached.has(hooked)) continue;
           reached.add(hooked);
